@@ -1,0 +1,46 @@
+// The collector's IPC contract with whoever spawned it (the supervisor), over Node's IPC channel.
+// The collector never imports the supervisor; the supervisor imports these types.
+
+export type ComponentState = 'ok' | 'degraded' | 'failed';
+
+export interface DestinationHealth {
+  id: string;
+  kind: 'logs-ingestion' | 'metrics' | 'file';
+  state: ComponentState;
+  lastSuccessAt?: string;
+  lastError?: string;
+  backlogRecords: number;
+  backlogBytes: number;
+  droppedRecords: number;
+}
+
+export interface DcrHealth {
+  immutableId: string;
+  source: 'inline' | 'file' | 'arm' | 'control-plane';
+  state: 'loaded' | 'rejected';
+  reason?: string;
+}
+
+export interface CollectorHealth {
+  configVersion: number;
+  dcrs: DcrHealth[];
+  destinations: DestinationHealth[];
+  sources: { id: string; state: ComponentState; detail?: string }[];
+  recordsIn: number;
+  recordsOut: number;
+  droppedByReason: Record<string, number>;
+  rssBytes: number;
+}
+
+/** Supervisor → collector. */
+export type SupervisorToCollector =
+  | { type: 'apply-config'; configVersion: number }
+  | { type: 'health-request' }
+  | { type: 'shutdown' };
+
+/** Collector → supervisor. */
+export type CollectorToSupervisor =
+  | { type: 'ready'; configVersion: number; pid: number }
+  | { type: 'config-applied'; configVersion: number; hot: boolean }
+  | { type: 'config-rejected'; configVersion: number; reason: string }
+  | { type: 'health'; health: CollectorHealth };

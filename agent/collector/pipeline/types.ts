@@ -1,0 +1,61 @@
+// Contracts between collector components (DESIGN.md §4): records, the component lifecycle,
+// the sink sources write into, and the context every component is built with.
+import type { Logger } from '../../telemetry/logger.js';
+
+/** One row of a stream: column name → value (JSON-serialisable). */
+export type LogRecord = Record<string, unknown>;
+
+/**
+ * Lifecycle: start() is quick and does not block on I/O that can hang (connect lazily, retry in
+ * the background); stop() is idempotent, and flushes in-flight records downstream before resolving.
+ * The pipeline starts destinations before sources and stops sources first.
+ */
+export interface Component {
+  /** "<dcrImmutableId>/<dataSourceName>" or "<dcrImmutableId>/<destinationName>". */
+  readonly id: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Where sources deliver records. write() resolves once the records are appended to every durable
+ * queue they route to (or counted as dropped with a reason), so a text-log source may commit its
+ * checkpoint after it resolves. Records for a stream with no route are counted, not queued.
+ */
+export interface RecordSink {
+  write(stream: string, records: LogRecord[]): Promise<void>;
+}
+
+/** Why a record was dropped; every drop is counted under dropped_records_total{reason}. */
+export type DropReason =
+  | 'quota'
+  | 'oversized'
+  | 'parse_error'
+  | 'filtered'
+  | 'no_route'
+  | 'rejected_400'
+  | 'invalid_encoding'
+  | 'too_old'
+  | 'shutdown';
+
+export interface DropCounter {
+  drop(reason: DropReason, count: number, component: string): void;
+}
+
+/** Durable key → value store for source positions (text-log checkpoints). */
+export interface CheckpointStore {
+  load<T>(key: string): Promise<T | undefined>;
+  save<T>(key: string, value: T): Promise<void>;
+}
+
+export interface ComponentContext {
+  logger: Logger;
+  drops: DropCounter;
+  /** Host name put into Computer columns. */
+  computer: string;
+}
+
+export interface SourceContext extends ComponentContext {
+  sink: RecordSink;
+  checkpoints: CheckpointStore;
+}

@@ -1,0 +1,36 @@
+// ESLint flat config: typescript-eslint recommended rules, plus the import boundaries of DESIGN.md §2.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', '**/*.generated.*'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['handler/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/agent/collector/**', '**/agent/supervisor/*', '!**/agent/supervisor/control/**', '**/harness/**', '**/deploy/**'], message: 'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).' },
+      ] }],
+    },
+  },
+  {
+    files: ['agent/collector/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/handler/**', '**/agent/supervisor/**', '**/harness/**', '**/deploy/**'], message: 'agent/collector never imports handler/ or agent/supervisor (DESIGN.md §2).' },
+      ] }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', Buffer: 'readonly' } },
+  },
+);

@@ -1,0 +1,59 @@
+// npm run build: bundles each entry point with esbuild into dist/ as a self-contained ES module
+// (no node_modules needed at run time), plus the precompiled settings validators.
+// Entry points that do not exist yet are skipped with a note, so partial trees still build.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+
+// Shipped in the extension ZIP.
+const productEntries = {
+  handler: 'handler/main.ts',
+  supervisor: 'agent/supervisor/main.ts',
+  collector: 'agent/collector/main.ts',
+};
+// Developer tools (not shipped in the ZIP): the open-ama CLI, packaging, benchmarks.
+const toolEntries = {
+  'tools/cli': 'cli/main.ts',
+  'tools/package': 'packaging/package.ts',
+  'tools/bench': 'bench/main.ts',
+};
+
+const banner = {
+  js: [
+    "import { createRequire as __openAmaCreateRequire } from 'node:module';",
+    'const require = __openAmaCreateRequire(import.meta.url);',
+  ].join('\n'),
+};
+
+async function bundle(entries, { minify }) {
+  const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(repo, src))));
+  for (const [name, src] of Object.entries(entries)) {
+    if (!present[name]) console.log(`build: skipping ${name} (${src} not present yet)`);
+  }
+  if (Object.keys(present).length === 0) return;
+  await build({
+    absWorkingDir: repo,
+    entryPoints: Object.fromEntries(Object.entries(present).map(([name, src]) => [name, join(repo, src)])),
+    outdir: join(repo, 'dist'),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    banner,
+    minify,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __OPEN_AMA_VERSION__: JSON.stringify(pkg.version) },
+  });
+}
+
+mkdirSync(join(repo, 'dist'), { recursive: true });
+await bundle(productEntries, { minify: true });
+await bundle(toolEntries, { minify: false });
+console.log(`build: open-ama ${pkg.version} bundled into dist/`);

@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+// OPEN_AMA_BUILD_VERSION overrides the version stamped into the bundles (packaging two versions for update tests).
+const version = process.env.OPEN_AMA_BUILD_VERSION || pkg.version;
+// OPEN_AMA_BUILD_OUTDIR bundles somewhere other than dist/ (a staging dir for a packaged build).
+const outdir = process.env.OPEN_AMA_BUILD_OUTDIR || join(repo, 'dist');
 
 // Shipped in the extension ZIP.
 const productEntries = {
@@ -38,7 +42,7 @@ async function bundle(entries, { minify }) {
   await build({
     absWorkingDir: repo,
     entryPoints: Object.fromEntries(Object.entries(present).map(([name, src]) => [name, join(repo, src)])),
-    outdir: join(repo, 'dist'),
+    outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
@@ -49,11 +53,16 @@ async function bundle(entries, { minify }) {
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
-    define: { __OPEN_AMA_VERSION__: JSON.stringify(pkg.version) },
+    define: { __OPEN_AMA_VERSION__: JSON.stringify(version) },
   });
 }
 
-mkdirSync(join(repo, 'dist'), { recursive: true });
+mkdirSync(outdir, { recursive: true });
+// Precompiled ajv validators (settings-schemas/compile.mjs) are generated before bundling.
+if (existsSync(join(repo, 'settings-schemas/compile.mjs'))) {
+  const { compileSchemas } = await import('../settings-schemas/compile.mjs');
+  await compileSchemas(repo);
+}
 await bundle(productEntries, { minify: true });
 await bundle(toolEntries, { minify: false });
-console.log(`build: open-ama ${pkg.version} bundled into dist/`);
+console.log(`build: open-ama ${version} bundled into ${outdir}`);

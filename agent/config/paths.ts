@@ -28,6 +28,13 @@ export interface AgentPaths {
   /** syslog daemon drop-in dirs. */
   rsyslogDropInDir: string;
   syslogNgDropInDir: string;
+  /** The drop-in files we own (removed on uninstall by the handler, written by the collector). */
+  rsyslogDropInFile: string;
+  syslogNgDropInFile: string;
+  /** Marker written by the new version's update command so the old version's uninstall keeps shared state. */
+  updateMarkerFile: string;
+  /** What the last successful enable applied: { seq, version, configHash } (idempotent re-enable). */
+  enabledStateFile: string;
 }
 
 export function agentPaths(env: NodeJS.ProcessEnv = process.env): AgentPaths {
@@ -54,6 +61,10 @@ export function agentPaths(env: NodeJS.ProcessEnv = process.env): AgentPaths {
     systemdUnitDir: at('/etc/systemd/system'),
     rsyslogDropInDir: at('/etc/rsyslog.d'),
     syslogNgDropInDir: at('/etc/syslog-ng/conf.d'),
+    rsyslogDropInFile: at('/etc/rsyslog.d/10-open-ama.conf'),
+    syslogNgDropInFile: at('/etc/syslog-ng/conf.d/open-ama.conf'),
+    updateMarkerFile: path.join(stateDir, 'update-in-progress.json'),
+    enabledStateFile: path.join(stateDir, 'enabled-state.json'),
   };
 }
 

@@ -1,0 +1,66 @@
+// Copies the runtime and the supervisor/collector bundles out of <ExtDir> into <installDir>/<version>,
+// because the guest agent may delete <ExtDir> without notice (PROTOCOL.md §5.6) and services must not
+// run from it. Copy is staged in a temp dir and renamed, so a half-copied version is never used.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { AgentPaths } from '../../agent/config/index.js';
+import type { PackageLayout } from '../context.js';
+import { HandlerError } from '../errors.js';
+
+export const BUNDLES = ['supervisor.mjs', 'collector.mjs'] as const;
+
+export interface InstalledVersion {
+  dir: string;
+  nodePath: string;
+  supervisorScript: string;
+}
+
+export function installedVersion(paths: AgentPaths, version: string): InstalledVersion {
+  const dir = path.join(paths.installDir, version);
+  return { dir, nodePath: path.join(dir, 'runtime', 'node'), supervisorScript: path.join(dir, 'dist', 'supervisor.mjs') };
+}
+
+export async function isInstalled(paths: AgentPaths, version: string): Promise<boolean> {
+  const v = installedVersion(paths, version);
+  try {
+    await Promise.all([fs.access(v.nodePath), fs.access(v.supervisorScript), fs.access(path.join(v.dir, 'dist', 'collector.mjs'))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function installBinaries(layout: PackageLayout, paths: AgentPaths, version: string): Promise<InstalledVersion> {
+  const target = installedVersion(paths, version);
+  if (await isInstalled(paths, version)) return target;
+  await fs.mkdir(paths.installDir, { recursive: true, mode: 0o755 });
+  const staging = `${target.dir}.staging-${process.pid}`;
+  await fs.rm(staging, { recursive: true, force: true });
+  try {
+    await fs.mkdir(path.join(staging, 'runtime'), { recursive: true, mode: 0o755 });
+    await fs.mkdir(path.join(staging, 'dist'), { recursive: true, mode: 0o755 });
+    await fs.copyFile(layout.nodePath, path.join(staging, 'runtime', 'node'));
+    await fs.chmod(path.join(staging, 'runtime', 'node'), 0o755);
+    for (const bundle of BUNDLES) {
+      await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));
+      await fs.copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`)).catch(() => undefined);
+    }
+    await fs.rm(target.dir, { recursive: true, force: true });
+    await fs.rename(staging, target.dir);
+  } catch (err) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw new HandlerError('INTERNAL', `could not install the agent binaries into ${target.dir}: ${(err as Error).message}`, { cause: err });
+  }
+  return target;
+}
+
+/** Removes every installed version except `keep` (old versions left behind by updates). */
+export async function removeInstalledVersions(paths: AgentPaths, keep?: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(paths.installDir);
+  } catch {
+    return;
+  }
+  await Promise.all(entries.filter((e) => e !== keep).map((e) => fs.rm(path.join(paths.installDir, e), { recursive: true, force: true })));
+}

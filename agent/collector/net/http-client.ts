@@ -4,6 +4,7 @@
 // It never retries: retry decisions belong to retry-policy.ts.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { ResolvedProxy } from './proxy.js';
 
@@ -36,8 +37,18 @@ export class NetworkError extends Error {
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
+export interface HttpClientOptions {
+  /** Extra trusted CAs (PEM) on top of Node's roots — in-process tests; processes use NODE_EXTRA_CA_CERTS. */
+  extraCa?: string[];
+}
+
 export class HttpClient {
   private readonly agents = new Map<string, http.Agent>();
+  private readonly ca?: string[];
+
+  constructor(opts: HttpClientOptions = {}) {
+    this.ca = opts.extraCa && opts.extraCa.length > 0 ? [...tls.rootCertificates, ...opts.extraCa] : undefined;
+  }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
     const agent = this.agentFor(req.url, req.proxy);
@@ -45,7 +56,9 @@ export class HttpClient {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (req.body) headers['content-length'] = String(req.body.length);
     return new Promise<HttpResponse>((resolve, reject) => {
-      const r = mod.request(req.url, { method: req.method, headers, agent, timeout: req.timeoutMs ?? 30_000 }, (res) => {
+      // With a proxy, TLS to the target is set up by the agent from these request options, so the CA goes here.
+      const tlsOptions = this.ca && req.url.protocol === 'https:' ? { ca: this.ca } : {};
+      const r = mod.request(req.url, { method: req.method, headers, agent, timeout: req.timeoutMs ?? 30_000, ...tlsOptions }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
@@ -71,9 +84,9 @@ export class HttpClient {
     let agent = this.agents.get(key);
     if (!agent) {
       if (proxy) {
-        agent = new HttpsProxyAgent(proxy.url, { keepAlive: true, maxSockets: 8 });
+        agent = new HttpsProxyAgent(proxy.url, { keepAlive: true, maxSockets: 8, ...(this.ca ? { ca: this.ca } : {}) });
       } else {
-        agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+        agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 8, ...(this.ca ? { ca: this.ca } : {}) }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
       }
       this.agents.set(key, agent);
     }

@@ -1,5 +1,5 @@
 // Which proxy (if any) a request to a URL goes through (DESIGN.md §3, SPEC.md §1.4):
-// IMDS, HIMDS and loopback never use a proxy; on Arc, azcmagent's proxy.url wins unless its
+// IMDS and HIMDS never use a proxy; on Arc, azcmagent's proxy.url wins unless its
 // proxy.bypass lists "AMA" (unauthenticated only); otherwise the extension's proxy settings apply,
 // with their bypass list. Credentials are URL-encoded into the proxy URL, which is never logged.
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,8 @@ export interface ResolvedProxy {
   source: 'settings' | 'arc';
 }
 
-const NEVER_PROXIED = ['169.254.169.254', 'localhost', '127.0.0.1', '::1', '[::1]'];
+/** IMDS and HIMDS (localhost:40342) hosts; the token client never passes a proxy anyway (defence in depth). */
+const NEVER_PROXIED = ['169.254.169.254', 'localhost'];
 
 export interface ArcLocalConfig {
   proxyUrl?: string;
@@ -47,7 +48,7 @@ export function hostMatchesBypass(host: string, patterns: string[]): boolean {
 
 export function resolveProxy(target: URL, proxy: ProxyConfig, arc?: ArcLocalConfig): ResolvedProxy | undefined {
   const host = target.hostname;
-  if (hostMatchesBypass(host, NEVER_PROXIED) || host.startsWith('127.')) return undefined;
+  if (hostMatchesBypass(host, NEVER_PROXIED)) return undefined;
   if (arc?.proxyUrl && !arc.bypassAma) {
     return { url: arc.proxyUrl, display: displayProxy(arc.proxyUrl), source: 'arc' };
   }

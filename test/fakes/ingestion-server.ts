@@ -1,0 +1,94 @@
+// Loopback HTTPS stand-in for the Logs Ingestion API (SPEC.md §4): checks the URL shape, api-version,
+// bearer token, gzip, ≤ 1 MB, JSON array; records every accepted record per (dcr, stream); can inject
+// failures (429 with Retry-After, 503, 413, 400, 403), delays, and be taken down and brought back.
+import * as https from 'node:https';
+import { gunzipSync } from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import type { TestCa } from './test-ca.js';
+
+export interface ReceivedRequest {
+  dcr: string;
+  stream: string;
+  records: Record<string, unknown>[];
+  uncompressedBytes: number;
+  compressedBytes: number;
+  authorization: string;
+}
+
+export type Injection = { status: number; headers?: Record<string, string>; body?: string; times: number };
+
+export class FakeIngestionServer {
+  readonly accepted: ReceivedRequest[] = [];
+  readonly rejected: { status: number; reason: string }[] = [];
+  requests = 0;
+  expectedToken = 'test-ingestion-token';
+  delayMs = 0;
+  private injections: Injection[] = [];
+  private server?: https.Server;
+  private port = 0;
+
+  constructor(private readonly ca: TestCa) {}
+
+  get url(): string {
+    return `https://127.0.0.1:${this.port}`;
+  }
+
+  inject(i: Injection): void {
+    this.injections.push({ ...i });
+  }
+
+  records(stream?: string): Record<string, unknown>[] {
+    return this.accepted.filter((r) => !stream || r.stream === stream).flatMap((r) => r.records);
+  }
+
+  async start(port = 0): Promise<void> {
+    this.server = https.createServer({ cert: this.ca.cert, key: this.ca.key }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        setTimeout(() => this.handle(req, Buffer.concat(chunks), res), this.delayMs);
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Takes the server down (connections refused) until start() again on the same port. */
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private handle(req: import('node:http').IncomingMessage, raw: Buffer, res: import('node:http').ServerResponse): void {
+    this.requests++;
+    const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
+      this.rejected.push({ status, reason });
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
+    };
+    const url = new URL(req.url ?? '/', this.url);
+    const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
+    if (req.method !== 'POST' || !m) return reject(404, `unknown path ${url.pathname}`);
+    if (url.searchParams.get('api-version') !== '2023-01-01') return reject(400, 'api-version must be 2023-01-01');
+    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return reject(401, 'bad token');
+    const injection = this.injections.find((i) => i.times > 0);
+    if (injection) {
+      injection.times--;
+      return reject(injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
+    }
+    let body = raw;
+    if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(raw);
+    if (body.length > 1_000_000 || raw.length > 1_000_000) return reject(413, `payload ${body.length} bytes exceeds 1 MB`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return reject(400, 'body is not JSON');
+    }
+    if (!Array.isArray(parsed)) return reject(400, 'body must be a JSON array');
+    this.accepted.push({ dcr: decodeURIComponent(m[1]!), stream: decodeURIComponent(m[2]!), records: parsed as Record<string, unknown>[], uncompressedBytes: body.length, compressedBytes: raw.length, authorization: req.headers.authorization ?? '' });
+    res.writeHead(204).end();
+  }
+}

@@ -1,0 +1,86 @@
+// Real tinyproxy with basic auth, a loopback HTTPS Logs Ingestion fake (test CA) and a fake IMDS:
+// uploads go through the proxy's CONNECT tunnel; wrong credentials give an actionable 407; IMDS never
+// goes through the proxy.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HttpClient } from '../../../../agent/collector/net/http-client.js';
+import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
+import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
+import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
+
+const PROXY_USER = 'alice';
+const PROXY_PASSWORD = 'Sentinel0ProxyPw';
+const DCR = 'dcr-00000000000000000000000000000001';
+
+let dir: string;
+let ca: TestCa;
+let ingestion: FakeIngestionServer;
+let imds: FakeImdsServer;
+let proxy: TinyproxyHandle;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-proxy-'));
+  ca = await createTestCa(path.join(dir, 'ca'));
+  ingestion = new FakeIngestionServer(ca);
+  await ingestion.start();
+  imds = new FakeImdsServer({ mode: 'imds' });
+  await imds.start();
+  proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await ingestion?.stop();
+  await imds?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function uploader(password: string): LogsIngestionUploader {
+  const http = new HttpClient({ extraCa: [ca.caCert] });
+  const tokens = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }), http, retryDelaysMs: [0] });
+  return new LogsIngestionUploader({
+    endpoint: ingestion.url,
+    dcrImmutableId: DCR,
+    audience: 'https://monitor.azure.com',
+    tokens,
+    http,
+    proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password, bypass: [] },
+  });
+}
+
+function body(records: unknown[]): { records: Buffer[]; body: Buffer; uncompressedBytes: number } {
+  const json = Buffer.from(JSON.stringify(records));
+  return { records: records.map((r) => Buffer.from(JSON.stringify(r))), body: gzipSync(json), uncompressedBytes: json.length };
+}
+
+describe('upload through an authenticated HTTP proxy', () => {
+  test('records reach the ingestion endpoint through the proxy tunnel, and IMDS is asked directly', async () => {
+    const before = await proxy.connectCount();
+    const up = uploader(PROXY_PASSWORD);
+    const outcome = await up.upload({ stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'hello via proxy' }]) }, { forceTokenRefresh: false });
+    await up.close();
+    expect(outcome).toMatchObject({ status: 204 });
+    expect(ingestion.records('Custom-OpenAma-Syslog')).toEqual([{ SyslogMessage: 'hello via proxy' }]);
+    expect(await proxy.connectCount()).toBeGreaterThan(before);
+    expect(imds.tokenRequests.length).toBeGreaterThan(0);
+    // the proxy log must not mention the IMDS port: the token request bypassed it
+    const log = await import('node:fs/promises').then((fs) => fs.readFile(proxy.logFile, 'utf8'));
+    expect(log).not.toContain(`:${new URL(imds.base).port}`);
+  });
+
+  test('wrong proxy credentials give a 401/407 outcome with an actionable message and no secret', async () => {
+    const up = uploader('WrongPassword123');
+    const outcome = await up.upload({ stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'x' }]) }, { forceTokenRefresh: false });
+    await up.close();
+    // tinyproxy answers 401 (not 407) for wrong credentials; both must be reported as a proxy problem
+    expect([401, 407]).toContain(outcome.status);
+    expect(outcome.detail).toMatch(/407|proxy/i);
+    expect(outcome.detail).not.toContain('WrongPassword123');
+  });
+});

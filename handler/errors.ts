@@ -63,3 +63,6 @@ export function toHandlerError(err: unknown): HandlerError {
   const message = err instanceof Error ? err.message : String(err);
   return new HandlerError('INTERNAL', `unexpected error: ${message}`, { cause: err });
 }
+
+/** Every error code (the catalogue test checks each against docs/error-codes.md). */
+export const HANDLER_ERROR_CODES = Object.keys(EXIT_BY_CODE) as HandlerErrorCode[];

@@ -1,0 +1,197 @@
+// The collector: reads AgentConfig, gathers DCRs (settings, dcr.d files, ARM or control plane),
+// validates each alone (an invalid DCR is rejected with its reason, the others keep running), merges
+// them into a plan, turns the plan into a pipeline graph and applies it by hot reload. Remote DCRs are
+// re-read periodically (default 5 min) in the background; startup never waits on the network.
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readAgentConfig, type AgentConfig, type AgentPaths } from '../config/index.js';
+import type { Logger, SelfMetrics } from '../telemetry/index.js';
+import type { CollectorHealth, DcrHealth, DestinationHealth } from './ipc.js';
+import { QuotaManager, FileCheckpointStore } from './buffer/index.js';
+import { CountingDropCounter } from './drop-counter.js';
+import { Pipeline, type ApplyReport } from './pipeline/pipeline.js';
+import { buildPipelineGraph, type DcrInput } from './pipeline/plan-to-graph.js';
+import { createComponentFactories, type RuntimeServices } from './component-factories.js';
+import { createRemoteDcrSource } from './remote-dcr-source.js';
+import type { FetchedDcr, RemoteDcrSource } from './dcr/remote-sources.js';
+
+export const DCR_REFRESH_INTERVAL_MS = 5 * 60_000;
+
+export interface CollectorOptions {
+  paths: AgentPaths;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  metrics: SelfMetrics;
+  computer?: string;
+}
+
+export class Collector {
+  readonly drops: CountingDropCounter;
+  private pipeline?: Pipeline;
+  private config?: AgentConfig;
+  private dcrHealth: DcrHealth[] = [];
+  private remote?: RemoteDcrSource;
+  private remoteDcrs: FetchedDcr[] = [];
+  private refreshTimer?: NodeJS.Timeout;
+  private services?: RuntimeServices;
+  private recordsIn = 0;
+  private recordsOut = 0;
+  private stopped = false;
+
+  constructor(private readonly o: CollectorOptions) {
+    this.drops = new CountingDropCounter(o.logger, o.metrics);
+  }
+
+  get configVersion(): number {
+    return this.config?.configVersion ?? -1;
+  }
+
+  /** Reads the AgentConfig file and applies it; returns whether it was applied without restarts. */
+  async applyConfig(): Promise<{ configVersion: number; report: ApplyReport }> {
+    const config = await readAgentConfig(this.o.paths.agentConfigFile);
+    if (!config) throw new Error(`no agent configuration at ${this.o.paths.agentConfigFile}`);
+    this.config = config;
+    const quotaBytes = config.diskQuotaMB * 1024 * 1024;
+    if (!this.pipeline) {
+      this.services = {
+        paths: this.o.paths,
+        env: this.o.env,
+        logger: this.o.logger,
+        drops: this.drops,
+        computer: this.o.computer ?? os.hostname(),
+        checkpoints: new FileCheckpointStore(this.o.paths.checkpointDir),
+        config,
+      };
+      this.pipeline = new Pipeline({
+        queueDir: this.o.paths.queueDir,
+        quota: new QuotaManager({ maxBytes: quotaBytes, drops: this.drops, logger: this.o.logger }),
+        drops: this.drops,
+        logger: this.o.logger,
+        checkpoints: this.services.checkpoints,
+        factories: createComponentFactories(this.services),
+        onRecordsIn: (stream, n) => {
+          this.recordsIn += n;
+          this.o.metrics.recordsIn.inc({ stream }, n);
+        },
+        onSent: (n, latencyMs) => {
+          this.recordsOut += n;
+          this.o.metrics.uploadLatency.observe(latencyMs / 1000);
+        },
+      });
+    } else if (this.services) {
+      this.services.config = config;
+    }
+    this.configureRemote(config);
+    const report = await this.rebuild();
+    return { configVersion: config.configVersion, report };
+  }
+
+  private async rebuild(): Promise<ApplyReport> {
+    const config = this.config!;
+    const inputs: DcrInput[] = [
+      ...config.dataCollectionRules.map((json, i) => ({ json, origin: 'inline' as const, ref: `settings.dataCollectionRules[${i}]` })),
+      ...(await this.readLocalDcrs()),
+      ...this.remoteDcrs.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref })),
+    ];
+    const built = buildPipelineGraph(inputs, { computer: this.services!.computer, config, env: this.o.env, outDir: this.o.paths.outDir });
+    this.dcrHealth = built.dcrs;
+    for (const d of built.dcrs.filter((x) => x.state === 'rejected')) this.o.logger.warn(`DCR ${d.immutableId} rejected: ${d.reason}`);
+    for (const w of built.warnings) this.o.logger.warn(w);
+    const report = await this.pipeline!.apply(built.graph);
+    this.o.logger.info(`pipeline applied (config ${config.configVersion}): started ${report.started.length}, stopped ${report.stopped.length}, kept ${report.kept.length}`);
+    return report;
+  }
+
+  private async readLocalDcrs(): Promise<DcrInput[]> {
+    let names: string[];
+    try {
+      names = (await fs.readdir(this.o.paths.dcrDir)).filter((n) => n.endsWith('.json')).sort();
+    } catch {
+      return [];
+    }
+    const out: DcrInput[] = [];
+    for (const name of names) {
+      const file = path.join(this.o.paths.dcrDir, name);
+      try {
+        out.push({ json: JSON.parse(await fs.readFile(file, 'utf8')), origin: 'file', ref: file });
+      } catch (err) {
+        out.push({ json: undefined, origin: 'file', ref: file, error: `cannot read ${file}: ${(err as Error).message}` });
+      }
+    }
+    return out;
+  }
+
+  private configureRemote(config: AgentConfig): void {
+    const want = config.dcrSource === 'arm' || config.dcrSource === 'control-plane' || (config.dcrSource === 'auto' && config.dataCollectionRules.length === 0 && !this.o.env.OPEN_AMA_OFFLINE);
+    if (!want) {
+      this.remote = undefined;
+      this.remoteDcrs = [];
+      if (this.refreshTimer) clearInterval(this.refreshTimer);
+      this.refreshTimer = undefined;
+      return;
+    }
+    this.remote = createRemoteDcrSource(config, this.o.env, this.o.logger);
+    if (!this.refreshTimer) {
+      this.refreshTimer = setInterval(() => void this.refreshRemote(), Number(this.o.env.OPEN_AMA_DCR_REFRESH_MS ?? DCR_REFRESH_INTERVAL_MS));
+      this.refreshTimer.unref();
+      void this.refreshRemote();
+    }
+  }
+
+  private async refreshRemote(): Promise<void> {
+    if (!this.remote || this.stopped) return;
+    try {
+      const fetched = await this.remote.fetch();
+      if (JSON.stringify(fetched) !== JSON.stringify(this.remoteDcrs)) {
+        this.remoteDcrs = fetched;
+        await this.rebuild();
+      }
+    } catch (err) {
+      this.o.logger.warn(`could not read DCRs from ${this.remote.name}: ${(err as Error).message}; keeping the ${this.remoteDcrs.length} DCR(s) read before`);
+    }
+  }
+
+  health(): CollectorHealth {
+    const destinations: DestinationHealth[] = [];
+    const byDestination = new Map<string, DestinationHealth>();
+    for (const { lane } of this.pipeline?.laneHealth() ?? []) {
+      const destId = lane.node.destinationId;
+      const kind = this.pipeline!.current().destinations.find((d) => d.id === destId)?.kind ?? 'file';
+      let d = byDestination.get(destId);
+      if (!d) {
+        d = { id: destId, kind, state: 'ok', backlogRecords: 0, backlogBytes: 0, droppedRecords: 0 };
+        byDestination.set(destId, d);
+        destinations.push(d);
+      }
+      const st = lane.queue.stats();
+      d.backlogRecords += st.entries;
+      d.backlogBytes += st.bytes;
+      d.droppedRecords += lane.worker.health.droppedRecords + (this.drops.byComponent.get(lane.node.id) ?? 0);
+      const h = lane.worker.health;
+      if (h.lastSuccessAt && (!d.lastSuccessAt || h.lastSuccessAt > d.lastSuccessAt)) d.lastSuccessAt = h.lastSuccessAt;
+      if (h.state !== 'ok') {
+        d.state = h.state === 'failed' || d.state === 'failed' ? 'failed' : 'degraded';
+        d.lastError = h.lastError;
+      }
+      this.o.metrics.queueBytes.set({ lane: lane.node.id }, st.bytes);
+    }
+    return {
+      configVersion: this.configVersion,
+      dcrs: this.dcrHealth,
+      destinations,
+      sources: (this.pipeline?.current().sources ?? []).map((s) => ({ id: s.id, state: 'ok' as const })),
+      recordsIn: this.recordsIn,
+      recordsOut: this.recordsOut,
+      droppedByReason: { ...this.drops.byReason },
+      rssBytes: process.memoryUsage().rss,
+    };
+  }
+
+  /** Stops sources, flushes lanes to disk; idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.pipeline?.stop();
+  }
+}

@@ -1,0 +1,164 @@
+// Moves one lane (destination × stream) from its durable queue to its uploader: read ≤ 1 request's
+// worth of entries, build the gzip'd body, upload, then act on the retry policy's verdict —
+// ack on success, release + back off on retryable errors, split on 413, drop (counted) on 400,
+// refresh the token once on 401, degrade on 403/404. Nothing leaves the queue before a 2xx or a
+// counted drop. Health (last success, last error, backlog) is kept for status.
+import type { Logger } from '../../telemetry/index.js';
+import type { DropCounter } from '../pipeline/types.js';
+import type { DiskQueue, QueueBatch } from '../buffer/index.js';
+import { buildBatches } from './batcher.js';
+import { classifyResponse, nextBackoffMs } from '../net/retry-policy.js';
+import type { Uploader } from './uploader.js';
+
+export interface LaneHealth {
+  state: 'ok' | 'degraded' | 'failed';
+  lastSuccessAt?: string;
+  lastError?: string;
+  sentRecords: number;
+  droppedRecords: number;
+  retries: number;
+}
+
+export interface DeliveryWorkerOptions {
+  laneId: string;
+  stream: string;
+  queue: DiskQueue;
+  uploader: Uploader;
+  drops: DropCounter;
+  logger: Logger;
+  /** How long to wait for more records before sending a partial batch (default 1 s). */
+  flushIntervalMs?: number;
+  onSent?: (records: number, latencyMs: number) => void;
+}
+
+const MAX_ENTRIES_PER_READ = 10_000;
+
+export class DeliveryWorker {
+  readonly health: LaneHealth = { state: 'ok', sentRecords: 0, droppedRecords: 0, retries: 0 };
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private unsubscribe?: () => void;
+  private attempt = 0;
+
+  constructor(private readonly o: DeliveryWorkerOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.o.queue.onData(() => this.wake?.());
+    this.loop = this.run().catch((err: Error) => {
+      this.health.state = 'failed';
+      this.health.lastError = `delivery loop crashed: ${err.message}`;
+      this.o.logger.error(`lane ${this.o.laneId}: ${this.health.lastError}`);
+    });
+  }
+
+  /** Stops after the in-flight request finishes; unsent entries stay queued. Idempotent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2, MAX_ENTRIES_PER_READ);
+      if (!batch) {
+        await this.sleep(this.o.flushIntervalMs ?? 1000);
+        continue;
+      }
+      const delay = await this.deliver(batch);
+      if (delay > 0) await this.sleep(delay);
+    }
+  }
+
+  /** Delivers one queue batch; returns how long to wait before the next attempt. */
+  private async deliver(batch: QueueBatch): Promise<number> {
+    const started = Date.now();
+    let pending = buildBatches(batch.entries, { maxBytes: this.o.uploader.maxRequestBytes });
+    let forceTokenRefresh = false;
+    while (pending.length > 0) {
+      const request = pending[0]!;
+      if (request.oversized) {
+        this.drop('oversized', request.count, `a single record of ${request.uncompressedBytes} bytes exceeds the ${this.o.uploader.maxRequestBytes}-byte request limit`);
+        pending = pending.slice(1);
+        continue;
+      }
+      const outcome = await this.o.uploader.upload(
+        { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
+        { forceTokenRefresh },
+      );
+      const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers });
+      switch (verdict.action) {
+        case 'success':
+          pending = pending.slice(1);
+          this.health.sentRecords += request.count;
+          this.health.lastSuccessAt = new Date().toISOString();
+          this.o.onSent?.(request.count, Date.now() - started);
+          continue;
+        case 'split': {
+          const halves = splitRequest(request.entries, this.o.uploader.maxRequestBytes);
+          pending = [...halves, ...pending.slice(1)];
+          continue;
+        }
+        case 'drop':
+          this.o.logger.warn(`lane ${this.o.laneId}: dropping ${request.count} records: ${outcome.detail}; sample: ${request.entries[0]?.toString('utf8').slice(0, 300) ?? ''}`);
+          this.drop('rejected_400', request.count, outcome.detail);
+          pending = pending.slice(1);
+          continue;
+        case 'refresh-token':
+          if (!forceTokenRefresh) {
+            forceTokenRefresh = true;
+            continue;
+          }
+          return this.retryLater(batch, outcome.detail, 'degraded', verdict.delayMs);
+        case 'degrade':
+          return this.retryLater(batch, outcome.detail, 'degraded', verdict.delayMs);
+        case 'retry':
+          return this.retryLater(batch, outcome.detail, this.attempt >= 3 ? 'degraded' : 'ok', verdict.delayMs);
+      }
+    }
+    await this.o.queue.ack(batch);
+    this.attempt = 0;
+    this.health.state = 'ok';
+    return 0;
+  }
+
+  private async retryLater(batch: QueueBatch, detail: string, state: LaneHealth['state'], delayMs?: number): Promise<number> {
+    // When a split batch fails half-way, the accepted half is re-sent once: the documented
+    // at-least-once window (duplicates ≤ one batch per lane per failure).
+    this.o.queue.release(batch);
+    this.attempt++;
+    this.health.retries++;
+    this.health.state = state;
+    this.health.lastError = detail;
+    const wait = delayMs ?? nextBackoffMs(this.attempt);
+    this.o.logger.warn(`lane ${this.o.laneId}: upload failed (${detail}); retry ${this.attempt} in ${Math.round(wait / 1000)} s`);
+    return wait;
+  }
+
+  private drop(reason: 'oversized' | 'rejected_400', count: number, detail: string): void {
+    this.o.drops.drop(reason, count, this.o.laneId);
+    this.health.droppedRecords += count;
+    this.health.lastError = detail;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+function splitRequest(entries: Buffer[], maxBytes: number): ReturnType<typeof buildBatches> {
+  if (entries.length <= 1) return buildBatches(entries, { maxBytes: 0 }); // a lone record that still gets 413 → oversized
+  const mid = Math.ceil(entries.length / 2);
+  return [...buildBatches(entries.slice(0, mid), { maxBytes }), ...buildBatches(entries.slice(mid), { maxBytes })];
+}

@@ -1,0 +1,71 @@
+// Azure Monitor custom metrics destination (SPEC.md §5.1): POST each queued metric document to
+// https://<region>.monitoring.azure.com/<resourceId>/metrics with a token for
+// https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do).
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { ProxyConfig } from '../../../config/index.js';
+import { HttpClient, NetworkError } from '../../net/http-client.js';
+import { resolveProxy, type ArcLocalConfig } from '../../net/proxy.js';
+import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
+import type { Uploader, UploadOutcome, UploadRequest } from '../uploader.js';
+
+export const METRICS_AUDIENCE = 'https://monitoring.azure.com/';
+
+export interface MetricsUploaderOptions {
+  /** Base URL override (OPEN_AMA_METRICS_URL), else https://<region>.monitoring.azure.com */
+  baseUrl?: string;
+  region: string;
+  resourceId: string;
+  tokens: ManagedIdentityTokenClient;
+  proxy: ProxyConfig;
+  arc?: ArcLocalConfig;
+  http?: HttpClient;
+}
+
+export class MetricsUploader implements Uploader {
+  readonly kind = 'metrics' as const;
+  readonly maxRequestBytes = 1_000_000;
+  private readonly http: HttpClient;
+
+  constructor(private readonly o: MetricsUploaderOptions) {
+    this.http = o.http ?? new HttpClient();
+  }
+
+  url(): URL {
+    const base = (this.o.baseUrl ?? `https://${this.o.region}.monitoring.azure.com`).replace(/\/+$/, '');
+    return new URL(`${base}${this.o.resourceId}/metrics`);
+  }
+
+  async upload(req: UploadRequest, { forceTokenRefresh }: { forceTokenRefresh: boolean }): Promise<UploadOutcome> {
+    // The metrics API takes one document per request; the queue batch holds several.
+    const docs = req.records.length > 0 ? req.records : (JSON.parse(gunzipSync(req.body).toString('utf8')) as unknown[]).map((d) => Buffer.from(JSON.stringify(d)));
+    let token: string;
+    try {
+      token = (await this.o.tokens.getToken(METRICS_AUDIENCE, forceTokenRefresh)).token;
+    } catch (err) {
+      return { errorCode: 'ETOKEN', detail: `cannot get a managed identity token for ${METRICS_AUDIENCE}: ${(err as Error).message}` };
+    }
+    const url = this.url();
+    for (const doc of docs) {
+      try {
+        const res = await this.http.request({
+          method: 'POST',
+          url,
+          proxy: resolveProxy(url, this.o.proxy, this.o.arc),
+          timeoutMs: 30_000,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          body: gzipSync(doc),
+        });
+        if (res.status < 200 || res.status >= 300) {
+          return { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${this.o.resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
+        }
+      } catch (err) {
+        return { errorCode: err instanceof NetworkError ? err.code : 'ENETWORK', detail: (err as Error).message };
+      }
+    }
+    return { status: 204, detail: `${docs.length} metric documents accepted` };
+  }
+
+  async close(): Promise<void> {
+    this.http.close();
+  }
+}

@@ -1,0 +1,102 @@
+// The pipeline graph as data (STYLE.md: "the graph is data, so it can be printed, diffed on reload
+// and tested"): source nodes, destination nodes, lanes (destination × upload stream) and routes
+// (source stream → lane). Every node has a stable `key` = hash of its definition; reload keeps nodes
+// whose key is unchanged (with their sockets, timers and state) and replaces the others.
+import { createHash } from 'node:crypto';
+
+export type SourceKind = 'perf' | 'syslog' | 'text-logs';
+export type DestinationKind = 'logs-ingestion' | 'metrics' | 'file';
+
+export interface SourceNode {
+  id: string;
+  kind: SourceKind;
+  /** Kind-specific definition handed to the source factory (DCR data source + what it needs). */
+  spec: unknown;
+  /** Streams this source emits. */
+  streams: string[];
+  key: string;
+}
+
+export interface DestinationNode {
+  id: string;
+  kind: DestinationKind;
+  dcrImmutableId: string;
+  name: string;
+  /** logs-ingestion: the ingestion endpoint base URL. */
+  endpoint?: string;
+  key: string;
+}
+
+export interface LaneNode {
+  /** "<destination id>/<upload stream>" — also the queue directory name. */
+  id: string;
+  destinationId: string;
+  /** The stream name used when uploading (e.g. Custom-OpenAma-Syslog; for file: the output stream). */
+  uploadStream: string;
+  key: string;
+}
+
+export interface RouteNode {
+  /** Stream a source emits (e.g. Microsoft-Syslog). */
+  sourceStream: string;
+  laneId: string;
+  /** Agent-side transform (subset of KQL), or undefined for `source`. */
+  transformKql?: string;
+  /** Columns declared for the upload stream (records are projected onto them when known). */
+  columns?: string[];
+}
+
+export interface PipelineGraph {
+  sources: SourceNode[];
+  destinations: DestinationNode[];
+  lanes: LaneNode[];
+  routes: RouteNode[];
+}
+
+export function nodeKey(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+}
+
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj)
+    .sort()
+    .filter((k) => obj[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+    .join(',')}}`;
+}
+
+export interface GraphDiff<T> {
+  kept: T[];
+  added: T[];
+  removed: T[];
+}
+
+export function diffNodes<T extends { id: string; key: string }>(before: T[], after: T[]): GraphDiff<T> {
+  const old = new Map(before.map((n) => [n.id, n]));
+  const next = new Map(after.map((n) => [n.id, n]));
+  const kept: T[] = [];
+  const added: T[] = [];
+  const removed: T[] = [];
+  for (const n of after) {
+    const o = old.get(n.id);
+    if (o && o.key === n.key) kept.push(n);
+    else added.push(n);
+  }
+  for (const o of before) {
+    const n = next.get(o.id);
+    if (!n || n.key !== o.key) removed.push(o);
+  }
+  return { kept, added, removed };
+}
+
+/** A human-readable rendering (dcr explain, logs). */
+export function describeGraph(g: PipelineGraph): string {
+  const lines: string[] = [];
+  for (const s of g.sources) lines.push(`source ${s.id} (${s.kind}) → ${s.streams.join(', ')}`);
+  for (const r of g.routes) lines.push(`route ${r.sourceStream} → ${r.laneId}${r.transformKql && r.transformKql !== 'source' ? ` [transform: ${r.transformKql}]` : ''}`);
+  for (const d of g.destinations) lines.push(`destination ${d.id} (${d.kind}${d.endpoint ? ` ${d.endpoint}` : ''})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,94 @@
+// A lane = one destination × one upload stream: its durable queue, the writer the router appends
+// to (serialise → queue; metric lanes aggregate per minute first) and the delivery worker draining it.
+import * as path from 'node:path';
+import type { Logger } from '../../telemetry/index.js';
+import { DiskQueue, type QuotaManager } from '../buffer/index.js';
+import { serializeRecord } from '../destinations/batcher.js';
+import { DeliveryWorker } from '../destinations/delivery-worker.js';
+import { MetricAggregator } from '../destinations/metrics/metric-aggregator.js';
+import type { Uploader } from '../destinations/uploader.js';
+import type { LaneNode } from './graph.js';
+import type { DropCounter, LogRecord } from './types.js';
+import type { LaneWriter } from './router.js';
+
+/** Azure Monitor's per-field limit (SPEC.md §4.2). */
+export const MAX_FIELD_BYTES = 64 * 1024;
+const METRIC_FLUSH_INTERVAL_MS = 10_000;
+
+export interface LaneDeps {
+  queueDir: string;
+  quota: QuotaManager;
+  drops: DropCounter;
+  logger: Logger;
+  uploader: Uploader;
+  aggregateMetrics: boolean;
+  onSent?: (records: number, latencyMs: number) => void;
+}
+
+export class Lane implements LaneWriter {
+  private aggregator?: MetricAggregator;
+  private metricTimer?: NodeJS.Timeout;
+  private constructor(
+    readonly node: LaneNode,
+    readonly queue: DiskQueue,
+    readonly worker: DeliveryWorker,
+    private readonly deps: LaneDeps,
+  ) {
+    if (deps.aggregateMetrics) {
+      this.aggregator = new MetricAggregator();
+      this.metricTimer = setInterval(() => void this.flushMetrics(false), METRIC_FLUSH_INTERVAL_MS);
+      this.metricTimer.unref();
+    }
+  }
+
+  static async open(node: LaneNode, deps: LaneDeps): Promise<Lane> {
+    const dir = path.join(deps.queueDir, laneDirName(node.id));
+    const queue = await DiskQueue.open(dir, { id: node.id, quota: deps.quota, drops: deps.drops, logger: deps.logger });
+    const worker = new DeliveryWorker({ laneId: node.id, stream: node.uploadStream, queue, uploader: deps.uploader, drops: deps.drops, logger: deps.logger, onSent: deps.onSent });
+    return new Lane(node, queue, worker, deps);
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  async append(records: LogRecord[]): Promise<void> {
+    if (this.aggregator) {
+      for (const r of records) this.aggregator.add(r);
+      return;
+    }
+    await this.appendSerialized(records);
+  }
+
+  /** Stops delivery and moves the open metric minute to disk; the queue keeps everything unsent. */
+  async stop(): Promise<void> {
+    if (this.metricTimer) clearInterval(this.metricTimer);
+    await this.flushMetrics(true);
+    await this.worker.stop();
+    await this.queue.close();
+    await this.deps.uploader.close();
+  }
+
+  private async flushMetrics(all: boolean): Promise<void> {
+    if (!this.aggregator) return;
+    const docs = this.aggregator.takeClosed(Date.now(), all);
+    if (docs.length > 0) await this.appendSerialized(docs as unknown as LogRecord[]);
+  }
+
+  private async appendSerialized(records: LogRecord[]): Promise<void> {
+    const buffers: Buffer[] = [];
+    let truncated = 0;
+    for (const r of records) {
+      const { buf, truncatedFields } = serializeRecord(r, { maxFieldBytes: MAX_FIELD_BYTES });
+      truncated += truncatedFields;
+      buffers.push(buf);
+    }
+    if (truncated > 0) this.deps.logger.warn(`lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`);
+    await this.queue.append(buffers);
+  }
+}
+
+/** Lane ids contain "/" (dcr/destination/stream); queue dirs are flat and filesystem-safe. */
+export function laneDirName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}

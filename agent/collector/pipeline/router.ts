@@ -1,0 +1,70 @@
+// The RecordSink sources write into: routes each stream's records to every lane that wants them
+// (multi-homing: one source, several DCRs/destinations), projecting onto the upload stream's columns
+// and serialising once per lane. write() resolves when every lane has the records on disk, or they
+// are counted as dropped. Metric lanes go through the per-minute aggregator first.
+import type { DropCounter, LogRecord, RecordSink } from './types.js';
+import type { RouteNode } from './graph.js';
+
+export interface LaneWriter {
+  /** Appends serialised records durably (resolves when written). */
+  append(records: LogRecord[]): Promise<void>;
+}
+
+export interface RouterDeps {
+  lanes: Map<string, LaneWriter>;
+  drops: DropCounter;
+  /** Applies an agent-side transform; returns the records to keep (identity when absent). */
+  transform?: (kql: string, records: LogRecord[]) => LogRecord[];
+  onRecordsIn?: (stream: string, count: number) => void;
+}
+
+export class Router implements RecordSink {
+  private readonly byStream = new Map<string, RouteNode[]>();
+
+  constructor(
+    routes: RouteNode[],
+    private readonly deps: RouterDeps,
+  ) {
+    for (const r of routes) {
+      const list = this.byStream.get(r.sourceStream) ?? [];
+      list.push(r);
+      this.byStream.set(r.sourceStream, list);
+    }
+  }
+
+  streams(): string[] {
+    return [...this.byStream.keys()];
+  }
+
+  async write(stream: string, records: LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    this.deps.onRecordsIn?.(stream, records.length);
+    const routes = this.byStream.get(stream);
+    if (!routes || routes.length === 0) {
+      this.deps.drops.drop('no_route', records.length, stream);
+      return;
+    }
+    await Promise.all(
+      routes.map(async (route) => {
+        const lane = this.deps.lanes.get(route.laneId);
+        if (!lane) {
+          this.deps.drops.drop('no_route', records.length, route.laneId);
+          return;
+        }
+        let out = records;
+        if (route.transformKql && route.transformKql.trim() !== 'source' && this.deps.transform) {
+          out = this.deps.transform(route.transformKql, records);
+          if (out.length < records.length) this.deps.drops.drop('filtered', records.length - out.length, route.laneId);
+        }
+        if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
+        if (out.length > 0) await lane.append(out);
+      }),
+    );
+  }
+}
+
+function project(record: LogRecord, columns: string[]): LogRecord {
+  const out: LogRecord = {};
+  for (const c of columns) if (record[c] !== undefined) out[c] = record[c];
+  return out;
+}

@@ -1,0 +1,41 @@
+// Builds the remote DCR source the settings ask for (arm | control-plane | auto → arm), wired to the
+// managed identity (IMDS or Arc HIMDS, never proxied) and the configured proxy.
+import type { AgentConfig } from '../config/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr, type RemoteDcrSource } from './dcr/remote-sources.js';
+import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
+import { fetchInstanceMetadata } from './net/instance-metadata.js';
+import { readArcLocalConfig } from './net/proxy.js';
+import { agentPaths } from '../config/index.js';
+
+const ARM_BY_CLOUD: Record<string, string> = {
+  azureusgovernmentcloud: 'https://management.usgovcloudapi.net',
+  azurechinacloud: 'https://management.chinacloudapi.cn',
+};
+
+export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEnv, logger: Logger): RemoteDcrSource {
+  const endpoints = detectIdentityEndpoints(env);
+  const tokens = new ManagedIdentityTokenClient({ endpoints, identity: config.managedIdentity });
+  const arc = endpoints.kind === 'arc' ? readArcLocalConfig(agentPaths(env).root) : undefined;
+  const mode = config.dcrSource === 'control-plane' ? 'control-plane' : 'arm';
+  let inner: RemoteDcrSource | undefined;
+  return {
+    name: mode,
+    async fetch(): Promise<FetchedDcr[]> {
+      if (!inner) {
+        const md = await fetchInstanceMetadata(endpoints);
+        const cloud = md.azEnvironment.toLowerCase();
+        if (mode === 'arm') {
+          const armUrl = env.OPEN_AMA_ARM_URL ?? ARM_BY_CLOUD[cloud] ?? 'https://management.azure.com';
+          inner = new ArmDcrSource({ resourceId: md.resourceId, tokens, proxy: config.proxy, arc, armUrl });
+        } else {
+          const suffix = cloud.includes('usgov') ? 'us' : cloud.includes('china') ? 'cn' : 'com';
+          const controlPlaneUrl = env.OPEN_AMA_CONTROL_PLANE_URL ?? `https://${md.location}.handler.control.monitor.azure.${suffix}`;
+          inner = new ControlPlaneDcrSource({ resourceId: md.resourceId, tokens, proxy: config.proxy, arc, controlPlaneUrl, audience: `https://monitor.azure.${suffix}/` });
+        }
+        logger.info(`reading DCRs through ${mode} for ${md.resourceId}`);
+      }
+      return inner.fetch();
+    },
+  };
+}

@@ -42,6 +42,8 @@ export interface RouteNode {
   laneId: string;
   /** Agent-side transform (subset of KQL), or undefined for `source`. */
   transformKql?: string;
+  /** full: the service will not run it on what we upload; prefilter: it will, so only leading `where`s run here. */
+  transformMode?: 'full' | 'prefilter';
   /** Columns declared for the upload stream (records are projected onto them when known). */
   columns?: string[];
 }

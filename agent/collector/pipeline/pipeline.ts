@@ -12,7 +12,7 @@ import type { CheckpointStore, Component, DropCounter, LogRecord, RecordSink } f
 export interface PipelineFactories {
   source(node: SourceNode, sink: RecordSink): Component;
   uploader(node: DestinationNode): Uploader;
-  transform?: (kql: string, records: LogRecord[]) => LogRecord[];
+  transform?: (kql: string, records: LogRecord[], mode: 'full' | 'prefilter') => LogRecord[];
 }
 
 export interface PipelineDeps {

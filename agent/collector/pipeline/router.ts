@@ -14,7 +14,7 @@ export interface RouterDeps {
   lanes: Map<string, LaneWriter>;
   drops: DropCounter;
   /** Applies an agent-side transform; returns the records to keep (identity when absent). */
-  transform?: (kql: string, records: LogRecord[]) => LogRecord[];
+  transform?: (kql: string, records: LogRecord[], mode: 'full' | 'prefilter') => LogRecord[];
   onRecordsIn?: (stream: string, count: number) => void;
 }
 
@@ -53,7 +53,7 @@ export class Router implements RecordSink {
         }
         let out = records;
         if (route.transformKql && route.transformKql.trim() !== 'source' && this.deps.transform) {
-          out = this.deps.transform(route.transformKql, records);
+          out = this.deps.transform(route.transformKql, records, route.transformMode ?? 'full');
           if (out.length < records.length) this.deps.drops.drop('filtered', records.length - out.length, route.laneId);
         }
         if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));

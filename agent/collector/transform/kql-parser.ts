@@ -1,0 +1,226 @@
+// Parser for the agent-side KQL subset: `source | where … | project … | project-away … |
+// project-rename … | extend …` with comparisons, and/or/not, has/contains/startswith/endswith (and
+// their negations), in/!in, arithmetic, member access on dynamic values and a set of scalar functions.
+// Anything else throws KqlUnsupportedError (the transform is then left to the service) or
+// KqlSyntaxError with the column.
+import { KqlSyntaxError, tokenize, type Token } from './kql-lexer.js';
+
+export type Expr =
+  | { t: 'lit'; v: unknown }
+  | { t: 'col'; name: string }
+  | { t: 'member'; obj: Expr; key: Expr }
+  | { t: 'call'; fn: string; args: Expr[]; pos: number }
+  | { t: 'unary'; op: '-' | 'not'; e: Expr }
+  | { t: 'bin'; op: string; l: Expr; r: Expr }
+  | { t: 'in'; negate: boolean; e: Expr; list: Expr[] };
+
+export type Operator =
+  | { op: 'where'; pred: Expr }
+  | { op: 'project'; items: { name: string; e: Expr }[] }
+  | { op: 'project-away'; names: string[] }
+  | { op: 'project-rename'; pairs: { to: string; from: string }[] }
+  | { op: 'extend'; items: { name: string; e: Expr }[] };
+
+export class KqlUnsupportedError extends Error {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
+    super(`${message} at column ${pos + 1}`);
+    this.name = 'KqlUnsupportedError';
+  }
+}
+
+export const SUPPORTED_FUNCTIONS = new Set([
+  'tostring', 'toint', 'tolong', 'toreal', 'todouble', 'tobool', 'toboolean', 'parse_json', 'todynamic',
+  'isempty', 'isnotempty', 'isnull', 'isnotnull', 'strlen', 'tolower', 'toupper', 'trim', 'substring',
+  'strcat', 'iif', 'iff', 'now', 'not', 'todatetime', 'coalesce',
+]);
+
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '=~', '!~', 'has', '!has', 'contains', '!contains', 'startswith', '!startswith', 'endswith', '!endswith', 'has_cs', 'contains_cs']);
+
+export function parseKql(text: string): Operator[] {
+  return new Parser(tokenize(text)).query();
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly toks: Token[]) {}
+
+  private peek(): Token {
+    return this.toks[this.i]!;
+  }
+  private next(): Token {
+    return this.toks[this.i++]!;
+  }
+  private is(kind: Token['kind'], value?: string): boolean {
+    const t = this.peek();
+    return t.kind === kind && (value === undefined || t.value === value);
+  }
+  private expect(kind: Token['kind'], value?: string): Token {
+    const t = this.peek();
+    if (!this.is(kind, value)) throw new KqlSyntaxError(`expected ${value ?? kind} but found ${t.kind === 'eof' ? 'end of text' : JSON.stringify(t.value)}`, t.pos);
+    return this.next();
+  }
+
+  query(): Operator[] {
+    const first = this.expect('ident');
+    if (first.value !== 'source') throw new KqlUnsupportedError(`a transform must start with "source", found "${first.value}"`, first.pos);
+    const ops: Operator[] = [];
+    while (this.is('punct', '|')) {
+      this.next();
+      ops.push(this.operator());
+    }
+    if (!this.is('eof')) throw new KqlSyntaxError(`unexpected ${JSON.stringify(this.peek().value)}`, this.peek().pos);
+    return ops;
+  }
+
+  private operator(): Operator {
+    const t = this.expect('ident');
+    switch (t.value) {
+      case 'where':
+        return { op: 'where', pred: this.expr() };
+      case 'project':
+        return { op: 'project', items: this.list(() => this.assignment(true)) };
+      case 'extend':
+        return { op: 'extend', items: this.list(() => this.assignment(false)) };
+      case 'project-away':
+        return { op: 'project-away', names: this.list(() => this.expect('ident').value) };
+      case 'project-rename':
+        return {
+          op: 'project-rename',
+          pairs: this.list(() => {
+            const to = this.expect('ident').value;
+            this.expect('op', '=');
+            return { to, from: this.expect('ident').value };
+          }),
+        };
+      default:
+        throw new KqlUnsupportedError(`operator "${t.value}" is not supported on the agent`, t.pos);
+    }
+  }
+
+  private list<T>(item: () => T): T[] {
+    const out = [item()];
+    while (this.is('punct', ',')) {
+      this.next();
+      out.push(item());
+    }
+    return out;
+  }
+
+  private assignment(bareAllowed: boolean): { name: string; e: Expr } {
+    const nameTok = this.expect('ident');
+    if (this.is('op', '=')) {
+      this.next();
+      return { name: nameTok.value, e: this.expr() };
+    }
+    if (!bareAllowed) throw new KqlSyntaxError('extend needs "name = expression"', nameTok.pos);
+    return { name: nameTok.value, e: { t: 'col', name: nameTok.value } };
+  }
+
+  expr(): Expr {
+    let l = this.and();
+    while (this.is('ident', 'or')) {
+      this.next();
+      l = { t: 'bin', op: 'or', l, r: this.and() };
+    }
+    return l;
+  }
+
+  private and(): Expr {
+    let l = this.comparison();
+    while (this.is('ident', 'and')) {
+      this.next();
+      l = { t: 'bin', op: 'and', l, r: this.comparison() };
+    }
+    return l;
+  }
+
+  private comparison(): Expr {
+    const l = this.additive();
+    const t = this.peek();
+    if ((t.kind === 'op' || t.kind === 'ident') && COMPARISONS.has(t.value)) {
+      this.next();
+      return { t: 'bin', op: t.value, l, r: this.additive() };
+    }
+    if ((t.kind === 'ident' && t.value === 'in') || (t.kind === 'op' && t.value === '!in')) {
+      this.next();
+      this.expect('punct', '(');
+      const list = this.list(() => this.expr());
+      this.expect('punct', ')');
+      return { t: 'in', negate: t.value === '!in', e: l, list };
+    }
+    if (t.kind === 'ident' && /^(matches|between|has_any|has_all|in~)$/.test(t.value)) {
+      throw new KqlUnsupportedError(`"${t.value}" is not supported on the agent`, t.pos);
+    }
+    return l;
+  }
+
+  private additive(): Expr {
+    let l = this.multiplicative();
+    while (this.is('op', '+') || this.is('op', '-')) {
+      const op = this.next().value;
+      l = { t: 'bin', op, l, r: this.multiplicative() };
+    }
+    return l;
+  }
+
+  private multiplicative(): Expr {
+    let l = this.unary();
+    while (this.is('op', '*') || this.is('op', '/') || this.is('op', '%')) {
+      const op = this.next().value;
+      l = { t: 'bin', op, l, r: this.unary() };
+    }
+    return l;
+  }
+
+  private unary(): Expr {
+    if (this.is('op', '-')) {
+      this.next();
+      return { t: 'unary', op: '-', e: this.unary() };
+    }
+    return this.postfix();
+  }
+
+  private postfix(): Expr {
+    let e = this.primary();
+    for (;;) {
+      if (this.is('punct', '.')) {
+        this.next();
+        e = { t: 'member', obj: e, key: { t: 'lit', v: this.expect('ident').value } };
+      } else if (this.is('punct', '[')) {
+        this.next();
+        const key = this.expr();
+        this.expect('punct', ']');
+        e = { t: 'member', obj: e, key };
+      } else return e;
+    }
+  }
+
+  private primary(): Expr {
+    const t = this.next();
+    if (t.kind === 'number') return { t: 'lit', v: Number(t.value) };
+    if (t.kind === 'string') return { t: 'lit', v: t.value };
+    if (t.kind === 'punct' && t.value === '(') {
+      const e = this.expr();
+      this.expect('punct', ')');
+      return e;
+    }
+    if (t.kind === 'ident') {
+      if (t.value === 'true' || t.value === 'false') return { t: 'lit', v: t.value === 'true' };
+      if (t.value === 'null') return { t: 'lit', v: null };
+      if (this.is('punct', '(')) {
+        this.next();
+        const args = this.is('punct', ')') ? [] : this.list(() => this.expr());
+        this.expect('punct', ')');
+        const fn = t.value.toLowerCase();
+        if (!SUPPORTED_FUNCTIONS.has(fn)) throw new KqlUnsupportedError(`function ${t.value}() is not supported on the agent`, t.pos);
+        if (fn === 'not') return { t: 'unary', op: 'not', e: args[0] ?? { t: 'lit', v: null } };
+        return { t: 'call', fn, args, pos: t.pos };
+      }
+      return { t: 'col', name: t.value };
+    }
+    throw new KqlSyntaxError(`unexpected ${t.kind === 'eof' ? 'end of text' : JSON.stringify(t.value)}`, t.pos);
+  }
+}

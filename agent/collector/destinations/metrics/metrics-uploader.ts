@@ -13,8 +13,8 @@ export const METRICS_AUDIENCE = 'https://monitoring.azure.com/';
 export interface MetricsUploaderOptions {
   /** Base URL override (OPEN_AMA_METRICS_URL), else https://<region>.monitoring.azure.com */
   baseUrl?: string;
-  region: string;
-  resourceId: string;
+  /** Region and resource ID of this machine (from IMDS / HIMDS), resolved on first upload. */
+  target: () => Promise<{ region: string; resourceId: string }>;
   tokens: ManagedIdentityTokenClient;
   proxy: ProxyConfig;
   arc?: ArcLocalConfig;
@@ -30,9 +30,10 @@ export class MetricsUploader implements Uploader {
     this.http = o.http ?? new HttpClient();
   }
 
-  url(): URL {
-    const base = (this.o.baseUrl ?? `https://${this.o.region}.monitoring.azure.com`).replace(/\/+$/, '');
-    return new URL(`${base}${this.o.resourceId}/metrics`);
+  async url(): Promise<{ url: URL; resourceId: string }> {
+    const { region, resourceId } = await this.o.target();
+    const base = (this.o.baseUrl ?? `https://${region}.monitoring.azure.com`).replace(/\/+$/, '');
+    return { url: new URL(`${base}${resourceId}/metrics`), resourceId };
   }
 
   async upload(req: UploadRequest, { forceTokenRefresh }: { forceTokenRefresh: boolean }): Promise<UploadOutcome> {
@@ -44,7 +45,13 @@ export class MetricsUploader implements Uploader {
     } catch (err) {
       return { errorCode: 'ETOKEN', detail: `cannot get a managed identity token for ${METRICS_AUDIENCE}: ${(err as Error).message}` };
     }
-    const url = this.url();
+    let url: URL;
+    let resourceId: string;
+    try {
+      ({ url, resourceId } = await this.url());
+    } catch (err) {
+      return { errorCode: 'EMETADATA', detail: `cannot read this machine's resource ID and region from instance metadata: ${(err as Error).message}` };
+    }
     for (const doc of docs) {
       try {
         const res = await this.http.request({
@@ -56,7 +63,7 @@ export class MetricsUploader implements Uploader {
           body: gzipSync(doc),
         });
         if (res.status < 200 || res.status >= 300) {
-          return { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${this.o.resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
+          return { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
         }
       } catch (err) {
         return { errorCode: err instanceof NetworkError ? err.code : 'ENETWORK', detail: (err as Error).message };

@@ -1,0 +1,97 @@
+// `open-ama deploy …` yargs command module (wired into the open-ama CLI root). Secrets are never
+// accepted on argv: protected settings come from --protected-settings FILE or "-" (stdin), tokens from
+// the credential chain or OPEN_AMA_ARM_TOKEN.
+import type { Argv, CommandModule } from 'yargs';
+import { CLOUDS, type CloudName } from './clouds.js';
+import { createArmCredential } from './credential.js';
+import { runDeployExtension } from './deploy-extension.js';
+
+interface ExtensionArgv {
+  subscription: string;
+  'resource-group'?: string;
+  'vm-ids'?: string;
+  tag?: string;
+  arc: boolean;
+  'scale-sets': boolean;
+  settings?: string;
+  'protected-settings'?: string;
+  version: string;
+  publisher: string;
+  type: string;
+  name: string;
+  concurrency: number;
+  'dry-run': boolean;
+  cloud: CloudName;
+  'arm-endpoint'?: string;
+  'poll-interval': number;
+  json: boolean;
+}
+
+function parseTag(tag: string | undefined): { key: string; value: string } | undefined {
+  if (!tag) return undefined;
+  const i = tag.indexOf('=');
+  if (i <= 0) throw new Error(`--tag must be key=value, got "${tag}"`);
+  return { key: tag.slice(0, i), value: tag.slice(i + 1) };
+}
+
+const extensionCommand: CommandModule<object, ExtensionArgv> = {
+  command: 'extension',
+  describe: 'Install or update the open-ama extension on many Azure VMs / scale sets or Arc machines',
+  builder: (y: Argv) =>
+    y
+      .version(false) // --version is the extension's typeHandlerVersion here
+      .option('subscription', { type: 'string', demandOption: true, describe: 'Subscription ID' })
+      .option('resource-group', { type: 'string', describe: 'Only machines in this resource group' })
+      .option('vm-ids', { type: 'string', describe: 'File with one machine resource ID per line' })
+      .option('tag', { type: 'string', describe: 'Only machines with this tag (key=value)' })
+      .option('arc', { type: 'boolean', default: false, describe: 'Target Azure Arc machines instead of Azure VMs' })
+      .option('scale-sets', { type: 'boolean', default: false, describe: 'Also target virtual machine scale sets' })
+      .option('settings', { type: 'string', describe: 'Public settings JSON file' })
+      .option('protected-settings', { type: 'string', describe: 'Protected settings JSON file, or - for stdin (never pass secrets on the command line)' })
+      .option('version', { type: 'string', demandOption: true, describe: 'typeHandlerVersion, e.g. 0.1' })
+      .option('publisher', { type: 'string', default: 'OpenAma.Monitor' })
+      .option('type', { type: 'string', default: 'OpenAmaLinuxAgent' })
+      .option('name', { type: 'string', default: 'OpenAmaLinuxAgent', describe: 'Extension resource name' })
+      .option('concurrency', { type: 'number', default: 8 })
+      .option('dry-run', { type: 'boolean', default: false })
+      .option('cloud', { choices: ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const, default: 'AzureCloud' as CloudName })
+      .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
+      .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between long-running-operation polls' })
+      .option('json', { type: 'boolean', default: false })
+      .check((a) => {
+        if ((a['vm-ids'] ? 1 : 0) + (a['resource-group'] || a.tag ? 1 : 0) === 0 && !a.subscription) throw new Error('select machines with --resource-group, --tag or --vm-ids');
+        if (a.concurrency < 1 || a.concurrency > 64) throw new Error('--concurrency must be between 1 and 64');
+        return true;
+      }) as unknown as Argv<ExtensionArgv>,
+  handler: async (a) => {
+    const cloud = CLOUDS[a.cloud];
+    const armEndpoint = a['arm-endpoint'] ?? process.env.OPEN_AMA_ARM_URL ?? cloud.armEndpoint;
+    try {
+      process.exitCode = await runDeployExtension(
+        {
+          subscription: a.subscription,
+          selection: { resourceGroup: a['resource-group'], tag: parseTag(a.tag), idsFile: a['vm-ids'], arc: a.arc, includeScaleSets: a['scale-sets'] },
+          settingsFile: a.settings,
+          protectedSettingsFile: a['protected-settings'],
+          spec: { name: a.name, publisher: a.publisher, type: a.type, version: a.version, autoUpgradeMinorVersion: true },
+          concurrency: a.concurrency,
+          dryRun: a['dry-run'],
+          armEndpoint,
+          pollIntervalMs: Math.max(0, a['poll-interval'] * 1000),
+          json: a.json,
+        },
+        createArmCredential({ ...cloud, armEndpoint }),
+      );
+    } catch (err) {
+      process.stderr.write(`open-ama deploy extension: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  },
+};
+
+export const deployCommand: CommandModule = {
+  command: 'deploy <what>',
+  describe: 'Deploy open-ama at fleet scale (extension) or create its DCRs (dcr)',
+  builder: (y: Argv) => y.command(extensionCommand as unknown as CommandModule).demandCommand(1),
+  handler: () => undefined,
+};

@@ -1,0 +1,84 @@
+// Which machines a deploy acts on: Azure VMs and scale sets (by resource group, tag or an ID list)
+// and Azure Arc machines (--arc), enumerated with Azure's own SDK clients.
+import { readFile } from 'node:fs/promises';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+
+export type TargetKind = 'vm' | 'vmss' | 'arc';
+
+export interface Target {
+  kind: TargetKind;
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+}
+
+export interface TargetSelection {
+  resourceGroup?: string;
+  tag?: { key: string; value: string };
+  idsFile?: string;
+  arc: boolean;
+  includeScaleSets: boolean;
+}
+
+interface ArmResource {
+  id?: string;
+  name?: string;
+  location?: string;
+  tags?: Record<string, string>;
+}
+
+export function parseResourceId(id: string): { subscription: string; resourceGroup: string; provider: string; type: string; name: string } {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i.exec(id.trim());
+  if (!m) throw new Error(`not a machine resource ID: ${id}`);
+  return { subscription: m[1]!, resourceGroup: m[2]!, provider: m[3]!, type: m[4]!, name: m[5]! };
+}
+
+function toTarget(kind: TargetKind, r: ArmResource): Target {
+  const id = r.id ?? '';
+  return { kind, id, name: r.name ?? parseResourceId(id).name, resourceGroup: parseResourceId(id).resourceGroup, location: r.location ?? '' };
+}
+
+function tagMatches(r: ArmResource, tag?: { key: string; value: string }): boolean {
+  if (!tag) return true;
+  const found = Object.entries(r.tags ?? {}).find(([k]) => k.toLowerCase() === tag.key.toLowerCase());
+  return found !== undefined && found[1] === tag.value;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+export async function listTargets(sel: TargetSelection, clients: { compute?: ComputeManagementClient; hybrid?: HybridComputeManagementClient }): Promise<Target[]> {
+  if (sel.idsFile) {
+    const ids = (await readFile(sel.idsFile, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const targets: Target[] = [];
+    for (const id of ids) {
+      const p = parseResourceId(id);
+      if (p.provider.toLowerCase() === 'microsoft.hybridcompute') {
+        const m = await clients.hybrid!.machines.get(p.resourceGroup, p.name);
+        targets.push(toTarget('arc', m));
+      } else if (p.type.toLowerCase() === 'virtualmachinescalesets') {
+        targets.push(toTarget('vmss', await clients.compute!.virtualMachineScaleSets.get(p.resourceGroup, p.name)));
+      } else {
+        targets.push(toTarget('vm', await clients.compute!.virtualMachines.get(p.resourceGroup, p.name)));
+      }
+    }
+    return targets;
+  }
+  if (sel.arc) {
+    const machines = await collect(sel.resourceGroup ? clients.hybrid!.machines.listByResourceGroup(sel.resourceGroup) : clients.hybrid!.machines.listBySubscription());
+    return machines.filter((m) => tagMatches(m, sel.tag)).map((m) => toTarget('arc', m));
+  }
+  const compute = clients.compute!;
+  const vms = await collect(sel.resourceGroup ? compute.virtualMachines.list(sel.resourceGroup) : compute.virtualMachines.listAll());
+  const targets = vms.filter((v) => tagMatches(v, sel.tag)).map((v) => toTarget('vm', v));
+  if (sel.includeScaleSets) {
+    const sets = await collect(sel.resourceGroup ? compute.virtualMachineScaleSets.list(sel.resourceGroup) : compute.virtualMachineScaleSets.listAll());
+    targets.push(...sets.filter((s) => tagMatches(s, sel.tag)).map((s) => toTarget('vmss', s)));
+  }
+  return targets;
+}

@@ -1,0 +1,65 @@
+// Turns ajv errors into one message an operator can act on: each problem as `<json path>: <expected>`,
+// unknown keys with a "did you mean" hint, never a value (values may be secrets).
+import type { ValidationError } from '../../settings-schemas/generated/validators.js';
+
+function jsonPath(instancePath: string, root: string): string {
+  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), root);
+}
+
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d <= 2 && (!best || d < best.d)) best = { c, d };
+  }
+  return best?.c;
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return dp[a.length]![b.length]!;
+}
+
+export interface KnownKeys {
+  /** Allowed keys per JSON path ('' = root), for "did you mean" hints. */
+  [path: string]: string[];
+}
+
+export function describeErrors(errors: ValidationError[] | null | undefined, root: string, known: KnownKeys = {}): string {
+  const lines = new Set<string>();
+  for (const e of errors ?? []) {
+    // if/then/else and anyOf wrappers add a summary error next to the real one.
+    if (e.keyword === 'if' || (e.keyword === 'anyOf' && (errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath))) continue;
+    const at = jsonPath(e.instancePath, root);
+    if (e.keyword === 'additionalProperties') {
+      const key = String(e.params.additionalProperty);
+      const rel = e.instancePath.split('/').slice(1).filter((p) => !/^\d+$/.test(p)).join('.');
+      const hint = closest(key, known[rel] ?? []);
+      lines.add(`${at ? `${at}.` : ''}${key}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    } else if (e.keyword === 'enum') {
+      lines.add(`${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+    } else if (e.keyword === 'required') {
+      lines.add(`${at ? `${at}.` : ''}${String(e.params.missingProperty)}: is required`);
+    } else if (e.keyword === 'type') {
+      lines.add(`${at}: must be ${String(e.params.type).replace(',', ' or ')}`);
+    } else if (e.keyword === 'pattern') {
+      lines.add(`${at}: has the wrong format (${describePattern(at)})`);
+    } else {
+      lines.add(`${at}: ${e.message ?? e.keyword}`);
+    }
+  }
+  return [...lines].join('; ');
+}
+
+function describePattern(at: string): string {
+  if (at.endsWith('proxy.address')) return 'expected http://host:port or https://host:port';
+  if (at.endsWith('immutableId')) return 'expected dcr- followed by 32 hexadecimal digits';
+  if (/filePatterns/.test(at)) return 'expected an absolute path glob';
+  if (/streams/.test(at)) return 'expected Microsoft-<Name> or Custom-<Name>';
+  return 'see docs/settings.md';
+}

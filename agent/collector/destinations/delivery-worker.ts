@@ -90,7 +90,7 @@ export class DeliveryWorker {
         { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
         { forceTokenRefresh },
       );
-      const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers });
+      const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers }, this.attempt + 1);
       switch (verdict.action) {
         case 'success':
           pending = pending.slice(1);

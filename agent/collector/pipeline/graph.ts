@@ -4,7 +4,7 @@
 // whose key is unchanged (with their sockets, timers and state) and replaces the others.
 import { createHash } from 'node:crypto';
 
-export type SourceKind = 'perf' | 'syslog' | 'text-logs';
+export type SourceKind = 'perf' | 'syslog' | 'text-logs' | 'heartbeat';
 export type DestinationKind = 'logs-ingestion' | 'metrics' | 'file';
 
 export interface SourceNode {

@@ -1,0 +1,387 @@
+// Durable disk queue for one lane (destination × stream). Durability rules (DESIGN.md §4):
+//  - Entries are appended to segment files (00000001.seg, …) with length + CRC32 framing; a segment
+//    is sealed at `segmentBytes` and a new one started.
+//  - append() resolves once the bytes are written to the OS; they are fsynced every `fsyncIntervalMs`
+//    (default 1 s) and at close(). A power loss can lose at most that last interval; a process crash
+//    (kill -9) loses nothing that append() acknowledged.
+//  - An entry leaves the queue only through ack(), i.e. after the destination accepted it (2xx) or it
+//    was dropped with a counted reason. The ack position is persisted atomically (ack.json) at every
+//    ack; fully acked segments are deleted.
+//  - At-least-once: after a crash, the batch that was in flight (read but not acked) is delivered
+//    again — duplicates are bounded by one batch per lane per crash. One batch is in flight per lane.
+//  - Open scans every segment with a bounded buffer; a torn or corrupt tail is truncated and counted
+//    (drop reason "parse_error"), never a crash. Memory use is independent of the backlog size.
+//  - Quota: the shared QuotaManager may evict this lane's oldest sealed segment (counted "quota").
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from '../../telemetry/index.js';
+import { writeFileAtomic } from '../../config/index.js';
+import type { DropCounter } from '../pipeline/types.js';
+import { checkFrame, encodeFrames, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
+import type { EvictableQueue, QuotaManager } from './quota-manager.js';
+
+export interface QueuePosition {
+  seg: number;
+  off: number;
+}
+
+export interface QueueBatch {
+  entries: Buffer[];
+  start: QueuePosition;
+  end: QueuePosition;
+}
+
+export interface DiskQueueOptions {
+  id: string;
+  drops: DropCounter;
+  logger: Logger;
+  quota?: QuotaManager;
+  segmentBytes?: number;
+  fsyncIntervalMs?: number;
+}
+
+interface Segment {
+  id: number;
+  size: number;
+  entries: number;
+  createdAt: number;
+}
+
+export class DiskFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiskFullError';
+  }
+}
+
+const READ_CHUNK = 256 * 1024;
+const segName = (id: number): string => `${String(id).padStart(8, '0')}.seg`;
+
+export class DiskQueue implements EvictableQueue {
+  readonly id: string;
+  private segments: Segment[] = [];
+  private ackPos: QueuePosition = { seg: 1, off: 0 };
+  private readPos: QueuePosition = { seg: 1, off: 0 };
+  private ackedEntriesInHead = 0;
+  private inFlight?: QueueBatch;
+  private fd?: fs.FileHandle;
+  private dirty = false;
+  private fsyncTimer?: NodeJS.Timeout;
+  private listeners = new Set<() => void>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private reading = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly o: DiskQueueOptions,
+  ) {
+    this.id = o.id;
+  }
+
+  static async open(dir: string, o: DiskQueueOptions): Promise<DiskQueue> {
+    const q = new DiskQueue(dir, o);
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await q.recover();
+    o.quota?.register(q);
+    q.fsyncTimer = setInterval(() => void q.serial(() => q.sync()), o.fsyncIntervalMs ?? 1000);
+    q.fsyncTimer.unref();
+    return q;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async recover(): Promise<void> {
+    const names = (await fs.readdir(this.dir)).filter((n) => /^\d{8}\.seg$/.test(n)).sort();
+    try {
+      const ack = JSON.parse(await fs.readFile(path.join(this.dir, 'ack.json'), 'utf8')) as QueuePosition;
+      if (Number.isInteger(ack.seg) && Number.isInteger(ack.off)) this.ackPos = ack;
+    } catch {
+      // no ack yet
+    }
+    for (const name of names) {
+      const id = Number(name.slice(0, 8));
+      const file = path.join(this.dir, name);
+      if (id < this.ackPos.seg) {
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      const { validBytes, entries, entriesBeforeAck, corrupt } = await this.scan(file, id === this.ackPos.seg ? this.ackPos.off : 0);
+      const st = await fs.stat(file);
+      if (corrupt) {
+        await fs.truncate(file, validBytes);
+        this.o.drops.drop('parse_error', 1, this.id);
+        this.o.logger.warn(`queue ${this.id}: ${name} had a torn or corrupt tail; truncated ${st.size - validBytes} bytes at offset ${validBytes}`);
+      }
+      this.segments.push({ id, size: validBytes, entries, createdAt: st.mtimeMs });
+      if (id === this.ackPos.seg) this.ackedEntriesInHead = entriesBeforeAck;
+    }
+    if (this.segments.length === 0) {
+      const id = Math.max(1, this.ackPos.seg);
+      this.ackPos = { seg: id, off: 0 };
+      this.segments.push({ id, size: 0, entries: 0, createdAt: Date.now() });
+    } else if (this.ackPos.seg < this.segments[0]!.id) {
+      this.ackPos = { seg: this.segments[0]!.id, off: 0 };
+    }
+    this.readPos = { ...this.ackPos };
+    const last = this.segments[this.segments.length - 1]!;
+    this.fd = await fs.open(path.join(this.dir, segName(last.id)), 'a', 0o600);
+  }
+
+  /** Walks frames with a bounded window buffer; returns the valid prefix length and entry counts. */
+  private async scan(file: string, ackOff: number): Promise<{ validBytes: number; entries: number; entriesBeforeAck: number; corrupt: boolean }> {
+    const fh = await fs.open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      let window = Buffer.alloc(0);
+      let windowStart = 0;
+      let off = 0;
+      let entries = 0;
+      let before = 0;
+      const ensure = async (n: number): Promise<boolean> => {
+        if (off - windowStart + n <= window.length) return true;
+        if (off + n > size) return false;
+        const len = Math.min(size - off, Math.max(READ_CHUNK, n));
+        window = Buffer.alloc(len);
+        const { bytesRead } = await fh.read(window, 0, len, off);
+        windowStart = off;
+        return bytesRead >= n;
+      };
+      while (off < size) {
+        if (!(await ensure(HEADER_BYTES))) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
+        const len = window.readUInt32LE(off - windowStart);
+        if (len > MAX_ENTRY_BYTES || !(await ensure(HEADER_BYTES + len))) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
+        if (!checkFrame(window, off - windowStart).ok) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
+        if (off < ackOff) before++;
+        entries++;
+        off += HEADER_BYTES + len;
+      }
+      return { validBytes: off, entries, entriesBeforeAck: before, corrupt: false };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  append(payloads: Buffer[]): Promise<void> {
+    if (payloads.length === 0) return Promise.resolve();
+    return this.serial(async () => {
+      if (this.closed) throw new Error(`queue ${this.id} is closed`);
+      const frames = encodeFrames(payloads);
+      if (this.o.quota && !(await this.o.quota.reserve(frames.length))) {
+        this.o.drops.drop('quota', payloads.length, this.id);
+        return;
+      }
+      let active = this.segments[this.segments.length - 1]!;
+      if (active.size > 0 && active.size + frames.length > (this.o.segmentBytes ?? 8 * 1024 * 1024)) active = await this.roll();
+      try {
+        await this.fd!.write(frames);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT') {
+          await this.fd!.truncate(active.size).catch(() => undefined);
+          throw new DiskFullError(`no space left on the device holding ${this.dir}: ${payloads.length} record(s) could not be queued`);
+        }
+        throw err;
+      }
+      active.size += frames.length;
+      active.entries += payloads.length;
+      this.dirty = true;
+      for (const l of this.listeners) l();
+    });
+  }
+
+  private async roll(): Promise<Segment> {
+    await this.sync();
+    await this.fd?.close();
+    const seg: Segment = { id: this.segments[this.segments.length - 1]!.id + 1, size: 0, entries: 0, createdAt: Date.now() };
+    this.fd = await fs.open(path.join(this.dir, segName(seg.id)), 'a', 0o600);
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private async sync(): Promise<void> {
+    if (!this.dirty || !this.fd) return;
+    this.dirty = false;
+    await this.fd.sync();
+  }
+
+  /** Next entries after the read position, ≤ maxBytes of payload; null when none or one is in flight. */
+  read(maxBytes: number, maxEntries: number): Promise<QueueBatch | null> {
+    return this.serial(async () => {
+      if (this.inFlight) return null;
+      this.reading = true;
+      try {
+        return await this.readLocked(maxBytes, maxEntries);
+      } finally {
+        this.reading = false;
+      }
+    });
+  }
+
+  private async readLocked(maxBytes: number, maxEntries: number): Promise<QueueBatch | null> {
+    {
+      let pos = { ...this.readPos };
+      const entries: Buffer[] = [];
+      let bytes = 0;
+      while (entries.length < maxEntries) {
+        const seg = this.segments.find((s) => s.id === pos.seg);
+        if (!seg) break;
+        if (pos.off >= seg.size) {
+          const next = this.segments.find((s) => s.id > pos.seg);
+          if (!next) break;
+          pos = { seg: next.id, off: 0 };
+          continue;
+        }
+        const fh = await fs.open(path.join(this.dir, segName(seg.id)), 'r');
+        try {
+          while (pos.off < seg.size && entries.length < maxEntries) {
+            const header = Buffer.alloc(HEADER_BYTES);
+            await fh.read(header, 0, HEADER_BYTES, pos.off);
+            const len = header.readUInt32LE(0);
+            if (entries.length > 0 && bytes + len > maxBytes) return this.hand(entries, pos);
+            const frame = Buffer.alloc(HEADER_BYTES + len);
+            await fh.read(frame, 0, frame.length, pos.off);
+            const c = checkFrame(frame, 0);
+            if (!c.ok) {
+              // Corrupted after open (disk error): skip the rest of this segment, counted.
+              this.o.drops.drop('parse_error', Math.max(1, seg.entries), this.id);
+              pos = { seg: seg.id, off: seg.size };
+              break;
+            }
+            entries.push(frame.subarray(HEADER_BYTES));
+            bytes += len;
+            pos = { seg: seg.id, off: pos.off + HEADER_BYTES + len };
+          }
+        } finally {
+          await fh.close();
+        }
+      }
+      return entries.length > 0 ? this.hand(entries, pos) : null;
+    }
+  }
+
+  private hand(entries: Buffer[], end: QueuePosition): QueueBatch {
+    const batch = { entries, start: { ...this.readPos }, end };
+    this.inFlight = batch;
+    this.readPos = end;
+    return batch;
+  }
+
+  ack(batch: QueueBatch): Promise<void> {
+    return this.serial(async () => {
+      if (this.inFlight !== batch) return;
+      this.inFlight = undefined;
+      // Count acked entries in the head segment, then advance and delete finished segments.
+      if (batch.end.seg === this.ackPos.seg) this.ackedEntriesInHead += batch.entries.length;
+      else this.ackedEntriesInHead = countEntriesIn(batch, batch.end.seg);
+      this.ackPos = batch.end;
+      await writeFileAtomic(path.join(this.dir, 'ack.json'), JSON.stringify(this.ackPos), { mode: 0o600 });
+      await this.deleteFinished();
+    });
+  }
+
+  release(batch: QueueBatch): void {
+    void this.serial(async () => {
+      if (this.inFlight !== batch) return;
+      this.inFlight = undefined;
+      this.readPos = batch.start;
+    });
+  }
+
+  private async deleteFinished(): Promise<void> {
+    const active = this.segments[this.segments.length - 1]!;
+    while (this.segments.length > 1 && this.segments[0]!.id < this.ackPos.seg) {
+      const s = this.segments.shift()!;
+      await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
+    }
+    const head = this.segments[0]!;
+    if (head === active && this.ackPos.seg === head.id && this.ackPos.off >= head.size && head.size > (this.o.segmentBytes ?? 8 * 1024 * 1024) / 2) {
+      await this.roll(); // start fresh so the fully acked segment can go
+      await this.deleteFinished();
+    }
+    if (this.segments[0]!.id < this.ackPos.seg) return;
+  }
+
+  onData(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  stats(): { entries: number; bytes: number; segments: number; oldestAppendedAt?: number } {
+    let entries = 0;
+    let bytes = 0;
+    for (const s of this.segments) {
+      entries += s.entries;
+      bytes += s.size;
+    }
+    const head = this.segments[0]!;
+    if (head.id === this.ackPos.seg) {
+      entries -= this.ackedEntriesInHead;
+      bytes -= this.ackPos.off;
+    }
+    return { entries: Math.max(0, entries), bytes: Math.max(0, bytes), segments: this.segments.length, oldestAppendedAt: head.createdAt };
+  }
+
+  diskBytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  oldestEvictable(): number | undefined {
+    const s = this.evictable();
+    return s?.createdAt;
+  }
+
+  private evictable(): Segment | undefined {
+    const head = this.segments[0];
+    if (!head || this.segments.length < 2 || this.reading) return undefined; // never the segment being written
+    if (this.inFlight && this.inFlight.start.seg === head.id) return undefined; // never one being delivered
+    return head;
+  }
+
+  evictOldest(): Promise<{ entries: number; bytes: number }> {
+    const s = this.evictable();
+    if (!s) return Promise.resolve({ entries: 0, bytes: 0 });
+    // Runs inside append()'s serial section (quota.reserve), so it must not queue behind it.
+    return (async () => {
+      this.segments.shift();
+      const unacked = s.id === this.ackPos.seg ? s.entries - this.ackedEntriesInHead : s.entries;
+      await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
+      const next = this.segments[0]!;
+      if (this.ackPos.seg <= s.id) {
+        this.ackPos = { seg: next.id, off: 0 };
+        this.ackedEntriesInHead = 0;
+        await writeFileAtomic(path.join(this.dir, 'ack.json'), JSON.stringify(this.ackPos), { mode: 0o600 });
+      }
+      if (this.readPos.seg <= s.id) this.readPos = { ...this.ackPos };
+      return { entries: Math.max(0, unacked), bytes: s.size };
+    })();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.serial(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+      this.o.quota?.unregister(this);
+      await this.sync();
+      await this.fd?.close();
+      this.fd = undefined;
+    });
+  }
+}
+
+function countEntriesIn(batch: QueueBatch, seg: number): number {
+  // Entries of the batch that lie in segment `seg` (the batch's end segment): those after its start there.
+  if (batch.start.seg === seg) return batch.entries.length;
+  let bytes = batch.end.off;
+  let n = 0;
+  for (let i = batch.entries.length - 1; i >= 0 && bytes > 0; i--) {
+    bytes -= HEADER_BYTES + batch.entries[i]!.length;
+    n++;
+  }
+  return n;
+}

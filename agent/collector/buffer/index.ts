@@ -1,0 +1,4 @@
+// Public surface of the durable queue.
+export { DiskQueue, DiskFullError, type QueueBatch, type QueuePosition, type DiskQueueOptions } from './disk-queue.js';
+export { QuotaManager, type EvictableQueue } from './quota-manager.js';
+export { FileCheckpointStore } from './checkpoint-store.js';

@@ -1,0 +1,96 @@
+// Builds components from graph nodes: sources (perf, syslog, text-logs, heartbeat) writing through a
+// sink that tags their streams with the node id, and uploaders per destination kind sharing one
+// managed-identity token client. The graph decides what exists; this only knows how to build it.
+import { OPEN_AMA_VERSION, type AgentConfig, type AgentPaths } from '../config/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { FileUploader } from './destinations/file/file-uploader.js';
+import { LogsIngestionUploader } from './destinations/logs-ingestion/logs-ingestion-uploader.js';
+import { MetricsUploader } from './destinations/metrics/metrics-uploader.js';
+import type { Uploader } from './destinations/uploader.js';
+import { fetchInstanceMetadata, logsIngestionAudience } from './net/instance-metadata.js';
+import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
+import { readArcLocalConfig } from './net/proxy.js';
+import type { DestinationNode, SourceNode } from './pipeline/graph.js';
+import type { PipelineFactories } from './pipeline/pipeline.js';
+import type { CheckpointStore, Component, DropCounter, RecordSink, SourceContext } from './pipeline/types.js';
+import type { SyslogFilterSpec } from './pipeline/plan-to-graph.js';
+import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
+import { PerfSource } from './sources/perf/perf-source.js';
+import { SyslogSource } from './sources/syslog/syslog-source.js';
+import { TextLogSource } from './sources/text-logs/text-log-source.js';
+import { runTransform } from './transform/index.js';
+
+export interface RuntimeServices {
+  paths: AgentPaths;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  drops: DropCounter;
+  computer: string;
+  checkpoints: CheckpointStore;
+  /** Current config; updated on every apply (uploaders read proxy settings from it when built). */
+  config: AgentConfig;
+}
+
+class TaggingSink implements RecordSink {
+  constructor(
+    private readonly prefix: string,
+    private readonly inner: RecordSink,
+  ) {}
+  write(stream: string, records: Record<string, unknown>[]): Promise<void> {
+    return this.inner.write(`${this.prefix}|${stream}`, records);
+  }
+}
+
+/** Audience from the endpoint's cloud suffix (no IMDS round trip needed). */
+export function audienceForEndpoint(endpoint: string): string {
+  const host = new URL(endpoint).hostname;
+  if (host.endsWith('.azure.us')) return logsIngestionAudience('AzureUSGovernmentCloud');
+  if (host.endsWith('.azure.cn')) return logsIngestionAudience('AzureChinaCloud');
+  return logsIngestionAudience('AzurePublicCloud');
+}
+
+export function createComponentFactories(svc: RuntimeServices): PipelineFactories {
+  const endpoints = detectIdentityEndpoints(svc.env);
+  let tokens: ManagedIdentityTokenClient | undefined;
+  const tokenClient = (): ManagedIdentityTokenClient => (tokens ??= new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }));
+  const arc = endpoints.kind === 'arc' ? readArcLocalConfig(svc.paths.root) : undefined;
+  let metadata: Promise<{ region: string; resourceId: string }> | undefined;
+  const target = (): Promise<{ region: string; resourceId: string }> =>
+    (metadata ??= fetchInstanceMetadata(endpoints).then((m) => ({ region: m.location, resourceId: m.resourceId })).catch((err: Error) => {
+      metadata = undefined;
+      throw err;
+    }));
+
+  return {
+    source(node: SourceNode, sink: RecordSink): Component {
+      const ctx: SourceContext = { logger: svc.logger, drops: svc.drops, computer: svc.computer, checkpoints: svc.checkpoints, sink: new TaggingSink(node.id, sink) };
+      switch (node.kind) {
+        case 'perf': {
+          const s = node.spec as { counterSpecifiers: string[]; intervalSec: number; streams: string[] };
+          return new PerfSource({ id: node.id, ...s }, ctx);
+        }
+        case 'syslog': {
+          const s = node.spec as { port: number; filters: SyslogFilterSpec[]; streams: string[] };
+          return new SyslogSource({ id: node.id, port: s.port, filters: s.filters, streams: s.streams, udp: svc.env.OPEN_AMA_SYSLOG_UDP === '1' }, ctx);
+        }
+        case 'text-logs': {
+          const s = node.spec as { filePatterns: string[]; format: 'text' | 'json'; recordStartTimestampFormat?: string; stream: string; columns: string[] };
+          return new TextLogSource({ id: node.id, ...s }, ctx);
+        }
+        case 'heartbeat':
+          return new HeartbeatSource({ id: node.id, version: OPEN_AMA_VERSION }, ctx);
+      }
+    },
+    uploader(node: DestinationNode): Uploader {
+      switch (node.kind) {
+        case 'file':
+          return new FileUploader({ outDir: svc.paths.outDir, destinationName: node.name });
+        case 'logs-ingestion':
+          return new LogsIngestionUploader({ endpoint: node.endpoint!, dcrImmutableId: node.dcrImmutableId, audience: audienceForEndpoint(node.endpoint!), tokens: tokenClient(), proxy: svc.config.proxy, arc });
+        case 'metrics':
+          return new MetricsUploader({ baseUrl: svc.env.OPEN_AMA_METRICS_URL, target, tokens: tokenClient(), proxy: svc.config.proxy, arc });
+      }
+    },
+    transform: runTransform,
+  };
+}

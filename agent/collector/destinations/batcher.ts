@@ -1,0 +1,72 @@
+// Builds upload bodies from queued entries (each a serialised JSON record): JSON arrays of at most
+// `maxBytes` uncompressed bytes counting brackets and commas exactly (SPEC.md §4.2: 1 MB), gzip'd.
+// A single entry that cannot fit alone is returned as `oversized` (the caller counts the drop).
+// serializeRecord() truncates string fields over 64 KB (the service would truncate them anyway).
+import { gzipSync, constants as zlibConstants } from 'node:zlib';
+import type { LogRecord } from '../pipeline/types.js';
+
+export interface RequestBatch {
+  entries: Buffer[];
+  count: number;
+  uncompressedBytes: number;
+  body: Buffer;
+  oversized: boolean;
+}
+
+/** gzip level 1: ~3× faster than the default 6 for ~10 % larger bodies on log JSON (bench/queue-bench). */
+export const GZIP_LEVEL = 1;
+
+export function buildBatches(entries: Buffer[], { maxBytes }: { maxBytes: number }): RequestBatch[] {
+  const out: RequestBatch[] = [];
+  let current: Buffer[] = [];
+  let size = 2; // "[" + "]"
+  const flush = (): void => {
+    if (current.length === 0) return;
+    out.push(makeBatch(current, size, false));
+    current = [];
+    size = 2;
+  };
+  for (const e of entries) {
+    const add = e.length + (current.length > 0 ? 1 : 0);
+    if (e.length + 2 > maxBytes) {
+      flush();
+      out.push({ entries: [e], count: 1, uncompressedBytes: e.length + 2, body: Buffer.alloc(0), oversized: true });
+      continue;
+    }
+    if (size + add > maxBytes) flush();
+    size += e.length + (current.length > 0 ? 1 : 0);
+    current.push(e);
+  }
+  flush();
+  return out;
+}
+
+function makeBatch(entries: Buffer[], size: number, oversized: boolean): RequestBatch {
+  const parts: Buffer[] = [Buffer.from('[')];
+  entries.forEach((e, i) => {
+    if (i > 0) parts.push(Buffer.from(','));
+    parts.push(e);
+  });
+  parts.push(Buffer.from(']'));
+  const json = Buffer.concat(parts, size);
+  return { entries, count: entries.length, uncompressedBytes: json.length, body: gzipSync(json, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), oversized };
+}
+
+export function serializeRecord(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { buf: Buffer; truncatedFields: number } {
+  let truncatedFields = 0;
+  let target: LogRecord = record;
+  for (const [k, v] of Object.entries(record)) {
+    if (typeof v === 'string' && v.length > maxFieldBytes / 4 && Buffer.byteLength(v) > maxFieldBytes) {
+      if (target === record) target = { ...record };
+      target[k] = truncateUtf8(v, maxFieldBytes);
+      truncatedFields++;
+    }
+  }
+  return { buf: Buffer.from(JSON.stringify(target)), truncatedFields };
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  const buf = Buffer.from(s).subarray(0, maxBytes);
+  // Drop a partial multi-byte sequence at the cut.
+  return buf.toString('utf8').replace(/\uFFFD$/, '');
+}

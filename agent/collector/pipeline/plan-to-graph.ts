@@ -1,0 +1,156 @@
+// DCRs → PipelineGraph. Each DCR is validated alone (rejected ones are reported, the rest run).
+// Identical data sources across DCRs become ONE source node (collected once) whose records fan out to
+// every DCR's routes (multi-homing). Source records travel on virtual streams "<sourceId>|<stream>"
+// (syslog adds its filter key) so two DCRs with different filters or files never see each other's
+// records. Lanes: Log Analytics uploads built-in streams through their Custom-OpenAma-* companion
+// (agent runs the whole transform) and Custom-* streams as themselves (agent pre-filters only).
+import type { AgentConfig } from '../../config/index.js';
+import type { DcrHealth } from '../ipc.js';
+import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
+import { validateDcr } from '../dcr/validate.js';
+import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
+import { nodeKey, type DestinationNode, type LaneNode, type PipelineGraph, type RouteNode, type SourceNode } from './graph.js';
+
+export interface DcrInput {
+  json: unknown;
+  origin: DcrHealth['source'];
+  ref: string;
+  /** Set when the DCR could not even be read (e.g. a broken dcr.d file). */
+  error?: string;
+}
+
+export interface BuildContext {
+  computer: string;
+  config: AgentConfig;
+  env: NodeJS.ProcessEnv;
+  outDir: string;
+}
+
+export interface SyslogFilterSpec {
+  key: string;
+  facilities: string[];
+  levels: string[];
+}
+
+export const DEFAULT_SYSLOG_PORT = 28330;
+
+export function syslogFilterKey(facilities: string[] | undefined, levels: string[] | undefined): { key: string; facilities: string[]; levels: string[] } {
+  const f = [...new Set((facilities ?? ['*']).map((x) => x.toLowerCase()))].sort();
+  const l = [...new Set((levels ?? ['*']).map((x) => x.toLowerCase()))].sort();
+  return { key: nodeKey({ f, l }).slice(0, 8), facilities: f, levels: l };
+}
+
+export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[] } {
+  const dcrs: DcrHealth[] = [];
+  const warnings: string[] = [];
+  const accepted: Dcr[] = [];
+  for (const input of inputs) {
+    if (input.error) {
+      dcrs.push({ immutableId: input.ref, source: input.origin, state: 'rejected', reason: input.error });
+      continue;
+    }
+    const v = validateDcr(input.json, input.ref);
+    if (!v.ok) {
+      dcrs.push({ immutableId: v.immutableId, source: input.origin, state: 'rejected', reason: v.reason });
+      continue;
+    }
+    if (accepted.some((d) => d.immutableId === v.dcr.immutableId)) {
+      warnings.push(`DCR ${v.dcr.immutableId} was given twice (${input.ref}); using the first`);
+      continue;
+    }
+    accepted.push(v.dcr);
+    warnings.push(...v.warnings);
+    dcrs.push({ immutableId: v.dcr.immutableId, source: input.origin, state: 'loaded' });
+  }
+
+  const sources = new Map<string, SourceNode>();
+  const destinations = new Map<string, DestinationNode>();
+  const lanes = new Map<string, LaneNode>();
+  const routes: RouteNode[] = [];
+  const syslogFilters = new Map<string, SyslogFilterSpec>();
+  const syslogStreams = new Set<string>();
+  const port = Number(ctx.env.OPEN_AMA_SYSLOG_PORT ?? DEFAULT_SYSLOG_PORT);
+
+  for (const dcr of accepted) {
+    // Virtual streams this DCR's data sources produce, per real stream name.
+    const produced = new Map<string, string[]>();
+    const add = (stream: string, virtual: string): void => {
+      produced.set(stream, [...(produced.get(stream) ?? []), virtual]);
+    };
+    for (const pc of dcr.dataSources.performanceCounters ?? []) {
+      const spec = { counterSpecifiers: [...pc.counterSpecifiers].sort(), intervalSec: pc.samplingFrequencyInSeconds ?? 60, streams: [...pc.streams].sort() };
+      const id = `perf/${nodeKey(spec).slice(0, 10)}`;
+      sources.set(id, { id, kind: 'perf', spec, streams: spec.streams, key: nodeKey(spec) });
+      for (const s of pc.streams) add(s, `${id}|${s}`);
+    }
+    for (const sl of dcr.dataSources.syslog ?? []) {
+      const f = syslogFilterKey(sl.facilityNames, sl.logLevels);
+      syslogFilters.set(f.key, f);
+      for (const s of sl.streams) {
+        syslogStreams.add(s);
+        add(s, `syslog|${f.key}|${s}`);
+      }
+    }
+    for (const lf of dcr.dataSources.logFiles ?? []) {
+      const stream = lf.streams[0]!;
+      const spec = { filePatterns: [...lf.filePatterns].sort(), format: lf.format, recordStartTimestampFormat: lf.settings?.text?.recordStartTimestampFormat, stream, columns: dcr.streamDeclarations[stream]?.columns.map((c) => c.name) ?? [] };
+      const id = `text-logs/${nodeKey(spec).slice(0, 10)}`;
+      sources.set(id, { id, kind: 'text-logs', spec, streams: [stream], key: nodeKey(spec) });
+      add(stream, `${id}|${stream}`);
+    }
+    if (dcr.streamDeclarations[HEARTBEAT_STREAM]) add(HEARTBEAT_STREAM, `heartbeat|${HEARTBEAT_STREAM}`);
+
+    const endpoint = dcr.endpoints?.logsIngestion ?? dcr.dataCollectionEndpoint?.logsIngestion;
+    const companions = new Set(Object.values(BUILT_IN_COMPANIONS).map((c) => c.companion));
+    for (const flow of dcr.dataFlows) {
+      for (const destName of flow.destinations) {
+        const kind = (dcr.destinations.logAnalytics ?? []).some((d) => d.name === destName) ? 'logs-ingestion' : dcr.destinations.azureMonitorMetrics?.name === destName ? 'metrics' : 'file';
+        const destId = `${dcr.immutableId}/${destName}`;
+        const dest: DestinationNode = { id: destId, kind, dcrImmutableId: dcr.immutableId, name: destName, ...(kind === 'logs-ingestion' ? { endpoint } : {}), key: '' };
+        dest.key = nodeKey({ ...dest, key: undefined });
+        destinations.set(destId, dest);
+        for (const stream of flow.streams) {
+          if (companions.has(stream)) continue; // the service-side half of a companion pair
+          const virtuals = produced.get(stream) ?? [];
+          if (virtuals.length === 0) {
+            warnings.push(`${dcr.immutableId}: no data source produces ${stream}; its flow to ${destName} carries nothing`);
+            continue;
+          }
+          const companion = BUILT_IN_COMPANIONS[stream];
+          let uploadStream = stream;
+          let transformMode: RouteNode['transformMode'] = 'full';
+          if (kind === 'logs-ingestion') {
+            uploadStream = companion ? companion.companion : stream;
+            transformMode = companion ? 'full' : 'prefilter';
+          } else if (kind === 'metrics') {
+            if (stream !== 'Microsoft-Perf' && stream !== 'Microsoft-InsightsMetrics') {
+              warnings.push(`${dcr.immutableId}: stream ${stream} cannot go to the metrics destination ${destName}; only performance counters can`);
+              continue;
+            }
+            uploadStream = 'metrics';
+          } else {
+            uploadStream = flow.outputStream ?? stream;
+          }
+          const laneId = `${destId}/${uploadStream}`;
+          lanes.set(laneId, { id: laneId, destinationId: destId, uploadStream, key: nodeKey({ laneId, dest: dest.key }) });
+          const columns = kind === 'logs-ingestion' ? dcr.streamDeclarations[uploadStream]?.columns.map((c) => c.name) : undefined;
+          for (const v of virtuals) {
+            routes.push({ sourceStream: v, laneId, transformKql: flow.transformKql, transformMode, ...(columns ? { columns } : {}) });
+          }
+        }
+      }
+    }
+  }
+  if (syslogFilters.size > 0) {
+    const spec = { port, filters: [...syslogFilters.values()].sort((a, b) => a.key.localeCompare(b.key)), streams: [...syslogStreams].sort() };
+    sources.set('syslog', { id: 'syslog', kind: 'syslog', spec, streams: spec.streams, key: nodeKey(spec) });
+  }
+  if (routes.some((r) => r.sourceStream.startsWith('heartbeat|'))) {
+    sources.set('heartbeat', { id: 'heartbeat', kind: 'heartbeat', spec: {}, streams: [HEARTBEAT_STREAM], key: 'heartbeat' });
+  }
+  return {
+    graph: { sources: [...sources.values()], destinations: [...destinations.values()], lanes: [...lanes.values()], routes },
+    dcrs,
+    warnings,
+  };
+}

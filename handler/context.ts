@@ -41,9 +41,10 @@ export interface OperationResult {
   configurationAppliedTime?: string;
 }
 
-export function packageLayoutFromBundle(moduleUrl: string, execPath: string): PackageLayout {
+/** <ExtDir> is the cwd the guest agent gives us; the bundles sit next to the running handler bundle. */
+export function packageLayoutFromBundle(moduleUrl: string, execPath: string, cwd: string): PackageLayout {
   const distDir = path.dirname(fileURLToPath(moduleUrl));
-  return { extDir: path.dirname(distDir), nodePath: execPath, distDir };
+  return { extDir: cwd, nodePath: execPath, distDir };
 }
 
 export function remainingMs(ctx: OperationContext): number {

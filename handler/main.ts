@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     operation,
     cwd: process.cwd(),
     env: process.env,
-    layout: packageLayoutFromBundle(import.meta.url, process.execPath),
+    layout: packageLayoutFromBundle(import.meta.url, process.execPath, process.cwd()),
   });
 }
 

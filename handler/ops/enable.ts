@@ -14,7 +14,7 @@ import { checkFreeDisk, checkOpensslPresent } from './system-checks.js';
 import { installBinaries } from './installed-binaries.js';
 import { clearUpdateMarker } from './update-marker.js';
 import { prepareStateDirs } from './install.js';
-import { healthSubstatus } from './health-substatus.js';
+import { healthSubstatus } from '../../agent/supervisor/control/index.js';
 
 interface EnabledState {
   seq: number;

@@ -1,6 +1,6 @@
 // Turns the collector's health (as answered through the supervisor) into status substatus entries:
 // collector, dataCollectionRules, one per destination — messages an operator can act on.
-import type { CollectorHealth } from '../../agent/supervisor/control/index.js';
+import type { CollectorHealth } from '../../collector/ipc.js';
 
 type Sub = { name: string; status: 'success' | 'warning' | 'error' | 'transitioning'; code: number; message: string };
 

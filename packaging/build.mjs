@@ -12,6 +12,8 @@ const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 const version = process.env.OPEN_AMA_BUILD_VERSION || pkg.version;
 // OPEN_AMA_BUILD_OUTDIR bundles somewhere other than dist/ (a staging dir for a packaged build).
 const outdir = process.env.OPEN_AMA_BUILD_OUTDIR || join(repo, 'dist');
+// OPEN_AMA_BUILD_ONLY=product skips the developer tools (the package step's staging builds).
+const only = process.env.OPEN_AMA_BUILD_ONLY || 'all';
 
 // Shipped in the extension ZIP.
 const productEntries = {
@@ -64,5 +66,5 @@ if (existsSync(join(repo, 'settings-schemas/compile.mjs'))) {
   await compileSchemas(repo);
 }
 await bundle(productEntries, { minify: true });
-await bundle(toolEntries, { minify: false });
+if (only !== 'product') await bundle(toolEntries, { minify: false });
 console.log(`build: open-ama ${version} bundled into ${outdir}`);

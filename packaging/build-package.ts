@@ -1,0 +1,143 @@
+// Assembles the extension handler ZIP (docs/packaging.md): HandlerManifest.json at the root, the sh shim,
+// the product bundles (+ source maps), settings schemas, the Node runtime and VERSION, in a fixed
+// order, then stamps open-ama-<version>.ExtensionImage.xml next to it and reports every part's size.
+// A version other than package.json's is built from source into a staging dir with that stamp.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { extensionImageFileName, renderExtensionImage } from './extension-image.js';
+import { assertExtensionVersion, readProjectMetadata, type Arch } from './project-metadata.js';
+import { mib, obtainNodeRuntime } from './runtime.js';
+import { listZipEntries } from './zip-contents.js';
+import { writeZip, type ZipEntry } from './zip-writer.js';
+
+const run = promisify(execFile);
+
+/** The bundles the guest agent's commands run (handler) and the handler installs (supervisor, collector). */
+export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs'] as const;
+
+export interface PackageOptions {
+  repoRoot: string;
+  arch: Arch;
+  /** Defaults to package.json's version; any other value rebuilds the bundles with that stamp. */
+  version?: string;
+  /** Where the ZIP and ExtensionImage.xml go (default <repo>/dist). */
+  outDir?: string;
+  /** Prebuilt bundles to ship when the version is package.json's (default <repo>/dist). */
+  bundlesDir?: string;
+  /** Deflate level for runtime/node (default 9; tests trade ~0.6 MiB for seconds with a lower one). */
+  runtimeCompressionLevel?: number;
+  mediaLink?: string;
+  log?: (line: string) => void;
+}
+
+export interface PartSize {
+  part: string;
+  files: number;
+  bytes: number;
+  compressedBytes: number;
+}
+
+export interface PackageResult {
+  version: string;
+  arch: Arch;
+  zipPath: string;
+  extensionImagePath: string;
+  zipBytes: number;
+  parts: PartSize[];
+}
+
+export function zipFileName(version: string, arch: Arch): string {
+  return `open-ama-${version}-linux-${arch}.zip`;
+}
+
+export async function buildPackage(opts: PackageOptions): Promise<PackageResult> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const meta = readProjectMetadata(opts.repoRoot);
+  const version = opts.version ?? meta.version;
+  assertExtensionVersion(version);
+  const outDir = opts.outDir ?? path.join(opts.repoRoot, 'dist');
+  await mkdir(outDir, { recursive: true });
+
+  const staging = version === meta.version ? undefined : await mkdtemp(path.join(tmpdir(), 'open-ama-bundles-'));
+  try {
+    const bundlesDir = staging ?? opts.bundlesDir ?? path.join(opts.repoRoot, 'dist');
+    if (staging) await buildBundles(opts.repoRoot, version, staging, log);
+    const runtime = await obtainNodeRuntime({ arch: opts.arch, version: meta.runtimeNodeVersion, cacheRoot: path.join(opts.repoRoot, '.cache'), log });
+    const entries = await packageEntries(opts.repoRoot, bundlesDir, version, runtime.nodePath, runtime.licensePath, opts.runtimeCompressionLevel ?? 9);
+    const zipPath = path.join(outDir, zipFileName(version, opts.arch));
+    const started = Date.now();
+    await writeZip(entries, zipPath);
+    log(`package: wrote ${zipPath} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const extensionImagePath = path.join(outDir, extensionImageFileName(version));
+    await writeFile(extensionImagePath, await renderExtensionImage(meta, { version, mediaLink: opts.mediaLink ?? '' }));
+    log(`package: wrote ${extensionImagePath}`);
+    const parts = await partSizes(zipPath);
+    const zipBytes = (await stat(zipPath)).size;
+    log(formatSizes(parts, zipBytes));
+    return { version, arch: opts.arch, zipPath, extensionImagePath, zipBytes, parts };
+  } finally {
+    if (staging) await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Runs packaging/build.mjs for the product bundles only, stamped with `version`, into `outDir`. */
+async function buildBundles(repoRoot: string, version: string, outDir: string, log: (line: string) => void): Promise<void> {
+  log(`package: bundling ${version} into ${outDir}`);
+  await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], {
+    cwd: repoRoot,
+    env: { ...process.env, OPEN_AMA_BUILD_VERSION: version, OPEN_AMA_BUILD_OUTDIR: outDir, OPEN_AMA_BUILD_ONLY: 'product' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+async function packageEntries(repoRoot: string, bundlesDir: string, version: string, nodePath: string, licensePath: string, runtimeLevel: number): Promise<ZipEntry[]> {
+  const regular = (zipPath: string, file: string): ZipEntry => ({ path: zipPath, file, executable: false, compressionLevel: 9 });
+  const entries: ZipEntry[] = [regular('HandlerManifest.json', path.join(repoRoot, 'HandlerManifest.json'))];
+  entries.push({ path: 'bin/open-ama-handler', file: path.join(repoRoot, 'bin', 'open-ama-handler'), executable: true, compressionLevel: 9 });
+  for (const bundle of PRODUCT_BUNDLES) {
+    const file = path.join(bundlesDir, bundle);
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (or fix the build of ${bundle})`);
+    entries.push(regular(`dist/${bundle}`, file));
+    if (existsSync(`${file}.map`)) entries.push(regular(`dist/${bundle}.map`, `${file}.map`));
+  }
+  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas'))).filter((f) => f.endsWith('.schema.json')).sort();
+  for (const schema of schemas) entries.push(regular(`settings-schemas/${schema}`, path.join(repoRoot, 'settings-schemas', schema)));
+  entries.push({ path: 'runtime/node', file: nodePath, executable: true, compressionLevel: runtimeLevel });
+  entries.push(regular('runtime/LICENSE', licensePath));
+  entries.push({ path: 'VERSION', data: Buffer.from(`${version}\n`), executable: false, compressionLevel: 9 });
+  return entries;
+}
+
+function partOf(entryPath: string): string {
+  if (entryPath.startsWith('runtime/')) return entryPath;
+  if (entryPath.endsWith('.mjs.map')) return 'dist/*.mjs.map';
+  if (entryPath.startsWith('dist/')) return entryPath;
+  if (entryPath.startsWith('settings-schemas/')) return 'settings-schemas/*.json';
+  return 'HandlerManifest.json, bin/, VERSION';
+}
+
+export async function partSizes(zipPath: string): Promise<PartSize[]> {
+  const parts = new Map<string, PartSize>();
+  for (const entry of await listZipEntries(zipPath)) {
+    const name = partOf(entry.path);
+    const part = parts.get(name) ?? { part: name, files: 0, bytes: 0, compressedBytes: 0 };
+    part.files += 1;
+    part.bytes += entry.uncompressedSize;
+    part.compressedBytes += entry.compressedSize;
+    parts.set(name, part);
+  }
+  return [...parts.values()];
+}
+
+function size(bytes: number): string {
+  return bytes >= 1024 * 1024 ? mib(bytes) : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export function formatSizes(parts: readonly PartSize[], zipBytes: number): string {
+  const rows = parts.map((p) => `  ${p.part.padEnd(40)} ${String(p.files).padStart(3)} file(s) ${size(p.bytes).padStart(11)} → ${size(p.compressedBytes).padStart(11)}`);
+  return [`package: ZIP ${size(zipBytes)} (${zipBytes} bytes); parts (uncompressed → compressed):`, ...rows].join('\n');
+}

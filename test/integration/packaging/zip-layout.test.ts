@@ -1,0 +1,142 @@
+// The packaged ZIP: exact layout and order, modes, fixed timestamps, no symlinks, HandlerManifest per
+// PROTOCOL.md §1, VERSION, runtime for the host CPU, ExtensionImage.xml stamped with package.json's
+// version, and byte-identical output for identical inputs.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildPackage, PRODUCT_BUNDLES } from '../../../packaging/build-package.js';
+import { ELF_MACHINE } from '../../../packaging/elf.js';
+import { extensionImageFileName } from '../../../packaging/extension-image.js';
+import { findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
+import { listZipEntries, readZipEntry, type ZipEntryInfo } from '../../../packaging/zip-contents.js';
+import { packagedZip } from '../../helpers/packaged-zip.js';
+
+const repoRoot = findRepoRoot(process.cwd());
+const meta = readProjectMetadata(repoRoot);
+const OPERATIONS = ['install', 'uninstall', 'update', 'enable', 'disable'] as const;
+
+let zipPath: string;
+let entries: ZipEntryInfo[];
+
+beforeAll(async () => {
+  zipPath = await packagedZip();
+  entries = await listZipEntries(zipPath);
+}, 600_000);
+
+async function expectedLayout(): Promise<string[]> {
+  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas'))).filter((f) => f.endsWith('.schema.json')).sort();
+  return [
+    'HandlerManifest.json',
+    'bin/open-ama-handler',
+    ...PRODUCT_BUNDLES.flatMap((b) => [`dist/${b}`, `dist/${b}.map`]),
+    ...schemas.map((s) => `settings-schemas/${s}`),
+    'runtime/node',
+    'runtime/LICENSE',
+    'VERSION',
+  ];
+}
+
+describe('extension ZIP layout', () => {
+  it('holds exactly the expected files, in a fixed order, with HandlerManifest.json first at the root', async () => {
+    expect(entries.map((e) => e.path)).toEqual(await expectedLayout());
+  });
+
+  it('has no symlinks or directory entries, and regular-file Unix modes (0755 for the shim and runtime, 0644 otherwise)', () => {
+    for (const entry of entries) {
+      expect(entry.isSymlink).toBe(false);
+      expect(entry.isDirectory).toBe(false);
+      const executable = entry.path === 'bin/open-ama-handler' || entry.path === 'runtime/node';
+      expect({ path: entry.path, mode: entry.unixMode.toString(8) }).toEqual({ path: entry.path, mode: executable ? '100755' : '100644' });
+    }
+  });
+
+  it('stamps every entry with the same fixed timestamp', () => {
+    expect(new Set(entries.map((e) => e.lastModified.getTime())).size).toBe(1);
+    expect(entries[0]!.lastModified.getFullYear()).toBe(2000);
+  });
+
+  it('has a VERSION file with package.json version', async () => {
+    expect((await readZipEntry(zipPath, 'VERSION')).toString()).toBe(`${meta.version}\n`);
+  });
+
+  it('ships a Node runtime built for the host CPU (64-bit little-endian ELF)', async () => {
+    const head = (await readZipEntry(zipPath, 'runtime/node')).subarray(0, 20);
+    expect(head.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect([head[4], head[5], head.readUInt16LE(18)]).toEqual([2, 1, ELF_MACHINE[hostArch()]]);
+  });
+});
+
+describe('HandlerManifest.json in the ZIP (PROTOCOL.md §1)', () => {
+  let manifest: unknown;
+  beforeAll(async () => {
+    const raw = await readZipEntry(zipPath, 'HandlerManifest.json');
+    expect(raw.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
+    manifest = JSON.parse(raw.toString('utf8'));
+  });
+
+  it('is an array whose element 0 names all five commands as bin/open-ama-handler <op>', () => {
+    expect(Array.isArray(manifest)).toBe(true);
+    const hm = (manifest as { handlerManifest: Record<string, unknown> }[])[0]!.handlerManifest;
+    for (const op of OPERATIONS) expect(hm[`${op}Command`]).toBe(`bin/open-ama-handler ${op}`);
+    expect(entries.map((e) => e.path)).toContain('bin/open-ama-handler');
+  });
+
+  it('uses real JSON booleans and the chosen update behaviour', () => {
+    const hm = (manifest as { handlerManifest: Record<string, unknown> }[])[0]!.handlerManifest;
+    expect(hm).toMatchObject({
+      rebootAfterInstall: false,
+      reportHeartbeat: true,
+      updateMode: 'UpdateWithInstall',
+      continueOnUpdateFailure: true,
+      supportsMultipleExtensions: false,
+    });
+    for (const key of ['rebootAfterInstall', 'reportHeartbeat', 'continueOnUpdateFailure', 'supportsMultipleExtensions']) {
+      expect(typeof hm[key]).toBe('boolean');
+    }
+  });
+
+  it('puts resourceLimits beside handlerManifest, capping open-ama.service at 50% of a CPU', () => {
+    const element = (manifest as Record<string, Record<string, unknown>>[])[0]!;
+    expect(element.handlerManifest).not.toHaveProperty('resourceLimits');
+    expect(element.resourceLimits).toEqual({ services: [{ name: 'open-ama.service', cpuQuotaPercentage: 50 }] });
+  });
+});
+
+describe('ExtensionImage.xml next to the ZIP', () => {
+  it('is stamped with package.json publisher, type and version, as a public JSON Linux extension', async () => {
+    const xml = await readFile(path.join(path.dirname(zipPath), extensionImageFileName(meta.version)), 'utf8');
+    const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+    expect(field('ProviderNameSpace')).toBe(meta.publisher);
+    expect(field('Type')).toBe(meta.type);
+    expect(field('Version')).toBe(meta.version);
+    expect(field('IsJsonExtension')).toBe('true');
+    expect(field('IsInternalExtension')).toBe('false');
+    expect(field('SupportedOS')).toBe('Linux');
+    expect(xml).not.toContain('{{');
+  });
+});
+
+describe('reproducible packaging', () => {
+  it('produces byte-identical ZIPs from the same inputs', async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'open-ama-repro-'));
+    try {
+      // A snapshot of the bundles, so a concurrent `npm run build` cannot change the inputs between builds.
+      const bundles = path.join(work, 'bundles');
+      await mkdir(bundles);
+      for (const b of PRODUCT_BUNDLES) {
+        await copyFile(path.join(repoRoot, 'dist', b), path.join(bundles, b));
+        await copyFile(path.join(repoRoot, 'dist', `${b}.map`), path.join(bundles, `${b}.map`));
+      }
+      const digests: string[] = [];
+      for (const out of ['a', 'b']) {
+        const result = await buildPackage({ repoRoot, arch: hostArch(), bundlesDir: bundles, outDir: path.join(work, out), runtimeCompressionLevel: 0, log: () => undefined });
+        digests.push(createHash('sha256').update(await readFile(result.zipPath)).digest('hex'));
+      }
+      expect(digests[0]).toBe(digests[1]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

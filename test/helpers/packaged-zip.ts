@@ -52,7 +52,9 @@ async function buildOnce(version: string): Promise<string> {
     try {
       await buildPackage({ repoRoot, arch: hostArch(), version, outDir: staging, runtimeCompressionLevel: 1, log: () => undefined });
       // Older builds of this version are stale by construction (their inputs differ).
-      for (const old of await readdir(versionDir)) await rm(path.join(versionDir, old), { recursive: true, force: true });
+      for (const old of await readdir(versionDir)) {
+        if (path.join(versionDir, old) !== staging) await rm(path.join(versionDir, old), { recursive: true, force: true });
+      }
       await rename(staging, dir);
     } finally {
       await rm(staging, { recursive: true, force: true });

@@ -78,6 +78,8 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect(JSON.parse(readFileSync(cfg, 'utf8'))).toMatchObject({ configVersion: 0, proxy: { username: 'alice', password: SECRET } });
     expect(processesMentioning(root).filter((p) => p.includes('supervisor.mjs'))).toHaveLength(1);
     expect(processesMentioning(root).filter((p) => p.includes('collector.mjs'))).toHaveLength(1);
+    // No secret in any process argument on the machine.
+    expect(processesMentioning(SECRET).filter((p) => !p.includes('jest'))).toEqual([]);
     const heartbeat = JSON.parse(readFileSync(path.join(ext.extDir, 'heartbeat.log'), 'utf8')) as { heartbeat: { status: string } }[];
     expect(heartbeat[0]!.heartbeat.status).toBe('Ready');
 

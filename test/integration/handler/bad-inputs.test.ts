@@ -1,0 +1,133 @@
+// Bad inputs (issue acceptance): each gives the documented exit code, an error status file with a
+// specific message, a log line — and no secret in any log, status file, event or process argument.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { packagedZip } from '../../helpers/packaged-zip.js';
+import { encrypt, installPackage, makeCertificate, runOp, writeSettings, type SimExtension } from '../../helpers/guest-agent-sim.js';
+
+const SECRET = 'Sentinel-Bad-Input-Pw-3318';
+let zip: string;
+const roots: string[] = [];
+
+beforeAll(async () => {
+  zip = await packagedZip();
+}, 600_000);
+
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function fresh(): SimExtension {
+  const r = mkdtempSync(path.join(os.tmpdir(), 'oa-bad-'));
+  roots.push(r);
+  return installPackage(r, zip, '0.1.0');
+}
+
+function statusOf(ext: SimExtension, seq: number): { status: string; code: number; formattedMessage: { message: string } } {
+  return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!.status;
+}
+
+function everythingWritten(ext: SimExtension): string {
+  const read = (dir: string): string =>
+    existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? read(path.join(dir, e.name)) : readFileSync(path.join(dir, e.name), 'utf8'))).join('\n') : '';
+  return [read(ext.logFolder), read(ext.statusFolder)].join('\n');
+}
+
+async function expectFailure(ext: SimExtension, seq: number, exit: number, message: RegExp, env: Record<string, string> = {}): Promise<void> {
+  const r = await runOp(ext, 'enable', seq, env);
+  expect({ exit: r.exitCode, stderr: r.stderr.slice(-300) }).toMatchObject({ exit });
+  const st = statusOf(ext, seq);
+  expect(st.status).toBe('error');
+  expect(st.code).toBe(exit);
+  expect(st.formattedMessage.message).toMatch(message);
+  expect(readFileSync(path.join(ext.logFolder, 'handler.log'), 'utf8')).toMatch(/failed/);
+  expect(everythingWritten(ext) + r.stdout + r.stderr).not.toContain(SECRET);
+}
+
+describe('bad inputs give a clear error, the documented exit code, and leak nothing', () => {
+  test('missing HandlerEnvironment.json → exit 1 and an error status in <ExtDir>/status', async () => {
+    const ext = fresh();
+    rmSync(path.join(ext.extDir, 'HandlerEnvironment.json'));
+    const r = await runOp(ext, 'enable', 0);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/HandlerEnvironment.json not found/);
+    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', formattedMessage: { message: expect.stringMatching(/HandlerEnvironment.json not found/) } });
+  }, 60_000);
+
+  test('malformed settings JSON → 53, message gives the position but not the content', async () => {
+    const ext = fresh();
+    writeFileSync(path.join(ext.configFolder, '0.settings'), `{"runtimeSettings":[{"handlerSettings":{"publicSettings":{"x":"${SECRET}"`);
+    await expectFailure(ext, 0, 53, /0\.settings is not valid JSON/);
+  }, 60_000);
+
+  test('unknown key → 53 naming the key path with a suggestion', async () => {
+    const ext = fresh();
+    writeSettings(ext, 0, { proxy: { mode: 'application', adress: 'http://p:3128' } });
+    await expectFailure(ext, 0, 53, /proxy\.adress: unknown key \(did you mean "address"\?\)/);
+  }, 60_000);
+
+  test('wrong types → 53 naming each path and what was expected', async () => {
+    const ext = fresh();
+    writeSettings(ext, 0, { diskQuotaMB: 'lots', logLevel: 'verbose' });
+    await expectFailure(ext, 0, 53, /diskQuotaMB: must be integer.*logLevel: must be one of|logLevel: must be one of.*diskQuotaMB: must be integer/);
+  }, 60_000);
+
+  test('proxy.auth without protected credentials → 53 naming the missing protected keys', async () => {
+    const ext = fresh();
+    writeSettings(ext, 0, { proxy: { mode: 'application', address: 'http://proxy:3128', auth: 'true' } });
+    await expectFailure(ext, 0, 53, /proxy\.auth is true but protectedSettings\.proxy\.username and protectedSettings\.proxy\.password are missing/);
+  }, 60_000);
+
+  test('undecryptable protected settings → 53 naming the certificate, no secret, no blob', async () => {
+    const ext = fresh();
+    const thumb = makeCertificate(ext.libDir);
+    const other = makeCertificate(path.join(ext.root, 'elsewhere'));
+    const blob = encrypt(path.join(ext.root, 'elsewhere'), other, { proxy: { username: 'u', password: SECRET } }, 'des3');
+    writeSettings(ext, 0, { proxy: { mode: 'application', address: 'http://proxy:3128', auth: true } }, blob, thumb);
+    await expectFailure(ext, 0, 53, new RegExp(`cannot be decrypted with certificate ${thumb}`));
+    expect(everythingWritten(ext)).not.toContain(blob.slice(0, 40));
+  }, 60_000);
+
+  test('missing certificate → 53 naming the thumbprint and where it was looked for', async () => {
+    const ext = fresh();
+    const thumb = makeCertificate(path.join(ext.root, 'elsewhere'));
+    const blob = encrypt(path.join(ext.root, 'elsewhere'), thumb, { proxy: { username: 'u', password: SECRET } }, 'aes256');
+    writeSettings(ext, 0, {}, blob, thumb);
+    await expectFailure(ext, 0, 53, new RegExp(`certificate ${thumb} .*is not in ${ext.libDir.replace(/[/]/g, '\\/')}`));
+  }, 60_000);
+
+  test('non-numeric ConfigSequenceNumber falls back to the newest settings file and says so; with none → 53', async () => {
+    const ext = fresh();
+    writeSettings(ext, 2, {});
+    const r = await runOp(ext, 'install', 'abc');
+    expect(r.exitCode).toBe(0);
+    const st = JSON.parse(readFileSync(path.join(ext.statusFolder, '2.status'), 'utf8'))[0].status;
+    expect(JSON.stringify(st.substatus)).toMatch(/ConfigSequenceNumber \\"abc\\" is not a non-negative integer; using 2/);
+    rmSync(path.join(ext.configFolder, '2.settings'));
+    const r2 = await runOp(ext, 'enable', 'abc');
+    expect(r2.exitCode).toBe(53);
+    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', formattedMessage: { message: expect.stringMatching(/ConfigSequenceNumber "abc" is not a non-negative integer/) } });
+  }, 60_000);
+
+  test('read-only status dir → exit 1 and the reason on stderr (the only channel left)', async () => {
+    if (process.getuid?.() === 0) {
+      // root ignores file modes: make the status path unusable instead (a file where the dir should be)
+      const ext = fresh();
+      rmSync(ext.statusFolder, { recursive: true });
+      writeFileSync(ext.statusFolder, 'not a directory');
+      writeSettings(ext, 0, {});
+      const r = await runOp(ext, 'install', 0);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/cannot write the status file/);
+      return;
+    }
+    const ext = fresh();
+    writeSettings(ext, 0, {});
+    chmodSync(ext.statusFolder, 0o500);
+    const r = await runOp(ext, 'install', 0);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/cannot write the status file/);
+  }, 60_000);
+});

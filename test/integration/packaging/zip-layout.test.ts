@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { UNIT_NAME } from '../../../agent/supervisor/control/unit-file.js';
 import { buildPackage, PRODUCT_BUNDLES } from '../../../packaging/build-package.js';
 import { ELF_MACHINE } from '../../../packaging/elf.js';
 import { extensionImageFileName } from '../../../packaging/extension-image.js';
@@ -97,10 +98,11 @@ describe('HandlerManifest.json in the ZIP (PROTOCOL.md §1)', () => {
     }
   });
 
-  it('puts resourceLimits beside handlerManifest, capping open-ama.service at 50% of a CPU', () => {
+  it('puts resourceLimits beside handlerManifest, capping the supervisor unit open-ama.service at 50% of a CPU', () => {
     const element = (manifest as Record<string, Record<string, unknown>>[])[0]!;
     expect(element.handlerManifest).not.toHaveProperty('resourceLimits');
     expect(element.resourceLimits).toEqual({ services: [{ name: 'open-ama.service', cpuQuotaPercentage: 50 }] });
+    expect(UNIT_NAME).toBe('open-ama.service');
   });
 });
 

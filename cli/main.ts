@@ -1,0 +1,17 @@
+// The `open-ama` command line (bin/open-ama → dist/tools/cli.mjs): harness, deploy, dcr.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { harnessCommand } from '../harness/cli.js';
+import { deployCommand } from '../deploy/cli.js';
+import { dcrCommand } from './dcr-command.js';
+
+await yargs(hideBin(process.argv))
+  .scriptName('open-ama')
+  .version(false)
+  .command(harnessCommand as never)
+  .command(deployCommand)
+  .command(dcrCommand)
+  .demandCommand(1)
+  .strict()
+  .help()
+  .parseAsync();

@@ -1,0 +1,210 @@
+// The simulated guest agent: runs the scenarios of PROTOCOL.md §5 against one extension package —
+// first install (install → enable), settings change (enable with a new seq), reboot (enable, same seq),
+// disable, uninstall (disable if enabled → uninstall → delete ExtDir → leak check) and the full update
+// sequence A→B (§5.5 incl. updateMode and continueOnUpdateFailure). Every step is recorded.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { runCommand, type CommandResult, type Operation } from './command-runner.js';
+import { encryptProtectedSettings, generateTenantCertificate } from './guest-agent-crypto.js';
+import { extractExtension, layoutFor, manifestBool, readManifest, type ExtensionLayout, type HandlerManifest } from './layout.js';
+import { processesUnder } from './leak-check.js';
+import { readStatusLikeAgent, type AgentViewOfStatus } from './status-reader.js';
+import { loadVmState, saveVmState, type VmState } from './vm-state.js';
+
+export interface StepRecord {
+  operation: Operation | 'copy-state' | 'delete-extdir' | 'leak-check' | 'wait-status';
+  version: string;
+  seq: number;
+  result?: CommandResult;
+  status?: AgentViewOfStatus;
+  note?: string;
+  ok: boolean;
+}
+
+export interface GuestAgentOptions {
+  root: string;
+  name: string;
+  timeScale: number;
+  /** Max wait for a terminal status after enable (ms). */
+  waitMs: number;
+  env: NodeJS.ProcessEnv;
+  onStep?: (s: StepRecord) => void;
+}
+
+const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = { install: 'installCommand', enable: 'enableCommand', disable: 'disableCommand', update: 'updateCommand', uninstall: 'uninstallCommand' };
+
+export class SimulatedGuestAgent {
+  readonly steps: StepRecord[] = [];
+  state!: VmState;
+
+  constructor(private readonly o: GuestAgentOptions) {}
+
+  async load(): Promise<void> {
+    this.state = await loadVmState(this.o.root, this.o.name);
+  }
+
+  layout(version = this.state.version!): ExtensionLayout {
+    return layoutFor(this.o.root, this.o.name, version);
+  }
+
+  private record(s: StepRecord): StepRecord {
+    this.steps.push(s);
+    this.o.onStep?.(s);
+    return s;
+  }
+
+  private async writeSettings(l: ExtensionLayout, seq: number): Promise<void> {
+    const pub = this.state.publicSettings ?? null;
+    const prot = this.state.protectedSettings;
+    let protectedSettings: string | null = null;
+    let thumbprint: string | null = null;
+    if (prot !== undefined && prot !== null) {
+      const cert = await generateTenantCertificate(l.libDir);
+      thumbprint = cert.thumbprint;
+      protectedSettings = await encryptProtectedSettings(prot, cert.crtPath, this.state.cipher);
+    }
+    const file = path.join(l.configFolder, `${seq}.settings`);
+    if (pub === null && protectedSettings === null && seq === 0) {
+      await fs.writeFile(file, ''); // legacy: no settings at all → empty 0.settings
+      return;
+    }
+    await fs.writeFile(file, JSON.stringify({ runtimeSettings: [{ handlerSettings: { publicSettings: pub, protectedSettings, protectedSettingsCertThumbprint: thumbprint } }] }), { mode: 0o600 });
+  }
+
+  private async writeHandlerState(l: ExtensionLayout): Promise<void> {
+    await fs.writeFile(path.join(l.configFolder, 'HandlerState'), this.state.handlerState).catch(() => undefined);
+    await saveVmState(this.o.root, this.state);
+  }
+
+  async run(l: ExtensionLayout, op: Operation, seq: number, extraEnv: Record<string, string> = {}): Promise<StepRecord> {
+    const manifest = await readManifest(l.extDir);
+    const cmd = manifest[COMMAND_KEY[op]];
+    if (typeof cmd !== 'string') return this.record({ operation: op, version: l.version, seq, ok: false, note: `HandlerManifest has no ${COMMAND_KEY[op]} (agent error -1)` });
+    const result = await runCommand({ layout: l, operation: op, commandLine: cmd, seq, extraEnv, baseEnv: this.o.env, timeScale: this.o.timeScale });
+    const status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
+    return this.record({ operation: op, version: l.version, seq, result, status, ok: result.agentErrorCode === 0 });
+  }
+
+  /** After enable the agent keeps reading the status file; we wait for a terminal value. */
+  async waitTerminal(l: ExtensionLayout, seq: number): Promise<StepRecord> {
+    const until = Date.now() + this.o.waitMs;
+    const interval = Math.max(200, 6000 * this.o.timeScale);
+    let status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
+    while ((status.status === 'transitioning' || status.status === 'warning' || status.status === 'none') && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, interval));
+      status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
+    }
+    const ok = status.status === 'success';
+    return this.record({ operation: 'wait-status', version: l.version, seq, status, ok, note: ok ? 'terminal status success' : status.status === 'error' ? 'terminal status error' : `no terminal status within ${Math.round(this.o.waitMs / 1000)} s` });
+  }
+
+  async install(zip: string, version: string): Promise<boolean> {
+    const l = this.layout(version);
+    await extractExtension(zip, l);
+    this.state.version = version;
+    this.state.handlerState = 'NotInstalled';
+    await this.writeSettings(l, this.state.seq);
+    await this.writeHandlerState(l);
+    const inst = await this.run(l, 'install', this.state.seq);
+    if (!inst.ok) return false;
+    this.state.handlerState = 'Installed';
+    await this.writeHandlerState(l);
+    return this.enable();
+  }
+
+  async enable(): Promise<boolean> {
+    const l = this.layout();
+    await this.writeSettings(l, this.state.seq);
+    const en = await this.run(l, 'enable', this.state.seq);
+    if (!en.ok) return false;
+    this.state.handlerState = 'Enabled';
+    await this.writeHandlerState(l);
+    return (await this.waitTerminal(l, this.state.seq)).ok;
+  }
+
+  async changeSettings(publicSettings: unknown, protectedSettings?: unknown): Promise<boolean> {
+    this.state.seq += 1;
+    this.state.publicSettings = publicSettings;
+    if (protectedSettings !== undefined) this.state.protectedSettings = protectedSettings;
+    return this.enable();
+  }
+
+  async disable(): Promise<boolean> {
+    if (this.state.handlerState !== 'Enabled') return true;
+    const r = await this.run(this.layout(), 'disable', this.state.seq);
+    if (r.ok) {
+      this.state.handlerState = 'Installed';
+      await this.writeHandlerState(this.layout());
+    }
+    return r.ok;
+  }
+
+  async uninstall(): Promise<boolean> {
+    const l = this.layout();
+    if (!(await this.disable())) return false; // the agent stops here when disable fails
+    const r = await this.run(l, 'uninstall', this.state.seq);
+    await fs.rm(l.extDir, { recursive: true, force: true });
+    this.record({ operation: 'delete-extdir', version: l.version, seq: this.state.seq, ok: true, note: `deleted ${l.extDir}` });
+    this.state.handlerState = 'NotInstalled';
+    this.state.version = undefined;
+    await saveVmState(this.o.root, this.state);
+    const leaks = await this.leakCheck();
+    return r.ok && leaks;
+  }
+
+  async leakCheck(): Promise<boolean> {
+    await new Promise((res) => setTimeout(res, 500));
+    const left = processesUnder(this.o.root);
+    this.record({ operation: 'leak-check', version: this.state.version ?? '-', seq: this.state.seq, ok: left.length === 0, note: left.length === 0 ? 'no process left behind' : `processes left behind: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}` });
+    return left.length === 0;
+  }
+
+  /** PROTOCOL.md §5.5. */
+  async update(toZip: string, toVersion: string): Promise<boolean> {
+    const a = this.layout();
+    const b = this.layout(toVersion);
+    await extractExtension(toZip, b);
+    const mb = await readManifest(b.extDir);
+    const continueOnFailure = manifestBool(mb.continueOnUpdateFailure);
+    await this.writeSettings(b, this.state.seq);
+    let disableResult = 'None';
+    if (this.state.handlerState === 'Enabled') {
+      const d = await this.run(a, 'disable', this.state.seq);
+      disableResult = d.result?.timedOut ? '1011' : String(d.result?.exitCode ?? 1);
+      if (!d.ok && !continueOnFailure) return false;
+    }
+    for (const f of await fs.readdir(a.statusFolder).catch(() => [])) await fs.copyFile(path.join(a.statusFolder, f), path.join(b.statusFolder, f)).catch(() => undefined);
+    await fs.copyFile(path.join(a.extDir, 'mrseq'), path.join(b.extDir, 'mrseq')).catch(() => undefined);
+    this.record({ operation: 'copy-state', version: toVersion, seq: this.state.seq, ok: true, note: 'copied mrseq and status/* from the old version' });
+    const downgrade = toVersion.localeCompare(a.version, undefined, { numeric: true }) < 0;
+    const upd = await this.run(downgrade ? a : b, 'update', this.state.seq, { VERSION: toVersion, AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: downgrade ? toVersion : a.version, AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: disableResult });
+    if (!upd.ok) {
+      await fs.writeFile(path.join(b.configFolder, 'HandlerState'), 'FailedUpgrade');
+      this.state.handlerState = 'Installed'; // A stays installed, already disabled
+      await saveVmState(this.o.root, this.state);
+      return false;
+    }
+    const un = await this.run(a, 'uninstall', this.state.seq);
+    const uninstallResult = un.result?.timedOut ? '1011' : String(un.result?.exitCode ?? 1);
+    if (!un.ok && !continueOnFailure) return false;
+    await fs.rm(a.extDir, { recursive: true, force: true });
+    this.record({ operation: 'delete-extdir', version: a.version, seq: this.state.seq, ok: true, note: `deleted ${a.extDir}` });
+    this.state.version = toVersion;
+    const mode = mb.updateMode;
+    if (mode === undefined || mode === null || (typeof mode === 'string' && mode.toLowerCase() === 'updatewithinstall')) {
+      const inst = await this.run(b, 'install', this.state.seq, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult });
+      if (!inst.ok) {
+        this.state.handlerState = 'NotInstalled';
+        await saveVmState(this.o.root, this.state);
+        return false;
+      }
+    }
+    this.state.handlerState = 'Installed';
+    await this.writeHandlerState(b);
+    const en = await this.run(b, 'enable', this.state.seq, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult });
+    if (!en.ok) return false;
+    this.state.handlerState = 'Enabled';
+    await this.writeHandlerState(b);
+    return (await this.waitTerminal(b, this.state.seq)).ok;
+  }
+}

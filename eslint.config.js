@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', '**/*.generated.*'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', '**/*.generated.*', 'settings-schemas/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +17,7 @@ export default tseslint.config(
     files: ['handler/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/agent/collector/**', '**/agent/supervisor/*', '!**/agent/supervisor/control/**', '**/harness/**', '**/deploy/**'], message: 'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).' },
+        { group: ['**/agent/collector/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**'], message: 'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).' },
       ] }],
     },
   },

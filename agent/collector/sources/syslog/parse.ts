@@ -69,14 +69,14 @@ function parse3164(s: string, now: Date): Header {
   const firstSpace = rest.indexOf(' ');
   if (firstSpace > 0) {
     const first = rest.slice(0, firstSpace);
-    if (!/[:\[]/.test(first) && !first.startsWith('%')) {
+    if (!/[:[]/.test(first) && !first.startsWith('%')) {
       host = first;
       rest = rest.slice(firstSpace + 1);
     }
   }
   let app = '';
   let pid: number | null = null;
-  const tag = /^([^\s:\[]{1,64})(?:\[(\d{1,10})\])?:\s?/.exec(rest);
+  const tag = /^([^\s:[]{1,64})(?:\[(\d{1,10})\])?:\s?/.exec(rest);
   if (tag) {
     app = tag[1]!;
     pid = tag[2] ? Number(tag[2]) : null;

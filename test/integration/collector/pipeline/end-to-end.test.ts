@@ -107,4 +107,35 @@ describe('collector end to end', () => {
       await child;
     }
   }, 60_000);
+
+  test('kill -9 mid-upload: after restart nothing queued is lost and duplicates stay within one batch', async () => {
+    const a = new FakeIngestionServer(ca);
+    await a.start();
+    a.delayMs = 1500; // uploads are in flight when the kill lands
+    const root = mkdtempSync(path.join(dir, 'kill-'));
+    const port = await freePort();
+    writeConfig(root, [syslogToLaDcr('dcr-dddddddddddddddddddddddddddddddd', a.url)]);
+    const env = { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(port) };
+    let child = startCollector(root, env);
+    try {
+      await waitFor(() => new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false))), 15_000, 'syslog listener');
+      await sendSyslog(port, 0, 8000, 300);
+      await new Promise((r) => setTimeout(r, 2500)); // queued, first upload in flight or done
+      child.kill('SIGKILL');
+      await child;
+      a.delayMs = 0;
+      child = startCollector(root, env);
+      await waitFor(() => new Set(seqs(a)).size >= 8000, 60_000, 'all records after restart');
+      const got = seqs(a);
+      const duplicates = got.length - new Set(got).size;
+      const largestBatch = Math.max(...a.accepted.map((r) => r.records.length));
+      expect(new Set(got).size).toBe(8000);
+      expect(duplicates).toBeLessThanOrEqual(largestBatch);
+      process.stdout.write(`kill -9 mid-upload: 8000 records, ${duplicates} duplicate(s), largest batch ${largestBatch}\n`);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+      await a.stop();
+    }
+  }, 120_000);
 });

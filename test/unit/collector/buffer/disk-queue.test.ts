@@ -1,0 +1,150 @@
+// Durable queue contract (DESIGN.md §4): framing round trip, ack persistence across reopen, release
+// re-delivers in order, corrupt/torn tails truncated and counted, the global quota drops the oldest
+// sealed segment and counts it, memory is bounded per read, and a property test over random sequences.
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { DiskQueue, QuotaManager } from '../../../../agent/collector/buffer/index.js';
+import { createNullLogger } from '../../../../agent/telemetry/index.js';
+import type { DropReason } from '../../../../agent/collector/pipeline/types.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'oa-q-'));
+  dirs.push(d);
+  return d;
+}
+function counter() {
+  const c: Record<string, number> = {};
+  return { c, drop: (r: DropReason, n: number) => void (c[r] = (c[r] ?? 0) + n) };
+}
+const logger = createNullLogger();
+const buf = (s: string) => Buffer.from(s);
+async function drain(q: DiskQueue): Promise<string[]> {
+  const out: string[] = [];
+  for (let b = await q.read(1e9, 1e9); b; b = await q.read(1e9, 1e9)) {
+    out.push(...b.entries.map((e) => e.toString()));
+    await q.ack(b);
+  }
+  return out;
+}
+
+describe('DiskQueue', () => {
+  test('entries come back in order and acked ones never again, across a reopen', async () => {
+    const dir = tmp();
+    const drops = counter();
+    let q = await DiskQueue.open(dir, { id: 'l', drops, logger, segmentBytes: 200 });
+    await q.append(Array.from({ length: 50 }, (_, i) => buf(`e${i}`)));
+    const first = await q.read(1e9, 20);
+    expect(first!.entries.map(String)).toEqual(Array.from({ length: 20 }, (_, i) => `e${i}`));
+    await q.ack(first!);
+    const inflight = await q.read(1e9, 5);
+    expect(inflight!.entries.map(String)[0]).toBe('e20');
+    await q.close(); // crash-like: the in-flight batch is not acked
+    q = await DiskQueue.open(dir, { id: 'l', drops, logger, segmentBytes: 200 });
+    expect(await drain(q)).toEqual(Array.from({ length: 30 }, (_, i) => `e${i + 20}`)); // in-flight one re-delivered once
+    expect(q.stats().entries).toBe(0);
+    await q.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.seg')).length).toBeLessThanOrEqual(2); // acked segments deleted
+  });
+
+  test('release puts a batch back in order', async () => {
+    const q = await DiskQueue.open(tmp(), { id: 'l', drops: counter(), logger });
+    await q.append([buf('a'), buf('b'), buf('c')]);
+    const b1 = await q.read(1e9, 2);
+    q.release(b1!);
+    expect((await q.read(1e9, 10))!.entries.map(String)).toEqual(['a', 'b', 'c']);
+    await q.close();
+  });
+
+  test('read respects the byte budget (memory bounded per batch)', async () => {
+    const q = await DiskQueue.open(tmp(), { id: 'l', drops: counter(), logger });
+    await q.append(Array.from({ length: 100 }, () => Buffer.alloc(1000, 97)));
+    const b = await q.read(10_000, 1e9);
+    expect(b!.entries.length).toBe(10);
+    await q.close();
+  });
+
+  test('a torn tail is truncated and counted; everything before it survives', async () => {
+    const dir = tmp();
+    const drops = counter();
+    let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('one'), buf('two'), buf('three')]);
+    await q.close();
+    const seg = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    truncateSync(seg, statSync(seg).size - 2); // torn last frame
+    appendFileSync(seg, Buffer.from([0xff, 0xff])); // garbage
+    q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    expect(await drain(q)).toEqual(['one', 'two']);
+    expect(drops.c.parse_error).toBe(1);
+    await q.append([buf('four')]);
+    expect(await drain(q)).toEqual(['four']);
+    await q.close();
+  });
+
+  test('quota: the oldest sealed segment across lanes is dropped and counted; never exceeded by more than a segment', async () => {
+    const drops = counter();
+    const quota = new QuotaManager({ maxBytes: 4000, drops, logger });
+    const q1 = await DiskQueue.open(tmp(), { id: 'l1', drops, logger, quota, segmentBytes: 1000 });
+    const q2 = await DiskQueue.open(tmp(), { id: 'l2', drops, logger, quota, segmentBytes: 1000 });
+    for (let i = 0; i < 40; i++) {
+      await q1.append([Buffer.alloc(92, 49)]);
+      await q2.append([Buffer.alloc(92, 50)]);
+      expect(quota.usedBytes()).toBeLessThanOrEqual(4000 + 1000);
+    }
+    expect(drops.c.quota).toBeGreaterThan(0);
+    const left = (await drain(q1)).length + (await drain(q2)).length;
+    expect(left + drops.c.quota!).toBe(80); // every record is either delivered or counted
+    await q1.close();
+    await q2.close();
+  });
+
+  test('property: any sequence of appends, reads, acks, releases and reopens loses nothing unacked and repeats nothing acked', async () => {
+    type Op = { t: 'append'; n: number } | { t: 'read'; n: number } | { t: 'ack' } | { t: 'release' } | { t: 'reopen' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.integer({ min: 1, max: 20 }).map((n) => ({ t: 'append' as const, n })),
+      fc.integer({ min: 1, max: 15 }).map((n) => ({ t: 'read' as const, n })),
+      fc.constant({ t: 'ack' as const }),
+      fc.constant({ t: 'release' as const }),
+      fc.constant({ t: 'reopen' as const }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops) => {
+        const dir = tmp();
+        const opts = { id: 'p', drops: counter(), logger, segmentBytes: 300 };
+        let q = await DiskQueue.open(dir, opts);
+        let next = 0;
+        const acked = new Set<number>();
+        let inflight: Awaited<ReturnType<DiskQueue['read']>> = null;
+        for (const o of ops) {
+          if (o.t === 'append') await q.append(Array.from({ length: o.n }, () => buf(String(next++))));
+          else if (o.t === 'read' && !inflight) inflight = await q.read(1e9, o.n);
+          else if (o.t === 'ack' && inflight) {
+            for (const e of inflight.entries) expect(acked.has(Number(e))).toBe(false);
+            inflight.entries.forEach((e) => acked.add(Number(e)));
+            await q.ack(inflight);
+            inflight = null;
+          } else if (o.t === 'release' && inflight) {
+            q.release(inflight);
+            inflight = null;
+          } else if (o.t === 'reopen') {
+            await q.close();
+            q = await DiskQueue.open(dir, opts);
+            inflight = null;
+          }
+        }
+        if (inflight) q.release(inflight);
+        const rest = (await drain(q)).map(Number);
+        await q.close();
+        for (const r of rest) expect(acked.has(r)).toBe(false);
+        expect(new Set([...acked, ...rest]).size).toBe(next);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

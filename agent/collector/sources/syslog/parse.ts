@@ -76,6 +76,8 @@ function parse3164(s: string, now: Date): Header {
   }
   let app = '';
   let pid: number | null = null;
+  // A CEF body right after the header: ProcessName "CEF", the message keeps the whole CEF text.
+  if (/^CEF:\d/.test(rest)) return { eventTime, host, app: 'CEF', pid, msg: rest };
   const tag = /^([^\s:[]{1,64})(?:\[(\d{1,10})\])?:\s?/.exec(rest);
   if (tag) {
     app = tag[1]!;

@@ -1,0 +1,64 @@
+// Syslog parsing from real-world lines (rsyslog forwarding template, RFC 5424, CEF, Cisco ASA) and a
+// fuzz test: the parser never throws and always yields the Syslog columns.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { parseSyslog } from '../../../../agent/collector/sources/syslog/parse.js';
+import { parseCef } from '../../../../agent/collector/sources/syslog/cef.js';
+import { SyslogFramer } from '../../../../agent/collector/sources/syslog/framing.js';
+
+const now = new Date('2026-11-25T12:00:00Z');
+const ctx = { computer: 'collector-vm', now };
+
+describe('syslog parsing', () => {
+  test.each([
+    ['<38>Nov 25 10:15:01 web01 sshd[812]: Accepted publickey for alice from 10.0.0.4 port 52144 ssh2', { Facility: 'auth', SeverityLevel: 'info', HostName: 'web01', ProcessName: 'sshd', ProcessID: 812, SyslogMessage: 'Accepted publickey for alice from 10.0.0.4 port 52144 ssh2' }],
+    ['<30>Nov  5 08:00:00 db1 systemd: Started Session 7.', { Facility: 'daemon', SeverityLevel: 'info', HostName: 'db1', ProcessName: 'systemd', ProcessID: null, SyslogMessage: 'Started Session 7.' }],
+    ['<11>2024-10-29T18:28:34.123+00:00 app7 kernel: EXT4-fs error', { Facility: 'user', SeverityLevel: 'err', HostName: 'app7', ProcessName: 'kernel', EventTime: '2024-10-29T18:28:34.123Z' }],
+    ['<166>Nov 25 10:00:00 asa01 %ASA-6-302013: Built outbound TCP connection', { Facility: 'local4', SeverityLevel: 'info', HostName: 'asa01', ProcessName: '%ASA-6-302013', SyslogMessage: 'Built outbound TCP connection' }],
+    ['<13>cron[99]: no hostname here', { Facility: 'user', SeverityLevel: 'notice', HostName: 'collector-vm', ProcessName: 'cron', ProcessID: 99, SyslogMessage: 'no hostname here' }],
+    ['<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3" eventSource="App\\]lication"] \uFEFFAn application event', { Facility: 'local4', SeverityLevel: 'notice', HostName: 'mymachine.example.com', ProcessName: 'evntslog', ProcessID: 1234, SyslogMessage: 'An application event', EventTime: '2003-10-11T22:14:15.003Z' }],
+    ['<34>1 2026-11-25T10:00:00Z - - - - - nil everything', { Facility: 'auth', SeverityLevel: 'crit', HostName: 'collector-vm', ProcessName: '', ProcessID: null, SyslogMessage: 'nil everything' }],
+  ])('%s', (line, expected) => {
+    const p = parseSyslog(line, ctx);
+    expect(p.record).toMatchObject({ Computer: 'collector-vm', CollectorHostName: 'collector-vm', ...expected });
+  });
+
+  test('RFC 3164 timestamps in the "future" belong to last year (December logs read in January)', () => {
+    const p = parseSyslog('<13>Dec 31 23:59:59 h app: x', { computer: 'c', now: new Date('2027-01-01T00:00:05') });
+    expect(String(p.record.EventTime)).toMatch(/^2026-12-31/);
+  });
+
+  test('CEF header and extension map to CommonSecurityLog columns, unknown keys to AdditionalExtensions', () => {
+    const p = parseSyslog('<134>Nov 25 10:00:00 fw1 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.1.1.1 spt=5555 dst=8.8.8.8 dpt=53 act=allow msg=hello world cs1=rule\\=1 foo=bar', ctx);
+    expect(p.cef).toMatchObject({ DeviceVendor: 'Palo Alto Networks', DeviceProduct: 'PAN-OS', DeviceVersion: '10.1', DeviceEventClassID: 'TRAFFIC', Activity: 'end', LogSeverity: 'Low', SourceIP: '10.1.1.1', SourcePort: 5555, DestinationIP: '8.8.8.8', DestinationPort: 53, DeviceAction: 'allow', Message: 'hello world', DeviceCustomString1: 'rule=1', AdditionalExtensions: 'foo=bar', Computer: 'fw1' });
+    expect(parseCef('CEF:0|a\\|b|p|1|id|n|9|', { computer: 'c', host: '', time: now })).toMatchObject({ DeviceVendor: 'a|b', LogSeverity: 'Very-High' });
+  });
+
+  test('fuzz: arbitrary input never throws and yields the Syslog columns', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const p = parseSyslog(s, ctx);
+        expect(typeof p.record.SyslogMessage).toBe('string');
+        expect(typeof p.facility).toBe('string');
+        expect(p.severity).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('TCP framing', () => {
+  test('LF and octet-counted framing, split across packets, and the 64 KB limit', () => {
+    const got: string[] = [];
+    let oversized = 0;
+    const f = new SyslogFramer(64 * 1024, (m) => got.push(m), () => oversized++);
+    const octet = '<13>1 - h a - - - hello\nworld';
+    const data = Buffer.from(`<13>first line\n${Buffer.byteLength(octet)} ${octet}<13>third\n`);
+    for (let i = 0; i < data.length; i += 7) f.push(data.subarray(i, i + 7));
+    f.push(Buffer.from(`<13>${'x'.repeat(70 * 1024)}\n<13>after\n`));
+    expect(got.slice(0, 3)).toEqual(['<13>first line', octet, '<13>third']);
+    expect(got[3]!.length).toBe(64 * 1024);
+    expect(got[4]).toBe('<13>after');
+    expect(oversized).toBe(1);
+  });
+});

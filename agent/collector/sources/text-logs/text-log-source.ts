@@ -55,7 +55,11 @@ export class TextLogSource implements Component {
     private readonly ctx: SourceContext,
   ) {
     this.id = spec.id;
-    this.matchers = spec.filePatterns.map((p) => ({ base: picomatch.scan(p).base || '/', match: picomatch(p, { dot: true }) }));
+    this.matchers = spec.filePatterns.map((p) => {
+      const scan = picomatch.scan(p);
+      // A pattern without glob characters is a plain file path: walk its directory.
+      return { base: scan.isGlob ? scan.base || '/' : path.dirname(p), match: picomatch(p, { dot: true }) };
+    });
     this.startRe = spec.recordStartTimestampFormat ? RECORD_START[spec.recordStartTimestampFormat] : undefined;
   }
 

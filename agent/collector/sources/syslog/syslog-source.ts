@@ -10,6 +10,9 @@ import { SyslogFramer } from './framing.js';
 import { DCR_LEVELS, parseSyslog } from './parse.js';
 
 export const MAX_LINE_BYTES = 64 * 1024;
+/** Pause reading when this many records wait for the durable queue; resume below the low mark. */
+export const HIGH_WATERMARK = 10_000;
+export const LOW_WATERMARK = 2_000;
 
 export interface SyslogFilter {
   key: string;
@@ -35,6 +38,9 @@ export class SyslogSource implements Component {
   private flushTimer?: NodeJS.Timeout;
   private inflight: Promise<void> = Promise.resolve();
   private readonly sockets = new Set<net.Socket>();
+  private readonly paused = new Set<net.Socket>();
+  /** Records handed to the sink but not yet durably queued: the back-pressure measure. */
+  private unqueued = 0;
   boundPort = 0;
   received = 0;
   filtered = 0;
@@ -71,14 +77,17 @@ export class SyslogSource implements Component {
     const framer = new SyslogFramer(MAX_LINE_BYTES, (m) => this.onMessage(m, remote), () => this.ctx.drops.drop('oversized', 0, this.id));
     sock.on('data', (chunk: Buffer) => {
       framer.push(chunk);
-      if (this.pendingCount >= 5000) {
-        sock.pause();
-        void this.flush().then(() => sock.resume());
+      if (this.unqueued + this.pendingCount >= HIGH_WATERMARK) {
+        sock.pause(); // TCP flow control pushes back on the sender (rsyslog queues to disk)
+        this.paused.add(sock);
       }
     });
     sock.on('end', () => framer.end());
     sock.on('error', () => undefined);
-    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('close', () => {
+      this.sockets.delete(sock);
+      this.paused.delete(sock);
+    });
   }
 
   private onMessage(line: string, remote: string): void {
@@ -118,14 +127,21 @@ export class SyslogSource implements Component {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const batches = [...this.pending.entries()];
+    const count = this.pendingCount;
     this.pending = new Map();
     this.pendingCount = 0;
+    this.unqueued += count;
     this.inflight = this.inflight.then(async () => {
       for (const [stream, records] of batches) {
         await this.ctx.sink.write(stream, records).catch((err: Error) => {
           this.ctx.drops.drop('shutdown', records.length, this.id);
           this.ctx.logger.error(`syslog: ${records.length} record(s) not queued: ${err.message}`);
         });
+      }
+      this.unqueued -= count;
+      if (this.unqueued < LOW_WATERMARK) {
+        for (const s of this.paused) s.resume();
+        this.paused.clear();
       }
     });
     return this.inflight;

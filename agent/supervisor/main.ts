@@ -11,7 +11,8 @@ import { isAlive } from './control/launcher.js';
 import type { ControlRequest, ControlResponse } from './control/protocol.js';
 import { StatusReporter } from './status-reporter.js';
 
-const HEALTH_POLL_MS = 15_000;
+// OPEN_AMA_HEALTH_POLL_MS: test/dev override of how often the collector's health is asked for.
+const HEALTH_POLL_MS = Number(process.env.OPEN_AMA_HEALTH_POLL_MS ?? 15_000);
 
 async function acquirePidfile(file: string): Promise<boolean> {
   for (let attempt = 0; attempt < 2; attempt++) {

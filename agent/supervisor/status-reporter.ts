@@ -15,6 +15,7 @@ export const REFRESH_INTERVAL_MS = 60_000;
 export class StatusReporter {
   private lastWrite = 0;
   private lastText = '';
+  private lastClass = '';
   private timer?: NodeJS.Timeout;
   private pending?: NodeJS.Timeout;
   private config?: AgentConfig;
@@ -33,7 +34,15 @@ export class StatusReporter {
   }
 
   changed(): void {
-    if (!this.config || this.pending) return;
+    if (!this.config) return;
+    // A change of health class (ready ↔ degraded ↔ failing) is written at once; details are rate-limited.
+    const s = this.compose();
+    const cls = `${s.status}/${s.ready}`;
+    if (cls !== this.lastClass) {
+      void this.write(false);
+      return;
+    }
+    if (this.pending) return;
     const wait = Math.max(0, this.lastWrite + MIN_WRITE_INTERVAL_MS - Date.now());
     this.pending = setTimeout(() => {
       this.pending = undefined;
@@ -69,6 +78,7 @@ export class StatusReporter {
     const text = JSON.stringify(s);
     if (!force && text === this.lastText) return;
     this.lastText = text;
+    this.lastClass = `${s.status}/${s.ready}`;
     this.lastWrite = Date.now();
     const st = this.config.status;
     try {

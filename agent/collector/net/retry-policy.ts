@@ -16,6 +16,8 @@ export const BASE_BACKOFF_MS = 1_000;
 export const MAX_BACKOFF_MS = 60_000;
 export const LONG_BACKOFF_MS = 5 * 60_000;
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+/** RBAC, configuration and proxy problems do not fix themselves in milliseconds: wait at least this. */
+export const DEGRADE_MIN_DELAY_MS = 5_000;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -57,9 +59,9 @@ export function classifyResponse(o: { status?: number; errorCode?: string; heade
   if (s === 400) return { action: 'drop', reason: 'rejected as malformed (400)' };
   if (s === 401) return { action: 'refresh-token', delayMs: nextBackoffMs(attempt, { random, capMs: LONG_BACKOFF_MS }), reason: 'unauthorized (401)' };
   if (s === 403 || s === 404 || s === 407) {
-    return { action: 'degrade', delayMs: nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS }), reason: `${s}` };
+    return { action: 'degrade', delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })), reason: `${s}` };
   }
   if (s === 408 || s >= 500) return { action: 'retry', delayMs: nextBackoffMs(attempt, { random }), reason: `${s}` };
   // Unknown 4xx: keep the data and back off long; an operator can act on the status message.
-  return { action: 'degrade', delayMs: nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS }), reason: `unexpected status ${s}` };
+  return { action: 'degrade', delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })), reason: `unexpected status ${s}` };
 }

@@ -10,6 +10,7 @@ import { extractExtension, layoutFor, manifestBool, readManifest, type Extension
 import { processesUnder } from './leak-check.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from './status-reader.js';
 import { loadVmState, saveVmState, type VmState } from './vm-state.js';
+import { Spinner } from './spinner.js';
 
 export interface StepRecord {
   operation: Operation | 'copy-state' | 'delete-extdir' | 'leak-check' | 'wait-status';
@@ -90,10 +91,13 @@ export class SimulatedGuestAgent {
     const until = Date.now() + this.o.waitMs;
     const interval = Math.max(200, 6000 * this.o.timeScale);
     let status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
+    const spinner = new Spinner(`waiting for a terminal status of seq ${seq}`);
     while ((status.status === 'transitioning' || status.status === 'warning' || status.status === 'none') && Date.now() < until) {
+      spinner.tick();
       await new Promise((r) => setTimeout(r, interval));
       status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
     }
+    spinner.clear();
     const ok = status.status === 'success';
     return this.record({ operation: 'wait-status', version: l.version, seq, status, ok, note: ok ? 'terminal status success' : status.status === 'error' ? 'terminal status error' : `no terminal status within ${Math.round(this.o.waitMs / 1000)} s` });
   }

@@ -3,7 +3,7 @@
 // file, config/ and status/ 0700), write HandlerEnvironment.json and <seq>.settings, encrypt
 // protected settings with real openssl, and run an operation with the agent's environment variables.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
 
@@ -85,8 +85,8 @@ export function processesMentioning(needle: string): string[] {
   const out: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const cmd = execFileSync('cat', [`/proc/${pid}/cmdline`]).toString().replace(/\0/g, ' ');
-      const env = execFileSync('cat', [`/proc/${pid}/environ`]).toString();
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
       if (cmd.includes(needle) || env.includes(needle)) out.push(`${pid} ${cmd}`);
     } catch {
       // gone

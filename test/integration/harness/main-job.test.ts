@@ -17,3 +17,30 @@ describe('open-ama harness run', () => {
     expect(r.stdout).toMatch(/harness: all steps succeeded/);
   }, 300_000);
 });
+
+describe('harness scenarios against our ZIP', () => {
+  test('install → settings → reboot → update 0.1.0 → 0.1.1 → uninstall, all like the agent', async () => {
+    const { SimulatedGuestAgent } = await import('../../../harness/guest-agent.js');
+    const { defaultPublicSettings } = await import('../../../harness/default-settings.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const root = mkdtempSync(path.join(os.tmpdir(), 'oa-harness-ours-'));
+    try {
+      const a = new SimulatedGuestAgent({ root, name: 'OpenAma.Monitor.OpenAmaLinuxAgent', timeScale: 0.2, waitMs: 30_000, env: { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_SYSLOG_PORT: '0' } });
+      await a.load();
+      a.state.publicSettings = defaultPublicSettings(root);
+      a.state.protectedSettings = { proxy: { username: 'u', password: 'Harness-Secret-77' } };
+      a.state.cipher = 'aes-256-cbc';
+      expect(await a.install(await packagedZip(), '0.1.0')).toBe(true);
+      expect(await a.changeSettings({ ...defaultPublicSettings(root), logLevel: 'debug' })).toBe(true);
+      expect(await a.enable()).toBe(true); // reboot: same seq
+      expect(await a.update(await packagedZip({ version: '0.1.1' }), '0.1.1')).toBe(true);
+      expect(a.steps.filter((s) => s.operation !== 'wait-status').map((s) => `${s.operation}@${s.version}`).slice(-7)).toEqual(['disable@0.1.0', 'copy-state@0.1.1', 'update@0.1.1', 'uninstall@0.1.0', 'delete-extdir@0.1.0', 'install@0.1.1', 'enable@0.1.1']);
+      expect(a.steps.filter((s) => s.operation === 'enable').pop()).toMatchObject({ version: '0.1.1', ok: true });
+      expect(await a.uninstall()).toBe(true);
+      expect(a.steps.pop()).toMatchObject({ operation: 'leak-check', ok: true });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 300_000);
+});

@@ -130,4 +130,12 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/cannot write the status file/);
   }, 60_000);
+
+  test('too little free disk for the queue → install exits 52 with the numbers in the status', async () => {
+    const ext = fresh();
+    writeSettings(ext, 0, {});
+    const r = await runOp(ext, 'install', 0, { OPEN_AMA_MIN_FREE_MB: '999999999' });
+    expect(r.exitCode).toBe(52);
+    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', code: 52, formattedMessage: { message: expect.stringMatching(/only \d+ MB free .* needs at least 999999999 MB/) } });
+  }, 60_000);
 });

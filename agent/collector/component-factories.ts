@@ -17,6 +17,7 @@ import type { SyslogFilterSpec } from './pipeline/plan-to-graph.js';
 import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
 import { PerfSource } from './sources/perf/perf-source.js';
 import { SyslogSource } from './sources/syslog/syslog-source.js';
+import { applySyslogDaemonConfig } from './sources/syslog/daemon-config.js';
 import { TextLogSource } from './sources/text-logs/text-log-source.js';
 import { runTransform } from './transform/index.js';
 
@@ -71,7 +72,17 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
         }
         case 'syslog': {
           const s = node.spec as { port: number; filters: SyslogFilterSpec[]; streams: string[] };
-          return new SyslogSource({ id: node.id, port: s.port, filters: s.filters, streams: s.streams, udp: svc.env.OPEN_AMA_SYSLOG_UDP === '1' }, ctx);
+          return new SyslogSource(
+            {
+              id: node.id,
+              port: s.port,
+              filters: s.filters,
+              streams: s.streams,
+              udp: svc.env.OPEN_AMA_SYSLOG_UDP === '1',
+              onListening: (port, filters) => applySyslogDaemonConfig({ filters, port, paths: svc.paths, logger: svc.logger }),
+            },
+            ctx,
+          );
         }
         case 'text-logs': {
           const s = node.spec as { filePatterns: string[]; format: 'text' | 'json'; recordStartTimestampFormat?: string; stream: string; columns: string[] };

@@ -27,6 +27,8 @@ export interface SyslogSourceSpec {
   udp?: boolean;
   filters: SyslogFilter[];
   streams: string[];
+  /** Called once the listener is bound (e.g. to write the rsyslog drop-in for this port). */
+  onListening?: (port: number, filters: SyslogFilter[]) => Promise<unknown>;
 }
 
 export class SyslogSource implements Component {
@@ -69,6 +71,9 @@ export class SyslogSource implements Component {
       await new Promise<void>((resolve) => this.udp!.bind(this.boundPort, host, () => resolve()));
     }
     this.ctx.logger.info(`syslog listener on ${host}:${this.boundPort}${this.spec.udp ? ' (tcp+udp)' : ''} with ${this.spec.filters.length} filter(s)`);
+    if (this.spec.onListening) {
+      void this.spec.onListening(this.boundPort, this.spec.filters).catch((err: Error) => this.ctx.logger.warn(`syslog daemon integration: ${err.message}`));
+    }
   }
 
   private accept(sock: net.Socket): void {

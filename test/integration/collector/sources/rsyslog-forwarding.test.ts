@@ -1,6 +1,6 @@
-// A real rsyslogd (Debian package) forwards with AMA's omfwd template to our syslog listener: every
-// selected message arrives exactly once with the right columns; messages the DCR filter does not
-// select are not written.
+// A real rsyslogd (Debian package) with the drop-in open-ama generates (AMA's forwarding template,
+// the DCR's facility × level sets as a RainerScript condition) forwards to our listener: every selected
+// message arrives exactly once with the right columns; messages the DCR does not select never leave rsyslog.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { SyslogSource } from '../../../../agent/collector/sources/syslog/syslog-source.js';
 import { syslogFilterKey } from '../../../../agent/collector/pipeline/plan-to-graph.js';
+import { renderRsyslogDropIn } from '../../../../agent/collector/sources/syslog/daemon-config.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
 import { freePort } from '../../../fakes/tinyproxy.js';
@@ -49,8 +50,8 @@ beforeAll(async () => {
       `global(workDirectory="${dir}")`,
       'module(load="imtcp")',
       `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`,
-      'template(name="AMA_RSYSLOG_TraditionalForwardFormat" type="string" string="<%PRI%>%TIMESTAMP% %HOSTNAME% %syslogtag%%msg:::sp-if-no-1st-sp%%msg%")',
-      `*.* action(type="omfwd" template="AMA_RSYSLOG_TraditionalForwardFormat" target="127.0.0.1" port="${listen}" protocol="tcp" queue.type="LinkedList" queue.filename="omfwd-open-ama" action.resumeRetryCount="-1" action.resumeInterval="1")`,
+      // exactly the drop-in the collector writes to /etc/rsyslog.d/10-open-ama.conf
+      renderRsyslogDropIn([f], listen),
     ].join('\n') + '\n',
   );
   const check = await execa('rsyslogd', ['-N1', '-f', conf], { reject: false, env: { PATH: SBIN_PATH } });
@@ -67,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('real rsyslog forwarding', () => {
-  test('selected messages arrive exactly once with correct columns; others are filtered', async () => {
+  test('selected messages arrive exactly once with correct columns; others are filtered by rsyslog', async () => {
     const sock = net.connect(inputPort, '127.0.0.1');
     await new Promise<void>((r) => sock.once('connect', () => r()));
     const pri = (fac: number, sev: number): number => fac * 8 + sev;
@@ -87,6 +88,21 @@ describe('real rsyslog forwarding', () => {
     expect(r0).toMatchObject({ Facility: 'local4', SeverityLevel: 'warning', HostName: 'src-host', ProcessName: 'myapp', ProcessID: 1000, SyslogMessage: 'seq=0 payload', Computer: 'collector' });
     const r1 = records.find((r) => String(r.SyslogMessage).startsWith('seq=1 '))!;
     expect(r1).toMatchObject({ Facility: 'auth', SeverityLevel: 'err' });
-    expect(source.filtered).toBe(200);
+    expect(source.filtered).toBe(0); // rsyslog itself filtered them
   }, 60_000);
+
+  test('applySyslogDaemonConfig writes a drop-in that rsyslogd -N1 accepts, and is idempotent', async () => {
+    const { applySyslogDaemonConfig } = await import('../../../../agent/collector/sources/syslog/daemon-config.js');
+    const { agentPaths } = await import('../../../../agent/config/index.js');
+    const { readFileSync } = await import('node:fs');
+    const paths = agentPaths({ OPEN_AMA_ROOT: path.join(dir, 'root') });
+    const filters = [syslogFilterKey(['*'], ['Info', 'Notice', 'Warning', 'Error', 'Critical', 'Alert', 'Emergency']), syslogFilterKey(['auth', 'authpriv'], ['*'])];
+    const first = await applySyslogDaemonConfig({ filters, port: 28330, paths, logger: createNullLogger() });
+    expect(first).toEqual({ daemon: 'rsyslog', changed: true });
+    const text = readFileSync(paths.rsyslogDropInFile, 'utf8');
+    expect(text).toContain('$syslogseverity-text == ["alert", "crit", "emerg", "err", "info", "notice", "warning"]');
+    expect(text).toContain('$syslogfacility-text == ["auth", "authpriv"]');
+    expect(text).toContain('port="28330"');
+    expect(await applySyslogDaemonConfig({ filters, port: 28330, paths, logger: createNullLogger() })).toEqual({ daemon: 'rsyslog', changed: false });
+  });
 });

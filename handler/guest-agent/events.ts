@@ -1,26 +1,37 @@
-// Telemetry events for the guest agent's extension telemetry pipeline (PROTOCOL.md §7): files named
-// <19-digit nanosecond timestamp>.json in eventsFolder, all eight keys as strings, written to
-// <logFolder>/.events-tmp/ then renamed in. At most 360 events per 300 s, counted across processes in
-// a small state file. Never throws: telemetry must not fail an operation.
+// Telemetry events for the guest agent's extension telemetry pipeline (PROTOCOL.md §7), only when
+// HandlerEnvironment names an eventsFolder: batches of events in files named <19-digit nanosecond
+// timestamp>.json, all eight keys as strings, Message redacted, trimmed and ≤ 3072 chars; each file is
+// written in <logFolder>/.events-tmp/ then moved in without overwriting. Rate-limited (event-rate-limit.ts).
+// emit() and flush() never throw: telemetry must not fail an operation — failures are logged and counted.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { redactString, type Logger } from '../../agent/telemetry/index.js';
+import { EventRateLimit } from './event-rate-limit.js';
+
+export { EVENTS_PER_WINDOW, WINDOW_MS } from './event-rate-limit.js';
 
 export type EventLevel = 'Critical' | 'Error' | 'Warning' | 'Verbose' | 'Informational' | 'LogAlways';
 
-export const EVENTS_PER_WINDOW = 360;
-export const WINDOW_MS = 300_000;
+export const MAX_EVENT_MESSAGE_CHARS = 3072;
+export const MAX_EVENTS_PER_FILE = 100;
+export const EVENT_FILE_NAME = /^\d+\.json$/i;
+const TMP_DIR = '.events-tmp';
 
 export interface EventWriterOptions {
+  /** From HandlerEnvironment; without it emit() is a no-op. */
   eventsFolder?: string;
   logFolder: string;
   version: string;
   logger?: Logger;
   operationId?: string;
+  /** ms since the epoch; tests move it to cross a rate-limit window. */
+  clock?: () => number;
+  /** Pending events are written after this delay (unref'd timer) if nobody flushes first. Default 5000. */
+  autoFlushMs?: number;
 }
 
-interface GuestAgentEvent {
+export interface GuestAgentEvent {
   Version: string;
   Timestamp: string;
   TaskName: string;
@@ -32,64 +43,139 @@ interface GuestAgentEvent {
 }
 
 export class EventWriter {
-  private pending: GuestAgentEvent[] = [];
-  private readonly operationId: string;
+  /** Events written into eventsFolder. */
+  written = 0;
+  /** Events not written: over the rate limit, or a write failed. */
   dropped = 0;
+  private pending: GuestAgentEvent[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private lastNs = 0n;
+  private readonly operationId: string;
+  private readonly clock: () => number;
+  private readonly limit: EventRateLimit;
 
   constructor(private readonly o: EventWriterOptions) {
     this.operationId = o.operationId ?? randomUUID();
+    this.clock = o.clock ?? Date.now;
+    this.limit = new EventRateLimit(path.join(o.logFolder, TMP_DIR), this.clock);
   }
 
   emit(taskName: string, level: EventLevel, message: string): void {
     if (!this.o.eventsFolder) return;
-    const text = redactString(message).trim().slice(0, 3072) || '(empty)';
-    this.pending.push({
-      Version: this.o.version,
-      Timestamp: new Date().toISOString().replace('Z', '000Z'),
-      TaskName: taskName,
-      EventLevel: level,
-      Message: text,
-      EventPid: String(process.pid),
-      EventTid: '1',
-      OperationId: this.operationId,
-    });
-  }
-
-  /** Writes the pending events as one file (rate-limited); never throws. */
-  async flush(): Promise<void> {
-    if (!this.o.eventsFolder || this.pending.length === 0) return;
-    const events = this.pending;
-    this.pending = [];
     try {
-      const tmpDir = path.join(this.o.logFolder, '.events-tmp');
-      await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-      const allowed = await this.reserve(tmpDir, events.length);
-      if (allowed < events.length) this.dropped += events.length - allowed;
-      if (allowed === 0) return;
-      const name = `${process.hrtime.bigint() + BigInt(Date.now()) * 1_000_000n}`.padStart(19, '0').slice(-19) + '.json';
-      const tmp = path.join(tmpDir, name);
-      await fs.writeFile(tmp, JSON.stringify(events.slice(0, allowed)), { mode: 0o600 });
-      await fs.mkdir(this.o.eventsFolder, { recursive: true, mode: 0o700 });
-      await fs.rename(tmp, path.join(this.o.eventsFolder, name));
+      const ns = this.nextTimestampNs();
+      this.pending.push({
+        Version: String(this.o.version).slice(0, 64),
+        Timestamp: isoMicros(ns),
+        TaskName: clean(taskName, 256) || 'Handler',
+        EventLevel: level,
+        Message: clean(message, MAX_EVENT_MESSAGE_CHARS) || '(no message)',
+        // Node runs JavaScript on the main thread, whose Linux thread id equals the process id.
+        EventPid: String(process.pid),
+        EventTid: String(process.pid),
+        OperationId: this.operationId,
+      });
+      if (this.pending.length >= MAX_EVENTS_PER_FILE) void this.flush();
+      else if (!this.timer) {
+        this.timer = setTimeout(() => void this.flush(), this.o.autoFlushMs ?? 5_000);
+        this.timer.unref();
+      }
     } catch (err) {
-      this.o.logger?.warn(`telemetry events not written: ${(err as Error).message}`);
+      this.dropped++;
+      this.warn('telemetry event not recorded', err);
     }
   }
 
-  /** Takes up to `n` slots of the shared 360-per-300-s budget. */
-  private async reserve(tmpDir: string, n: number): Promise<number> {
-    const file = path.join(tmpDir, 'rate.json');
-    const now = Date.now();
-    let state = { windowStart: now, count: 0 };
-    try {
-      const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { windowStart: number; count: number };
-      if (typeof parsed.windowStart === 'number' && now - parsed.windowStart < WINDOW_MS) state = parsed;
-    } catch {
-      // first use or unreadable: start a new window
-    }
-    const allowed = Math.max(0, Math.min(n, EVENTS_PER_WINDOW - state.count));
-    state.count += allowed;
-    await fs.writeFile(file, JSON.stringify(state), { mode: 0o600 });
-    return allowed;
+  /** Writes the pending events (one file per batch); serialised; never throws. */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.writePending());
+    return this.chain;
   }
+
+  private async writePending(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.pending.length > 0 && this.o.eventsFolder) {
+      const batch = this.pending.splice(0, MAX_EVENTS_PER_FILE);
+      try {
+        const allowed = await this.limit.reserve(batch.length, (err) => this.warn('event rate counter unavailable, using the per-process limit', err));
+        this.dropped += batch.length - allowed;
+        if (allowed === 0) continue;
+        await this.writeFile(this.o.eventsFolder, batch.slice(0, allowed));
+        this.written += allowed;
+      } catch (err) {
+        this.dropped += batch.length;
+        this.warn('telemetry events not written', err);
+      }
+    }
+  }
+
+  private async writeFile(eventsFolder: string, events: GuestAgentEvent[]): Promise<void> {
+    const tmpDir = path.join(this.o.logFolder, TMP_DIR);
+    await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
+    await fs.mkdir(eventsFolder, { recursive: true, mode: 0o700 });
+    const tmp = path.join(tmpDir, `${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    await fs.writeFile(tmp, JSON.stringify(events), { mode: 0o600 });
+    try {
+      await this.moveIn(tmp, eventsFolder);
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  /** link() never replaces an existing file (another process may have used the same name): retry with the next ns. */
+  private async moveIn(tmp: string, eventsFolder: string): Promise<void> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const target = path.join(eventsFolder, `${formatNs(this.nextTimestampNs())}.json`);
+      try {
+        await fs.link(tmp, target);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+        // Another file system, or no hard links: complete the file in eventsFolder under a name the
+        // agent does not collect, then rename it (atomic within one directory).
+        const staging = path.join(eventsFolder, `.${path.basename(tmp)}`);
+        await fs.copyFile(tmp, staging);
+        await fs.rename(staging, target);
+        return;
+      }
+    }
+    throw new Error('no free event file name after 10 attempts');
+  }
+
+  /** Wall-clock nanoseconds, strictly increasing within this writer. */
+  private nextTimestampNs(): bigint {
+    const ns = BigInt(Math.floor(this.clock())) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+    this.lastNs = ns > this.lastNs ? ns : this.lastNs + 1n;
+    return this.lastNs;
+  }
+
+  private warn(what: string, err: unknown): void {
+    try {
+      this.o.logger?.warn(`${what}: ${redactString(err instanceof Error ? err.message : String(err))}`);
+    } catch {
+      // a failing logger must not fail the operation either
+    }
+  }
+}
+
+/** Fixed width (19 digits until the year 2286): the agent processes names in reverse lexicographic order. */
+export function formatNs(ns: bigint): string {
+  return ns.toString().padStart(19, '0');
+}
+
+function isoMicros(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const micros = Number((ns / 1_000n) % 1_000_000n);
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${String(micros).padStart(6, '0')}Z`);
+}
+
+function clean(text: string, max: number): string {
+  const t = redactString(String(text)).trim();
+  if (t.length <= max) return t;
+  const code = t.charCodeAt(max - 1);
+  return t.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max).trim();
 }

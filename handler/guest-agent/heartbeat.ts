@@ -1,15 +1,24 @@
-// Writes the heartbeat file (PROTOCOL.md §6.6): array, element 0, heartbeat {status Ready|NotReady,
-// code, formattedMessage {lang, message}}; atomic. Must be refreshed at least every 10 minutes.
+// Writes the heartbeat file (PROTOCOL.md §6.6): a JSON array whose element 0 is {version 1.0,
+// heartbeat {status Ready|NotReady, code 0, formattedMessage {lang, message}}}, atomic. The agent reports
+// "Unresponsive" when its mtime is over 600 s old, so callers rewrite it every few minutes. Shared with
+// the supervisor: imports only agent/config and agent/telemetry.
 import { writeFileAtomic } from '../../agent/config/index.js';
 import { redactString } from '../../agent/telemetry/index.js';
 
+export type HeartbeatStatus = 'Ready' | 'NotReady';
+
 export interface Heartbeat {
-  status: 'Ready' | 'NotReady';
+  status: HeartbeatStatus;
   message: string;
 }
 
+export const MAX_HEARTBEAT_MESSAGE_CHARS = 1024;
+
 export function buildHeartbeatDocument(hb: Heartbeat): unknown[] {
-  return [{ version: 1.0, heartbeat: { status: hb.status, code: 0, formattedMessage: { lang: 'en-US', message: redactString(hb.message).slice(0, 1024) } } }];
+  // The agent copies status verbatim into the handler status: only the two documented values.
+  const status: HeartbeatStatus = hb.status === 'Ready' ? 'Ready' : 'NotReady';
+  const message = redactString(String(hb.message)).slice(0, MAX_HEARTBEAT_MESSAGE_CHARS);
+  return [{ version: 1.0, heartbeat: { status, code: 0, formattedMessage: { lang: 'en-US', message } } }];
 }
 
 export async function writeHeartbeat(file: string, hb: Heartbeat): Promise<void> {

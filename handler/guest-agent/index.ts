@@ -1,4 +1,5 @@
-// Public surface of the guest agent protocol modules (PROTOCOL.md).
+// Public surface of the guest agent protocol (PROTOCOL.md §2–§7): HandlerEnvironment, sequence number
+// and mrseq, settings file, protected settings, status file, heartbeat and telemetry events.
 export * from './handler-environment.js';
 export * from './sequence.js';
 export * from './settings-file.js';

@@ -13,14 +13,23 @@ export class SelfMetrics {
   readonly retries = new Counter({ name: 'open_ama_upload_retries_total', help: 'Upload attempts that will be retried', labelNames: ['lane'], registers: [this.registry] });
   readonly tokenRefreshes = new Gauge({ name: 'open_ama_token_refreshes', help: 'Managed identity tokens fetched', registers: [this.registry] });
   private server?: http.Server;
+  private processMetrics = false;
 
-  constructor(withProcessMetrics = true) {
-    if (withProcessMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'open_ama_' });
+  /** Process metrics (incl. an event-loop-delay sampler) only when someone scrapes: they cost idle CPU. */
+  constructor(withProcessMetrics = false) {
+    if (withProcessMetrics) this.enableProcessMetrics();
+  }
+
+  private enableProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, prefix: 'open_ama_' });
   }
 
   /** Listens on loopback only; resolves with the bound port. */
   async serve(port: number): Promise<number> {
     if (this.server) return (this.server.address() as { port: number }).port;
+    this.enableProcessMetrics();
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();

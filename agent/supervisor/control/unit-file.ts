@@ -16,7 +16,7 @@ export function renderUnitFile(o: { nodePath: string; supervisorScript: string; 
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${o.nodePath} ${o.supervisorScript}`,
+    `ExecStart=${o.nodePath} --max-semi-space-size=1 --max-old-space-size=64 ${o.supervisorScript}`,
     'Restart=on-failure',
     'RestartSec=5',
     'KillMode=mixed',

@@ -96,7 +96,7 @@ export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
     return finish(logger, events, ExitCode.Success, started, input.operation, seq);
   } catch (err) {
     const herr = toHandlerError(err);
-    const code = await writeError(handlerEnv, seq, spec.statusName, herr, logger);
+    const code = await writeError(handlerEnv, seq, spec.statusName, herr, logger, seqWarning);
     events.emit(spec.statusName, 'Error', `${spec.statusName} failed (${herr.code}, exit ${code})`);
     return finish(logger, events, code, started, input.operation, seq);
   }
@@ -123,7 +123,7 @@ async function withinBudget<T>(work: Promise<T>, deadline: number, op: string): 
   }
 }
 
-async function writeError(env: HandlerEnvironment, seq: number, statusName: string, err: HandlerError, logger: Logger): Promise<ExitCodeValue> {
+async function writeError(env: HandlerEnvironment, seq: number, statusName: string, err: HandlerError, logger: Logger, seqWarning?: string): Promise<ExitCodeValue> {
   logger.error(`${statusName} failed: [${err.code}] ${err.message}`, { cause: err.cause instanceof Error ? err.cause.message : undefined });
   try {
     await writeStatusFile(env.statusFolder, seq, env.name, {
@@ -131,6 +131,7 @@ async function writeError(env: HandlerEnvironment, seq: number, statusName: stri
       status: 'error',
       code: err.exitCode,
       message: `${statusName} failed: ${err.message}`,
+      ...(seqWarning ? { substatus: [{ name: 'SequenceNumber', status: 'warning' as const, code: 0, message: seqWarning }] } : {}),
     });
   } catch (statusErr) {
     logger.error(`could not write the error status: ${(statusErr as Error).message}`);

@@ -1,47 +1,63 @@
-// Runs the collector child (execa, argument array, IPC channel) and keeps it running: restarts after
-// a crash with capped exponential backoff + jitter, detects crash loops (5 crashes in 5 minutes),
-// keeps the tail of its stderr (redacted) for status messages, and restarts it gracefully when its
-// RSS stays above the memory limit (watchdog). Graceful stop: "shutdown" message, then SIGKILL.
+// Runs the collector child (execa, argument array, no shell, IPC channel, own process group) and keeps
+// it running: restart after a crash with capped exponential backoff + jitter, crash-loop detection
+// (5 crashes in 5 min → "crash-looping", retries continue at the cap), the redacted tail of its stderr
+// for status messages, and a memory watchdog (VmRSS over the limit for 3 checks → graceful restart).
+// The collector learns of our death through the IPC channel closing, and then exits by itself.
 import { readFileSync, promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { redactString, type Logger } from '../telemetry/index.js';
 import type { CollectorHealth, CollectorToSupervisor, SupervisorToCollector } from '../collector/ipc.js';
-import type { CollectorState } from './control/protocol.js';
+import type { CollectorState, CollectorStatus } from './control/protocol.js';
+import { restartDelayMs, type SupervisorTimings } from './timings.js';
 
-export const BACKOFF_BASE_MS = 1_000;
-export const BACKOFF_CAP_MS = 60_000;
-export const CRASH_LOOP_COUNT = 5;
-export const CRASH_LOOP_WINDOW_MS = 5 * 60_000;
-export const STOP_DEADLINE_MS = 20_000;
-export const WATCHDOG_INTERVAL_MS = 10_000;
-export const WATCHDOG_STRIKES = 3;
-const STDERR_TAIL_BYTES = 4096;
+export const STDERR_TAIL_BYTES = 4096;
 
 export interface CollectorProcessOptions {
   nodePath: string;
   script: string;
   env: NodeJS.ProcessEnv;
-  runDir: string;
+  /** Where the collector's pid is kept so stopSupervisor can kill a survivor. */
+  pidFile: string;
   logger: Logger;
+  timings: SupervisorTimings;
   memoryLimitMB: () => number;
+  /** Called on every state or health change (the status reporter decides what to write). */
   onChange: () => void;
 }
+
+export interface ApplyOutcome {
+  ok: boolean;
+  hot: boolean;
+  reason?: string;
+  /** The collector answered config-rejected (as opposed to not answering at all). */
+  rejected?: boolean;
+}
+
+type Listener = (m: CollectorToSupervisor) => void;
 
 export class CollectorProcess {
   state: CollectorState = 'stopped';
   restarts = 0;
   lastExit?: string;
-  stderrTail = '';
+  lastExitAt?: string;
   health?: CollectorHealth;
   appliedVersion?: number;
+  private stderrTail = '';
   private child?: ResultPromise;
-  private crashes: number[] = [];
+  private childExit?: Promise<void>;
+  private crashTimes: number[] = [];
+  private nextRestartAt?: number;
   private restartTimer?: NodeJS.Timeout;
+  private stableTimer?: NodeJS.Timeout;
   private watchdog?: NodeJS.Timeout;
   private strikes = 0;
+  private lastRssMB?: number;
   private stopping = false;
-  private waiters: ((m: CollectorToSupervisor) => boolean)[] = [];
+  /** The current child said "ready" (it reads apply-config from then on). */
+  private childReady = false;
+  /** Set when we asked the child to exit (watchdog): its exit is a restart, not a crash. */
+  private plannedExit?: string;
+  private readonly listeners = new Set<Listener>();
 
   constructor(private readonly o: CollectorProcessOptions) {}
 
@@ -49,9 +65,32 @@ export class CollectorProcess {
     return this.child?.pid;
   }
 
+  snapshot(): CollectorStatus {
+    return {
+      state: this.state,
+      pid: this.child?.pid,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      lastExitAt: this.lastExitAt,
+      stderrTail: this.stderrTail || undefined,
+      nextRestartAt: this.nextRestartAt ? new Date(this.nextRestartAt).toISOString() : undefined,
+      rssMB: this.lastRssMB,
+    };
+  }
+
+  crashesInWindow(now = Date.now()): number {
+    return this.crashTimes.filter((t) => now - t < this.o.timings.crashLoopWindowMs).length;
+  }
+
   start(): void {
     if (this.child || this.stopping) return;
-    this.state = 'starting';
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.nextRestartAt = undefined;
+    if (this.state !== 'crash-looping') this.state = 'starting';
+    this.stderrTail = '';
+    this.strikes = 0;
+    this.childReady = false;
     const child = execa(this.o.nodePath, [this.o.script], {
       ipc: true,
       serialization: 'json',
@@ -63,22 +102,33 @@ export class CollectorProcess {
       reject: false,
       buffer: false,
       cleanup: false,
+      // Own process group: a final SIGKILL reaches anything the collector spawned.
+      detached: true,
     });
     this.child = child;
-    if (child.pid) void fs.writeFile(path.join(this.o.runDir, 'collector.pid'), String(child.pid), { mode: 0o644 }).catch(() => undefined);
+    if (child.pid) void fs.writeFile(this.o.pidFile, `${child.pid}\n`, { mode: 0o644 }).catch(() => undefined);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = redactString((this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES));
     });
-    child.on('message', (raw: unknown) => this.onMessage(raw as CollectorToSupervisor));
-    void child.then((r) => this.onExit(r.exitCode, r.signal));
-    this.watchdog ??= setInterval(() => this.checkMemory(), WATCHDOG_INTERVAL_MS);
+    child.on('message', (raw: unknown) => this.onMessage(raw));
+    this.childExit = child.then((r) => this.onExit(child, r.exitCode, r.signal));
+    this.watchdog ??= setInterval(() => this.checkMemory(), this.o.timings.watchdogIntervalMs);
+    this.o.logger.info(`collector started (pid ${child.pid ?? '?'})`);
     this.o.onChange();
   }
 
-  private onMessage(msg: CollectorToSupervisor): void {
+  private onMessage(raw: unknown): void {
+    if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return;
+    const msg = raw as CollectorToSupervisor;
     if (msg.type === 'ready') {
-      this.state = 'running';
-      this.o.logger.info(`collector running (pid ${msg.pid}, config ${msg.configVersion})`);
+      this.childReady = true;
+      this.o.logger.info(`collector ready (pid ${msg.pid}, configuration ${msg.configVersion})`);
+      if (this.state === 'crash-looping') {
+        // Recovered only once it stays up: a child that crashes right after "ready" keeps the error.
+        if (this.stableTimer) clearTimeout(this.stableTimer);
+        this.stableTimer = setTimeout(() => this.markStable(), this.o.timings.stableAfterMs);
+        this.stableTimer.unref();
+      } else this.state = 'running';
       this.o.onChange();
     } else if (msg.type === 'health') {
       this.health = msg.health;
@@ -86,52 +136,78 @@ export class CollectorProcess {
     } else if (msg.type === 'config-applied') {
       this.appliedVersion = msg.configVersion;
     }
-    this.waiters = this.waiters.filter((w) => !w(msg));
+    for (const l of [...this.listeners]) l(msg);
   }
 
-  private onExit(code: number | undefined, signal: string | undefined): void {
+  private markStable(): void {
+    this.stableTimer = undefined;
+    if (!this.child || this.state !== 'crash-looping') return;
+    this.crashTimes = [];
+    this.state = 'running';
+    this.o.logger.info('collector stayed up: crash loop over');
+    this.o.onChange();
+  }
+
+  private onExit(child: ResultPromise, code: number | undefined, signal: string | undefined): void {
+    if (this.child !== child) return;
     this.child = undefined;
-    void fs.rm(path.join(this.o.runDir, 'collector.pid'), { force: true });
-    const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.childReady = false;
+    if (this.stableTimer) clearTimeout(this.stableTimer);
+    this.stableTimer = undefined;
+    void fs.rm(this.o.pidFile, { force: true });
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code ?? '?'}`;
     if (this.stopping) {
       this.state = 'stopped';
+      this.o.logger.info(`collector ${how}`);
       this.o.onChange();
       return;
     }
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
-    this.lastExit = `${why}${tail ? `: ${tail}` : ''}`;
-    const now = Date.now();
-    this.crashes = [...this.crashes.filter((t) => now - t < CRASH_LOOP_WINDOW_MS), now];
     this.restarts++;
-    const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.crashes.length - 1, 10));
-    const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
-    this.state = this.crashes.length >= CRASH_LOOP_COUNT ? 'crash-looping' : 'backoff';
-    this.o.logger.warn(`collector ${this.lastExit}; restart ${this.restarts} in ${jittered} ms${this.state === 'crash-looping' ? ' (crash loop)' : ''}`);
-    this.o.onChange();
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
+    this.lastExitAt = new Date().toISOString();
+    if (this.plannedExit) {
+      this.lastExit = this.plannedExit;
+      this.plannedExit = undefined;
+      this.o.logger.warn(`collector ${how} after a planned restart (${this.lastExit}); starting it again`);
       this.start();
-    }, jittered);
+      return;
+    }
+    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    this.lastExit = `${how}${tail ? `: ${tail}` : ''}`;
+    const now = Date.now();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.o.timings.crashLoopWindowMs), now];
+    const looping = this.crashTimes.length >= this.o.timings.crashLoopCount;
+    const delay = looping ? this.o.timings.backoffCapMs : restartDelayMs(this.crashTimes.length, this.o.timings, Math.random());
+    this.state = looping ? 'crash-looping' : 'backoff';
+    this.nextRestartAt = now + delay;
+    this.o.logger.warn(`collector ${this.lastExit}; restart ${this.restarts} in ${delay} ms${looping ? ` (crash loop: ${this.crashTimes.length} crashes within ${this.o.timings.crashLoopWindowMs / 1000} s)` : ''}`);
+    this.restartTimer = setTimeout(() => this.start(), delay);
+    this.o.onChange();
   }
 
   private checkMemory(): void {
     const pid = this.child?.pid;
-    if (!pid) return;
-    let rssKb = 0;
+    if (!pid || this.plannedExit) return;
+    let rssKb: number;
     try {
       rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     } catch {
       return;
     }
-    const limitMb = this.o.memoryLimitMB();
-    if (rssKb / 1024 > limitMb) this.strikes++;
-    else this.strikes = 0;
-    if (this.strikes >= WATCHDOG_STRIKES) {
-      this.strikes = 0;
-      this.stderrTail += `\nwatchdog: RSS ${Math.round(rssKb / 1024)} MB above the ${limitMb} MB limit for ${WATCHDOG_STRIKES} checks; restarting`;
-      this.o.logger.warn(`collector RSS ${Math.round(rssKb / 1024)} MB exceeds ${limitMb} MB: graceful restart`);
-      this.send({ type: 'shutdown' });
-    }
+    this.lastRssMB = Math.round(rssKb / 1024);
+    const limitMB = this.o.memoryLimitMB();
+    this.strikes = rssKb / 1024 > limitMB ? this.strikes + 1 : 0;
+    if (this.strikes < this.o.timings.watchdogStrikes) return;
+    const reason = `restarted by the memory watchdog: RSS ${this.lastRssMB} MB stayed above the ${limitMB} MB limit (resourceLimits.memoryMaxMB) for ${this.strikes} checks ${this.o.timings.watchdogIntervalMs / 1000} s apart`;
+    this.o.logger.warn(`collector ${reason}`);
+    void this.restart(reason);
+  }
+
+  /** Graceful restart (flush, exit, start again at once); the reason becomes lastExit. */
+  async restart(reason: string): Promise<void> {
+    const c = this.child;
+    if (!c) return;
+    this.plannedExit = reason;
+    await this.terminate(c);
   }
 
   send(msg: SupervisorToCollector): boolean {
@@ -145,59 +221,89 @@ export class CollectorProcess {
     }
   }
 
-  /** Sends apply-config and waits for the acknowledgement (or rejection) of that version. */
-  applyConfig(configVersion: number, timeoutMs: number): Promise<{ ok: boolean; hot: boolean; reason?: string }> {
+  private waitFor<T>(timeoutMs: number, pick: (m: CollectorToSupervisor) => T | undefined, onTimeout: () => T): Promise<T> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve({ ok: false, hot: false, reason: this.child ? `the collector did not acknowledge configuration ${configVersion} within ${Math.round(timeoutMs / 1000)} s` : `the collector is not running (${this.lastExit ?? this.state})` });
-      }, timeoutMs);
-      const waiter = (m: CollectorToSupervisor): boolean => {
-        if (m.type === 'config-applied' && m.configVersion >= 0) {
-          clearTimeout(timer);
-          resolve({ ok: true, hot: m.hot });
-          return true;
-        }
-        if (m.type === 'config-rejected') {
-          clearTimeout(timer);
-          resolve({ ok: false, hot: false, reason: m.reason });
-          return true;
-        }
-        return false;
+      const listener: Listener = (m) => {
+        const v = pick(m);
+        if (v === undefined) return;
+        clearTimeout(timer);
+        this.listeners.delete(listener);
+        resolve(v);
       };
-      this.waiters.push(waiter);
-      if (!this.child) this.start();
-      // A fresh collector applies the config file at start and announces it; an old one is told.
-      if (this.state === 'running') this.send({ type: 'apply-config', configVersion });
-      else {
-        const onReady = (m: CollectorToSupervisor): boolean => {
-          if (m.type === 'ready') {
-            if (m.configVersion !== configVersion) this.send({ type: 'apply-config', configVersion });
-            return true;
-          }
-          return false;
-        };
-        this.waiters.unshift(onReady);
-      }
+      const timer = setTimeout(() => {
+        this.listeners.delete(listener);
+        resolve(onTimeout());
+      }, timeoutMs);
+      this.listeners.add(listener);
     });
+  }
+
+  /**
+   * Tells the collector to apply configVersion and waits for its acknowledgement (a newer version
+   * counts) or rejection. A stopped or backing-off collector is started now; a fresh collector reads
+   * the config file at start and announces it, which answers too (hot = false: it is a new process).
+   */
+  applyConfig(configVersion: number, timeoutMs: number): Promise<ApplyOutcome> {
+    const fresh = !this.child || !this.childReady;
+    const outcome = this.waitFor<ApplyOutcome>(
+      timeoutMs,
+      (m) => {
+        if (m.type === 'config-applied' && m.configVersion >= configVersion) return { ok: true, hot: m.hot && !fresh };
+        if (m.type === 'config-rejected' && m.configVersion === configVersion) return { ok: false, hot: false, reason: m.reason, rejected: true };
+        if (m.type === 'ready') {
+          if (m.configVersion >= configVersion) return { ok: true, hot: false };
+          this.send({ type: 'apply-config', configVersion });
+        }
+        return undefined;
+      },
+      () =>
+        this.child && this.state !== 'crash-looping'
+          ? { ok: false, hot: false, reason: `the collector did not acknowledge configuration ${configVersion} within ${Math.round(timeoutMs / 1000)} s (state ${this.state})` }
+          : { ok: false, hot: false, reason: `the collector is not running (${this.state}${this.restarts ? `, ${this.restarts} restarts` : ''}): it ${this.lastExit ?? 'has not started'}` },
+    );
+    if (!this.child) this.start();
+    else if (this.childReady) this.send({ type: 'apply-config', configVersion });
+    return outcome;
   }
 
   requestHealth(): void {
     this.send({ type: 'health-request' });
   }
 
+  /** Asks for health and waits (bounded) for the answer; returns the freshest health known. */
+  async fetchHealth(timeoutMs: number): Promise<CollectorHealth | undefined> {
+    if (!this.send({ type: 'health-request' })) return this.health;
+    return this.waitFor(timeoutMs, (m) => (m.type === 'health' ? m.health : undefined), () => this.health);
+  }
+
+  /** "shutdown" (the collector flushes and exits 0), SIGTERM if IPC is gone, SIGKILL of the group at the deadline. */
+  private async terminate(c: ResultPromise): Promise<void> {
+    const exited = this.childExit ?? c.then(() => undefined);
+    if (!this.send({ type: 'shutdown' })) c.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.o.timings.collectorStopMs)))]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.o.logger.warn(`collector (pid ${c.pid}) did not exit within ${this.o.timings.collectorStopMs / 1000} s of "shutdown": SIGKILL`);
+    if (c.pid) {
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        c.kill('SIGKILL');
+      }
+    }
+    await exited;
+  }
+
+  /** Idempotent graceful stop; no restart afterwards. */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
     if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = undefined;
     const c = this.child;
-    if (!c) return;
-    if (!this.send({ type: 'shutdown' })) c.kill('SIGTERM');
-    const done = await Promise.race([c.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_DEADLINE_MS))]);
-    if (!done) {
-      this.o.logger.warn(`collector did not stop within ${STOP_DEADLINE_MS / 1000} s: SIGKILL`);
-      c.kill('SIGKILL');
-      await c;
-    }
+    if (c) await this.terminate(c);
+    this.state = 'stopped';
   }
 }

@@ -1,128 +1,154 @@
-// Supervisor daemon entry (dist/supervisor.mjs): single instance per machine (pidfile created with
-// O_EXCL; a stale one — dead pid or not a supervisor — is replaced), control socket (0600), the
-// collector child, the status reporter. SIGTERM or "stop" → collector flushes and exits → we exit 0.
-import { promises as fs, readFileSync } from 'node:fs';
-import * as net from 'node:net';
+// Supervisor daemon entry (dist/supervisor.mjs): one per machine (instance-lock.ts), control socket
+// (0600), the collector child, the status reporter. SIGTERM or "stop" → the collector flushes and exits
+// → socket and pidfile removed → exit 0. Started by systemd or detached by the handler
+// (control/launcher.ts); its stdio is never the handler's.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { agentPaths, readAgentConfig, OPEN_AMA_VERSION, type AgentConfig } from '../config/index.js';
+import { fileURLToPath } from 'node:url';
+import { agentPaths, readAgentConfig, OPEN_AMA_VERSION, type AgentConfig, type AgentPaths } from '../config/index.js';
 import { createLogger, closeLogger, type Logger } from '../telemetry/index.js';
 import { CollectorProcess } from './collector-process.js';
-import { isAlive } from './control/launcher.js';
+import { startControlServer } from './control-server.js';
 import type { ControlRequest, ControlResponse } from './control/protocol.js';
+import { acquireInstanceLock } from './instance-lock.js';
+import { composeStatus } from './status-compose.js';
 import { StatusReporter } from './status-reporter.js';
+import { timingsFromEnv } from './timings.js';
 
-// OPEN_AMA_HEALTH_POLL_MS: test/dev override of how often the collector's health is asked for.
-const HEALTH_POLL_MS = Number(process.env.OPEN_AMA_HEALTH_POLL_MS ?? 15_000);
+const COLLECTOR_SCRIPT = 'collector.mjs';
+/** Variables the collector gets; everything else of the supervisor's environment stays out. */
+const COLLECTOR_ENV = /^(OPEN_AMA_|IDENTITY_ENDPOINT$|IMDS_ENDPOINT$|NODE_EXTRA_CA_CERTS$|PATH$|TZ$|LANG$|HOME$)/;
 
-async function acquirePidfile(file: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const h = await fs.open(file, 'wx', 0o644);
-      await h.writeFile(String(process.pid));
-      await h.close();
-      return true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      let isSupervisor = false;
-      try {
-        isSupervisor = isAlive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('supervisor.mjs');
-      } catch {
-        isSupervisor = false;
-      }
-      if (isSupervisor && pid !== process.pid) return false;
-      await fs.rm(file, { force: true });
-    }
+/** The handler's enable records what it applied; if that is the current config we own the status. */
+async function handedOver(paths: AgentPaths, config: AgentConfig): Promise<boolean> {
+  try {
+    const s = JSON.parse(await fs.readFile(paths.enabledStateFile, 'utf8')) as { seq?: unknown; version?: unknown };
+    return s.seq === config.configVersion && s.version === OPEN_AMA_VERSION;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 async function main(): Promise<void> {
   const paths = agentPaths(process.env);
+  const timings = timingsFromEnv(process.env);
   await fs.mkdir(paths.runDir, { recursive: true, mode: 0o755 });
-  const initial = await readAgentConfig(paths.agentConfigFile).catch(() => undefined);
-  const logger: Logger = createLogger({ logDir: initial?.status.logFolder ?? paths.defaultLogDir, fileName: 'supervisor.log', level: initial?.logLevel ?? 'info', defaultMeta: { component: 'supervisor', pid: process.pid, version: OPEN_AMA_VERSION } });
-  if (!(await acquirePidfile(paths.pidFile))) {
-    logger.info('another supervisor is running; exiting');
+  let configError: string | undefined;
+  let config: AgentConfig | undefined;
+  try {
+    config = await readAgentConfig(paths.agentConfigFile);
+  } catch (err) {
+    configError = (err as Error).message;
+  }
+  const logger: Logger = createLogger({ logDir: config?.status.logFolder ?? paths.defaultLogDir, fileName: 'supervisor.log', level: config?.logLevel ?? 'info', defaultMeta: { component: 'supervisor', pid: process.pid, version: OPEN_AMA_VERSION } });
+  if (configError) logger.error(`agent config unreadable, waiting for apply-config: ${configError}`);
+  const lock = await acquireInstanceLock(paths.lockFile, paths.pidFile);
+  if (!lock) {
+    logger.info('another supervisor holds the instance lock; exiting');
     await closeLogger(logger);
     return;
   }
-  let config: AgentConfig | undefined = initial;
+
   const collector = new CollectorProcess({
     nodePath: process.execPath,
-    script: path.join(path.dirname(new URL(import.meta.url).pathname), 'collector.mjs'),
-    env: Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
-    runDir: paths.runDir,
+    script: path.join(path.dirname(fileURLToPath(import.meta.url)), COLLECTOR_SCRIPT),
+    env: Object.fromEntries(Object.entries(process.env).filter(([k, v]) => COLLECTOR_ENV.test(k) && v !== undefined)),
+    pidFile: path.join(paths.runDir, 'collector.pid'),
     logger,
+    timings,
     memoryLimitMB: () => config?.resourceLimits.memoryMaxMB ?? 512,
     onChange: () => reporter.changed(),
   });
-  const reporter = new StatusReporter(collector, OPEN_AMA_VERSION, logger);
+  const reporter = new StatusReporter(
+    (configVersion) =>
+      composeStatus({
+        version: OPEN_AMA_VERSION,
+        configVersion,
+        logFolder: config?.status.logFolder ?? paths.defaultLogDir,
+        collector: collector.snapshot(),
+        crashesInWindow: collector.crashesInWindow(),
+        crashLoopWindowMs: timings.crashLoopWindowMs,
+        retryEveryMs: timings.backoffCapMs,
+        health: collector.health,
+        now: Date.now(),
+      }),
+    logger,
+  );
 
+  const stopWaiters: (() => void)[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string): Promise<void> =>
     (stopping ??= (async () => {
       logger.info(`stopping (${why})`);
-      reporter.stop();
+      clearInterval(healthPoll);
+      await reporter.stop();
       server.close();
       await collector.stop();
       await fs.rm(paths.controlSocket, { force: true });
-      await fs.rm(paths.pidFile, { force: true });
+      await lock.release();
       logger.info('stopped');
+      for (const w of stopWaiters) w();
       await closeLogger(logger);
-      process.exit(0);
+      // Let the "stopped" answers reach their clients before the process goes.
+      setTimeout(() => process.exit(0), 50);
     })());
+
+  const applyConfig = async (configVersion: number, timeoutMs: number): Promise<ControlResponse> => {
+    let fresh: AgentConfig | undefined;
+    try {
+      fresh = await readAgentConfig(paths.agentConfigFile);
+    } catch (err) {
+      return { op: 'apply-config', result: { ok: false, hot: false, configVersion, reason: (err as Error).message } };
+    }
+    if (!fresh || fresh.configVersion < configVersion) {
+      const has = fresh ? `holds configuration ${fresh.configVersion}` : 'does not exist';
+      return { op: 'apply-config', result: { ok: false, hot: false, configVersion, reason: `${paths.agentConfigFile} ${has}; write configuration ${configVersion} before applying it` } };
+    }
+    config = fresh;
+    const r = await collector.applyConfig(configVersion, timeoutMs);
+    logger.info(`apply-config ${configVersion}: ${r.ok ? `applied${r.hot ? ' hot' : ' (restart)'}` : `not applied: ${r.reason ?? ''}`}`);
+    const health = r.ok ? await collector.fetchHealth(timings.applyHealthWaitMs) : collector.health;
+    // Handed over: from now on we keep the status current — also when the collector is down, so that a
+    // later recovery turns the handler's error into success. A rejected config stays the handler's error.
+    if (!r.rejected) await reporter.takeOver(fresh.status, configVersion);
+    return { op: 'apply-config', result: { ok: r.ok, hot: r.hot, configVersion, reason: r.reason, health } };
+  };
 
   const handle = async (req: ControlRequest): Promise<ControlResponse> => {
     switch (req.op) {
       case 'ping':
         return { op: 'pong', version: OPEN_AMA_VERSION, pid: process.pid };
       case 'status':
-        return { op: 'status', status: { version: OPEN_AMA_VERSION, pid: process.pid, collector: { state: collector.state, pid: collector.pid, restarts: collector.restarts, lastExit: collector.lastExit, stderrTail: collector.stderrTail.slice(-1000) }, appliedConfigVersion: collector.appliedVersion, health: collector.health } };
+        return {
+          op: 'status',
+          status: { version: OPEN_AMA_VERSION, pid: process.pid, collector: collector.snapshot(), appliedConfigVersion: collector.appliedVersion, health: collector.health, reportingStatus: reporter.active },
+        };
       case 'stop':
-        setImmediate(() => void shutdown('stop requested'));
-        return { op: 'stop', stopping: true };
-      case 'apply-config': {
-        config = (await readAgentConfig(paths.agentConfigFile)) ?? config;
-        const r = await collector.applyConfig(req.configVersion, Math.max(1000, req.timeoutMs - 2000));
-        if (r.ok && config) {
-          collector.requestHealth();
-          await new Promise((res) => setTimeout(res, 300));
-          reporter.takeOver(config);
-        }
-        return { op: 'apply-config', result: { ...r, configVersion: req.configVersion, health: collector.health } };
-      }
+        await new Promise<void>((resolve) => {
+          stopWaiters.push(resolve);
+          void shutdown('stop requested through the control socket');
+        });
+        return { op: 'stop', stopping: true, stopped: true };
+      case 'apply-config':
+        if (stopping) return { op: 'error', message: 'the supervisor is stopping' };
+        return applyConfig(req.configVersion, req.timeoutMs);
     }
   };
 
-  await fs.rm(paths.controlSocket, { force: true });
-  const server = net.createServer((sock) => {
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      let req: ControlRequest;
-      try {
-        req = JSON.parse(buf.slice(0, nl)) as ControlRequest;
-      } catch {
-        sock.end(JSON.stringify({ op: 'error', message: 'unreadable request' }) + '\n');
-        return;
-      }
-      handle(req).then(
-        (res) => sock.end(JSON.stringify(res) + '\n'),
-        (err: Error) => sock.end(JSON.stringify({ op: 'error', message: err.message }) + '\n'),
-      );
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(paths.controlSocket, () => resolve()));
-  await fs.chmod(paths.controlSocket, 0o600);
+  const server = await startControlServer(paths.controlSocket, handle, logger);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  setInterval(() => collector.requestHealth(), HEALTH_POLL_MS).unref();
-  if (config) collector.start();
-  logger.info(`supervisor ${OPEN_AMA_VERSION} listening on ${paths.controlSocket}`);
+  process.on('SIGHUP', () => undefined); // a closing terminal or session must not stop the agent
+  process.on('uncaughtException', (err) => {
+    logger.error(`uncaught exception: ${err.stack ?? err.message}`);
+    void closeLogger(logger).finally(() => process.exit(1));
+  });
+  const healthPoll = setInterval(() => collector.requestHealth(), timings.healthPollMs);
+  logger.info(`supervisor ${OPEN_AMA_VERSION} listening on ${paths.controlSocket} (lock ${lock.name})`);
+  if (config) {
+    collector.start();
+    if (await handedOver(paths, config)) await reporter.takeOver(config.status, config.configVersion);
+  }
 }
 
 main().catch((err: unknown) => {

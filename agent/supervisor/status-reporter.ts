@@ -1,44 +1,53 @@
-// Keeps the guest agent informed while the agent runs: rewrites <statusFolder>/<seq>.status with the
-// collector's live health (substatus collector / dataCollectionRules / destinations) and the heartbeat
-// file. Top level: success when data flows, error when nothing can (crash loop); "warning" only in
-// substatuses (PROTOCOL.md §6.1). Rate-limited: at most one write per 5 s, immediately on a change,
-// and at least every 60 s so the heartbeat never goes stale.
-import type { AgentConfig } from '../config/index.js';
+// Keeps the guest agent informed while the agent runs, once the handler's enable has handed over (a
+// configuration applied through the socket; before that the handler owns <seq>.status). Rewrites the
+// status file and the heartbeat: at once when the health class changes (success/warning/error, Ready/
+// NotReady), otherwise at most once per MIN_WRITE_INTERVAL_MS, and at least every REFRESH_INTERVAL_MS
+// so the heartbeat never looks stale (the agent says "Unresponsive" after 600 s). Writes are atomic
+// and serialised.
+import type { StatusTarget } from '../config/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { writeStatusFile, writeHeartbeat, type SubStatus } from '../../handler/guest-agent/index.js';
-import { healthSubstatus } from './control/health-substatus.js';
-import type { CollectorProcess } from './collector-process.js';
+import { writeStatusFile, writeHeartbeat } from '../../handler/guest-agent/index.js';
+import type { ComposedStatus } from './status-compose.js';
 
 export const MIN_WRITE_INTERVAL_MS = 5_000;
 export const REFRESH_INTERVAL_MS = 60_000;
 
 export class StatusReporter {
+  private target?: StatusTarget;
+  private configVersion = 0;
   private lastWrite = 0;
   private lastText = '';
   private lastClass = '';
-  private timer?: NodeJS.Timeout;
+  private refresh?: NodeJS.Timeout;
   private pending?: NodeJS.Timeout;
-  private config?: AgentConfig;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
-    private readonly collector: CollectorProcess,
-    private readonly version: string,
+    private readonly compose: (configVersion: number) => ComposedStatus,
     private readonly logger: Logger,
   ) {}
 
-  /** Called once a config was handed over through the socket: from then on we own the status file. */
-  takeOver(config: AgentConfig): void {
-    this.config = config;
-    this.timer ??= setInterval(() => void this.write(true), REFRESH_INTERVAL_MS);
-    void this.write(true);
+  get active(): boolean {
+    return this.target !== undefined && !this.stopped;
   }
 
+  /** From now on the supervisor keeps <target.seq>.status current (a new seq moves it to the new file). */
+  takeOver(target: StatusTarget, configVersion: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const moved = this.target?.seq !== target.seq || this.target?.statusFolder !== target.statusFolder;
+    this.target = target;
+    this.configVersion = configVersion;
+    if (moved) this.logger.info(`reporting status to ${target.statusFolder}/${target.seq}.status`);
+    this.refresh ??= setInterval(() => void this.write(true), REFRESH_INTERVAL_MS);
+    return this.write(true);
+  }
+
+  /** Something changed: write now if the class changed, else within the rate limit. */
   changed(): void {
-    if (!this.config) return;
-    // A change of health class (ready ↔ degraded ↔ failing) is written at once; details are rate-limited.
-    const s = this.compose();
-    const cls = `${s.status}/${s.ready}`;
-    if (cls !== this.lastClass) {
+    if (!this.active) return;
+    const s = this.compose(this.configVersion);
+    if (classOf(s) !== this.lastClass) {
       void this.write(false);
       return;
     }
@@ -50,47 +59,39 @@ export class StatusReporter {
     }, wait);
   }
 
-  compose(): { status: 'success' | 'error'; message: string; substatus: SubStatus[]; ready: boolean } {
-    const c = this.collector;
-    const cfg = this.config!;
-    const collectorSub: SubStatus =
-      c.state === 'running'
-        ? { name: 'collector', status: 'success', code: 0, message: `collector running (pid ${c.pid ?? '?'})${c.restarts ? `; restarted ${c.restarts} time(s), last: ${c.lastExit ?? ''}` : ''}` }
-        : c.state === 'crash-looping'
-          ? { name: 'collector', status: 'error', code: 0, message: `collector is crash-looping (${c.restarts} restarts): ${c.lastExit ?? 'unknown reason'}` }
-          : { name: 'collector', status: 'warning', code: 0, message: `collector ${c.state}${c.lastExit ? ` after it ${c.lastExit}` : ''}` };
-    const subs = [collectorSub, ...(c.health ? healthSubstatus(c.health) : [])];
-    const failing = c.state === 'crash-looping';
-    const degraded = subs.some((s) => s.status === 'warning' || s.status === 'error');
-    return {
-      status: failing ? 'error' : 'success',
-      message: failing
-        ? `open-ama ${this.version}: no data can flow — the collector keeps crashing: ${c.lastExit ?? ''}`
-        : `open-ama ${this.version} running configuration ${cfg.configVersion}${degraded ? ' (degraded: see substatus)' : ''}`,
-      substatus: subs,
-      ready: !failing && !degraded,
-    };
+  private write(force: boolean): Promise<void> {
+    this.chain = this.chain.then(() => this.writeNow(force));
+    return this.chain;
   }
 
-  async write(force: boolean): Promise<void> {
-    if (!this.config) return;
-    const s = this.compose();
-    const text = JSON.stringify(s);
+  private async writeNow(force: boolean): Promise<void> {
+    const t = this.target;
+    if (!t || this.stopped) return;
+    const s = this.compose(this.configVersion);
+    // The heartbeat needs its mtime refreshed even when nothing changed; the status file does not.
+    const text = JSON.stringify([s.status, s.message, s.substatus]);
     if (!force && text === this.lastText) return;
     this.lastText = text;
-    this.lastClass = `${s.status}/${s.ready}`;
+    this.lastClass = classOf(s);
     this.lastWrite = Date.now();
-    const st = this.config.status;
     try {
-      await writeStatusFile(st.statusFolder, st.seq, st.handlerName, { operation: 'Enable', status: s.status, code: s.status === 'error' ? 1 : 0, message: s.message, substatus: s.substatus });
-      if (st.heartbeatFile) await writeHeartbeat(st.heartbeatFile, { status: s.ready ? 'Ready' : 'NotReady', message: s.message });
+      await writeStatusFile(t.statusFolder, t.seq, t.handlerName, { operation: 'Enable', status: s.status, code: s.code, message: s.message, substatus: s.substatus });
+      if (t.heartbeatFile) await writeHeartbeat(t.heartbeatFile, s.heartbeat);
     } catch (err) {
       this.logger.warn(`could not update the status file: ${(err as Error).message}`);
     }
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
+  /** Stops writing (disable/stop: the handler reports from here on); waits for a write in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refresh) clearInterval(this.refresh);
     if (this.pending) clearTimeout(this.pending);
+    await this.chain;
   }
+}
+
+function classOf(s: ComposedStatus): string {
+  const worst = s.substatus.some((x) => x.status === 'error') ? 'error' : s.substatus.some((x) => x.status === 'warning') ? 'warning' : 'ok';
+  return `${s.status}/${worst}/${s.heartbeat.status}`;
 }

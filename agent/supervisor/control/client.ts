@@ -1,6 +1,7 @@
-// Client side of the control socket, used by the handler (and tests): one request per connection.
+// Client side of the control socket, used by the handler, the launcher and tests: one request per
+// connection, one answer line, bounded by a timeout. "Not reachable" is a SupervisorUnavailableError.
 import * as net from 'node:net';
-import type { ApplyResult, ControlRequest, ControlResponse, SupervisorStatus } from './protocol.js';
+import { MAX_LINE_BYTES, type ApplyResult, type ControlRequest, type ControlResponse, type SupervisorStatus } from './protocol.js';
 
 export class SupervisorUnavailableError extends Error {
   constructor(message: string) {
@@ -9,6 +10,11 @@ export class SupervisorUnavailableError extends Error {
   }
 }
 
+/** Margin on top of the collector's apply budget for the supervisor's own work (reading the config, health). */
+const APPLY_ANSWER_MARGIN_MS = 5_000;
+/** A graceful stop waits for the collector's flush (20 s deadline) before the supervisor answers. */
+const STOP_ANSWER_TIMEOUT_MS = 45_000;
+
 export class SupervisorClient {
   constructor(private readonly socketPath: string) {}
 
@@ -16,51 +22,59 @@ export class SupervisorClient {
     return new Promise((resolve, reject) => {
       const sock = net.connect(this.socketPath);
       let buf = '';
-      const timer = setTimeout(() => {
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         sock.destroy();
-        reject(new SupervisorUnavailableError(`no answer from the supervisor within ${timeoutMs} ms`));
-      }, timeoutMs);
+        fn();
+      };
+      const timer = setTimeout(() => settle(() => reject(new SupervisorUnavailableError(`no answer from the supervisor to "${req.op}" within ${timeoutMs} ms`))), timeoutMs);
       sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
       sock.on('data', (d) => {
         buf += d.toString('utf8');
         const nl = buf.indexOf('\n');
-        if (nl >= 0) {
-          clearTimeout(timer);
-          sock.end();
+        if (nl < 0) {
+          if (buf.length > MAX_LINE_BYTES) settle(() => reject(new SupervisorUnavailableError('the supervisor sent an oversized answer')));
+          return;
+        }
+        settle(() => {
           try {
             resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
           } catch {
             reject(new SupervisorUnavailableError('the supervisor sent an unreadable answer'));
           }
-        }
+        });
       });
-      sock.on('error', (err) => {
-        clearTimeout(timer);
-        reject(new SupervisorUnavailableError(`supervisor not reachable at ${this.socketPath}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
-      });
+      sock.on('close', () => settle(() => reject(new SupervisorUnavailableError(`the supervisor closed the connection without answering "${req.op}"`))));
+      sock.on('error', (err: NodeJS.ErrnoException) => settle(() => reject(new SupervisorUnavailableError(`supervisor not reachable at ${this.socketPath}: ${err.code ?? err.message}`))));
     });
   }
 
   async ping(timeoutMs = 2000): Promise<{ version: string; pid: number }> {
     const r = await this.request({ op: 'ping' }, timeoutMs);
-    if (r.op !== 'pong') throw new SupervisorUnavailableError('unexpected answer to ping');
-    return r;
+    if (r.op !== 'pong') throw new SupervisorUnavailableError(`unexpected answer to ping: ${r.op === 'error' ? r.message : r.op}`);
+    return { version: r.version, pid: r.pid };
   }
 
+  /** Answers when the collector acknowledged (or rejected) that version, or says why not within timeoutMs. */
   async applyConfig(configVersion: number, timeoutMs: number): Promise<ApplyResult> {
-    const r = await this.request({ op: 'apply-config', configVersion, timeoutMs }, timeoutMs + 5_000);
+    const r = await this.request({ op: 'apply-config', configVersion, timeoutMs }, timeoutMs + APPLY_ANSWER_MARGIN_MS);
     if (r.op === 'error') return { ok: false, hot: false, configVersion, reason: r.message };
     if (r.op !== 'apply-config') throw new SupervisorUnavailableError('unexpected answer to apply-config');
     return r.result;
   }
 
-  async status(): Promise<SupervisorStatus> {
-    const r = await this.request({ op: 'status' });
+  async status(timeoutMs = 10_000): Promise<SupervisorStatus> {
+    const r = await this.request({ op: 'status' }, timeoutMs);
     if (r.op !== 'status') throw new SupervisorUnavailableError('unexpected answer to status');
     return r.status;
   }
 
-  async stop(): Promise<void> {
-    await this.request({ op: 'stop' });
+  /** Graceful stop: resolves once the supervisor has stopped the collector and is exiting. */
+  async stop(timeoutMs = STOP_ANSWER_TIMEOUT_MS): Promise<void> {
+    const r = await this.request({ op: 'stop' }, timeoutMs);
+    if (r.op !== 'stop') throw new SupervisorUnavailableError('unexpected answer to stop');
   }
 }

@@ -1,28 +1,56 @@
-// Turns the collector's health (as answered through the supervisor) into status substatus entries:
-// collector, dataCollectionRules, one per destination — messages an operator can act on.
-import type { CollectorHealth } from '../../collector/ipc.js';
+// Turns the collector's health into status substatus entries an operator can act on: the essential
+// text first (the portal shows about 1 KiB), e.g. "403 from DCR dcr-… — the machine identity lacks
+// Monitoring Metrics Publisher on the DCR; backlog 120 records, last successful upload never".
+// Shared by the handler's enable (first status) and the supervisor's reporter (live status).
+import type { CollectorHealth, DestinationHealth } from '../../collector/ipc.js';
 
-type Sub = { name: string; status: 'success' | 'warning' | 'error' | 'transitioning'; code: number; message: string };
+export type HealthSubstatus = { name: string; status: 'success' | 'warning' | 'error' | 'transitioning'; code: number; message: string };
 
-export function healthSubstatus(health: CollectorHealth): Sub[] {
-  const subs: Sub[] = [];
+const KIND_LABEL: Record<DestinationHealth['kind'], string> = { 'logs-ingestion': 'Logs Ingestion API', metrics: 'custom metrics', file: 'local file' };
+
+function backlogText(d: DestinationHealth): string {
+  const mb = d.backlogBytes >= 1024 * 1024 ? ` (${(d.backlogBytes / 1024 / 1024).toFixed(1)} MB)` : '';
+  return `backlog ${d.backlogRecords} records${mb}`;
+}
+
+export function destinationSubstatus(d: DestinationHealth): HealthSubstatus {
+  const last = `last successful upload ${d.lastSuccessAt ?? 'never'}`;
+  const dropped = d.droppedRecords ? `, ${d.droppedRecords} records dropped (see collector.log)` : '';
+  if (d.state === 'ok') {
+    return { name: `destination ${d.id}`, status: 'success', code: 0, message: `${KIND_LABEL[d.kind]} ok: ${last}, ${backlogText(d)}${dropped}` };
+  }
+  const problem = d.lastError ?? (d.state === 'failed' ? 'uploads are failing' : 'uploads are being retried');
+  return {
+    name: `destination ${d.id}`,
+    status: d.state === 'degraded' ? 'warning' : 'error',
+    code: 0,
+    message: `${KIND_LABEL[d.kind]} ${d.state}: ${problem}; ${backlogText(d)} kept on disk for retry, ${last}${dropped}`,
+  };
+}
+
+export function healthSubstatus(health: CollectorHealth): HealthSubstatus[] {
   const rejected = health.dcrs.filter((d) => d.state === 'rejected');
   const loaded = health.dcrs.filter((d) => d.state === 'loaded');
-  subs.push({
-    name: 'dataCollectionRules',
-    status: rejected.length > 0 ? 'warning' : 'success',
-    code: 0,
-    message:
-      `${loaded.length} loaded` +
-      (loaded.length ? ` (${loaded.map((d) => d.immutableId).join(', ')})` : '') +
-      (rejected.length ? `; ${rejected.length} rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}` : ''),
-  });
-  for (const d of health.destinations) {
-    const parts = [`${d.kind} ${d.state}`, `backlog ${d.backlogRecords} records`];
-    if (d.lastSuccessAt) parts.push(`last upload ${d.lastSuccessAt}`);
-    if (d.droppedRecords) parts.push(`${d.droppedRecords} dropped`);
-    if (d.lastError) parts.push(`last error: ${d.lastError}`);
-    subs.push({ name: `destination ${d.id}`, status: d.state === 'ok' ? 'success' : d.state === 'degraded' ? 'warning' : 'error', code: 0, message: parts.join(', ') });
+  const subs: HealthSubstatus[] = [
+    {
+      name: 'dataCollectionRules',
+      status: rejected.length === 0 ? 'success' : loaded.length === 0 ? 'error' : 'warning',
+      code: 0,
+      message:
+        (rejected.length ? `${rejected.length} rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}; ` : '') +
+        `${loaded.length} loaded` +
+        (loaded.length ? ` (${loaded.map((d) => `${d.immutableId} from ${d.source}`).join(', ')})` : ''),
+    },
+  ];
+  const badSources = health.sources.filter((s) => s.state !== 'ok');
+  if (badSources.length) {
+    subs.push({
+      name: 'sources',
+      status: badSources.some((s) => s.state === 'failed') ? 'error' : 'warning',
+      code: 0,
+      message: badSources.map((s) => `${s.id} ${s.state}${s.detail ? `: ${s.detail}` : ''}`).join('; '),
+    });
   }
+  for (const d of health.destinations) subs.push(destinationSubstatus(d));
   return subs;
 }

@@ -1,13 +1,16 @@
 // Starting and stopping the supervisor (one per machine). With systemd as PID 1 (and real paths) it
 // installs and starts open-ama.service; otherwise it starts the supervisor detached (own session,
-// stdio not inherited) so it outlives the handler and the guest agent's process group, then waits
-// until the control socket answers. A supervisor of another version is stopped first (update handoff).
+// stdio /dev/null, unref) so it outlives the handler and the guest agent's process group, then waits
+// until the control socket answers. A supervisor of another version is stopped first (update handoff);
+// a hung one (alive, lock held, socket silent) is killed; a dead one leaves nothing that matters
+// (the kernel released its lock; the socket file and pidfile are replaced).
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { isRedirectedRoot, writeFileAtomic, type AgentPaths, type ResourceLimits } from '../../config/index.js';
 import { SupervisorClient } from './client.js';
+import { isAlive, isProcessRunning, processGroupOf, readPidFile, signal, waitGone } from './processes.js';
 import { renderUnitFile, UNIT_NAME } from './unit-file.js';
 
 export interface EnsureRunningOptions {
@@ -20,92 +23,107 @@ export interface EnsureRunningOptions {
   timeoutMs?: number;
 }
 
-/** The supervisor is small and long-lived: a tight young generation keeps its resident memory low. */
-export const SUPERVISOR_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64'];
-const PASS_ENV = /^(OPEN_AMA_|IDENTITY_ENDPOINT$|IMDS_ENDPOINT$|NODE_EXTRA_CA_CERTS$|PATH$|TZ$)/;
+export interface EnsureRunningResult {
+  started: boolean;
+  pid: number;
+  mode: 'systemd' | 'detached';
+  version: string;
+}
+
+const PASS_ENV = /^(OPEN_AMA_|IDENTITY_ENDPOINT$|IMDS_ENDPOINT$|NODE_EXTRA_CA_CERTS$|PATH$|TZ$|LANG$)/;
+const DEFAULT_START_TIMEOUT_MS = 30_000;
+/** A supervisor that holds the lock but whose socket stays silent this long is considered hung. */
+const HUNG_AFTER_MS = 10_000;
+const POLL_MS = 100;
+const SUPERVISOR_CMD = 'supervisor';
+const COLLECTOR_CMD = 'collector';
 
 export function systemdAvailable(paths: AgentPaths): boolean {
   if (isRedirectedRoot(paths)) return false;
   try {
-    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' && existsSync('/bin/systemctl');
+    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' && ['/bin/systemctl', '/usr/bin/systemctl'].some((p) => existsSync(p));
   } catch {
     return false;
   }
 }
 
-export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<{ started: boolean; pid: number; mode: 'systemd' | 'detached'; version: string }> {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function pingUntil(client: SupervisorClient, until: number): Promise<{ version: string; pid: number } | undefined> {
+  do {
+    try {
+      return await client.ping(1000);
+    } catch {
+      await sleep(POLL_MS);
+    }
+  } while (Date.now() < until);
+  return undefined;
+}
+
+/** The running supervisor (answering, or starting up and answering within HUNG_AFTER_MS), if any. */
+async function findRunning(paths: AgentPaths, client: SupervisorClient, until: number): Promise<{ version: string; pid: number } | undefined> {
+  const now = await pingUntil(client, 0);
+  if (now) return now;
+  const pid = readPidFile(paths.pidFile);
+  if (pid === undefined || !isProcessRunning(pid, SUPERVISOR_CMD)) return undefined;
+  // Maybe a concurrent start that is not listening yet: give it a moment before calling it hung.
+  const answer = await pingUntil(client, Math.min(until, Date.now() + HUNG_AFTER_MS));
+  if (answer) return answer;
+  await stopSupervisor(paths, { timeoutMs: 10_000 });
+  return undefined;
+}
+
+export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<EnsureRunningResult> {
+  const timeoutMs = o.timeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const until = Date.now() + timeoutMs;
   const client = new SupervisorClient(o.paths.controlSocket);
   const mode = systemdAvailable(o.paths) ? 'systemd' : 'detached';
-  try {
-    const running = await client.ping();
-    if (running.version === o.version) return { started: false, pid: running.pid, mode, version: running.version };
-    await stopSupervisor(o.paths, { timeoutMs: 60_000 });
-  } catch {
-    // not running (or stale socket): start it
-  }
+  const running = await findRunning(o.paths, client, until);
+  if (running?.version === o.version) return { started: false, pid: running.pid, mode, version: running.version };
+  if (running) await stopSupervisor(o.paths, { timeoutMs: Math.max(5_000, until - Date.now()) }); // update handoff
+
   await fs.mkdir(o.paths.runDir, { recursive: true, mode: 0o755 });
-  const env = Object.fromEntries(Object.entries(o.env ?? process.env).filter(([k, v]) => PASS_ENV.test(k) && v !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(o.env ?? process.env).filter((e): e is [string, string] => PASS_ENV.test(e[0]) && e[1] !== undefined));
+  let earlyExit: string | undefined;
   if (mode === 'systemd') {
     await writeFileAtomic(path.join(o.paths.systemdUnitDir, UNIT_NAME), renderUnitFile({ nodePath: o.nodePath, supervisorScript: o.supervisorScript, limits: o.resourceLimits, env }), { mode: 0o644 });
     await execa('systemctl', ['daemon-reload']);
     await execa('systemctl', ['enable', '--now', UNIT_NAME]);
-    await execa('systemctl', ['restart', UNIT_NAME]);
   } else {
-    const child = spawn(o.nodePath, [...SUPERVISOR_NODE_FLAGS, o.supervisorScript], { detached: true, stdio: 'ignore', env, cwd: o.paths.runDir });
+    const child = spawn(o.nodePath, [o.supervisorScript], { detached: true, stdio: 'ignore', env, cwd: o.paths.runDir });
+    child.once('error', (err) => (earlyExit = err.message));
+    // Exit 0 = another supervisor won the instance lock (a concurrent start): keep waiting for it.
+    child.once('exit', (code, sig) => (earlyExit = code === 0 ? undefined : `exited with ${sig ?? `code ${code}`}`));
     child.unref();
   }
-  const deadline = Date.now() + (o.timeoutMs ?? 30_000);
-  let lastError = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const r = await client.ping(1000);
-      return { started: true, pid: r.pid, mode, version: r.version };
-    } catch (err) {
-      lastError = (err as Error).message;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  while (Date.now() < until && earlyExit === undefined) {
+    const r = await pingUntil(client, 0);
+    if (r?.version === o.version) return { started: true, pid: r.pid, mode, version: r.version };
+    await sleep(POLL_MS);
   }
-  throw new Error(`the supervisor did not start within ${Math.round((o.timeoutMs ?? 30_000) / 1000)} s (${lastError}); see supervisor.log in the log folder`);
+  const why = earlyExit ? `it ${earlyExit}` : `its control socket did not answer within ${Math.round(timeoutMs / 1000)} s`;
+  throw new Error(`the open-ama supervisor ${o.version} did not start (${mode}): ${why}; see supervisor.log in the log folder`);
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+function kill(pid: number, sig: NodeJS.Signals, group: boolean): void {
+  if (group && processGroupOf(pid) === pid) signal(-pid, sig);
+  signal(pid, sig);
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(stat); // a zombie is dead
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (!isAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return !isAlive(pid);
-}
-
-/** Graceful stop through the socket, then SIGTERM, then SIGKILL; also kills a surviving collector. */
+/**
+ * Graceful stop through the socket (the supervisor flushes and stops the collector), then SIGTERM,
+ * then SIGKILL by pidfile at the deadline; a collector that survived its supervisor is killed with its
+ * process group. Nothing of ours is left running afterwards.
+ */
 export async function stopSupervisor(paths: AgentPaths, o: { timeoutMs?: number; removeUnit?: boolean } = {}): Promise<{ wasRunning: boolean }> {
-  const timeoutMs = o.timeoutMs ?? 60_000;
-  const supPid = readPid(paths.pidFile);
-  const colPid = readPid(path.join(paths.runDir, 'collector.pid'));
-  const client = new SupervisorClient(paths.controlSocket);
+  const until = Date.now() + (o.timeoutMs ?? 60_000);
+  const left = (share: number): number => Math.max(1_000, (until - Date.now()) * share);
+  const collectorPidFile = path.join(paths.runDir, 'collector.pid');
+  const supPid = readPidFile(paths.pidFile);
   let wasRunning = false;
   if (systemdAvailable(paths) && existsSync(path.join(paths.systemdUnitDir, UNIT_NAME))) {
     wasRunning = (await execa('systemctl', ['is-active', UNIT_NAME], { reject: false })).stdout.trim() === 'active';
-    await execa('systemctl', ['stop', UNIT_NAME], { reject: false });
+    await execa('systemctl', ['stop', UNIT_NAME], { reject: false, timeout: left(0.8) });
     if (o.removeUnit) {
       await execa('systemctl', ['disable', UNIT_NAME], { reject: false });
       await fs.rm(path.join(paths.systemdUnitDir, UNIT_NAME), { force: true });
@@ -113,29 +131,32 @@ export async function stopSupervisor(paths: AgentPaths, o: { timeoutMs?: number;
     }
   }
   try {
-    await client.stop();
+    await new SupervisorClient(paths.controlSocket).stop(left(0.6));
     wasRunning = true;
   } catch {
-    // not reachable: fall back to signals
+    // not reachable (or not answering in time): signals below
   }
-  for (const pid of [supPid, colPid]) {
-    if (pid === undefined || !isAlive(pid)) continue;
+  if (supPid !== undefined && isProcessRunning(supPid, SUPERVISOR_CMD)) {
     wasRunning = true;
-    if (await waitGone(pid, pid === supPid ? timeoutMs / 2 : 1000)) continue;
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      continue;
-    }
-    if (!(await waitGone(pid, timeoutMs / 4))) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+    if (!(await waitGone(supPid, left(0.3)))) {
+      signal(supPid, 'SIGTERM');
+      if (!(await waitGone(supPid, left(0.5)))) {
+        signal(supPid, 'SIGKILL');
+        await waitGone(supPid, 5_000);
       }
-      await waitGone(pid, 5_000);
     }
   }
-  for (const f of [paths.pidFile, paths.controlSocket, path.join(paths.runDir, 'collector.pid')]) await fs.rm(f, { force: true });
+  // The collector leaves by itself when its supervisor goes (IPC disconnect); one that hangs does not.
+  const colPid = readPidFile(collectorPidFile);
+  if (colPid !== undefined && isProcessRunning(colPid, COLLECTOR_CMD)) {
+    if (!(await waitGone(colPid, left(0.5)))) {
+      wasRunning = true;
+      kill(colPid, 'SIGKILL', true);
+      await waitGone(colPid, 5_000);
+    }
+  }
+  if (supPid === undefined || !isAlive(supPid)) {
+    for (const f of [paths.pidFile, paths.controlSocket, collectorPidFile]) await fs.rm(f, { force: true });
+  }
   return { wasRunning };
 }

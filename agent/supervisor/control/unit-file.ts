@@ -1,13 +1,44 @@
-// systemd unit for the supervisor (used when systemd is PID 1): runs from the install dir (never from
-// the extension dir the guest agent may delete), restarts on failure, and carries the resource limits.
+// systemd unit for the supervisor (used when systemd is PID 1). Runs from the install dir
+// (<installDir>/<version>/…, never the extension dir the guest agent may delete, PROTOCOL.md §5.6),
+// restarts on failure, carries the resource limits, and stops like this: SIGTERM to the supervisor
+// only (KillMode=mixed) so it can stop the collector gracefully, SIGKILL to whatever is left after
+// TimeoutStopSec. MemoryMax leaves the supervisor headroom above the collector's watchdog limit so
+// the watchdog's graceful restart comes before the kernel's OOM kill.
+import * as path from 'node:path';
 import type { ResourceLimits } from '../../config/index.js';
 
 export const UNIT_NAME = 'open-ama.service';
+/** Room for the supervisor (≈ 45 MB) on top of the collector's memoryMaxMB in the cgroup's MemoryMax. */
+export const SUPERVISOR_MEMORY_HEADROOM_MB = 128;
+/** Must exceed the collector's graceful stop deadline (20 s) plus the supervisor's own cleanup. */
+export const STOP_TIMEOUT_SEC = 60;
 
-export function renderUnitFile(o: { nodePath: string; supervisorScript: string; limits: ResourceLimits; env: Record<string, string> }): string {
+export interface UnitFileOptions {
+  nodePath: string;
+  supervisorScript: string;
+  limits: ResourceLimits;
+  env: Record<string, string>;
+}
+
+/** One ExecStart word: plain when safe, else double-quoted with systemd's escapes (%, $, ", \). */
+export function systemdWord(s: string): string {
+  if (/^[A-Za-z0-9_/.:+,=@-]+$/.test(s)) return s;
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%').replace(/\$/g, '$$$$')}"`;
+}
+
+function environmentLine(key: string, value: string): string | undefined {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || value === '' || /[\n\r]/.test(value)) return undefined;
+  return `Environment="${key}=${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
+}
+
+export function renderUnitFile(o: UnitFileOptions): string {
+  for (const p of [o.nodePath, o.supervisorScript]) {
+    if (!path.isAbsolute(p)) throw new Error(`the unit needs absolute paths, got ${p}`);
+  }
   const envLines = Object.entries(o.env)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `Environment="${k}=${v.replace(/"/g, '\\"')}"`);
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => environmentLine(k, v))
+    .filter((l): l is string => l !== undefined);
   return [
     '[Unit]',
     'Description=open-ama (Azure Monitor Agent for Linux, open implementation)',
@@ -16,13 +47,15 @@ export function renderUnitFile(o: { nodePath: string; supervisorScript: string; 
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${o.nodePath} --max-semi-space-size=1 --max-old-space-size=64 ${o.supervisorScript}`,
+    `ExecStart=${systemdWord(o.nodePath)} ${systemdWord(o.supervisorScript)}`,
     'Restart=on-failure',
     'RestartSec=5',
     'KillMode=mixed',
-    'TimeoutStopSec=60',
+    `TimeoutStopSec=${STOP_TIMEOUT_SEC}`,
+    'CPUAccounting=yes',
+    'MemoryAccounting=yes',
     `CPUQuota=${o.limits.cpuQuotaPercent}%`,
-    `MemoryMax=${o.limits.memoryMaxMB}M`,
+    `MemoryMax=${o.limits.memoryMaxMB + SUPERVISOR_MEMORY_HEADROOM_MB}M`,
     'StandardOutput=null',
     'StandardError=journal',
     ...envLines,

@@ -62,7 +62,7 @@ export async function stopAllMachines(): Promise<void> {
   for (const m of made.splice(0)) await stopSupervisor(m.paths, { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
-export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { env?: Record<string, string>; config?: Partial<AgentConfig> } = {}): Machine {
+export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { env?: Record<string, string>; config?: Partial<AgentConfig>; dcrs?: unknown[] } = {}): Machine {
   const root = mkdtempSync(path.join(parent, `${kind}-`));
   for (const v of [V1, V2]) {
     const bin = path.join(root, 'opt/open-ama', v, 'dist');
@@ -72,7 +72,7 @@ export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { en
   }
   mkdirSync(path.join(root, 'status'), { recursive: true });
   const heartbeatFile = path.join(root, 'heartbeat.log');
-  writeConfig(root, [], { status: { handlerName: 'OpenAma.Monitor.OpenAmaLinuxAgent', extensionVersion: V1, statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile }, ...o.config });
+  writeConfig(root, o.dcrs ?? [], { status: { handlerName: 'OpenAma.Monitor.OpenAmaLinuxAgent', extensionVersion: V1, statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile }, ...o.config });
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_OFFLINE: '1', OPEN_AMA_HEALTH_POLL_MS: '500', ...o.env };
   const paths = agentPaths(env);
   const script = (v = V1): string => path.join(root, 'opt/open-ama', v, 'dist/supervisor.mjs');

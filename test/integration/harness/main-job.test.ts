@@ -40,6 +40,8 @@ describe('harness scenarios against our ZIP', () => {
       expect(await a.uninstall()).toBe(true);
       expect(a.steps.pop()).toMatchObject({ operation: 'leak-check', ok: true });
     } finally {
+      const { processesUnder } = await import('../../../harness/leak-check.js');
+      for (const p of processesUnder(root)) process.kill(p.pid, 'SIGKILL'); // only after a failed assertion
       rmSync(root, { recursive: true, force: true });
     }
   }, 300_000);

@@ -1,77 +1,141 @@
-// CEF → CommonSecurityLog columns (SPEC.md §7.5, §8.3): header fields with \| and \\ escapes,
-// extension key=value pairs whose values run until the next " key=", with \= \\ \n \r escapes.
-const KEY_MAP: Record<string, string> = {
-  act: 'DeviceAction', app: 'ApplicationProtocol', cnt: 'EventCount', src: 'SourceIP', spt: 'SourcePort', shost: 'SourceHostName', smac: 'SourceMACAddress',
-  suser: 'SourceUserName', suid: 'SourceUserID', sproc: 'SourceProcessName', spid: 'SourceProcessId', dst: 'DestinationIP', dpt: 'DestinationPort',
-  dhost: 'DestinationHostName', dmac: 'DestinationMACAddress', duser: 'DestinationUserName', duid: 'DestinationUserID', dproc: 'DestinationProcessName',
-  dpid: 'DestinationProcessId', dvc: 'DeviceAddress', dvchost: 'DeviceName', dvcmac: 'DeviceMacAddress', dvcpid: 'ProcessID', dtz: 'DeviceTimeZone',
-  deviceExternalId: 'DeviceExternalID', deviceFacility: 'DeviceFacility', deviceProcessName: 'ProcessName', deviceDirection: 'CommunicationDirection',
-  in: 'ReceivedBytes', out: 'SentBytes', msg: 'Message', proto: 'Protocol', rt: 'ReceiptTime', request: 'RequestURL', requestMethod: 'RequestMethod',
-  requestClientApplication: 'RequestClientApplication', externalId: 'ExternalID', type: 'EventType', outcome: 'EventOutcome', fname: 'FileName',
-  filePath: 'FilePath', fileHash: 'FileHash', fsize: 'FileSize', cat: 'DeviceEventCategory', reason: 'Reason',
-  cs1: 'DeviceCustomString1', cs2: 'DeviceCustomString2', cs3: 'DeviceCustomString3', cs4: 'DeviceCustomString4', cs5: 'DeviceCustomString5', cs6: 'DeviceCustomString6',
-  cs1Label: 'DeviceCustomString1Label', cs2Label: 'DeviceCustomString2Label', cs3Label: 'DeviceCustomString3Label', cs4Label: 'DeviceCustomString4Label', cs5Label: 'DeviceCustomString5Label', cs6Label: 'DeviceCustomString6Label',
-  cn1: 'DeviceCustomNumber1', cn2: 'DeviceCustomNumber2', cn3: 'DeviceCustomNumber3', cn1Label: 'DeviceCustomNumber1Label', cn2Label: 'DeviceCustomNumber2Label', cn3Label: 'DeviceCustomNumber3Label',
-  flexString1: 'FlexString1', flexString2: 'FlexString2', flexNumber1: 'FlexNumber1', flexNumber2: 'FlexNumber2',
-};
-const INT_COLUMNS = new Set(['EventCount', 'SourcePort', 'DestinationPort', 'SourceProcessId', 'DestinationProcessId', 'ProcessID', 'CommunicationDirection', 'EventType', 'DeviceCustomNumber1', 'DeviceCustomNumber2', 'DeviceCustomNumber3', 'FlexNumber1', 'FlexNumber2']);
-const LONG_COLUMNS = new Set(['ReceivedBytes', 'SentBytes', 'FileSize']);
+// CEF → CommonSecurityLog record (SPEC.md §7.5, §8.3). Header fields split on unescaped `|` (with \| and
+// \\ escapes); the extension is space-separated key=value where a value may hold spaces and runs until
+// the next " key=", with \= \\ \n \r escapes. Typed columns that do not parse become null and are
+// reported (bad_cef_value); unknown keys go to AdditionalExtensions as "k=v;k2=v2". Never throws.
+import { CEF_COLUMN_TYPES, CEF_KEY_TO_COLUMN } from './cef-columns.js';
+import type { ParseProblem } from './header.js';
+import type { LogRecord } from '../../pipeline/types.js';
 
-function splitHeader(s: string): string[] {
+const CEF_START = /^CEF: ?(\d{1,3})\|/;
+const EXT_KEY = /(?:^|[ \t])([A-Za-z0-9_.[\]-]{1,64})=/g;
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+export interface CefContext {
+  /** Local host (CollectorHostName, Computer when the syslog header has no host). */
+  computer: string;
+  /** HOSTNAME from the syslog header. */
+  host: string;
+  time: Date;
+}
+
+export interface CefResult {
+  record: LogRecord;
+  problems: ParseProblem[];
+}
+
+/** True when `text` starts with a CEF header ("CEF:0|" or "CEF: 0|" as rsyslog forwards it). */
+export function isCef(text: string): boolean {
+  return CEF_START.test(text);
+}
+
+/** Splits the 7 header fields (unescaping \| and \\); the 8th element is the raw extension. */
+export function splitCefHeader(s: string): string[] {
   const out: string[] = [];
   let cur = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\\' && (s[i + 1] === '|' || s[i + 1] === '\\')) {
-      cur += s[++i];
-    } else if (c === '|' && out.length < 7) {
-      out.push(cur);
+  let from = 0;
+  for (let i = 0; i < s.length && out.length < 7; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 92 /* \ */ && (s[i + 1] === '|' || s[i + 1] === '\\')) {
+      cur += s.slice(from, i) + s[i + 1];
+      from = ++i + 1;
+    } else if (c === 124 /* | */) {
+      out.push(cur + s.slice(from, i));
       cur = '';
-    } else cur += c;
+      from = i + 1;
+    }
   }
-  out.push(cur);
+  out.push(cur + s.slice(from));
   return out;
 }
 
-export function parseExtension(ext: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /(?:^|\s)([A-Za-z0-9_.-]+)=/g;
+const EXT_ESCAPES: Record<string, string> = { '\\': '\\', '=': '=', n: '\n', r: '\r', '|': '|' };
+
+function unescapeValue(v: string): string {
+  return v.indexOf('\\') < 0 ? v : v.replace(/\\([\\=nr|])/g, (_m, c: string) => EXT_ESCAPES[c]!);
+}
+
+/** Extension key=value pairs in order of appearance (a repeated key keeps its last value). */
+export function parseCefExtension(ext: string): Map<string, string> {
+  const out = new Map<string, string>();
   const marks: { key: string; start: number; valueStart: number }[] = [];
-  for (let m = re.exec(ext); m; m = re.exec(ext)) {
-    if (m.index > 0 && ext[m.index + (m[0].startsWith(' ') ? 0 : -1)] === '\\') continue;
+  EXT_KEY.lastIndex = 0;
+  for (let m = EXT_KEY.exec(ext); m; m = EXT_KEY.exec(ext)) {
     marks.push({ key: m[1]!, start: m.index, valueStart: m.index + m[0].length });
   }
-  marks.forEach((mk, i) => {
+  for (let i = 0; i < marks.length; i++) {
+    const mk = marks[i]!;
     const end = i + 1 < marks.length ? marks[i + 1]!.start : ext.length;
-    out[mk.key] = ext.slice(mk.valueStart, end).replace(/\\([=\\])/g, '$1').replace(/\\n/g, '\n').replace(/\\r/g, '\r').trim();
-  });
+    out.set(mk.key, unescapeValue(ext.slice(mk.valueStart, end).trim()));
+  }
   return out;
 }
 
-function logSeverity(sev: string): string {
-  const n = Number(sev);
-  if (!Number.isFinite(n) || sev.trim() === '') return sev;
-  return n <= 3 ? 'Low' : n <= 6 ? 'Medium' : n <= 8 ? 'High' : 'Very-High';
+/** CEF header Severity → LogSeverity: 0–3 Low, 4–6 Medium, 7–8 High, 9–10 Very-High; words kept. */
+export function cefLogSeverity(sev: string): string {
+  const t = sev.trim();
+  if (!/^\d{1,2}$/.test(t)) return t;
+  const n = Number(t);
+  return n <= 3 ? 'Low' : n <= 6 ? 'Medium' : n <= 8 ? 'High' : n <= 10 ? 'Very-High' : t;
 }
 
-export function parseCef(text: string, ctx: { computer: string; host: string; time: Date }): Record<string, unknown> | undefined {
-  if (!text.startsWith('CEF:')) return undefined;
-  const h = splitHeader(text.slice(4));
-  if (h.length < 7) return undefined;
-  const [version, vendor, product, devVersion, classId, name, severity, ext = ''] = h as [string, string, string, string, string, string, string, string?];
-  const rec: Record<string, unknown> = {
-    TimeGenerated: ctx.time.toISOString(), Computer: ctx.host || ctx.computer, CefVersion: version, DeviceVendor: vendor, DeviceProduct: product, DeviceVersion: devVersion,
-    DeviceEventClassID: classId, Activity: name, LogSeverity: logSeverity(severity), OriginalLogSeverity: severity,
+function typed(type: string | undefined, v: string): { value: unknown; ok: boolean } {
+  switch (type) {
+    case 'int': {
+      const n = /^-?\d{1,10}$/.test(v) ? Number(v) : NaN;
+      return n >= INT32_MIN && n <= INT32_MAX ? { value: n, ok: true } : { value: null, ok: v === '' };
+    }
+    case 'long': {
+      const n = /^-?\d{1,16}$/.test(v) ? Number(v) : NaN;
+      return Number.isSafeInteger(n) ? { value: n, ok: true } : { value: null, ok: v === '' };
+    }
+    case 'real': {
+      const n = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) ? Number(v) : NaN;
+      return Number.isFinite(n) ? { value: n, ok: true } : { value: null, ok: v === '' };
+    }
+    case 'datetime': {
+      // CEF dates: milliseconds since the epoch or "MMM dd yyyy HH:mm:ss" style strings.
+      const t = /^\d{10,13}$/.test(v) ? Number(v.length === 10 ? `${v}000` : v) : Date.parse(v);
+      return Number.isNaN(t) ? { value: null, ok: v === '' } : { value: new Date(t).toISOString(), ok: true };
+    }
+    default:
+      return { value: v, ok: true };
+  }
+}
+
+/** Parses `text` starting with "CEF:"; undefined when it does not start with a CEF header. */
+export function parseCefMessage(text: string, ctx: CefContext): CefResult | undefined {
+  const start = CEF_START.exec(text);
+  if (!start) return undefined;
+  const h = splitCefHeader(text.slice(start[0].length));
+  if (h.length < 7) return { record: baseRecord(ctx), problems: ['bad_cef'] };
+  const [vendor, product, devVersion, classId, name, severity, ext] = h as [string, string, string, string, string, string, string];
+  const problems: ParseProblem[] = [];
+  const record: LogRecord = {
+    ...baseRecord(ctx),
+    DeviceVendor: vendor, DeviceProduct: product, DeviceVersion: devVersion, DeviceEventClassID: classId, Activity: name,
+    LogSeverity: cefLogSeverity(severity), OriginalLogSeverity: severity.trim(),
   };
   const additional: string[] = [];
-  for (const [k, v] of Object.entries(parseExtension(ext))) {
-    const col = KEY_MAP[k];
+  for (const [k, v] of parseCefExtension(ext)) {
+    const col = CEF_KEY_TO_COLUMN[k];
     if (!col) {
       additional.push(`${k}=${v}`);
       continue;
     }
-    rec[col] = INT_COLUMNS.has(col) || LONG_COLUMNS.has(col) ? (/^-?\d+$/.test(v) ? Number(v) : null) : v;
+    const t = typed(CEF_COLUMN_TYPES.get(col), v);
+    if (!t.ok) problems.push('bad_cef_value');
+    record[col] = t.value;
   }
-  if (additional.length) rec.AdditionalExtensions = additional.join(';');
-  return rec;
+  if (additional.length > 0) record.AdditionalExtensions = additional.join(';');
+  return { record, problems };
+}
+
+function baseRecord(ctx: CefContext): LogRecord {
+  return { TimeGenerated: ctx.time.toISOString(), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer };
+}
+
+/** The CommonSecurityLog record alone (problems ignored). */
+export function parseCef(text: string, ctx: CefContext): LogRecord | undefined {
+  return parseCefMessage(text, ctx)?.record;
 }

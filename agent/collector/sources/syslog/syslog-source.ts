@@ -1,136 +1,133 @@
-// Syslog source: one listener (TCP 127.0.0.1:28330 by default, LF and octet-counted framing; optional
-// UDP) shared by every DCR syslog data source. Each message is parsed once and written to every filter
-// (facility × level SET, per DCR) that selects it, on "<filterKey>|Microsoft-Syslog" or
-// "…|Microsoft-CommonSecurityLog" for CEF. Batches ≤ 500 records or 50 ms; the socket is paused while
-// the durable queue is behind (back-pressure, bounded memory).
-import * as dgram from 'node:dgram';
-import * as net from 'node:net';
-import type { Component, SourceContext } from '../../pipeline/types.js';
-import { SyslogFramer } from './framing.js';
-import { DCR_LEVELS, parseSyslog } from './parse.js';
+// Syslog source: ONE listener (listener.ts) shared by every DCR syslog data source. Each message is
+// parsed once (parse-message.ts) and written for every filter (facility × level set) that selects it on
+// "<filterKey>|Microsoft-Syslog", or "<filterKey>|Microsoft-CommonSecurityLog" for CEF/vendor messages
+// when that filter asks for it. Messages no filter selects are counted as `filtered` (a DCR choice, not
+// a loss). Batches ≤ 500 records or 50 ms; while more than HIGH_WATERMARK records wait for the sink the
+// listener is paused (bounded memory; the sending daemon queues).
+import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
+import { compileFilter, filterSelects, CEF_STREAM, SYSLOG_STREAM, type CompiledFilter, type SyslogFilter } from './filter.js';
+import type { ParseProblem } from './header.js';
+import { DEFAULT_SYSLOG_PORT, SyslogListener, type SyslogListenerOptions } from './listener.js';
+import { parseMessage } from './parse-message.js';
 
-export const MAX_LINE_BYTES = 64 * 1024;
-/** Pause reading when this many records wait for the durable queue; resume below the low mark. */
+export type { SyslogFilter } from './filter.js';
+export { MAX_MESSAGE_BYTES as MAX_LINE_BYTES } from './parse-message.js';
 export const HIGH_WATERMARK = 10_000;
 export const LOW_WATERMARK = 2_000;
-
-export interface SyslogFilter {
-  key: string;
-  facilities: string[];
-  levels: string[];
-}
+export const BATCH_MAX_RECORDS = 500;
+export const BATCH_MAX_DELAY_MS = 50;
 
 export interface SyslogSourceSpec {
   id: string;
-  port: number;
+  /** One per DCR syslog data source (deduplicated by key). */
+  filters: SyslogFilter[];
+  /** Streams of filters that do not list their own. */
+  streams: string[];
+  /** Shorthand for listener.tcp (default 127.0.0.1:28330); ignored when `listener` is given. */
+  port?: number;
   host?: string;
   udp?: boolean;
-  filters: SyslogFilter[];
-  streams: string[];
-  /** Called once the listener is bound (e.g. to write the rsyslog drop-in for this port). */
+  listener?: SyslogListenerOptions;
+  /** Called once the listener is bound (e.g. to write the syslog daemon's drop-in for this port). */
   onListening?: (port: number, filters: SyslogFilter[]) => Promise<unknown>;
+  highWatermark?: number;
+  lowWatermark?: number;
+}
+
+export interface SyslogSourceStats {
+  received: number;
+  /** Records written to the sink (one message may feed several filters). */
+  written: number;
+  /** Messages no filter selected (not a drop). */
+  filtered: number;
+  /** Messages longer than 64 KiB, delivered truncated. */
+  oversized: number;
+  parseProblems: Partial<Record<ParseProblem, number>>;
+  connections: number;
+  paused: boolean;
 }
 
 export class SyslogSource implements Component {
   readonly id: string;
-  private server?: net.Server;
-  private udp?: dgram.Socket;
-  private pending = new Map<string, Record<string, unknown>[]>();
+  readonly listener: SyslogListener;
+  private readonly filters: CompiledFilter[];
+  private pending = new Map<string, LogRecord[]>();
   private pendingCount = 0;
   private flushTimer?: NodeJS.Timeout;
   private inflight: Promise<void> = Promise.resolve();
-  private readonly sockets = new Set<net.Socket>();
-  private readonly paused = new Set<net.Socket>();
-  /** Records handed to the sink but not yet durably queued: the back-pressure measure. */
+  /** Records handed to the sink whose write has not resolved: the back-pressure measure. */
   private unqueued = 0;
-  boundPort = 0;
+  private stopped = false;
+  private readonly problems: Partial<Record<ParseProblem, number>> = {};
   received = 0;
+  written = 0;
   filtered = 0;
+  oversized = 0;
 
   constructor(
     private readonly spec: SyslogSourceSpec,
     private readonly ctx: SourceContext,
   ) {
     this.id = spec.id;
+    this.filters = spec.filters.map((f) => compileFilter(f, spec.streams));
+    const listenerOptions: SyslogListenerOptions = spec.listener ?? {
+      tcp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' },
+      ...(spec.udp ? { udp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' } } : {}),
+    };
+    this.listener = new SyslogListener(listenerOptions, { onMessage: (m, r) => this.onMessage(m, r), onOversized: () => this.oversized++ }, ctx.logger);
+  }
+
+  /** Bound TCP port (0 before start or without TCP). */
+  get boundPort(): number {
+    return this.listener.tcpPort;
+  }
+
+  stats(): SyslogSourceStats {
+    return {
+      received: this.received, written: this.written, filtered: this.filtered, oversized: this.oversized,
+      parseProblems: { ...this.problems }, connections: this.listener.connections, paused: this.listener.isPaused,
+    };
   }
 
   async start(): Promise<void> {
-    const host = this.spec.host ?? '127.0.0.1';
-    if (host !== '127.0.0.1' && host !== '::1') this.ctx.logger.warn(`syslog listener binds ${host}, not loopback: it is reachable from the network`);
-    this.server = net.createServer((sock) => this.accept(sock));
-    this.server.maxConnections = 256;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.spec.port, host, () => resolve());
-    });
-    this.server.on('error', (err) => this.ctx.logger.error(`syslog listener: ${err.message}`));
-    this.boundPort = (this.server.address() as net.AddressInfo).port;
-    if (this.spec.udp) {
-      this.udp = dgram.createSocket('udp4');
-      this.udp.on('message', (msg, rinfo) => this.onMessage(msg.toString('utf8').replace(/\n$/, ''), rinfo.address));
-      await new Promise<void>((resolve) => this.udp!.bind(this.boundPort, host, () => resolve()));
-    }
-    this.ctx.logger.info(`syslog listener on ${host}:${this.boundPort}${this.spec.udp ? ' (tcp+udp)' : ''} with ${this.spec.filters.length} filter(s)`);
-    if (this.spec.onListening) {
-      void this.spec.onListening(this.boundPort, this.spec.filters).catch((err: Error) => this.ctx.logger.warn(`syslog daemon integration: ${err.message}`));
+    await this.listener.start();
+    const l = this.listener;
+    this.ctx.logger.info(`syslog listener: tcp ${l.tcpPort || '-'}, udp ${l.udpPort || '-'}, ${this.filters.length} filter(s)`);
+    if (this.spec.onListening && l.tcpPort) {
+      void this.spec.onListening(l.tcpPort, this.spec.filters).catch((err: Error) => this.ctx.logger.warn(`syslog daemon integration: ${err.message}`));
     }
   }
 
-  private accept(sock: net.Socket): void {
-    this.sockets.add(sock);
-    const remote = sock.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    const framer = new SyslogFramer(MAX_LINE_BYTES, (m) => this.onMessage(m, remote), () => this.ctx.drops.drop('oversized', 0, this.id));
-    sock.on('data', (chunk: Buffer) => {
-      framer.push(chunk);
-      if (this.unqueued + this.pendingCount >= HIGH_WATERMARK) {
-        sock.pause(); // TCP flow control pushes back on the sender (rsyslog queues to disk)
-        this.paused.add(sock);
-      }
-    });
-    sock.on('end', () => framer.end());
-    sock.on('error', () => undefined);
-    sock.on('close', () => {
-      this.sockets.delete(sock);
-      this.paused.delete(sock);
-    });
-  }
-
-  private onMessage(line: string, remote: string): void {
+  private onMessage(msg: Buffer, remote: string): void {
     this.received++;
-    let parsed;
-    try {
-      parsed = parseSyslog(line, { computer: this.ctx.computer, sourceIp: remote === '127.0.0.1' ? '' : remote });
-    } catch {
-      this.ctx.drops.drop('parse_error', 1, this.id);
-      return;
+    const p = parseMessage(msg, { computer: this.ctx.computer, sourceIp: remote });
+    for (const problem of p.problems) this.problems[problem] = (this.problems[problem] ?? 0) + 1;
+    let selected = false;
+    for (const f of this.filters) {
+      if (!filterSelects(f, p.facilityCode, p.severity, p.hasPri)) continue;
+      if (p.cef && f.toCef) this.enqueue(`${f.key}|${CEF_STREAM}`, p.cef);
+      else if (f.toSyslog) this.enqueue(`${f.key}|${SYSLOG_STREAM}`, p.record);
+      else continue;
+      selected = true;
     }
-    const level = DCR_LEVELS[parsed.severity]!;
-    let matched = false;
-    for (const f of this.spec.filters) {
-      const facOk = f.facilities.includes('*') || f.facilities.includes(parsed.facility);
-      const levOk = f.levels.includes('*') || f.levels.includes(level);
-      if (!facOk || !levOk) continue;
-      matched = true;
-      const wantsCef = parsed.cef && this.spec.streams.includes('Microsoft-CommonSecurityLog');
-      const stream = wantsCef ? 'Microsoft-CommonSecurityLog' : 'Microsoft-Syslog';
-      this.enqueue(`${f.key}|${stream}`, wantsCef ? parsed.cef! : parsed.record);
-    }
-    if (!matched) this.filtered++;
+    if (!selected) this.filtered++;
   }
 
-  private enqueue(stream: string, record: Record<string, unknown>): void {
-    const list = this.pending.get(stream) ?? [];
+  private enqueue(stream: string, record: LogRecord): void {
+    let list = this.pending.get(stream);
+    if (!list) this.pending.set(stream, (list = []));
     list.push(record);
-    this.pending.set(stream, list);
     this.pendingCount++;
-    if (this.pendingCount >= 500) void this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), 50);
+    if (this.pendingCount >= BATCH_MAX_RECORDS) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), BATCH_MAX_DELAY_MS);
+    if (this.unqueued + this.pendingCount >= (this.spec.highWatermark ?? HIGH_WATERMARK)) this.listener.pause();
   }
 
-  /** Hands the pending records to the sink; resolves when they are durably queued. */
+  /** Hands pending records to the sink; resolves once everything handed so far is written. */
   flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.pendingCount === 0) return this.inflight;
     const batches = [...this.pending.entries()];
     const count = this.pendingCount;
     this.pending = new Map();
@@ -138,35 +135,25 @@ export class SyslogSource implements Component {
     this.unqueued += count;
     this.inflight = this.inflight.then(async () => {
       for (const [stream, records] of batches) {
-        await this.ctx.sink.write(stream, records).catch((err: Error) => {
+        try {
+          await this.ctx.sink.write(stream, records);
+          this.written += records.length;
+        } catch (err) {
           this.ctx.drops.drop('shutdown', records.length, this.id);
-          this.ctx.logger.error(`syslog: ${records.length} record(s) not queued: ${err.message}`);
-        });
+          this.ctx.logger.error(`syslog: ${records.length} record(s) not queued: ${(err as Error).message}`);
+        }
       }
       this.unqueued -= count;
-      if (this.unqueued < LOW_WATERMARK) {
-        for (const s of this.paused) s.resume();
-        this.paused.clear();
-      }
+      if (this.unqueued + this.pendingCount < (this.spec.lowWatermark ?? LOW_WATERMARK) && !this.stopped) this.listener.resume();
     });
     return this.inflight;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      for (const s of this.sockets) s.end();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        setTimeout(() => {
-          for (const s of this.sockets) s.destroy();
-          resolve();
-        }, 2000).unref();
-      });
+    if (!this.stopped) {
+      this.stopped = true;
+      await this.listener.stop();
     }
-    this.udp?.close();
-    this.udp = undefined;
     await this.flush();
   }
 }

@@ -1,0 +1,124 @@
+// One framed syslog message → its Syslog record (SPEC.md §7.1) and, for CEF or a recognised vendor
+// format, its CommonSecurityLog record (§7.5). RFC 5424 when "1 " follows the PRI, else RFC 3164 with its
+// variants. Pure and total: garbage yields a best-effort record plus the problems found; input beyond
+// 64 KB is truncated (problem 'oversized'). A message without PRI is user.notice (RFC 3164 §4.3.3)
+// and also matches the DCR facility `nopri`.
+import { isCef, parseCefMessage } from './cef.js';
+import type { ParseProblem, SyslogHeader } from './header.js';
+import { FACILITIES, SEVERITIES, type FacilityName, type SeverityName } from './names.js';
+import { parseRfc3164 } from './rfc3164.js';
+import { parseRfc5424 } from './rfc5424.js';
+import { ciscoRecord, parseKeyValueBody, recognizeCisco, type VendorInfo } from './vendor.js';
+import type { LogRecord } from '../../pipeline/types.js';
+
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+const DEFAULT_PRI = 13;
+const CEF_SEARCH_WINDOW = 256;
+
+/** Microsoft-Syslog columns (SPEC.md §7.1); SourceSystem is set by the service. */
+export interface SyslogRecord extends LogRecord {
+  TimeGenerated: string;
+  Computer: string;
+  EventTime: string;
+  Facility: FacilityName;
+  HostName: string;
+  HostIP: string;
+  SeverityLevel: SeverityName;
+  SyslogMessage: string;
+  ProcessID: number | null;
+  ProcessName: string;
+  CollectorHostName: string;
+}
+
+export interface ParseContext {
+  /** This machine's host name (Computer, CollectorHostName, HostName fallback). */
+  computer: string;
+  /** Receive time (TimeGenerated); default now. */
+  now?: Date;
+  /** Remote address of the sender when not the local daemon ('' for loopback). */
+  sourceIp?: string;
+}
+
+export interface ParsedMessage {
+  facility: FacilityName;
+  /** 0–23 (1, user, when the message had no PRI). */
+  facilityCode: number;
+  /** 0 (emerg) … 7 (debug). */
+  severity: number;
+  /** False when the message had no (valid) PRI: then it also matches the DCR facility `nopri`. */
+  hasPri: boolean;
+  record: SyslogRecord;
+  /** The CommonSecurityLog record for CEF and recognised vendor formats (Cisco ASA/FTD). */
+  cef?: LogRecord;
+  vendor?: VendorInfo;
+  problems: ParseProblem[];
+}
+
+export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedMessage {
+  const now = ctx.now ?? new Date();
+  const problems: ParseProblem[] = [];
+  let text: string;
+  if (typeof input === 'string') {
+    text = input.length > MAX_MESSAGE_BYTES ? input.slice(0, MAX_MESSAGE_BYTES) : input;
+    if (text !== input) problems.push('oversized');
+  } else {
+    if (input.length > MAX_MESSAGE_BYTES) problems.push('oversized');
+    text = input.toString('utf8', 0, Math.min(input.length, MAX_MESSAGE_BYTES));
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  text = trimLineEnd(text);
+
+  let pri = DEFAULT_PRI;
+  let hasPri = false;
+  let rest = text;
+  const m = /^<(\d{1,3})>/.exec(text);
+  if (m && Number(m[1]) <= 191) {
+    pri = Number(m[1]);
+    hasPri = true;
+    rest = text.slice(m[0].length);
+  } else {
+    problems.push(m ? 'bad_pri' : 'no_pri');
+    if (m) rest = text.slice(m[0].length);
+  }
+  const facility = FACILITIES[pri >> 3]!;
+  const severity = pri & 7;
+  const h = rest.startsWith('1 ') ? parseRfc5424(rest.slice(2), now) : parseRfc3164(rest, now);
+  problems.push(...h.problems);
+
+  const record: SyslogRecord = {
+    TimeGenerated: now.toISOString(), Computer: ctx.computer, EventTime: h.eventTime, Facility: facility,
+    HostName: h.host || ctx.computer, HostIP: ctx.sourceIp ?? '', SeverityLevel: SEVERITIES[severity]!,
+    SyslogMessage: h.msg, ProcessID: h.pid, ProcessName: h.app, CollectorHostName: ctx.computer,
+  };
+  const out: ParsedMessage = { facility, facilityCode: pri >> 3, severity, hasPri, record, problems };
+  addSecurityRecord(out, h, { computer: ctx.computer, host: h.host, time: now });
+  return out;
+}
+
+function addSecurityRecord(out: ParsedMessage, h: SyslogHeader, ctx: { computer: string; host: string; time: Date }): void {
+  const cefAt = h.msg.slice(0, CEF_SEARCH_WINDOW).search(/CEF: ?\d{1,3}\|/);
+  if (cefAt >= 0 && isCef(h.msg.slice(cefAt))) {
+    const cef = parseCefMessage(h.msg.slice(cefAt), ctx);
+    if (cef) {
+      out.problems.push(...cef.problems);
+      if (!cef.problems.includes('bad_cef')) out.cef = cef.record;
+    }
+    return;
+  }
+  const cisco = recognizeCisco(h);
+  if (cisco) {
+    out.vendor = cisco.info;
+    out.cef = ciscoRecord(cisco.info, cisco.msg, ctx);
+    return;
+  }
+  if (h.msg.indexOf('=') > 0) {
+    const kv = parseKeyValueBody(h.msg);
+    if (kv) out.vendor = kv;
+  }
+}
+
+function trimLineEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) === 10 || s.charCodeAt(end - 1) === 13 || s.charCodeAt(end - 1) === 0)) end--;
+  return end === s.length ? s : s.slice(0, end);
+}

@@ -1,0 +1,78 @@
+// RFC 3164 (BSD) header after the PRI (SPEC.md §8.1) with its real-world variants: `Mmm dd hh:mm:ss`
+// (space-padded or 2-digit day, optional fraction, optional year, optional trailing colon as Cisco
+// sends), RFC 3339 timestamps (rsyslog), missing hostname, `TAG:`, `tag[pid]:`, space-terminated tags,
+// Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,
+// local zone → UTC, and a time more than a week ahead belongs to last year (December read in January).
+import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
+
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const BSD_TS = /^([A-Z][a-z]{2}) ( ?\d|\d{2}) (?:(\d{4}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?:? /;
+const RFC3339_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})):? /;
+const KV_START = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}=/;
+const FUTURE_TOLERANCE_MS = 7 * 86_400_000;
+/** `tag:` / `tag[pid]:` — the tag runs to the first `[`, `:` or whitespace (rsyslog's rule). */
+const COLON_TAG = /^([^\s:[\]]{1,128})(?:\[([^\]\s]{0,32})\])?: ?/;
+/** A tag without colon, ended by a space: only when it looks like a program name. */
+const SPACE_TAG = /^([A-Za-z0-9_./-]{1,48})(?:\[(\d{1,10})\])? /;
+
+export interface Rfc3164Result extends SyslogHeader {
+  problems: ParseProblem[];
+}
+
+export function parseRfc3164(s: string, now: Date): Rfc3164Result {
+  const problems: ParseProblem[] = [];
+  let eventTime: string | undefined;
+  let rest = s;
+  const bsd = BSD_TS.exec(rest);
+  if (bsd) {
+    eventTime = bsdTime(bsd, now);
+    rest = rest.slice(bsd[0].length);
+  } else {
+    const iso = RFC3339_TS.exec(rest);
+    if (iso) {
+      const t = Date.parse(iso[1]!);
+      if (!Number.isNaN(t)) eventTime = new Date(t).toISOString();
+      rest = rest.slice(iso[0].length);
+    }
+  }
+  if (eventTime === undefined) {
+    problems.push('bad_timestamp');
+    eventTime = now.toISOString();
+  }
+
+  // Header-less key=value bodies (Fortinet, Sophos XG send "<189>date=… time=…"): no host, no tag.
+  if (KV_START.test(rest)) return { eventTime, host: '', app: '', pid: null, msg: rest, problems };
+  let host = '';
+  const sp = rest.indexOf(' ');
+  if (sp > 0 && !rest.startsWith('CEF:') && !rest.startsWith('%')) {
+    const first = rest.slice(0, sp);
+    if (!/[:[\]]/.test(first)) {
+      host = first;
+      rest = rest.slice(sp + 1);
+      if (rest.startsWith(': ')) rest = rest.slice(2); // Cisco: "asa01 : %ASA-…"
+    }
+  }
+  // CEF right after the header: rsyslog reads "CEF:" as the tag and forwards "CEF: 0|…" (sp-if-no-1st-sp).
+  if (/^CEF: ?\d/.test(rest)) return { eventTime, host, app: 'CEF', pid: null, msg: rest, problems };
+  const colon = COLON_TAG.exec(rest);
+  if (colon) {
+    return { eventTime, host, app: colon[1]!, pid: pidOf(colon[2]), msg: rest.slice(colon[0].length), problems };
+  }
+  const spaced = SPACE_TAG.exec(rest);
+  if (spaced) {
+    return { eventTime, host, app: spaced[1]!, pid: pidOf(spaced[2]), msg: rest.slice(spaced[0].length), problems };
+  }
+  return { eventTime, host, app: '', pid: null, msg: rest, problems };
+}
+
+function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
+  const month = MONTHS[m[1]!];
+  const day = Number(m[2]);
+  const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
+  if (month === undefined || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
+  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  if (m[3]) return new Date(Number(m[3]), month, day, h, min, sec, ms).toISOString();
+  let d = new Date(now.getFullYear(), month, day, h, min, sec, ms);
+  if (d.getTime() - now.getTime() > FUTURE_TOLERANCE_MS) d = new Date(now.getFullYear() - 1, month, day, h, min, sec, ms);
+  return d.toISOString();
+}

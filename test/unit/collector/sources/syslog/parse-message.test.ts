@@ -1,0 +1,75 @@
+// Every column of the Syslog record (SPEC.md §7.1) and the CommonSecurityLog columns (§7.5) for real
+// lines of each format (test/fixtures/syslog/parser-cases.ts), plus the rules that need their own clock.
+import { describe, expect, test } from '@jest/globals';
+import { parseMessage } from '../../../../../agent/collector/sources/syslog/parse-message.js';
+import { ALL_CASES, CEF_CASES, COMPUTER, NOW_LOCAL, RFC3164_CASES, RFC5424_CASES } from '../../../../fixtures/syslog/parser-cases.js';
+
+const now = new Date(NOW_LOCAL);
+const ctx = { computer: COMPUTER, now };
+
+describe('parseMessage on real lines', () => {
+  test('the corpus holds at least 40 real lines across RFC 3164, RFC 5424 and CEF', () => {
+    expect(ALL_CASES.length).toBeGreaterThanOrEqual(40);
+    expect(RFC3164_CASES.length).toBeGreaterThan(20);
+    expect(RFC5424_CASES.length).toBeGreaterThanOrEqual(10);
+    expect(CEF_CASES.length).toBeGreaterThanOrEqual(7);
+  });
+
+  test.each(ALL_CASES.map((c) => [c.name, c] as const))('%s: every Syslog column', (_name, c) => {
+    const p = parseMessage(Buffer.from(c.line, 'utf8'), ctx);
+    expect(p.record).toEqual({ TimeGenerated: now.toISOString(), Computer: COMPUTER, CollectorHostName: COMPUTER, HostIP: '', ...c.syslog });
+    expect(p.hasPri).toBe(c.hasPri ?? true);
+    expect([...new Set(p.problems)].sort()).toEqual([...(c.problems ?? [])].sort());
+    if (c.cef) {
+      expect(p.cef).toMatchObject({ TimeGenerated: now.toISOString(), ...c.cef });
+      if (c.cefColumns) expect(Object.keys(p.cef!).sort()).toEqual([...c.cefColumns].sort());
+    } else {
+      expect(p.cef).toBeUndefined();
+    }
+    if (c.vendor) expect(p.vendor).toMatchObject(c.vendor);
+  });
+
+  test('string and Buffer input give the same record', () => {
+    for (const c of ALL_CASES) expect(parseMessage(c.line, ctx)).toEqual(parseMessage(Buffer.from(c.line), ctx));
+  });
+});
+
+describe('RFC 3164 year and zone', () => {
+  test('a December timestamp read on January 1st belongs to last year', () => {
+    const p = parseMessage('<13>Dec 31 23:59:59 h app: x', { computer: 'c', now: new Date('2027-01-01T00:00:05') });
+    expect(p.record.EventTime).toBe(new Date('2026-12-31T23:59:59').toISOString());
+  });
+
+  test('a timestamp a few days ahead (clock skew) stays in the current year', () => {
+    const p = parseMessage('<13>Nov 27 10:00:00 h app: x', ctx);
+    expect(p.record.EventTime).toBe(new Date('2026-11-27T10:00:00').toISOString());
+  });
+
+  test('a timestamp more than a week ahead is last year', () => {
+    const p = parseMessage('<13>Dec 20 10:00:00 h app: x', ctx);
+    expect(p.record.EventTime).toBe(new Date('2025-12-20T10:00:00').toISOString());
+  });
+
+  test('an impossible BSD date falls back to the receive time and is reported', () => {
+    const p = parseMessage('<13>Nov 45 10:00:00 h app: x', ctx);
+    expect(p.record.EventTime).toBe(now.toISOString());
+    expect(p.problems).toContain('bad_timestamp');
+  });
+});
+
+describe('limits and the sender', () => {
+  test('input beyond 64 KiB is truncated and reported as oversized', () => {
+    const p = parseMessage(Buffer.from(`<13>Nov 25 10:00:00 h app: ${'x'.repeat(70_000)}`), ctx);
+    expect(p.problems).toContain('oversized');
+    expect(Buffer.byteLength(p.record.SyslogMessage)).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  test('HostIP carries the remote sender address when given', () => {
+    expect(parseMessage('<13>Nov 25 10:00:00 h app: x', { ...ctx, sourceIp: '192.0.2.7' }).record.HostIP).toBe('192.0.2.7');
+  });
+
+  test('facility code and severity follow the PRI; no PRI is user.notice', () => {
+    expect(parseMessage('<165>x', ctx)).toMatchObject({ facility: 'local4', facilityCode: 20, severity: 5, hasPri: true });
+    expect(parseMessage('x', ctx)).toMatchObject({ facility: 'user', facilityCode: 1, severity: 5, hasPri: false });
+  });
+});

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { agentPaths, AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, writeAgentConfig } from '../agent/config/index.js';
+import { agentPaths, AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, OPEN_AMA_VERSION, writeAgentConfig } from '../agent/config/index.js';
 import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../agent/supervisor/control/index.js';
 import { cpuSeconds, descendants, rssMB } from './proc-stats.js';
 
@@ -72,7 +72,7 @@ export async function measureIdleFootprint(opts: IdleFootprintOptions = {}): Pro
     status: { handlerName: 'bench', extensionVersion: 'bench', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile: path.join(root, 'heartbeat.log') },
   });
   try {
-    const sup = await ensureSupervisorRunning({ paths, version: 'bench', nodePath: opts.nodePath ?? process.execPath, supervisorScript: path.join(bin, 'supervisor.mjs'), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs: 20_000 });
+    const sup = await ensureSupervisorRunning({ paths, version: OPEN_AMA_VERSION, nodePath: opts.nodePath ?? process.execPath, supervisorScript: path.join(bin, 'supervisor.mjs'), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs: 20_000 });
     const applied = await new SupervisorClient(paths.controlSocket).applyConfig(1, 20_000);
     if (!applied.ok) throw new Error(`idle footprint: the collector did not apply the idle config: ${applied.reason ?? ''}`);
     await sleep((opts.settleSeconds ?? 5) * 1000);

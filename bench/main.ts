@@ -12,12 +12,11 @@ import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
 import { FakeImdsServer } from '../test/fakes/imds-server.js';
 import { freePort } from '../test/fakes/tinyproxy.js';
 import { startCollector, syslogToLaDcr, waitFor, writeConfig, REPO } from '../test/helpers/collector-process.js';
-import { cpuSeconds, descendants, rssMB } from './proc-stats.js';
+import { cpuSeconds, rssMB } from './proc-stats.js';
 import { takeSample, computeValues } from '../agent/collector/sources/perf/sampler.js';
 import { TextLogSource } from '../agent/collector/sources/text-logs/text-log-source.js';
 import { createNullLogger } from '../agent/telemetry/index.js';
-import { agentPaths, DEFAULT_RESOURCE_LIMITS } from '../agent/config/index.js';
-import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../agent/supervisor/control/index.js';
+import { measureIdleFootprint } from './idle-footprint.js';
 
 type Row = { benchmark: string; figure: string; value: number; unit: string; note?: string };
 const rows: Row[] = [];
@@ -107,26 +106,10 @@ async function rsyslogRun(dir: string, count: number): Promise<void> {
   }
 }
 
-async function idleFootprint(dir: string, seconds: number): Promise<void> {
-  const root = mkdtempSync(path.join(dir, 'idle-'));
-  const bin = path.join(root, 'bin');
-  mkdirSync(bin);
-  for (const f of ['supervisor.mjs', 'collector.mjs']) execa('cp', [path.join(REPO, 'dist', f), bin]);
-  await new Promise((r) => setTimeout(r, 300));
-  writeConfig(root, [], {});
-  const env = { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_OFFLINE: '1' };
-  const paths = agentPaths(env);
-  const sup = await ensureSupervisorRunning({ paths, version: 'bench', nodePath: process.execPath, supervisorScript: path.join(bin, 'supervisor.mjs'), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs: 15_000 });
-  await new SupervisorClient(paths.controlSocket).applyConfig(1, 15_000);
-  await new Promise((r) => setTimeout(r, 3000)); // settle
-  const pids = [sup.pid, ...descendants(sup.pid)];
-  const cpu0 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const cpu = pids.reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-  const rss = pids.reduce((s, p) => s + rssMB(p), 0);
-  rows.push({ benchmark: `idle footprint (supervisor + collector, ${seconds} s)`, figure: 'CPU', value: +((100 * cpu) / seconds).toFixed(3), unit: '% of one core' });
-  rows.push({ benchmark: 'idle footprint', figure: 'RSS total', value: +rss.toFixed(1), unit: 'MB' });
-  await stopSupervisor(paths, { timeoutMs: 20_000 });
+async function idleFootprint(seconds: number): Promise<void> {
+  const f = await measureIdleFootprint({ distDir: path.join(REPO, 'dist'), seconds });
+  rows.push({ benchmark: `idle footprint (supervisor + collector, ${seconds} s)`, figure: 'CPU', value: +f.cpuPercent.toFixed(3), unit: '% of one core' });
+  rows.push({ benchmark: 'idle footprint', figure: 'RSS total', value: +f.rssMB.toFixed(1), unit: 'MB', note: `supervisor ${f.supervisor.rssMB.toFixed(0)} MB + collector ${f.collector.rssMB.toFixed(0)} MB` });
 }
 
 async function perfCost(): Promise<void> {
@@ -176,7 +159,7 @@ async function main(): Promise<void> {
     await collectorRun(dir, ca, imds, long ? 1_000_000 : 200_000);
     await collectorRun(dir, ca, imds, long ? 600_000 : 150_000, 10_000);
     await rsyslogRun(dir, long ? 1_000_000 : 200_000);
-    await idleFootprint(dir, long ? 120 : 20);
+    await idleFootprint(long ? 120 : 30);
     await perfCost();
     await textTail(dir);
     await imds.stop();

@@ -4,7 +4,6 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { parseSyslog } from '../../../../agent/collector/sources/syslog/parse.js';
 import { parseCef } from '../../../../agent/collector/sources/syslog/cef.js';
-import { SyslogFramer } from '../../../../agent/collector/sources/syslog/framing.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const ctx = { computer: 'collector-vm', now };
@@ -46,19 +45,4 @@ describe('syslog parsing', () => {
     );
   });
 });
-
-describe('TCP framing', () => {
-  test('LF and octet-counted framing, split across packets, and the 64 KB limit', () => {
-    const got: string[] = [];
-    let oversized = 0;
-    const f = new SyslogFramer(64 * 1024, (m) => got.push(m), () => oversized++);
-    const octet = '<13>1 - h a - - - hello\nworld';
-    const data = Buffer.from(`<13>first line\n${Buffer.byteLength(octet)} ${octet}<13>third\n`);
-    for (let i = 0; i < data.length; i += 7) f.push(data.subarray(i, i + 7));
-    f.push(Buffer.from(`<13>${'x'.repeat(70 * 1024)}\n<13>after\n`));
-    expect(got.slice(0, 3)).toEqual(['<13>first line', octet, '<13>third']);
-    expect(got[3]!.length).toBe(64 * 1024);
-    expect(got[4]).toBe('<13>after');
-    expect(oversized).toBe(1);
-  });
-});
+// TCP framing is covered by test/unit/collector/sources/syslog/ (the listener's own tests).

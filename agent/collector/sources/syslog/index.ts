@@ -12,6 +12,6 @@ export { recognizeCisco, parseKeyValueBody, type VendorInfo } from './vendor.js'
 export type { ParseProblem, SyslogHeader } from './header.js';
 export { FACILITIES, SEVERITIES, DCR_LEVELS } from './names.js';
 export {
-  applySyslogDaemonConfig, removeSyslogDaemonConfig, detectSyslogDaemon, renderRsyslogConfig, renderSyslogNgConfig,
+  applySyslogDaemonConfig, removeSyslogDaemonConfig, installSyslogDaemonFile, detectSyslogDaemon, renderRsyslogConfig, renderSyslogNgConfig,
   type ApplySyslogDaemonOptions, type SyslogDaemonResult, type SyslogDaemon, type SyslogSelector, type SyslogDaemonTools,
 } from './daemon-config/index.js';

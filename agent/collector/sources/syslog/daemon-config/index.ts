@@ -69,7 +69,6 @@ export async function applySyslogDaemonConfig(o: ApplySyslogDaemonOptions): Prom
     return { daemon: 'none', changed: false, warning };
   }
   const t = target(daemon, o.paths);
-  const redirected = isRedirectedRoot(o.paths);
   let text: string;
   let sourceName = 's_src';
   let notice: string | undefined;
@@ -90,25 +89,44 @@ export async function applySyslogDaemonConfig(o: ApplySyslogDaemonOptions): Prom
     text = renderSyslogNgConfig(union, o.port, sourceName);
   }
 
-  const previous = await fs.readFile(t.file, 'utf8').catch(() => undefined);
-  if (previous === text) return { daemon, changed: false, file: t.file, ...(notice ? { warning: notice } : {}) };
-  await writeFileAtomic(t.file, text, { mode: 0o644, mkdirMode: 0o755 });
-  const check =
-    daemon === 'rsyslog'
-      ? await validateRsyslog({ rsyslogd: daemonBinary(daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected })
-      : await validateSyslogNg({ syslogNg: daemonBinary(daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected, sourceName });
-  if (!check.ok) {
-    if (previous === undefined) await fs.rm(t.file, { force: true });
-    else await writeFileAtomic(t.file, previous, { mode: 0o644 });
-    const warning = `${daemon} rejected the configuration with ${t.file} (${firstErrors(check.output)}); the previous configuration is kept`;
-    o.logger.warn(warning);
-    return { daemon, changed: false, file: t.file, warning };
-  }
+  const installed = await installSyslogDaemonFile({ daemon, text, paths: o.paths, logger: o.logger, sourceName, tools: o.tools });
+  if (!installed.changed || installed.warning) return { ...installed, ...(notice && !installed.warning ? { warning: notice } : {}) };
   const reloadProblem = await reload(daemon, o);
   const warning = [notice, reloadProblem].filter(Boolean).join('; ') || undefined;
   if (warning) o.logger.warn(warning);
   o.logger.info(`${daemon} forwards ${o.selectors.length} syslog selection(s) to 127.0.0.1:${o.port} (${t.file})`);
   return { daemon, changed: true, file: t.file, ...(warning ? { warning } : {}) };
+}
+
+/**
+ * Writes `text` as the daemon's drop-in, validates the daemon's whole configuration with it and puts the
+ * previous file back (or removes the new one) when the daemon rejects it. Does not reload.
+ */
+export async function installSyslogDaemonFile(o: {
+  daemon: SyslogDaemon;
+  text: string;
+  paths: AgentPaths;
+  logger: Logger;
+  sourceName?: string;
+  tools?: SyslogDaemonTools;
+}): Promise<SyslogDaemonResult> {
+  const t = target(o.daemon, o.paths);
+  const redirected = isRedirectedRoot(o.paths);
+  const previous = await fs.readFile(t.file, 'utf8').catch(() => undefined);
+  if (previous === o.text) return { daemon: o.daemon, changed: false, file: t.file };
+  await writeFileAtomic(t.file, o.text, { mode: 0o644, mkdirMode: 0o755 });
+  const check =
+    o.daemon === 'rsyslog'
+      ? await validateRsyslog({ rsyslogd: daemonBinary(o.daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected })
+      : await validateSyslogNg({ syslogNg: daemonBinary(o.daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected, sourceName: o.sourceName ?? 's_src' });
+  if (!check.ok) {
+    if (previous === undefined) await fs.rm(t.file, { force: true });
+    else await writeFileAtomic(t.file, previous, { mode: 0o644 });
+    const warning = `${o.daemon} rejected the configuration with ${t.file} (${firstErrors(check.output)}); the previous configuration is kept`;
+    o.logger.warn(warning);
+    return { daemon: o.daemon, changed: false, file: t.file, warning };
+  }
+  return { daemon: o.daemon, changed: true, file: t.file };
 }
 
 /** Removes our drop-in(s) and reloads the daemon whose file was removed (disable, uninstall, no syslog DCR). */

@@ -1,0 +1,98 @@
+// Shared by the syslog integration tests: a SyslogSource with a collecting sink, real daemons started
+// unprivileged in a temp dir (own config, pidfile, work dir), and `logger` as the message generator.
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { execa } from 'execa';
+import { SyslogSource, type SyslogSourceSpec } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
+import { createNullLogger } from '../../../../../agent/telemetry/index.js';
+import type { LogRecord, SourceContext } from '../../../../../agent/collector/pipeline/types.js';
+
+export const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
+
+export interface Collected {
+  byStream: Map<string, LogRecord[]>;
+  all(): LogRecord[];
+  count(): number;
+}
+
+export function collectingContext(opts: { delayMs?: number } = {}): { ctx: SourceContext; collected: Collected; drops: { reason: string; count: number }[] } {
+  const byStream = new Map<string, LogRecord[]>();
+  const drops: { reason: string; count: number }[] = [];
+  const ctx: SourceContext = {
+    logger: createNullLogger(),
+    computer: 'collector',
+    drops: { drop: (reason, count) => drops.push({ reason, count }) },
+    checkpoints: { load: async () => undefined, save: async () => undefined },
+    sink: {
+      write: async (stream, records) => {
+        if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+        byStream.set(stream, [...(byStream.get(stream) ?? []), ...records]);
+      },
+    },
+  };
+  const all = (): LogRecord[] => [...byStream.values()].flat();
+  return { ctx, collected: { byStream, all, count: () => all().length }, drops };
+}
+
+export async function startSource(spec: Omit<SyslogSourceSpec, 'id'>, opts: { delayMs?: number } = {}): Promise<{ source: SyslogSource } & ReturnType<typeof collectingContext>> {
+  const c = collectingContext(opts);
+  const source = new SyslogSource({ id: 'syslog', ...spec }, c.ctx);
+  await source.start();
+  return { source, ...c };
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends stdin lines "<PRI>text" through util-linux logger over TCP (one process for many messages). */
+export async function sendWithLogger(port: number, lines: string[], opts: { rfc: '3164' | '5424'; tag: string; id: number }): Promise<void> {
+  const args = ['--tcp', '--server', '127.0.0.1', '--port', String(port), '--prio-prefix', '-t', opts.tag, `--id=${opts.id}`];
+  args.push(opts.rfc === '3164' ? '--rfc3164' : '--rfc5424');
+  if (opts.rfc === '5424') args.push('--octet-count');
+  await execa('logger', args, { input: lines.join('\n') + '\n' });
+}
+
+/**
+ * A syslog-ng command: on PATH or /usr/sbin, else an unpacked syslog-ng-core .deb named by
+ * OPEN_AMA_TEST_SYSLOG_NG_ROOT (syslog-ng-core conflicts with rsyslog as a package, not as a binary).
+ * Returns undefined when neither exists (the syslog-ng tests are then skipped, saying why).
+ */
+export async function findSyslogNg(dir: string): Promise<string | undefined> {
+  if ((await execa('syslog-ng', ['--version'], { reject: false, env: { PATH: SBIN_PATH } }).catch(() => ({ exitCode: 1 }))).exitCode === 0) return 'syslog-ng';
+  const root = process.env.OPEN_AMA_TEST_SYSLOG_NG_ROOT;
+  if (!root || !existsSync(path.join(root, 'usr/sbin/syslog-ng'))) return undefined;
+  const wrapper = path.join(dir, 'syslog-ng');
+  const lib = path.join(root, 'usr/lib/syslog-ng');
+  const mod = path.join(lib, (await execa('ls', [lib])).stdout.split('\n').find((d) => /^\d+\.\d+$/.test(d)) ?? '3.38');
+  writeFileSync(wrapper, `#!/bin/sh\nLD_LIBRARY_PATH="${lib}" exec "${root}/usr/sbin/syslog-ng" --module-path="${mod}" "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return wrapper;
+}

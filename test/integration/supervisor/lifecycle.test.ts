@@ -120,6 +120,8 @@ describe('supervisor life cycle', () => {
     const m = makeMachine(bundles, dir, 'scripted');
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
+    // "hot" only once the collector has said ready; before that the answer is (rightly) a fresh start
+    await waitFor(async () => (await client.status()).collector.state === 'running', 10_000, 'collector ready');
     expect(await client.applyConfig(1, 10_000)).toMatchObject({ ok: true, hot: true, configVersion: 1 });
     const lagging = await client.applyConfig(7, 10_000);
     expect(lagging.ok).toBe(false);

@@ -1,31 +1,18 @@
 // The supervisor against misbehaving collectors (purpose-built children, real signals): a crash loop
 // turns the status to error naming the cause; a leaking collector is restarted by the memory watchdog,
 // which says so; a collector that ignores "shutdown" and SIGTERM is SIGKILLed at the deadline.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RESOURCE_LIMITS } from '../../../agent/config/index.js';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
-import { buildBundles, killEverythingUnder, makeMachine, processesUnder, readHeartbeat, readStatus, stopAllMachines, waitFor, type Bundles } from './fixture.js';
+import { processesUnder, readHeartbeat, readStatus, useSupervisorFixture, waitFor } from './fixture.js';
 
-let bundles: Bundles;
-let dir: string;
-beforeAll(async () => {
-  bundles = await buildBundles();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-sup-faults-'));
-}, 60_000);
-afterEach(stopAllMachines, 30_000);
-afterAll(() => {
-  const left = killEverythingUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(bundles.dir, { recursive: true, force: true });
-  expect(left).toEqual([]);
-});
+const fx = useSupervisorFixture('oa-sup-faults-');
 
 describe('supervisor with misbehaving collectors', () => {
   test('a crash loop (exit 1, "boom: cannot bind" on stderr) turns the status to error naming the cause, and apply-config says why', async () => {
-    const m = makeMachine(bundles, dir, 'crash-on-start', { env: { OPEN_AMA_BACKOFF_BASE_MS: '100' } });
+    const m = fx.machine('crash-on-start', { env: { OPEN_AMA_BACKOFF_BASE_MS: '100' } });
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     const applied = await client.applyConfig(1, 3_000);
@@ -46,7 +33,7 @@ describe('supervisor with misbehaving collectors', () => {
   }, 60_000);
 
   test('the memory watchdog restarts a leaking collector gracefully and the status says why', async () => {
-    const m = makeMachine(bundles, dir, 'leaky', { env: { OPEN_AMA_WATCHDOG_INTERVAL_MS: '300' }, config: { resourceLimits: { ...DEFAULT_RESOURCE_LIMITS, memoryMaxMB: 100 } } });
+    const m = fx.machine('leaky', { env: { OPEN_AMA_WATCHDOG_INTERVAL_MS: '300' }, config: { resourceLimits: { ...DEFAULT_RESOURCE_LIMITS, memoryMaxMB: 100 } } });
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     expect((await client.applyConfig(1, 10_000)).ok).toBe(true);
@@ -63,7 +50,7 @@ describe('supervisor with misbehaving collectors', () => {
   }, 60_000);
 
   test('a collector that ignores "shutdown" and SIGTERM is SIGKILLed at the deadline, and no process is orphaned', async () => {
-    const m = makeMachine(bundles, dir, 'ignores-shutdown', { env: { OPEN_AMA_COLLECTOR_STOP_MS: '1500' } });
+    const m = fx.machine('ignores-shutdown', { env: { OPEN_AMA_COLLECTOR_STOP_MS: '1500' } });
     const sup = await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     expect((await client.applyConfig(1, 10_000)).ok).toBe(true);
@@ -79,7 +66,7 @@ describe('supervisor with misbehaving collectors', () => {
   }, 60_000);
 
   test('SIGTERM to the supervisor stops it gracefully: the collector flushes, socket and pidfile are removed', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     const sup = await m.ensure();
     await new SupervisorClient(m.paths.controlSocket).applyConfig(1, 10_000);
     process.kill(sup.pid, 'SIGTERM');

@@ -2,9 +2,10 @@
 // and the collector stand-ins with esbuild, lays out temp roots (OPEN_AMA_ROOT) with bin/supervisor.mjs
 // + bin/collector.mjs and an AgentConfig, reads status files, and finds or kills every process whose
 // command line or environment mentions a root (so no test leaves anything behind).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { build } from 'esbuild';
 import { agentPaths, DEFAULT_RESOURCE_LIMITS, type AgentConfig, type AgentPaths } from '../../../agent/config/index.js';
 import { ensureSupervisorRunning, stopSupervisor, type EnsureRunningResult } from '../../../agent/supervisor/control/index.js';
@@ -149,4 +150,38 @@ export function killEverythingUnder(dir: string): number[] {
     }
   }
   return left;
+}
+
+export interface SupervisorFixture {
+  /** A new machine (temp root) under this file's parent dir. */
+  machine(kind: ChildKind, o?: Parameters<typeof makeMachine>[3]): Machine;
+  /** This file's parent temp dir (valid from beforeAll on). */
+  dir(): string;
+}
+
+/**
+ * Registers a test file's hooks: bundles and a parent temp dir before all, every machine stopped after
+ * each test, and at the end nothing left running under the dir (asserted) and everything removed.
+ */
+export function useSupervisorFixture(prefix: string): SupervisorFixture {
+  let bundles: Bundles | undefined;
+  let dir = '';
+  beforeAll(async () => {
+    bundles = await buildBundles();
+    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  }, 60_000);
+  afterEach(stopAllMachines, 30_000);
+  afterAll(() => {
+    const left = killEverythingUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+    if (bundles) rmSync(bundles.dir, { recursive: true, force: true });
+    expect(left).toEqual([]);
+  });
+  return {
+    machine: (kind, o = {}) => {
+      if (!bundles) throw new Error('useSupervisorFixture: machine() called before beforeAll');
+      return makeMachine(bundles, dir, kind, o);
+    },
+    dir: () => dir,
+  };
 }

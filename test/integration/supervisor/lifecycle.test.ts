@@ -1,30 +1,17 @@
 // The supervisor's life cycle with real processes and signals (collector stand-in: scripted child):
 // one supervisor + one collector per machine, no-op second start, concurrent starts, graceful stop
 // that leaves nothing, kill -9 of the collector or of the supervisor, and the update handoff v1 → v2.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
-import { buildBundles, killEverythingUnder, stopAllMachines, makeMachine, processesUnder, readStatus, V1, V2, waitFor, type Bundles } from './fixture.js';
+import { processesUnder, readStatus, useSupervisorFixture, V1, V2, waitFor } from './fixture.js';
 
-let bundles: Bundles;
-let dir: string;
-beforeAll(async () => {
-  bundles = await buildBundles();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-sup-life-'));
-}, 60_000);
-afterEach(stopAllMachines, 30_000);
-afterAll(() => {
-  const left = killEverythingUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(bundles.dir, { recursive: true, force: true });
-  expect(left).toEqual([]);
-});
+const fx = useSupervisorFixture('oa-sup-life-');
 
 describe('supervisor life cycle', () => {
   test('ensure starts exactly one supervisor and one collector; a second ensure is a no-op with the same pid; stop leaves no process', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     const first = await m.ensure();
     expect(first).toMatchObject({ started: true, mode: 'detached', version: V1 });
     await waitFor(() => processesUnder(m.root, 'collector.mjs').length === 1, 10_000, 'collector');
@@ -47,7 +34,7 @@ describe('supervisor life cycle', () => {
   }, 60_000);
 
   test('two concurrent ensure calls yield one supervisor', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     const [a, b, c] = await Promise.all([m.ensure(), m.ensure(), m.ensure()]);
     expect(new Set([a.pid, b.pid, c.pid]).size).toBe(1);
     await waitFor(() => processesUnder(m.root, 'supervisor.mjs').length === 1, 10_000, 'losers of the lock race to exit');
@@ -58,7 +45,7 @@ describe('supervisor life cycle', () => {
   }, 60_000);
 
   test('kill -9 of the collector: it is restarted after a backoff, and the status substatus says so', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     expect(await client.applyConfig(1, 10_000)).toMatchObject({ ok: true, configVersion: 1 });
@@ -79,7 +66,7 @@ describe('supervisor life cycle', () => {
   }, 60_000);
 
   test('kill -9 of the supervisor: the collector exits by itself, and the next ensure recovers over the stale pidfile and socket', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     const sup = await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     await client.applyConfig(1, 10_000);
@@ -97,7 +84,7 @@ describe('supervisor life cycle', () => {
   }, 60_000);
 
   test('update handoff: with v1 running, ensure for v2 stops v1 gracefully and starts v2 with a new collector', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     const v1 = await m.ensure(V1);
     const client = new SupervisorClient(m.paths.controlSocket);
     await client.applyConfig(1, 10_000);
@@ -117,7 +104,7 @@ describe('supervisor life cycle', () => {
   }, 60_000);
 
   test('apply-config answers with the acknowledgement: hot when the collector runs, the reason when it rejects, and why when the file lags', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     // "hot" only once the collector has said ready; before that the answer is (rightly) a fresh start

@@ -2,10 +2,8 @@
 // each, a kill -9 of the collector is repaired, a kill -9 of the supervisor makes the collector flush
 // and exit by itself, the next ensure recovers, stop leaves nothing; and the status follows a real 403
 // from the loopback ingestion fake (success → warning naming the role → success).
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
 import { syslogToLaDcr } from '../../helpers/collector-process.js';
@@ -13,28 +11,16 @@ import { createTestCa } from '../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../../fakes/imds-server.js';
 import { freePort } from '../../fakes/tinyproxy.js';
-import { buildBundles, haveRealCollector, killEverythingUnder, makeMachine, processesUnder, readStatus, realCollector, stopAllMachines, waitFor, type Bundles } from './fixture.js';
+import { haveRealCollector, processesUnder, readStatus, realCollector, useSupervisorFixture, waitFor } from './fixture.js';
 
 const maybe = haveRealCollector() ? describe : describe.skip;
 if (!haveRealCollector()) console.warn(`skipping the real-collector supervisor tests: ${realCollector} does not exist (run npm run build)`);
 
-let bundles: Bundles;
-let dir: string;
-beforeAll(async () => {
-  bundles = await buildBundles();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-sup-real-'));
-}, 60_000);
-afterEach(stopAllMachines, 30_000);
-afterAll(() => {
-  const left = killEverythingUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(bundles.dir, { recursive: true, force: true });
-  expect(left).toEqual([]);
-});
+const fx = useSupervisorFixture('oa-sup-real-');
 
 maybe('supervisor with the real collector', () => {
   test('one supervisor and one collector; kill -9 of the collector is repaired; kill -9 of the supervisor lets the collector exit by itself; the next ensure recovers; stop leaves nothing', async () => {
-    const m = makeMachine(bundles, dir, 'real');
+    const m = fx.machine('real');
     const first = await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     expect(await client.applyConfig(1, 20_000)).toMatchObject({ ok: true, configVersion: 1 });
@@ -60,14 +46,14 @@ maybe('supervisor with the real collector', () => {
   }, 120_000);
 
   test('status follows a real 403 from the ingestion endpoint: success → warning naming the missing role → success', async () => {
-    const ca = await createTestCa(path.join(dir, 'ca'));
+    const ca = await createTestCa(path.join(fx.dir(), 'ca'));
     const ingestion = new FakeIngestionServer(ca);
     await ingestion.start();
     const imds = new FakeImdsServer({ mode: 'imds' });
     await imds.start();
     try {
       const port = await freePort();
-      const m = makeMachine(bundles, dir, 'real', {
+      const m = fx.machine('real', {
         dcrs: [syslogToLaDcr('dcr-ffffffffffffffffffffffffffffffff', ingestion.url)],
         env: { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(port) },
       });

@@ -2,27 +2,13 @@
 // reporting health): nothing before the handler hands over, then success → warning while a
 // destination answers 403 (message naming the missing role) → success after recovery, with the
 // heartbeat following Ready → NotReady → Ready.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import type { CollectorHealth, DestinationHealth } from '../../../agent/collector/ipc.js';
 import { stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
-import { buildBundles, killEverythingUnder, makeMachine, processesUnder, readHeartbeat, readStatus, setHealth, stopAllMachines, waitFor, type Bundles } from './fixture.js';
+import { processesUnder, readHeartbeat, readStatus, setHealth, useSupervisorFixture, waitFor } from './fixture.js';
 
-let bundles: Bundles;
-let dir: string;
-beforeAll(async () => {
-  bundles = await buildBundles();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-sup-status-'));
-}, 60_000);
-afterEach(stopAllMachines, 30_000);
-afterAll(() => {
-  const left = killEverythingUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(bundles.dir, { recursive: true, force: true });
-  expect(left).toEqual([]);
-});
+const fx = useSupervisorFixture('oa-sup-status-');
 
 const DCR = 'dcr-0123456789abcdef0123456789abcdef';
 const dest = (over: Partial<DestinationHealth>): DestinationHealth => ({ id: `${DCR}/la-main`, kind: 'logs-ingestion', state: 'ok', backlogRecords: 0, backlogBytes: 0, droppedRecords: 0, ...over });
@@ -30,7 +16,7 @@ const health = (d: DestinationHealth): Partial<CollectorHealth> => ({ dcrs: [{ i
 
 describe('status reporter', () => {
   test('before a configuration is applied through the socket the supervisor leaves the status file to the handler', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     await m.ensure();
     await new Promise((r) => setTimeout(r, 1500)); // three health polls
     expect(existsSync(m.statusFile)).toBe(false);
@@ -40,7 +26,7 @@ describe('status reporter', () => {
   }, 30_000);
 
   test('success → warning while a destination answers 403 (naming the missing role) → success after recovery; heartbeat follows', async () => {
-    const m = makeMachine(bundles, dir, 'scripted');
+    const m = fx.machine('scripted');
     setHealth(m, health(dest({ lastSuccessAt: '2025-06-01T10:00:00Z' })));
     await m.ensure();
     const applied = await new SupervisorClient(m.paths.controlSocket).applyConfig(1, 10_000);

@@ -36,6 +36,8 @@ export function parseRetryAfter(h: Headers | undefined, now: number = Date.now()
   const ra = header(h, 'retry-after');
   if (ra === undefined) return undefined;
   if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.min(Number(ra) * 1000, MAX_RETRY_AFTER_MS);
+  // An HTTP date always names its month; without this, Date.parse('-5') is a date in 2001 (retry now).
+  if (!/[A-Za-z]{3}/.test(ra)) return undefined;
   const date = Date.parse(ra);
   return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 }

@@ -66,9 +66,9 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
       throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: ${geneva.join(', ')} belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only`);
     }
   }
-  if (!validatePublicSettings(input.publicSettings)) throw invalid(describeErrors(validatePublicSettings.errors, '', PUBLIC_KEYS));
+  if (!validatePublicSettings(input.publicSettings)) throw invalid(describeErrors(validatePublicSettings.errors, '', PUBLIC_KEYS, 'publicSettings'));
   if (!validateProtectedSettings(prot)) {
-    throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', { '': ['proxy', 'azureMonitorConfiguration'], proxy: ['username', 'password'] })}`);
+    throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', { '': ['proxy', 'azureMonitorConfiguration'], proxy: ['username', 'password'] }, 'protectedSettings')}`);
   }
   const pub = (input.publicSettings ?? {}) as PublicSettings;
   const secret = (prot ?? {}) as ProtectedSettings;

@@ -30,21 +30,23 @@ export interface KnownKeys {
   [path: string]: string[];
 }
 
-export function describeErrors(errors: ValidationError[] | null | undefined, root: string, known: KnownKeys = {}): string {
+/** `rootName` names the document itself when a problem is at its root (e.g. settings that are not an object). */
+export function describeErrors(errors: ValidationError[] | null | undefined, root: string, known: KnownKeys = {}, rootName = '(root)'): string {
   const lines = new Set<string>();
   for (const e of errors ?? []) {
     // if/then/else and anyOf wrappers add a summary error next to the real one.
     if (e.keyword === 'if' || (e.keyword === 'anyOf' && (errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath))) continue;
-    const at = jsonPath(e.instancePath, root);
+    const path = jsonPath(e.instancePath, root);
+    const at = path || rootName;
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
       const rel = e.instancePath.split('/').slice(1).filter((p) => !/^\d+$/.test(p)).join('.');
       const hint = closest(key, known[rel] ?? []);
-      lines.add(`${at ? `${at}.` : ''}${key}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
+      lines.add(`${path ? `${path}.` : ''}${displayKey(key)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
     } else if (e.keyword === 'enum') {
       lines.add(`${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
     } else if (e.keyword === 'required') {
-      lines.add(`${at ? `${at}.` : ''}${String(e.params.missingProperty)}: is required`);
+      lines.add(`${path ? `${path}.` : ''}${String(e.params.missingProperty)}: is required`);
     } else if (e.keyword === 'type') {
       lines.add(`${at}: must be ${String(e.params.type).replace(',', ' or ')}`);
     } else if (e.keyword === 'pattern') {
@@ -54,6 +56,12 @@ export function describeErrors(errors: ValidationError[] | null | undefined, roo
     }
   }
   return [...lines].join('; ');
+}
+
+/** A key as it can be read in a message: quoted when empty or not a plain name, cut when very long. */
+function displayKey(key: string): string {
+  const cut = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+  return /^[A-Za-z_$][\w$-]*$/.test(cut) ? cut : JSON.stringify(cut);
 }
 
 function describePattern(at: string): string {

@@ -2,7 +2,8 @@
 // project-rename … | extend …` with comparisons, and/or/not, has/contains/startswith/endswith (and
 // their negations), in/!in, arithmetic, member access on dynamic values and a set of scalar functions.
 // Anything else throws KqlUnsupportedError (the transform is then left to the service) or
-// KqlSyntaxError with the column.
+// KqlSyntaxError with the column. Nesting and expression depth are bounded (MAX_NESTING, MAX_EXPR_DEPTH)
+// so neither this recursive-descent parser nor the recursive evaluator can overflow the stack.
 import { KqlSyntaxError, tokenize, type Token } from './kql-lexer.js';
 
 export type Expr =
@@ -39,13 +40,48 @@ export const SUPPORTED_FUNCTIONS = new Set([
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '=~', '!~', 'has', '!has', 'contains', '!contains', 'startswith', '!startswith', 'endswith', '!endswith', 'has_cs', 'contains_cs']);
 
+/** Brackets, calls and unary operators nested deeper than this are left to the service. */
+export const MAX_NESTING = 100;
+/** Expression trees deeper than this (e.g. `a + a + …` chains) are left to the service. */
+export const MAX_EXPR_DEPTH = 1000;
+
 export function parseKql(text: string): Operator[] {
-  return new Parser(tokenize(text)).query();
+  const ops = new Parser(tokenize(text)).query();
+  for (const op of ops) {
+    const exprs = op.op === 'where' ? [op.pred] : op.op === 'project' || op.op === 'extend' ? op.items.map((i) => i.e) : [];
+    for (const e of exprs) checkDepth(e);
+  }
+  return ops;
+}
+
+/** Iterative (the point is not to recurse): throws when the tree is deeper than MAX_EXPR_DEPTH. */
+function checkDepth(root: Expr): void {
+  const stack: [Expr, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [e, d] = stack.pop()!;
+    if (d > MAX_EXPR_DEPTH) throw new KqlUnsupportedError(`an expression nested deeper than ${MAX_EXPR_DEPTH} levels is not supported on the agent`, 0);
+    const children = e.t === 'member' ? [e.obj, e.key] : e.t === 'call' ? e.args : e.t === 'unary' ? [e.e] : e.t === 'bin' ? [e.l, e.r] : e.t === 'in' ? [e.e, ...e.list] : [];
+    for (const c of children) stack.push([c, d + 1]);
+  }
 }
 
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
+
+  /** Runs a recursive step one nesting level deeper, refusing past MAX_NESTING. */
+  private nested<T>(step: () => T): T {
+    if (this.depth >= MAX_NESTING) {
+      throw new KqlUnsupportedError(`nesting deeper than ${MAX_NESTING} levels (brackets, calls, unary operators) is not supported on the agent`, this.peek().pos);
+    }
+    this.depth++;
+    try {
+      return step();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private peek(): Token {
     return this.toks[this.i]!;
@@ -120,6 +156,10 @@ class Parser {
   }
 
   expr(): Expr {
+    return this.nested(() => this.or());
+  }
+
+  private or(): Expr {
     let l = this.and();
     while (this.is('ident', 'or')) {
       this.next();
@@ -178,7 +218,7 @@ class Parser {
   private unary(): Expr {
     if (this.is('op', '-')) {
       this.next();
-      return { t: 'unary', op: '-', e: this.unary() };
+      return { t: 'unary', op: '-', e: this.nested(() => this.unary()) };
     }
     return this.postfix();
   }

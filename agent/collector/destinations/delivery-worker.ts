@@ -79,6 +79,7 @@ export class DeliveryWorker {
     const started = Date.now();
     let pending = buildBatches(batch.entries, { maxBytes: this.o.uploader.maxRequestBytes });
     let forceTokenRefresh = false;
+    let refreshedToken = false; // 401 → refresh once per batch; the refresh applies to the next request only
     while (pending.length > 0) {
       const request = pending[0]!;
       if (request.oversized) {
@@ -90,6 +91,7 @@ export class DeliveryWorker {
         { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
         { forceTokenRefresh },
       );
+      forceTokenRefresh = false;
       const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers }, this.attempt + 1);
       switch (verdict.action) {
         case 'success':
@@ -109,8 +111,8 @@ export class DeliveryWorker {
           pending = pending.slice(1);
           continue;
         case 'refresh-token':
-          if (!forceTokenRefresh) {
-            forceTokenRefresh = true;
+          if (!refreshedToken) {
+            refreshedToken = forceTokenRefresh = true;
             continue;
           }
           return this.retryLater(batch, outcome.detail, 'degraded', verdict.delayMs);

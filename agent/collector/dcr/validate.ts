@@ -27,7 +27,8 @@ export function validateDcr(json: unknown, ref = 'DCR'): DcrValidation {
 function validateUnsafe(json: unknown, ref: string): DcrValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, immutableId: ref, reason: 'a DCR must be a JSON object' };
   const { props, name } = dcrProperties(json);
-  const immutableId = typeof props.immutableId === 'string' ? props.immutableId : ref;
+  // A rejection must be attributable: an empty or missing immutableId is reported by the DCR's ref.
+  const immutableId = typeof props.immutableId === 'string' && props.immutableId.trim() !== '' ? props.immutableId : ref;
   if (!validateDataCollectionRule(json)) return { ok: false, immutableId, reason: `invalid DCR: ${schemaMessage()}` };
   if (typeof props.immutableId !== 'string') return { ok: false, immutableId, reason: 'immutableId is required (dcr-<32 hex>): the agent uploads with it' };
   const dcr: Dcr = {

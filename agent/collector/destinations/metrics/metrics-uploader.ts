@@ -1,6 +1,9 @@
 // Azure Monitor custom metrics destination (SPEC.md §5.1): POST each queued metric document to
 // https://<region>.monitoring.azure.com/<resourceId>/metrics with a token for
 // https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do).
+// Documents go one per request; when a batch fails part-way, the worker retries all of it, so the
+// documents already accepted are remembered and skipped (a re-sent minute would be counted twice).
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ProxyConfig } from '../../../config/index.js';
 import { HttpClient, NetworkError } from '../../net/http-client.js';
@@ -25,6 +28,8 @@ export class MetricsUploader implements Uploader {
   readonly kind = 'metrics' as const;
   readonly maxRequestBytes = 1_000_000;
   private readonly http: HttpClient;
+  /** Hashes of documents accepted during uploads that then failed; cleared once a batch succeeds. */
+  private readonly acceptedBeforeFailure = new Set<string>();
 
   constructor(private readonly o: MetricsUploaderOptions) {
     this.http = o.http ?? new HttpClient();
@@ -52,7 +57,14 @@ export class MetricsUploader implements Uploader {
     } catch (err) {
       return { errorCode: 'EMETADATA', detail: `cannot read this machine's resource ID and region from instance metadata: ${(err as Error).message}` };
     }
+    const accepted: string[] = [];
+    const failed = (outcome: UploadOutcome): UploadOutcome => {
+      for (const h of accepted) this.acceptedBeforeFailure.add(h);
+      return outcome;
+    };
     for (const doc of docs) {
+      const hash = createHash('sha256').update(doc).digest('base64');
+      if (this.acceptedBeforeFailure.has(hash)) continue;
       try {
         const res = await this.http.request({
           method: 'POST',
@@ -63,12 +75,14 @@ export class MetricsUploader implements Uploader {
           body: gzipSync(doc),
         });
         if (res.status < 200 || res.status >= 300) {
-          return { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
+          return failed({ status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` });
         }
+        accepted.push(hash);
       } catch (err) {
-        return { errorCode: err instanceof NetworkError ? err.code : 'ENETWORK', detail: (err as Error).message };
+        return failed({ errorCode: err instanceof NetworkError ? err.code : 'ENETWORK', detail: (err as Error).message });
       }
     }
+    this.acceptedBeforeFailure.clear();
     return { status: 204, detail: `${docs.length} metric documents accepted` };
   }
 

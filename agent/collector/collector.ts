@@ -92,7 +92,7 @@ export class Collector {
     const inputs: DcrInput[] = [
       ...config.dataCollectionRules.map((json, i) => ({ json, origin: 'inline' as const, ref: `settings.dataCollectionRules[${i}]` })),
       ...(await this.readLocalDcrs()),
-      ...this.remoteDcrs.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref })),
+      ...this.remoteDcrs.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) })),
     ];
     const built = buildPipelineGraph(inputs, { computer: this.services!.computer, config, env: this.o.env, outDir: this.o.paths.outDir });
     this.dcrHealth = built.dcrs;

@@ -14,6 +14,8 @@ export interface FetchedDcr {
   origin: 'arm' | 'control-plane';
   /** ARM id or a label, for status messages. */
   ref: string;
+  /** Set when this one DCR could not be read (403, 404): it is reported rejected, the others run. */
+  error?: string;
 }
 
 export interface RemoteDcrSource {
@@ -31,6 +33,8 @@ interface RemoteDeps {
 
 export const ARM_ASSOCIATIONS_API = '2022-06-01';
 export const ARM_DCR_API = '2023-03-11';
+/** A machine has at most 30 associations; this only bounds a misbehaving nextLink chain. */
+const MAX_ASSOCIATION_PAGES = 50;
 
 export class ArmDcrSource implements RemoteDcrSource {
   readonly name = 'arm' as const;
@@ -41,24 +45,49 @@ export class ArmDcrSource implements RemoteDcrSource {
     this.http = deps.http ?? new HttpClient();
   }
 
+  /**
+   * Every association (all pages), then each DCR. The list failing, or a transient error on a DCR,
+   * throws (the caller keeps what it read before); a DCR that is forbidden (403) or gone (404, a
+   * dangling association) comes back with `error` so that it alone is rejected.
+   */
   async fetch(): Promise<FetchedDcr[]> {
     const base = this.deps.armUrl.replace(/\/+$/, '');
-    const list = await this.getJson(`${base}${this.deps.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations?api-version=${ARM_ASSOCIATIONS_API}`);
-    const ids = ((list as { value?: { properties?: { dataCollectionRuleId?: string } }[] }).value ?? [])
-      .map((a) => a.properties?.dataCollectionRuleId)
-      .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    const ids: string[] = [];
+    let next: string | undefined = `${base}${this.deps.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations?api-version=${ARM_ASSOCIATIONS_API}`;
+    for (let page = 0; next !== undefined && page < MAX_ASSOCIATION_PAGES; page++) {
+      const res = await this.get(next);
+      if (res.status === 403) throw new Error(`ARM returned 403 for ${res.path}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on its DCRs for dcrSource "arm"`);
+      if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${res.path}`);
+      const list = res.json() as { value?: { properties?: { dataCollectionRuleId?: string } }[]; nextLink?: unknown };
+      ids.push(...(list.value ?? []).map((a) => a.properties?.dataCollectionRuleId).filter((id): id is string => typeof id === 'string' && id.length > 0));
+      next = typeof list.nextLink === 'string' && list.nextLink.length > 0 ? list.nextLink : undefined;
+      // The token goes with the request: never follow a link to another host.
+      if (next !== undefined && new URL(next).origin !== new URL(base).origin) throw new Error(`ARM returned a nextLink to another host (${new URL(next).origin}); not following it`);
+    }
     const out: FetchedDcr[] = [];
-    for (const id of ids) out.push({ json: await this.getJson(`${base}${id}?api-version=${ARM_DCR_API}`), origin: 'arm', ref: id });
+    for (const id of ids) {
+      const res = await this.get(`${base}${id}?api-version=${ARM_DCR_API}`);
+      if (res.status === 403) out.push({ json: undefined, origin: 'arm', ref: id, error: `ARM returned 403 for ${id}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on this DCR for dcrSource "arm"` });
+      else if (res.status === 404) out.push({ json: undefined, origin: 'arm', ref: id, error: `ARM returned 404 for ${id}: the DCR does not exist (deleted?) but is still associated with this machine; remove the association` });
+      else if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${id}`);
+      else out.push({ json: res.json(), origin: 'arm', ref: id });
+    }
     return out;
   }
 
-  private async getJson(href: string): Promise<unknown> {
+  private async get(href: string): Promise<{ status: number; path: string; json: () => unknown }> {
     const url = new URL(href);
     const token = await this.deps.tokens.getToken(`${new URL(this.deps.armUrl).origin}/`);
     const res = await this.http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}` }, proxy: resolveProxy(url, this.deps.proxy, this.deps.arc), timeoutMs: 30_000 });
-    if (res.status === 403) throw new Error(`ARM returned 403 for ${url.pathname}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on its DCRs for dcrSource "arm"`);
-    if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${url.pathname}`);
-    return JSON.parse(res.body.toString('utf8'));
+    return { status: res.status, path: url.pathname, json: () => parseJson(res.body, `ARM's answer for ${url.pathname}`) };
+  }
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new Error(`${what} is not JSON (${body.length} bytes; a proxy or captive portal answering?)`);
   }
 }
 
@@ -78,7 +107,7 @@ export class ControlPlaneDcrSource implements RemoteDcrSource {
     const token = await this.deps.tokens.getToken(this.deps.audience);
     const res = await this.http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}`, Metadata: 'true' }, proxy: resolveProxy(url, this.deps.proxy, this.deps.arc), timeoutMs: 30_000 });
     if (res.status !== 200) throw new Error(`control plane returned ${res.status} for agentConfigurations`);
-    const body = JSON.parse(res.body.toString('utf8')) as { configurations?: { configurationId?: string; content?: { dataCollectionRule?: unknown } }[] };
+    const body = parseJson(res.body, 'the control plane\'s agentConfigurations answer') as { configurations?: { configurationId?: string; content?: { dataCollectionRule?: unknown } }[] };
     return (body.configurations ?? [])
       .filter((c) => c.content?.dataCollectionRule !== undefined)
       .map((c, i) => ({ json: c.content!.dataCollectionRule, origin: 'control-plane' as const, ref: c.configurationId ?? `configuration ${i}` }));

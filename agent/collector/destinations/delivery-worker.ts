@@ -38,6 +38,8 @@ export class DeliveryWorker {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** True only while idle-waiting for data: new records must not cut a backoff (Retry-After, 403) short. */
+  private idle = false;
   private unsubscribe?: () => void;
   private attempt = 0;
 
@@ -46,7 +48,9 @@ export class DeliveryWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.o.queue.onData(() => this.wake?.());
+    this.unsubscribe = this.o.queue.onData(() => {
+      if (this.idle) this.wake?.();
+    });
     this.loop = this.run().catch((err: Error) => {
       this.health.state = 'failed';
       this.health.lastError = `delivery loop crashed: ${err.message}`;
@@ -66,7 +70,9 @@ export class DeliveryWorker {
     while (this.running) {
       const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2, MAX_ENTRIES_PER_READ);
       if (!batch) {
+        this.idle = true;
         await this.sleep(this.o.flushIntervalMs ?? 1000);
+        this.idle = false;
         continue;
       }
       const delay = await this.deliver(batch);

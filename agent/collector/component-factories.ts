@@ -18,7 +18,7 @@ import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
 import { PerfSource } from './sources/perf/perf-source.js';
 import { SyslogSource } from './sources/syslog/syslog-source.js';
 import { applySyslogDaemonConfig } from './sources/syslog/daemon-config.js';
-import { TextLogSource } from './sources/text-logs/text-log-source.js';
+import { TextLogSource, type TextLogSpec } from './sources/text-logs/text-log-source.js';
 import { runTransform } from './transform/index.js';
 
 export interface RuntimeServices {
@@ -85,7 +85,7 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
           );
         }
         case 'text-logs': {
-          const s = node.spec as { filePatterns: string[]; format: 'text' | 'json'; recordStartTimestampFormat?: string; stream: string; columns: string[] };
+          const s = node.spec as Omit<TextLogSpec, 'id'>;
           return new TextLogSource({ id: node.id, ...s }, ctx);
         }
         case 'heartbeat':

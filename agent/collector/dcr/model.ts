@@ -21,7 +21,8 @@ export interface LogFileDataSource {
   name: string;
   streams: string[];
   filePatterns: string[];
-  format: 'text' | 'json';
+  /** `w3c` is an open-ama extension (W3C extended / IIS logs, docs/dcr-support.md). */
+  format: 'text' | 'json' | 'w3c';
   settings?: { text?: { recordStartTimestampFormat?: string } };
 }
 export interface DataFlow {

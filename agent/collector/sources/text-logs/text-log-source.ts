@@ -1,20 +1,27 @@
-// Text/JSON log source (SPEC.md §2.2): tails every file matching the filePatterns globs (polled each
-// second, `**` supported), survives rename rotation (the old inode is read to its end), copytruncate
-// and shrinking files (restart at 0), deleted files. Files present at first start are tailed from their
-// end, later ones from the start. Multi-line records start at recordStartTimestampFormat. Checkpoints
-// (inode, offset, fingerprint of the first bytes) are saved only after the records are durably queued:
-// no loss and no duplicates across kill -9 beyond the last unsaved batch.
+// Text/JSON/W3C log source (SPEC.md §2.2): tails every file matching the filePatterns globs (polled each
+// second, `**` supported), survives rename rotation (the old inode is read to its end, and found again by
+// inode in its directory after a restart), copytruncate and shrinking files (restart at 0, counted),
+// deleted files (read to the end through the open handle, then closed), inode reuse (fingerprint of the
+// first bytes differs → read from the start). Files present at the very first start are tailed from their
+// end, later ones from the start. Multi-line records start at recordStartTimestampFormat (format text).
+// Format `w3c` (open-ama extension, docs/dcr-support.md) parses W3C extended logs (w3c-parser.ts).
+// Invalid UTF-8 becomes U+FFFD (records counted as invalid_encoding), a UTF-8 BOM is stripped, a last
+// line without newline waits partialFlushMs of file inactivity before it is sent.
+// Checkpoints (inode, offset, fingerprint) are saved only after sink.write resolved (records durably
+// queued): no loss across kill -9; a kill between the queue append and the checkpoint save re-reads that
+// one batch (≤ one read chunk) — the only duplicates this source can cause.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
 import { RECORD_START } from './record-start.js';
+import { parseW3cLine, type W3cState } from './w3c-parser.js';
 
 export interface TextLogSpec {
   id: string;
   filePatterns: string[];
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'w3c';
   recordStartTimestampFormat?: string;
   stream: string;
   columns: string[];
@@ -33,11 +40,30 @@ interface TrackedFile {
   pendingRecord?: { text: string[]; start: number };
   lastData: number;
   gone: boolean;
+  /** Already looked for this inode under another name in its directory (restart after rotation). */
+  searched?: boolean;
+  /** W3C directive state (current #Fields) at the read position. */
+  w3c?: W3cState;
+  /** Set while skipping the rest of a line longer than MAX_RECORD_BYTES (its head is in `partial`). */
+  skipping?: { start: number };
+}
+
+interface FileCheckpoint {
+  path: string;
+  offset: number;
+  fingerprint: string;
+}
+/** v2 also says "this source ran before", so a restart never tails a file from its end. */
+interface Checkpoints {
+  v: 2;
+  files: Record<string, FileCheckpoint>;
 }
 
 const CHUNK = 256 * 1024;
 const FINGERPRINT_BYTES = 256;
 const MAX_RECORD_BYTES = 64 * 1024;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const REPLACEMENT = Buffer.from('\uFFFD');
 
 export class TextLogSource implements Component {
   readonly id: string;
@@ -47,7 +73,11 @@ export class TextLogSource implements Component {
   private firstScan = true;
   private readonly matchers: { base: string; match: (p: string) => boolean }[];
   private readonly startRe?: RegExp;
+  /** Files that got smaller than the read position (copytruncate or other shrink) and were re-read from 0. */
   shrinkResets = 0;
+  /** Files whose first bytes changed under the same inode (replaced in place, inode reused): read from 0. */
+  replacedFiles = 0;
+  /** Invalid UTF-8 sequences replaced by U+FFFD. */
   invalidUtf8 = 0;
 
   constructor(
@@ -60,15 +90,18 @@ export class TextLogSource implements Component {
       // A pattern without glob characters is a plain file path: walk its directory.
       return { base: scan.isGlob ? scan.base || '/' : path.dirname(p), match: picomatch(p, { dot: true }) };
     });
-    this.startRe = spec.recordStartTimestampFormat ? RECORD_START[spec.recordStartTimestampFormat] : undefined;
+    this.startRe = spec.format === 'text' && spec.recordStartTimestampFormat ? RECORD_START[spec.recordStartTimestampFormat] : undefined;
   }
 
   async start(): Promise<void> {
-    const saved = (await this.ctx.checkpoints.load<Record<string, { path: string; offset: number; fingerprint: string }>>(this.id)) ?? {};
-    for (const [key, cp] of Object.entries(saved)) {
+    const loaded = await this.ctx.checkpoints.load<unknown>(this.id);
+    // Version 1 was the bare map (present only once a record had been read).
+    const v2 = isV2(loaded);
+    const saved = loaded === undefined ? undefined : v2 ? loaded.files : (loaded as Record<string, FileCheckpoint>);
+    for (const [key, cp] of Object.entries(saved ?? {})) {
       this.files.set(key, { key, path: cp.path, offset: cp.offset, committed: cp.offset, fingerprint: cp.fingerprint, partial: Buffer.alloc(0), lastData: Date.now(), gone: false });
     }
-    this.firstScan = Object.keys(saved).length === 0;
+    this.firstScan = saved === undefined || (!v2 && Object.keys(saved).length === 0);
     this.timer = setInterval(() => this.poll(), this.spec.pollIntervalMs ?? 1000);
     this.timer.unref();
     this.poll();
@@ -100,7 +133,9 @@ export class TextLogSource implements Component {
       seen.add(key);
       let t = this.files.get(key);
       if (t && t.fingerprint && (await fingerprint(file, fingerprintLength(t.fingerprint))) !== t.fingerprint) {
-        // Same inode reused for a different file (deleted and recreated): start over.
+        // Same inode reused for a different file (deleted and recreated, or rewritten in place): start over.
+        this.replacedFiles++;
+        this.ctx.logger.warn(`${this.id}: ${file} is not the file read before under this inode (first bytes differ); reading it from the start`);
         this.files.delete(key);
         await t.fh?.close().catch(() => undefined);
         t = undefined;
@@ -117,20 +152,59 @@ export class TextLogSource implements Component {
       if (st.size < t.offset) {
         // copytruncate or shrink: the data we had read is gone; restart at 0.
         this.shrinkResets++;
-        this.ctx.logger.info(`${this.id}: ${file} shrank (${t.offset} → ${st.size} bytes); reading it again from the start`);
+        this.ctx.logger.warn(`${this.id}: ${file} shrank (${t.offset} → ${st.size} bytes); reading it again from the start`);
         t.offset = 0;
         t.committed = 0;
         t.partial = Buffer.alloc(0);
         t.pendingRecord = undefined;
+        t.w3c = undefined;
       }
     }
-    this.firstScan = false;
+    if (this.firstScan) {
+      this.firstScan = false;
+      await this.saveCheckpoints(); // from now on a restart reads new files from their start
+    }
     for (const t of this.files.values()) {
-      if (!seen.has(t.key)) t.gone = true; // renamed away or deleted: finish reading the open inode
+      if (!seen.has(t.key)) {
+        t.gone = true; // renamed away or deleted: finish reading the open inode
+        if (!t.fh && !t.searched) await this.relocate(t);
+      }
       await this.readFile(t);
-      if (t.gone && t.fh === undefined) this.files.delete(t.key);
+      if (t.gone && t.fh === undefined) {
+        this.files.delete(t.key);
+        await this.saveCheckpoints();
+      }
     }
     await this.flushIdle();
+  }
+
+  /**
+   * A tracked inode no pattern matches any more and that is not open (it was rotated while the collector
+   * was down, or between two polls): look for it under another name in its directory, and if its first
+   * bytes are still the same, open it there so its rest is read.
+   */
+  private async relocate(t: TrackedFile): Promise<void> {
+    t.searched = true;
+    const dir = path.dirname(t.path);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = path.join(dir, name);
+      const st = await fs.stat(p).catch(() => undefined);
+      if (!st?.isFile() || `${st.dev}:${st.ino}` !== t.key) continue;
+      if (st.size < t.offset || (await fingerprint(p, fingerprintLength(t.fingerprint))) !== t.fingerprint) return;
+      try {
+        t.fh = await fs.open(p, 'r');
+        t.path = p;
+      } catch {
+        /* gone meanwhile */
+      }
+      return;
+    }
   }
 
   private async discover(): Promise<string[]> {
@@ -148,21 +222,52 @@ export class TextLogSource implements Component {
         return;
       }
     }
+    if (this.spec.format === 'w3c' && !t.w3c) t.w3c = await w3cStateBefore(t.fh, t.offset);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const { bytesRead } = await t.fh.read(buf, 0, CHUNK, t.offset);
       if (bytesRead === 0) break;
       t.lastData = Date.now();
-      const chunk = Buffer.concat([t.partial, buf.subarray(0, bytesRead)]);
-      const chunkStart = t.offset - t.partial.length;
+      const readStart = t.offset;
       t.offset += bytesRead;
-      const lastNl = chunk.lastIndexOf(10);
-      if (lastNl < 0) {
-        t.partial = chunk.length > MAX_RECORD_BYTES ? chunk.subarray(0, MAX_RECORD_BYTES) : chunk;
+      let data = buf.subarray(0, bytesRead);
+      const lines: Line[] = [];
+      let chunkStart: number;
+      if (t.skipping) {
+        // Inside a line longer than MAX_RECORD_BYTES: its first bytes are kept in t.partial, the rest is skipped.
+        const nl = data.indexOf(10);
+        if (nl < 0) continue;
+        lines.push({ bytes: t.partial, start: t.skipping.start, end: readStart + nl + 1 });
+        t.partial = Buffer.alloc(0);
+        t.skipping = undefined;
+        data = data.subarray(nl + 1);
+        chunkStart = readStart + nl + 1;
+      } else {
+        chunkStart = readStart - t.partial.length;
+        data = t.partial.length > 0 ? Buffer.concat([t.partial, data]) : data;
+        t.partial = Buffer.alloc(0);
+      }
+      if (chunkStart === 0 && data.length >= BOM.length && data.subarray(0, BOM.length).equals(BOM)) {
+        // UTF-8 byte order mark: not part of the first record (positions stay file offsets).
+        data = data.subarray(BOM.length);
+        chunkStart = BOM.length;
+      } else if (chunkStart === 0 && data.length < BOM.length && BOM.subarray(0, data.length).equals(data)) {
+        t.partial = Buffer.from(data); // maybe the start of a BOM: wait for more
         continue;
       }
-      t.partial = Buffer.from(chunk.subarray(lastNl + 1));
-      await this.emitLines(t, chunk.subarray(0, lastNl + 1), chunkStart);
+      let pos = 0;
+      for (;;) {
+        const nl = data.indexOf(10, pos);
+        if (nl < 0) break;
+        lines.push({ bytes: data.subarray(pos, nl), start: chunkStart + pos, end: chunkStart + nl + 1 });
+        pos = nl + 1;
+      }
+      const rest = data.subarray(pos);
+      if (rest.length > MAX_RECORD_BYTES) {
+        t.partial = Buffer.from(rest.subarray(0, MAX_RECORD_BYTES));
+        t.skipping = { start: chunkStart + pos };
+      } else t.partial = Buffer.from(rest);
+      if (lines.length > 0) await this.emitLines(t, lines);
     }
     if (t.gone && Date.now() - t.lastData > (this.spec.partialFlushMs ?? 5000)) {
       await this.flushPartial(t);
@@ -171,82 +276,110 @@ export class TextLogSource implements Component {
     }
   }
 
-  private async emitLines(t: TrackedFile, data: Buffer, dataStart: number): Promise<void> {
-    const text = data.toString('utf8');
-    if (text.includes('\uFFFD')) {
-      const bad = (text.match(/\uFFFD/g) ?? []).length;
-      this.invalidUtf8 += bad;
-      this.ctx.drops.drop('invalid_encoding', 0, this.id); // bytes replaced, record kept
-    }
-    const lines = text.split('\n');
-    lines.pop(); // data ends with \n
+  /** Complete lines (without their newline) → records; multi-line assembly for format text. */
+  private async emitLines(t: TrackedFile, lines: Line[]): Promise<void> {
     const records: LogRecord[] = [];
-    let pos = dataStart;
     let committed = t.committed;
-    for (const raw of lines) {
-      const line = raw.replace(/\r$/, '');
-      const lineEnd = pos + Buffer.byteLength(raw) + 1;
+    let invalid = 0;
+    for (const l of lines) {
+      const { text, replaced } = decodeUtf8(l.bytes);
+      const line = text.replace(/\r$/, '');
+      if (replaced > 0) {
+        this.invalidUtf8 += replaced;
+        invalid++;
+      }
       if (this.startRe) {
         if (this.startRe.test(line) || !t.pendingRecord) {
           if (t.pendingRecord) {
-            records.push(this.toRecord(t.pendingRecord.text.join('\n'), t.path));
-            committed = pos;
+            const rec = this.toRecord(t.pendingRecord.text.join('\n'), t);
+            if (rec) records.push(rec);
+            committed = l.start;
           }
-          t.pendingRecord = { text: [line], start: pos };
+          t.pendingRecord = { text: [line], start: l.start };
         } else {
           t.pendingRecord.text.push(line);
         }
-      } else if (line.length > 0) {
-        const rec = this.toRecord(line, t.path);
-        if (rec) records.push(rec);
-        committed = lineEnd;
-      } else committed = lineEnd;
-      pos = lineEnd;
+      } else {
+        if (line.length > 0) {
+          const rec = this.toRecord(line, t);
+          if (rec) records.push(rec);
+        }
+        committed = l.end;
+      }
     }
-    await this.deliver(t, records.filter(Boolean), committed);
+    // Records are kept with U+FFFD in place of the invalid bytes; counted so the damage is visible.
+    if (invalid > 0) this.ctx.drops.drop('invalid_encoding', invalid, this.id);
+    await this.deliver(t, records, committed);
   }
 
-  private toRecord(text: string, file: string): LogRecord {
-    const clipped = Buffer.byteLength(text) > MAX_RECORD_BYTES ? Buffer.from(text).subarray(0, MAX_RECORD_BYTES).toString('utf8') : text;
+  /** One record, or undefined for a line that is not one (W3C directive) or could not be parsed (counted). */
+  private toRecord(text: string, t: TrackedFile): LogRecord | undefined {
+    const clipped = Buffer.byteLength(text) > MAX_RECORD_BYTES ? clipUtf8(text, MAX_RECORD_BYTES) : text;
     const rec: LogRecord = { TimeGenerated: new Date().toISOString() };
     if (this.spec.format === 'json') {
+      let obj: unknown;
       try {
-        const obj = JSON.parse(clipped) as Record<string, unknown>;
-        for (const c of this.spec.columns) if (obj[c] !== undefined) rec[c] = obj[c];
-        if (typeof obj.TimeGenerated === 'string') rec.TimeGenerated = obj.TimeGenerated;
+        obj = JSON.parse(clipped);
       } catch {
-        this.ctx.drops.drop('parse_error', 1, this.id);
-        return { __drop: true };
+        obj = undefined;
       }
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+        this.ctx.drops.drop('parse_error', 1, this.id);
+        return undefined;
+      }
+      const fields = obj as Record<string, unknown>;
+      for (const c of this.spec.columns) if (fields[c] !== undefined) rec[c] = fields[c];
+      if (typeof fields.TimeGenerated === 'string') rec.TimeGenerated = fields.TimeGenerated;
+    } else if (this.spec.format === 'w3c') {
+      const parsed = parseW3cLine(clipped, (t.w3c ??= {}));
+      if (parsed.kind === 'directive' || parsed.kind === 'blank') return undefined;
+      if (parsed.kind === 'error') {
+        this.ctx.drops.drop('parse_error', 1, this.id);
+        return undefined;
+      }
+      for (const c of this.spec.columns) if (parsed.values[c] !== undefined) rec[c] = parsed.values[c];
+      if (parsed.timeGenerated) rec.TimeGenerated = parsed.timeGenerated;
+      if (this.spec.columns.includes('RawData')) rec.RawData = clipped;
     } else {
       rec.RawData = clipped;
     }
-    if (this.spec.columns.includes('FilePath')) rec.FilePath = file;
+    if (this.spec.columns.includes('FilePath')) rec.FilePath = t.path;
     if (this.spec.columns.includes('Computer')) rec.Computer = this.ctx.computer;
     return rec;
   }
 
   private async deliver(t: TrackedFile, records: LogRecord[], committed: number): Promise<void> {
-    const keep = records.filter((r) => !r.__drop);
-    if (keep.length > 0) await this.ctx.sink.write(this.spec.stream, keep);
+    if (records.length > 0) await this.ctx.sink.write(this.spec.stream, records);
+    // Only now: the records are in the durable queue, so the position may move past them.
+    if (committed === t.committed) return;
     t.committed = committed;
     await this.saveCheckpoints();
   }
 
+  /** The last record and an unterminated last line, after partialFlushMs without new data. */
   private async flushPartial(t: TrackedFile): Promise<void> {
     const records: LogRecord[] = [];
     let committed = t.committed;
     if (t.pendingRecord) {
-      records.push(this.toRecord(t.pendingRecord.text.join('\n'), t.path));
+      const rec = this.toRecord(t.pendingRecord.text.join('\n'), t);
+      if (rec) records.push(rec);
       t.pendingRecord = undefined;
       committed = t.offset - t.partial.length;
     }
-    if (t.partial.length > 0) {
-      records.push(this.toRecord(t.partial.toString('utf8'), t.path));
+    const bomPrefix = t.offset === t.partial.length && t.partial.length < BOM.length && BOM.subarray(0, t.partial.length).equals(t.partial);
+    if (t.partial.length > 0 && !bomPrefix) {
+      const { text, replaced } = decodeUtf8(t.partial);
+      if (replaced > 0) {
+        this.invalidUtf8 += replaced;
+        this.ctx.drops.drop('invalid_encoding', 1, this.id);
+      }
+      const rec = this.toRecord(text.replace(/\r$/, ''), t);
+      if (rec) records.push(rec);
       t.partial = Buffer.alloc(0);
+      t.skipping = undefined;
       committed = t.offset;
     }
-    if (records.length > 0) await this.deliver(t, records, committed);
+    if (records.length > 0 || committed !== t.committed) await this.deliver(t, records, committed);
   }
 
   private async flushIdle(): Promise<void> {
@@ -257,9 +390,9 @@ export class TextLogSource implements Component {
   }
 
   private async saveCheckpoints(): Promise<void> {
-    const out: Record<string, { path: string; offset: number; fingerprint: string }> = {};
-    for (const t of this.files.values()) out[t.key] = { path: t.path, offset: t.committed, fingerprint: t.fingerprint };
-    await this.ctx.checkpoints.save(this.id, out);
+    const files: Record<string, FileCheckpoint> = {};
+    for (const t of this.files.values()) files[t.key] = { path: t.path, offset: t.committed, fingerprint: t.fingerprint };
+    await this.ctx.checkpoints.save<Checkpoints>(this.id, { v: 2, files });
   }
 
   async stop(): Promise<void> {
@@ -271,6 +404,48 @@ export class TextLogSource implements Component {
       t.fh = undefined;
     }
   }
+}
+
+interface Line {
+  bytes: Buffer;
+  /** File offsets of the line's first byte and of the byte after its newline. */
+  start: number;
+  end: number;
+}
+
+/** UTF-8 decoding with U+FFFD for invalid sequences; `replaced` does not count U+FFFD present in the file. */
+function decodeUtf8(bytes: Buffer): { text: string; replaced: number } {
+  const text = bytes.toString('utf8');
+  if (!text.includes('\uFFFD')) return { text, replaced: 0 };
+  const inText = text.split('\uFFFD').length - 1;
+  let inFile = 0;
+  for (let i = bytes.indexOf(REPLACEMENT); i >= 0; i = bytes.indexOf(REPLACEMENT, i + REPLACEMENT.length)) inFile++;
+  return { text, replaced: inText - inFile };
+}
+
+/** At most `max` bytes of UTF-8, never splitting a character. */
+function clipUtf8(text: string, max: number): string {
+  const b = Buffer.from(text).subarray(0, max + 1);
+  let end = max;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
+  return b.subarray(0, end).toString('utf8');
+}
+
+/** W3C directive state (#Fields, #Date) in effect at `offset`: the directives before it, read again. */
+async function w3cStateBefore(fh: fs.FileHandle, offset: number): Promise<W3cState> {
+  const state: W3cState = {};
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  let carry = '';
+  while (pos < offset) {
+    const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, offset - pos), pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const lines = (carry + buf.subarray(0, bytesRead).toString('latin1')).split('\n');
+    carry = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('#') || l.startsWith('\u00ef\u00bb\u00bf#')) parseW3cLine(Buffer.from(l.replace(/^\u00ef\u00bb\u00bf/, ''), 'latin1').toString('utf8'), state);
+  }
+  return state;
 }
 
 /** "<sha1 prefix>:<n>" of the first n bytes (n ≤ 256; fewer when the file is shorter). */
@@ -287,6 +462,10 @@ async function fingerprint(file: string, n: number): Promise<string> {
   } catch {
     return '';
   }
+}
+
+function isV2(v: unknown): v is Checkpoints {
+  return typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 2 && typeof (v as { files?: unknown }).files === 'object';
 }
 
 function fingerprintLength(fp: string): number {

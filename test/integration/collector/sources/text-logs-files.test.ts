@@ -1,0 +1,296 @@
+// Text-log tailing edge cases with real files: a file deleted while tailed (rest read, handle closed, no
+// fd left in /proc/self/fd), a file shrunk below the read position (re-read from 0, counted), a file
+// replaced in place or under the same name (read from the start), rapid rotation faster than the poll,
+// rotation while the source was stopped (rest found by inode), UTF-8 BOM and invalid bytes, a last line
+// without newline (waited for, flushed after the timeout), and W3C logs (header changes, restart mid-file).
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
+import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
+import { createNullLogger } from '../../../../agent/telemetry/index.js';
+import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
+import { waitFor } from '../../../helpers/collector-process.js';
+
+const dirs: string[] = [];
+const sources: TextLogSource[] = [];
+afterEach(async () => {
+  while (sources.length) await sources.pop()!.stop();
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
+});
+
+interface Harness {
+  dir: string;
+  records: LogRecord[];
+  drops: Record<string, number>;
+  src: TextLogSource;
+  /** While set, sink.write waits for it (a slow durable queue). */
+  gate?: Promise<void>;
+  writes: number;
+}
+
+function setup(spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] }, dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'))): Harness {
+  if (!dirs.includes(dir)) dirs.push(dir);
+  const h: Partial<Harness> & { records: LogRecord[]; drops: Record<string, number>; writes: number } = { dir, records: [], drops: {}, writes: 0 };
+  h.src = new TextLogSource(
+    { id: 'text-logs/x', filePatterns: spec.patterns(dir), format: spec.format ?? 'text', recordStartTimestampFormat: spec.recordStartTimestampFormat, stream: 'Custom-T', columns: spec.columns ?? ['TimeGenerated', 'RawData'], pollIntervalMs: 100, partialFlushMs: spec.partialFlushMs ?? 300 },
+    {
+      logger: createNullLogger(),
+      computer: 'vm',
+      drops: { drop: (reason, n) => void (h.drops[reason] = (h.drops[reason] ?? 0) + n) },
+      checkpoints: new FileCheckpointStore(path.join(dir, '.cp')),
+      sink: {
+        write: async (_s, r) => {
+          h.writes++;
+          await h.gate;
+          h.records.push(...r);
+        },
+      },
+    },
+  );
+  sources.push(h.src);
+  return h as Harness;
+}
+
+/** start(), then wait for the first scan to have fixed the start positions (its checkpoint is saved). */
+async function start(h: Harness): Promise<void> {
+  await h.src.start();
+  await waitFor(() => existsSync(path.join(h.dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
+}
+const raw = (rs: LogRecord[]): string[] => rs.map((r) => String(r.RawData));
+const lines = (from: number, to: number, prefix = 'line'): string => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join('');
+const seqs = (rs: LogRecord[]): number[] => raw(rs).map((s) => Number(s.split(' ')[1]));
+/** Descriptors of this process open on `file` (deleted or not). */
+const openFds = (file: string): number =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).replace(/ \(deleted\)$/, '') === file;
+    } catch {
+      return false;
+    }
+  }).length;
+/** Lets the source run one more full poll: a line in a second file matched by the pattern is read. */
+async function oneMoreCycle(h: Harness, marker: string): Promise<void> {
+  appendFileSync(marker, `${path.basename(marker)}\n`);
+  await waitFor(() => raw(h.records).includes(path.basename(marker)), 5000, `marker ${marker}`);
+}
+
+describe('text logs: files that go away, shrink or are replaced', () => {
+  test('a file deleted while tailed: the rest is read through the open handle, then the handle is closed', async () => {
+    const h = setup({ patterns: (d) => [`${d}/app.log`] });
+    const f = path.join(h.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(h);
+    let release!: () => void;
+    h.gate = new Promise((r) => (release = r));
+    appendFileSync(f, lines(0, 10));
+    await waitFor(() => h.writes >= 1, 5000, 'first write (held)'); // the file is open, lines 0..9 in flight
+    appendFileSync(f, lines(10, 5000));
+    unlinkSync(f);
+    release();
+    h.gate = undefined;
+    await waitFor(() => h.records.length >= 5000, 10_000, 'every line of the deleted file');
+    expect(seqs(h.records)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    await waitFor(() => openFds(f) === 0, 10_000, 'the deleted file closed');
+    const cp = JSON.parse(readFileSync(path.join(h.dir, '.cp', 'text-logs_x.json'), 'utf8')) as { files: Record<string, { path: string }> };
+    expect(Object.values(cp.files).map((c) => c.path)).not.toContain(f); // forgotten, not leaked
+  });
+
+  test('a file shrunk below the read position (not to zero) is read again from the start, and counted', async () => {
+    const h = setup({ patterns: (d) => [`${d}/app.log`, `${d}/marker`] });
+    const f = path.join(h.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, lines(0, 100)); // 890 bytes
+    await waitFor(() => h.records.length >= 100, 5000, '100 lines');
+    const keep = Buffer.byteLength(lines(0, 40)); // > the 256-byte fingerprint: same first bytes, smaller file
+    truncateSync(f, keep);
+    await oneMoreCycle(h, path.join(h.dir, 'marker'));
+    appendFileSync(f, lines(100, 110));
+    await waitFor(() => h.records.length >= 100 + 1 + 40 + 10, 5000, 're-read and new lines');
+    const after = h.records.slice(100).filter((r) => r.RawData !== 'marker');
+    expect(seqs(after)).toEqual([...Array.from({ length: 40 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 100 + i)]);
+    expect(h.src.shrinkResets).toBe(1);
+  });
+
+  test('same inode, different file (rewritten in place, longer than before): read from the start', async () => {
+    const h = setup({ patterns: (d) => [`${d}/app.log`] });
+    const f = path.join(h.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, lines(0, 20, 'old'));
+    await waitFor(() => h.records.length >= 20, 5000, 'old lines');
+    writeFileSync(f, lines(0, 200, 'new')); // O_TRUNC + write: same inode, other first bytes, bigger than the old offset
+    await waitFor(() => h.records.length >= 220, 5000, 'new file from its start');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(raw(h.records.slice(20))).toEqual(lines(0, 200, 'new').trimEnd().split('\n'));
+    expect(h.src.replacedFiles + h.src.shrinkResets).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a file replaced under the same name (new inode) is read from the start; the old one is closed', async () => {
+    const h = setup({ patterns: (d) => [`${d}/app.log`] });
+    const f = path.join(h.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, lines(0, 20));
+    await waitFor(() => h.records.length >= 20, 5000, 'first file');
+    writeFileSync(`${f}.tmp`, lines(20, 40));
+    renameSync(`${f}.tmp`, f); // atomic replace: the old inode is unlinked
+    await waitFor(() => h.records.length >= 40, 5000, 'replacement');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seqs(h.records)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    await waitFor(() => openFds(f) <= 1, 5000, 'the replaced inode closed');
+  });
+});
+
+describe('text logs: rotation', () => {
+  test('rapid rotation (many renames between two polls) with the rotated names matched: every line exactly once', async () => {
+    const h = setup({ patterns: (d) => [`${d}/app.log*`] });
+    const f = path.join(h.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(h);
+    await waitFor(() => openFds(f) === 1, 5000, 'app.log open');
+    let n = 0;
+    const ROTATIONS = 30;
+    for (let r = 0; r < ROTATIONS; r++) {
+      appendFileSync(f, lines(n, n + 100));
+      n += 100;
+      for (let k = r; k >= 1; k--) renameSync(`${f}.${k}`, `${f}.${k + 1}`); // logrotate's numbered shift
+      renameSync(f, `${f}.1`);
+      writeFileSync(f, '');
+    }
+    await waitFor(() => h.records.length >= n, 20_000, `${n} lines`);
+    await new Promise((r) => setTimeout(r, 500));
+    const got = seqs(h.records).sort((a, b) => a - b);
+    expect(got).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
+  test('rotated while the source was stopped: the rest of the old file is found by inode, then the new file', async () => {
+    const first = setup({ patterns: (d) => [`${d}/app.log`] });
+    const f = path.join(first.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(first);
+    appendFileSync(f, lines(0, 10));
+    await waitFor(() => first.records.length >= 10, 5000, 'first lines');
+    await first.src.stop();
+    appendFileSync(f, lines(10, 15)); // written while stopped, then rotated away
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, lines(15, 20));
+    const second = setup({ patterns: () => [f] }, first.dir);
+    await start(second);
+    await waitFor(() => second.records.length >= 10, 5000, 'lines written while stopped');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seqs(second.records).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+  });
+
+  test('a file appearing between the first start and a restart is read from its start', async () => {
+    const first = setup({ patterns: (d) => [`${d}/*.log`] });
+    await start(first);
+    await first.src.stop();
+    writeFileSync(path.join(first.dir, 'late.log'), lines(0, 5));
+    const second = setup({ patterns: (d) => [`${d}/*.log`] }, first.dir);
+    await start(second);
+    await waitFor(() => second.records.length >= 5, 5000, 'the late file');
+    expect(seqs(second.records)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('text logs: encodings and partial lines', () => {
+  test('a UTF-8 BOM is stripped (text and JSON)', async () => {
+    const h = setup({ patterns: (d) => [`${d}/a.log`] });
+    const j = setup({ patterns: (d) => [`${d}/j.log`], format: 'json', columns: ['TimeGenerated', 'msg'] });
+    await start(h);
+    await start(j);
+    writeFileSync(path.join(h.dir, 'a.log'), '\uFEFFfirst\nsecond\n');
+    writeFileSync(path.join(j.dir, 'j.log'), '\uFEFF{"msg":"hello"}\n');
+    await waitFor(() => h.records.length >= 2 && j.records.length >= 1, 5000, 'records');
+    expect(raw(h.records)).toEqual(['first', 'second']);
+    expect(j.records[0]!.msg).toBe('hello');
+    expect(j.drops.parse_error).toBeUndefined();
+  });
+
+  test('invalid UTF-8 bytes become U+FFFD, the record is kept and counted; a real U+FFFD is not counted', async () => {
+    const h = setup({ patterns: (d) => [`${d}/a.log`] });
+    await start(h);
+    writeFileSync(path.join(h.dir, 'a.log'), Buffer.concat([Buffer.from('ok \uFFFD in file\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from(' and '), Buffer.from([0xc3]), Buffer.from('\nlatin1 caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    await waitFor(() => h.records.length >= 3, 5000, 'records');
+    expect(raw(h.records)).toEqual(['ok \uFFFD in file', 'bad \uFFFD\uFFFD and \uFFFD', 'latin1 caf\uFFFD']);
+    expect(h.drops.invalid_encoding).toBe(2); // records with replaced bytes
+    expect(h.src.invalidUtf8).toBe(4); // sequences replaced
+  });
+
+  test('a last line without newline is waited for while the writer completes it', async () => {
+    const h = setup({ patterns: (d) => [`${d}/a.log`, `${d}/marker`], partialFlushMs: 60_000 });
+    const f = path.join(h.dir, 'a.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, 'half a li');
+    await oneMoreCycle(h, path.join(h.dir, 'marker'));
+    expect(raw(h.records)).toEqual(['marker']);
+    appendFileSync(f, 'ne, now complete\n');
+    await waitFor(() => h.records.length >= 2, 5000, 'the completed line');
+    expect(raw(h.records)).toEqual(['marker', 'half a line, now complete']);
+  });
+
+  test('a last line without newline is sent after the flush timeout, once', async () => {
+    const h = setup({ patterns: (d) => [`${d}/a.log`], partialFlushMs: 300 });
+    const f = path.join(h.dir, 'a.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, 'full line\nno newline ever');
+    await waitFor(() => h.records.length >= 2, 5000, 'flushed partial line');
+    appendFileSync(f, '\nnext\n');
+    await waitFor(() => h.records.length >= 3, 5000, 'next line');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(raw(h.records)).toEqual(['full line', 'no newline ever', 'next']);
+  });
+
+  test('a line longer than 64 KiB is cut to 64 KiB; the lines around it keep their positions', async () => {
+    const h = setup({ patterns: (d) => [`${d}/a.log`] });
+    const f = path.join(h.dir, 'a.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, `before\n${'é'.repeat(300_000)}\nafter\n`); // 600 KB line, over several reads
+    await waitFor(() => h.records.length >= 3, 5000, 'three records');
+    expect(raw(h.records)[0]).toBe('before');
+    expect(Buffer.byteLength(raw(h.records)[1]!)).toBe(64 * 1024);
+    expect(raw(h.records)[1]).toBe('é'.repeat(32 * 1024));
+    expect(raw(h.records)[2]).toBe('after');
+    await h.src.stop();
+    const again = setup({ patterns: () => [f] }, h.dir); // checkpoint is at the end: nothing re-read
+    await start(again);
+    appendFileSync(f, 'last\n');
+    await waitFor(() => again.records.length >= 1, 5000, 'last');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(raw(again.records)).toEqual(['last']);
+  });
+});
+
+describe('text logs: W3C extended (IIS) format', () => {
+  const COLUMNS = ['TimeGenerated', 'csMethod', 'csUriStem', 'scStatus', 'cIp', 'csUserAgent', 'FilePath', 'Computer'];
+  test('directives skipped, entries mapped by #Fields, a header change mid-file, a bad line counted, restart mid-file', async () => {
+    const h = setup({ patterns: (d) => [`${d}/u_ex*.log`], format: 'w3c', columns: COLUMNS });
+    const f = path.join(h.dir, 'u_ex261125.log');
+    await start(h);
+    writeFileSync(
+      f,
+      '#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2026-11-25 10:00:00\r\n' +
+        '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken\r\n' +
+        '2026-11-25 10:00:01 10.0.0.4 GET /index.html - 443 - 203.0.113.9 Mozilla/5.0 200 15\r\n' +
+        'garbage line\r\n',
+    );
+    await waitFor(() => h.records.length >= 1 && h.drops.parse_error === 1, 5000, 'first entry and the bad line');
+    expect(h.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:00:01.000Z', csMethod: 'GET', csUriStem: '/index.html', scStatus: '200', cIp: '203.0.113.9', csUserAgent: 'Mozilla/5.0', FilePath: f, Computer: 'vm' });
+    appendFileSync(f, '#Fields: time cs-method sc-status\r\n10:05:00 POST 500\r\n');
+    await waitFor(() => h.records.length >= 2, 5000, 'entry after the header change');
+    expect(h.records[1]).toEqual({ TimeGenerated: '2026-11-25T10:05:00.000Z', csMethod: 'POST', scStatus: '500', FilePath: f, Computer: 'vm' });
+    await h.src.stop();
+    appendFileSync(f, '10:06:00 PUT 204\r\n'); // while stopped: the restarted source must know the latest #Fields
+    const again = setup({ patterns: (d) => [`${d}/u_ex*.log`], format: 'w3c', columns: COLUMNS }, h.dir);
+    await start(again);
+    await waitFor(() => again.records.length >= 1, 5000, 'entry after restart');
+    expect(again.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:06:00.000Z', csMethod: 'PUT', scStatus: '204', FilePath: f, Computer: 'vm' });
+    expect(again.drops.parse_error).toBeUndefined();
+  });
+});

@@ -5,6 +5,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { CLOUDS, type CloudName } from './clouds.js';
 import { createArmCredential } from './credential.js';
 import { runDeployExtension } from './deploy-extension.js';
+import { dcrDeployCommand } from './dcr-cli.js';
+import { parseTag } from './targets.js';
 
 interface ExtensionArgv {
   subscription: string;
@@ -25,13 +27,6 @@ interface ExtensionArgv {
   'arm-endpoint'?: string;
   'poll-interval': number;
   json: boolean;
-}
-
-function parseTag(tag: string | undefined): { key: string; value: string } | undefined {
-  if (!tag) return undefined;
-  const i = tag.indexOf('=');
-  if (i <= 0) throw new Error(`--tag must be key=value, got "${tag}"`);
-  return { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
 const extensionCommand: CommandModule<object, ExtensionArgv> = {
@@ -92,6 +87,6 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
 export const deployCommand: CommandModule = {
   command: 'deploy <what>',
   describe: 'Deploy open-ama at fleet scale (extension) or create its DCRs (dcr)',
-  builder: (y: Argv) => y.command(extensionCommand as unknown as CommandModule).demandCommand(1),
+  builder: (y: Argv) => y.command(extensionCommand as unknown as CommandModule).command(dcrDeployCommand as unknown as CommandModule).demandCommand(1),
   handler: () => undefined,
 };

@@ -2,13 +2,11 @@
 // with bounded concurrency, a progress line and a final table; exit code 1 when any machine failed.
 // --dry-run prints the plan and changes nothing. Protected settings come from a file or stdin only.
 import { readFile } from 'node:fs/promises';
-import { ComputeManagementClient } from '@azure/arm-compute';
-import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import type { TokenCredential } from '@azure/identity';
 import { mapBounded } from './concurrency.js';
 import { deployExtension, type DeployOutcome, type ExtensionSpec } from './extension-deployer.js';
 import { outcomeTable, planTable, Progress } from './report.js';
-import { listTargets, type TargetSelection } from './targets.js';
+import { createTargetClients, listTargets, type TargetSelection } from './targets.js';
 
 export interface DeployExtensionArgs {
   subscription: string;
@@ -46,10 +44,7 @@ export async function readJsonObject(file: string, what: string, stdin: NodeJS.R
 export async function runDeployExtension(args: DeployExtensionArgs, credential: TokenCredential, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const settings = args.settingsFile ? await readJsonObject(args.settingsFile, 'settings') : {};
   const protectedSettings = args.protectedSettingsFile ? await readJsonObject(args.protectedSettingsFile, 'protected settings') : undefined;
-  const clientOptions = { endpoint: args.armEndpoint };
-  const clients = args.selection.arc
-    ? { hybrid: new HybridComputeManagementClient(credential, args.subscription, clientOptions) }
-    : { compute: new ComputeManagementClient(credential, args.subscription, clientOptions) };
+  const clients = createTargetClients(args.selection, credential, args.subscription, args.armEndpoint);
   const targets = await listTargets(args.selection, clients);
   if (targets.length === 0) {
     out.write('no machines matched the selection; nothing to do\n');

@@ -1,9 +1,10 @@
 // Installs or updates the open-ama extension on one target with the SDK's create-or-update
 // (long-running operation, polled), then reads back the provisioning state and the extension's own
-// status message. Throttling (429 + Retry-After) is retried by the SDK pipeline and counted here too.
+// status message. Throttling (429 + Retry-After) is retried by the SDK pipeline, then by retryThrottled.
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import type { Target } from './targets.js';
+import { retryThrottled } from './throttle.js';
 
 export interface ExtensionSpec {
   name: string;
@@ -38,19 +39,16 @@ export interface DeployOptions {
 
 export async function deployExtension(target: Target, spec: ExtensionSpec, clients: DeployClients, opts: DeployOptions): Promise<DeployOutcome> {
   const started = Date.now();
-  const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   let lastError: unknown;
-  for (let attempt = 0; attempt <= opts.throttleRetries; attempt++) {
-    try {
+  try {
+    return await retryThrottled(async () => {
       await createOrUpdate(target, spec, clients, opts.pollIntervalMs);
       const { provisioningState, message } = await readBack(target, spec, clients);
-      return { target, result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed', provisioningState, statusMessage: message, durationMs: Date.now() - started };
-    } catch (err) {
-      lastError = err;
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status !== 429 || attempt === opts.throttleRetries) break;
-      await sleep(2_000 * (attempt + 1));
-    }
+      const outcome: DeployOutcome = { target, result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed', provisioningState, statusMessage: message, durationMs: Date.now() - started };
+      return outcome;
+    }, { retries: opts.throttleRetries, sleep: opts.sleep });
+  } catch (err) {
+    lastError = err;
   }
   const e = lastError as { statusCode?: number; message?: string; code?: string };
   let provisioningState = 'Failed';

@@ -1,8 +1,9 @@
 // Which machines a deploy acts on: Azure VMs and scale sets (by resource group, tag or an ID list)
 // and Azure Arc machines (--arc), enumerated with Azure's own SDK clients.
 import { readFile } from 'node:fs/promises';
-import type { ComputeManagementClient } from '@azure/arm-compute';
-import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+import type { TokenCredential } from '@azure/identity';
 
 export type TargetKind = 'vm' | 'vmss' | 'arc';
 
@@ -29,6 +30,13 @@ interface ArmResource {
   tags?: Record<string, string>;
 }
 
+export function parseTag(tag: string | undefined): { key: string; value: string } | undefined {
+  if (!tag) return undefined;
+  const i = tag.indexOf('=');
+  if (i <= 0) throw new Error(`--tag must be key=value, got "${tag}"`);
+  return { key: tag.slice(0, i), value: tag.slice(i + 1) };
+}
+
 export function parseResourceId(id: string): { subscription: string; resourceGroup: string; provider: string; type: string; name: string } {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i.exec(id.trim());
   if (!m) throw new Error(`not a machine resource ID: ${id}`);
@@ -52,7 +60,18 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-export async function listTargets(sel: TargetSelection, clients: { compute?: ComputeManagementClient; hybrid?: HybridComputeManagementClient }): Promise<Target[]> {
+export interface TargetClients {
+  compute?: ComputeManagementClient;
+  hybrid?: HybridComputeManagementClient;
+}
+
+/** The SDK client a selection needs: Arc machines (HybridCompute) or Azure VMs / scale sets (Compute). */
+export function createTargetClients(sel: Pick<TargetSelection, 'arc'>, credential: TokenCredential, subscription: string, armEndpoint: string): TargetClients {
+  const clientOptions = { endpoint: armEndpoint };
+  return sel.arc ? { hybrid: new HybridComputeManagementClient(credential, subscription, clientOptions) } : { compute: new ComputeManagementClient(credential, subscription, clientOptions) };
+}
+
+export async function listTargets(sel: TargetSelection, clients: TargetClients): Promise<Target[]> {
   if (sel.idsFile) {
     const ids = (await readFile(sel.idsFile, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     const targets: Target[] = [];

@@ -1,7 +1,9 @@
 // Loopback fake of the few ARM operations open-ama deploy uses, over TLS (test CA), so Azure's real SDK
 // clients run unmodified against it: list VMs / scale sets / Arc machines, PUT extension as a
 // long-running operation (Azure-AsyncOperation polling), GET extension with instance view, 429 with
-// Retry-After on demand, per-machine failures, and DCE/DCR/association PUTs. Tracks concurrency.
+// Retry-After on demand, per-machine failures, and Microsoft.Insights data collection endpoints, rules
+// and rule associations (PUT/GET, validated minimally like ARM: 400 with an ARM error body, 404, stable
+// immutableIds, 201 on create / 200 on update, optional 429s). Tracks concurrency.
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
@@ -13,7 +15,15 @@ export interface FakeMachine {
   tags?: Record<string, string>;
   failExtension?: boolean;
   throttleFirstPut?: number;
+  /** DCR association PUTs on this machine answer 403 AuthorizationFailed. */
+  failAssociation?: boolean;
 }
+
+type Send = (status: number, json?: unknown, headers?: Record<string, string>) => void;
+
+/** api-versions of Microsoft.Insights/dataCollection* the fake accepts; only these know streamDeclarations & co. */
+const DCR_API_VERSIONS = ['2021-04-01', '2021-09-01-preview', '2022-06-01', '2023-03-11', '2024-03-11'];
+const MODERN_DCR_API_VERSIONS = DCR_API_VERSIONS.slice(1);
 
 interface Operation {
   machine: string;
@@ -23,7 +33,18 @@ interface Operation {
 
 export class FakeArmServer {
   readonly puts: { path: string; body: Record<string, unknown>; auth: string }[] = [];
-  readonly monitorPuts: { path: string; body: Record<string, unknown> }[] = [];
+  readonly monitorPuts: { path: string; body: Record<string, unknown>; apiVersion: string }[] = [];
+  readonly monitorResources = new Map<string, Record<string, unknown>>();
+  /** The next N Microsoft.Insights PUTs answer 429 with Retry-After: 1. */
+  throttleMonitorPuts = 0;
+  monitorThrottled = 0;
+  monitorInFlight = 0;
+  monitorMaxInFlight = 0;
+  /** When set, a DCR may only send to these Log Analytics workspaces (else 400, like ARM for a workspace that does not exist). */
+  knownWorkspaces?: string[];
+  /** When set, the custom tables (X_CL) the workspaces have: a flow to Custom-Y_CL without table Y_CL is refused (InvalidOutputTable). */
+  workspaceTables?: string[];
+  private immutableSeq = 0;
   throttled = 0;
   inFlight = 0;
   maxInFlight = 0;
@@ -82,6 +103,12 @@ export class FakeArmServer {
       return send(200, { value: this.machines.filter((m) => m.kind === kind && (!list[1] || m.resourceGroup.toLowerCase() === list[1].toLowerCase())).map((m) => this.machineJson(m)) });
     }
 
+    const one = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(?:Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)\/[^/]+$/i.exec(p);
+    if (method === 'GET' && one) {
+      const m = this.machines.find((x) => this.machineId(x).toLowerCase() === p.toLowerCase());
+      return m ? send(200, this.machineJson(m)) : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
+    }
+
     const op = /^\/operations\/([^/]+)$/.exec(p);
     if (method === 'GET' && op) {
       const o = this.ops.get(op[1]!);
@@ -127,19 +154,108 @@ export class FakeArmServer {
       }
     }
 
-    if (method === 'PUT' && /\/providers\/Microsoft\.Insights\/(dataCollectionEndpoints|dataCollectionRules|dataCollectionRuleAssociations)\//i.test(p)) {
-      const parsed = JSON.parse(body || '{}') as Record<string, unknown>;
-      this.monitorPuts.push({ path: p, body: parsed });
-      const props = { ...((parsed.properties as Record<string, unknown>) ?? {}) };
-      if (/dataCollectionRules\//i.test(p)) {
-        props.immutableId = `dcr-${'0'.repeat(31)}${this.monitorPuts.length}`;
-        props.endpoints = { logsIngestion: `https://${p.split('/').pop()}-abcd.westeurope-1.ingest.monitor.azure.com` };
-      }
-      if (/dataCollectionEndpoints\//i.test(p)) props.logsIngestion = { endpoint: `https://${p.split('/').pop()}-abcd.westeurope-1.ingest.monitor.azure.com` };
-      props.provisioningState = 'Succeeded';
-      return send(200, { ...parsed, id: p, name: p.split('/').pop(), properties: props });
-    }
+    const monitor = /^(.*)\/providers\/Microsoft\.Insights\/(dataCollectionEndpoints|dataCollectionRules|dataCollectionRuleAssociations)\/([^/]+)$/i.exec(p);
+    if (monitor && (method === 'PUT' || method === 'GET')) return this.handleMonitor(method, p, monitor[1]!, monitor[2]!, monitor[3]!, url.searchParams.get('api-version') ?? '', body, send);
     return send(404, { error: { code: 'NotFound', message: `fake ARM has no route for ${method} ${p}` } });
+  }
+
+  private handleMonitor(method: string, p: string, scope: string, kind: string, name: string, apiVersion: string, body: string, send: Send): void {
+    const key = p.toLowerCase();
+    const fail = (status: number, code: string, message: string, details?: { code: string; message: string; target: string }[]): void =>
+      send(status, { error: { code, message, ...(details ? { details } : {}) } });
+    if (!DCR_API_VERSIONS.includes(apiVersion)) return fail(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${DCR_API_VERSIONS.join(',')}'.`);
+    if (method === 'GET') {
+      const r = this.monitorResources.get(key);
+      return r ? send(200, r) : fail(404, 'ResourceNotFound', `The Resource 'Microsoft.Insights/${kind}/${name}' under resource group was not found.`);
+    }
+    if (this.throttleMonitorPuts > 0) {
+      this.throttleMonitorPuts--;
+      this.monitorThrottled++;
+      return send(429, { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }, { 'retry-after': '1' });
+    }
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return fail(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+    }
+    this.monitorPuts.push({ path: p, body: parsed, apiVersion });
+    const props = (typeof parsed.properties === 'object' && parsed.properties !== null ? parsed.properties : {}) as Record<string, unknown>;
+    const existing = this.monitorResources.get(key);
+    const type = `Microsoft.Insights/${kind}`;
+    const store = (resource: Record<string, unknown>, delayMs = 0): void => {
+      this.monitorResources.set(key, resource);
+      const status = existing ? 200 : 201;
+      if (delayMs === 0) return send(status, resource);
+      this.monitorInFlight++;
+      this.monitorMaxInFlight = Math.max(this.monitorMaxInFlight, this.monitorInFlight);
+      setTimeout(() => {
+        this.monitorInFlight--;
+        send(status, resource);
+      }, delayMs);
+    };
+    if (/^dataCollectionEndpoints$/i.test(kind)) {
+      if (typeof parsed.location !== 'string' || !parsed.location) return fail(400, 'LocationRequired', 'The location property is required for this definition.');
+      const host = `${name.toLowerCase()}-abcd.${parsed.location}-1`;
+      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId: (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dce-${this.nextHex()}`, configurationAccess: { endpoint: `https://${host}.handler.control.monitor.azure.com` }, logsIngestion: { endpoint: `https://${host}.ingest.monitor.azure.com` }, provisioningState: 'Succeeded' } });
+    }
+    if (/^dataCollectionRules$/i.test(kind)) {
+      if (typeof parsed.location !== 'string' || !parsed.location) return fail(400, 'LocationRequired', 'The location property is required for this definition.');
+      const problems = this.dcrProblems(props, apiVersion);
+      if (problems.length > 0) return fail(400, 'InvalidPayload', 'Data collection rule is invalid', problems);
+      const immutableId = (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dcr-${this.nextHex()}`;
+      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId, provisioningState: 'Succeeded' } });
+    }
+    // dataCollectionRuleAssociations: an extension resource on a machine the fake knows.
+    const machine = this.machines.find((m) => this.machineId(m).toLowerCase() === scope.toLowerCase());
+    if (!machine) return fail(404, 'ResourceNotFound', `The Resource '${scope}' was not found.`);
+    if (machine.failAssociation) return fail(403, 'AuthorizationFailed', `The client does not have authorization to perform action 'Microsoft.Insights/dataCollectionRuleAssociations/write' over scope '${scope}'.`);
+    const ruleId = props.dataCollectionRuleId;
+    if (typeof ruleId !== 'string' || !this.monitorResources.has(ruleId.toLowerCase())) {
+      return fail(400, 'InvalidPayload', 'Data collection rule association is invalid', [{ code: 'InvalidProperty', message: `Data collection rule '${String(ruleId)}' does not exist.`, target: 'Properties.DataCollectionRuleId' }]);
+    }
+    return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' } }, 20);
+  }
+
+  private nextHex(): string {
+    return (++this.immutableSeq).toString(16).padStart(32, 'a');
+  }
+
+  /** The checks ARM makes that a DCR test can trip over (subset): what it needs and what refers to what. */
+  private dcrProblems(props: Record<string, unknown>, apiVersion: string): { code: string; message: string; target: string }[] {
+    const out: { code: string; message: string; target: string }[] = [];
+    const bad = (target: string, message: string): void => void out.push({ code: 'InvalidProperty', message, target });
+    const ds = (props.dataSources ?? {}) as Record<string, { name: string; streams: string[] }[] | undefined>;
+    const decls = (props.streamDeclarations ?? {}) as Record<string, unknown>;
+    if (!MODERN_DCR_API_VERSIONS.includes(apiVersion)) {
+      for (const f of ['streamDeclarations', 'dataCollectionEndpointId']) if (f in props) bad(`Properties.${f}`, `Property '${f}' is not supported in api-version ${apiVersion}.`);
+      if (ds.logFiles) bad('Properties.DataSources.LogFiles', `Property 'logFiles' is not supported in api-version ${apiVersion}.`);
+    }
+    const dest = (props.destinations ?? {}) as { logAnalytics?: { name: string; workspaceResourceId?: string }[]; azureMonitorMetrics?: { name: string } };
+    const destNames = [...(dest.logAnalytics ?? []).map((d) => d.name), ...(dest.azureMonitorMetrics ? [dest.azureMonitorMetrics.name] : [])];
+    if (destNames.length === 0) bad('Properties.Destinations', 'Property cannot be null or empty.');
+    for (const [i, la] of (dest.logAnalytics ?? []).entries()) {
+      if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(la.workspaceResourceId ?? '')) bad(`Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`, 'Invalid workspace resource id.');
+      else if (this.knownWorkspaces && !this.knownWorkspaces.some((w) => w.toLowerCase() === la.workspaceResourceId!.toLowerCase())) bad(`Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`, `Workspace '${la.workspaceResourceId}' does not exist or the caller has no access to it.`);
+    }
+    const dceId = props.dataCollectionEndpointId;
+    if (dceId !== undefined && (typeof dceId !== 'string' || !this.monitorResources.has(dceId.toLowerCase()))) bad('Properties.DataCollectionEndpointId', `Data collection endpoint '${String(dceId)}' does not exist.`);
+    const produced = new Set([...Object.values(ds).flatMap((list) => (list ?? []).flatMap((s) => s.streams ?? [])), ...Object.keys(decls)]);
+    for (const [i, lf] of (ds.logFiles ?? []).entries()) {
+      for (const st of lf.streams) if (!decls[st]) bad(`Properties.DataSources.LogFiles[${i}].Streams`, `Stream '${st}' is not declared in streamDeclarations.`);
+    }
+    const flows = (props.dataFlows ?? []) as { streams?: string[]; destinations?: string[]; outputStream?: string }[];
+    if (flows.length === 0) bad('Properties.DataFlows', 'Property cannot be null or empty.');
+    for (const [i, f] of flows.entries()) {
+      for (const st of f.streams ?? []) {
+        if (!produced.has(st)) bad(`Properties.DataFlows[${i}].Streams`, `Stream '${st}' is not produced by any data source or declared.`);
+        if (st.startsWith('Custom-') && (f.destinations ?? []).some((d) => (dest.logAnalytics ?? []).some((la) => la.name === d)) && !f.outputStream) bad(`Properties.DataFlows[${i}].OutputStream`, `A dataFlow with custom stream '${st}' to Log Analytics requires an outputStream.`);
+      }
+      for (const d of f.destinations ?? []) if (!destNames.includes(d)) bad(`Properties.DataFlows[${i}].Destinations`, `Destination '${d}' is not defined.`);
+      const table = f.outputStream?.startsWith('Custom-') ? f.outputStream.slice('Custom-'.length) : undefined;
+      if (table && this.workspaceTables && !this.workspaceTables.includes(table)) out.push({ code: 'InvalidOutputTable', message: `Table for output stream '${f.outputStream}' is not available for destination.`, target: `Properties.DataFlows[${i}]` });
+    }
+    return out;
   }
 }
 

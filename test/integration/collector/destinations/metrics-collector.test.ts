@@ -1,0 +1,118 @@
+// The real collector process: a DCR sends Microsoft-Perf both to azureMonitorMetrics and to a local
+// file. The metrics go through an authenticating tinyproxy to the loopback metrics fake named by
+// OPEN_AMA_METRICS_URL (resource ID from the IMDS fake); every accepted per-minute series must equal
+// min/max/sum/count computed from the raw samples the file destination received for that minute.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+import { FakeMetricsServer } from '../../../fakes/metrics-server.js';
+import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
+import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+
+const RESOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const PROXY_USER = 'perf';
+const PROXY_PASSWORD = 'PerfProxyPw42';
+
+let dir: string;
+let ca: TestCa;
+let imds: FakeImdsServer;
+let proxy: TinyproxyHandle;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-metrics-e2e-'));
+  ca = await createTestCa(path.join(dir, 'ca'));
+  imds = new FakeImdsServer({ mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' });
+  await imds.start();
+  proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await imds?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const perfToMetricsAndFile = {
+  properties: {
+    immutableId: 'dcr-00000000000000000000000000000042',
+    dataSources: {
+      performanceCounters: [{ name: 'perf', streams: ['Microsoft-Perf'], samplingFrequencyInSeconds: 5, counterSpecifiers: ['Processor(*)\\% Processor Time', 'Memory(*)\\Available MBytes Memory', 'System(*)\\Load1'] }],
+    },
+    destinations: { azureMonitorMetrics: { name: 'metrics' }, openAmaFile: [{ name: 'raw' }] },
+    dataFlows: [{ streams: ['Microsoft-Perf'], destinations: ['metrics', 'raw'] }],
+  },
+};
+
+interface PerfRow {
+  TimeGenerated: string;
+  CounterName: string;
+  InstanceName: string;
+  CounterValue: number;
+}
+
+describe('collector → Azure Monitor Metrics', () => {
+  test('per-minute aggregates of real perf samples arrive through the proxy and match the raw samples', async () => {
+    const metrics = new FakeMetricsServer(ca);
+    await metrics.start();
+    const root = mkdtempSync(path.join(dir, 'root-'));
+    writeConfig(root, [perfToMetricsAndFile], { proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password: PROXY_PASSWORD, bypass: [] } });
+    const connectsBefore = await proxy.connectCount();
+    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_METRICS_URL: metrics.url });
+    try {
+      // The first document comes once a minute closes (≤ 60 s) and the lane's flush runs (10 s).
+      await waitFor(() => metrics.accepted.length > 0, 100_000, 'the first closed minute');
+      const docs = [...metrics.accepted];
+      const minutes = new Set(docs.map((d) => d.document.time));
+      const last = Math.max(...[...minutes].map((m) => Date.parse(m)));
+      const readRaw = (): PerfRow[] => {
+        try {
+          return readFileSync(path.join(root, 'var/opt/open-ama/out/raw.Microsoft-Perf.jsonl'), 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as PerfRow);
+        } catch {
+          return [];
+        }
+      };
+      // Samples arrive in order: once the file holds one from a later minute, it holds all of those minutes.
+      await waitFor(() => readRaw().some((r) => Date.parse(r.TimeGenerated) >= last + 60_000), 30_000, 'the raw samples of the aggregated minutes');
+      const raw = readRaw();
+      const expected = new Map<string, { min: number; max: number; sum: number; count: number }>();
+      for (const r of raw) {
+        const minute = new Date(Math.floor(Date.parse(r.TimeGenerated) / 60_000) * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        if (!minutes.has(minute)) continue;
+        const key = `${minute}|${r.CounterName}|${r.InstanceName}`;
+        const s = expected.get(key);
+        if (s) {
+          s.min = Math.min(s.min, r.CounterValue);
+          s.max = Math.max(s.max, r.CounterValue);
+          s.sum += r.CounterValue;
+          s.count++;
+        } else expected.set(key, { min: r.CounterValue, max: r.CounterValue, sum: r.CounterValue, count: 1 });
+      }
+      const got = new Map<string, { min: number; max: number; sum: number; count: number }>();
+      for (const d of docs) {
+        expect(d.resourceId).toBe(RESOURCE_ID);
+        expect(d.authorization).toBe('Bearer test-ingestion-token');
+        for (const s of d.document.data.baseData.series) got.set(`${d.document.time}|${d.document.data.baseData.metric}|${s.dimValues[0]}`, { min: s.min, max: s.max, sum: s.sum, count: s.count });
+      }
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      expect([...got.keys()].some((k) => k.includes('% Processor Time'))).toBe(true);
+      for (const [key, e] of expected) {
+        const g = got.get(key)!;
+        expect({ key, min: g.min, max: g.max, count: g.count }).toEqual({ key, min: e.min, max: e.max, count: e.count });
+        expect(g.sum).toBeCloseTo(e.sum, 6);
+      }
+      expect(metrics.rejected).toEqual([]);
+      expect(imds.tokenRequests.some((t) => t.resource === 'https://monitoring.azure.com/')).toBe(true);
+      expect(await proxy.connectCount()).toBeGreaterThan(connectsBefore);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+      await metrics.stop();
+    }
+  }, 150_000);
+});

@@ -52,8 +52,13 @@ export function audienceForEndpoint(endpoint: string): string {
 
 export function createComponentFactories(svc: RuntimeServices): PipelineFactories {
   const endpoints = detectIdentityEndpoints(svc.env);
-  let tokens: ManagedIdentityTokenClient | undefined;
-  const tokenClient = (): ManagedIdentityTokenClient => (tokens ??= new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }));
+  // One token client per managed identity: a settings change of identity gets a new one (and its cache).
+  let tokens: { identity: string; client: ManagedIdentityTokenClient } | undefined;
+  const tokenClient = (): ManagedIdentityTokenClient => {
+    const identity = JSON.stringify(svc.config.managedIdentity ?? null);
+    if (tokens?.identity !== identity) tokens = { identity, client: new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }) };
+    return tokens.client;
+  };
   const arc = endpoints.kind === 'arc' ? readArcLocalConfig(svc.paths.root) : undefined;
   let metadata: Promise<{ region: string; resourceId: string }> | undefined;
   const target = (): Promise<{ region: string; resourceId: string }> =>

@@ -4,6 +4,7 @@
 // (syslog adds its filter key) so two DCRs with different filters or files never see each other's
 // records. Lanes: Log Analytics uploads built-in streams through their Custom-OpenAma-* companion
 // (agent runs the whole transform) and Custom-* streams as themselves (agent pre-filters only).
+import { randomBytes } from 'node:crypto';
 import type { AgentConfig } from '../../config/index.js';
 import type { DcrHealth } from '../ipc.js';
 import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
@@ -38,6 +39,14 @@ export function syslogFilterKey(facilities: string[] | undefined, levels: string
   const f = [...new Set((facilities ?? ['*']).map((x) => x.toLowerCase()))].sort();
   const l = [...new Set((levels ?? ['*']).map((x) => x.toLowerCase()))].sort();
   return { key: nodeKey({ f, l }).slice(0, 8), facilities: f, levels: l };
+}
+
+// A network destination's uploader is built with the proxy and identity of its time, so changing them
+// must rebuild it (a new proxy or a rotated password would otherwise never take effect). They enter the
+// key only hashed with a per-process salt: the proxy password must not be guessable from a key.
+const NETWORK_KEY_SALT = randomBytes(16).toString('hex');
+function networkKey(config: AgentConfig): string {
+  return nodeKey({ salt: NETWORK_KEY_SALT, proxy: config.proxy, identity: config.managedIdentity ?? null });
 }
 
 export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[] } {
@@ -107,7 +116,7 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
         const kind = (dcr.destinations.logAnalytics ?? []).some((d) => d.name === destName) ? 'logs-ingestion' : dcr.destinations.azureMonitorMetrics?.name === destName ? 'metrics' : 'file';
         const destId = `${dcr.immutableId}/${destName}`;
         const dest: DestinationNode = { id: destId, kind, dcrImmutableId: dcr.immutableId, name: destName, ...(kind === 'logs-ingestion' ? { endpoint } : {}), key: '' };
-        dest.key = nodeKey({ ...dest, key: undefined });
+        dest.key = nodeKey({ ...dest, key: undefined, ...(kind === 'file' ? {} : { net: networkKey(ctx.config) }) });
         destinations.set(destId, dest);
         for (const stream of flow.streams) {
           if (companions.has(stream)) continue; // the service-side half of a companion pair

@@ -1,7 +1,8 @@
 // The real collector process with dcrSource "arm" against the loopback ARM/control-plane fake: it reads
 // its associated DCRs with the machine identity, rejects the invalid and the deleted one alone (logged
 // with their reasons) while the valid one collects syslog into the ingestion fake, and when ARM becomes
-// unreachable it says so and keeps running the DCRs it read before — no record lost.
+// unreachable it says so and keeps running the DCRs it read before — no record lost. The same with
+// dcrSource "control-plane" (observed, undocumented agentConfigurations protocol).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
@@ -113,4 +114,32 @@ describe('collector with dcrSource "arm"', () => {
       await ingestion.stop();
     }
   }, 90_000);
+
+  test('with dcrSource "control-plane" (observed protocol) the DCRs of agentConfigurations run', async () => {
+    const ingestion = new FakeIngestionServer(ca);
+    await ingestion.start();
+    const cp = new FakeControlPlaneServer(ca, MACHINE);
+    await cp.start();
+    cp.configurations = [
+      { configurationId: 'cfg-good', content: { dataCollectionRule: syslogToLaDcr(GOOD, ingestion.url) } },
+      { configurationId: 'me', content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] } },
+    ];
+    const root = mkdtempSync(path.join(dir, 'root-'));
+    const port = await freePort();
+    writeConfig(root, [], { dcrSource: 'control-plane' });
+    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_CONTROL_PLANE_URL: cp.url, OPEN_AMA_SYSLOG_PORT: String(port) });
+    try {
+      await waitFor(() => listening(port), 20_000, 'the syslog listener of the DCR from the control plane');
+      await sendSyslog(port, 0, 50);
+      await waitFor(() => ingestion.records('Custom-OpenAma-Syslog').length >= 50, 20_000, 'records');
+      expect(ingestion.accepted.every((a) => a.dcr === GOOD)).toBe(true);
+      expect(cp.requests[0]).toMatchObject({ path: `${MACHINE}/agentConfigurations`, metadata: 'true', authorization: 'Bearer test-ingestion-token' });
+      expect(imds.tokenRequests.some((t) => t.resource === 'https://monitor.azure.com/')).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+      await cp.stop();
+      await ingestion.stop();
+    }
+  }, 60_000);
 });

@@ -3,6 +3,8 @@
 // https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do).
 // Documents go one per request; when a batch fails part-way, the worker retries all of it, so the
 // documents already accepted are remembered and skipped (a re-sent minute would be counted twice).
+// A document the service refuses (400, e.g. a minute older than 20 minutes after an outage) does not
+// stop the others: the batch is reported as a 400 (dropped, counted) once the rest was accepted.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ProxyConfig } from '../../../config/index.js';
@@ -58,6 +60,7 @@ export class MetricsUploader implements Uploader {
       return { errorCode: 'EMETADATA', detail: `cannot read this machine's resource ID and region from instance metadata: ${(err as Error).message}` };
     }
     const accepted: string[] = [];
+    let rejected: { outcome: UploadOutcome; count: number } | undefined;
     const failed = (outcome: UploadOutcome): UploadOutcome => {
       for (const h of accepted) this.acceptedBeforeFailure.add(h);
       return outcome;
@@ -75,7 +78,10 @@ export class MetricsUploader implements Uploader {
           body: gzipSync(doc),
         });
         if (res.status < 200 || res.status >= 300) {
-          return failed({ status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` });
+          const outcome = { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
+          if (res.status !== 400) return failed(outcome);
+          rejected = { outcome: rejected?.outcome ?? outcome, count: (rejected?.count ?? 0) + 1 };
+          continue;
         }
         accepted.push(hash);
       } catch (err) {
@@ -83,6 +89,7 @@ export class MetricsUploader implements Uploader {
       }
     }
     this.acceptedBeforeFailure.clear();
+    if (rejected) return { ...rejected.outcome, detail: `${rejected.outcome.detail} (${rejected.count} of ${docs.length} metric documents rejected, the others accepted)` };
     return { status: 204, detail: `${docs.length} metric documents accepted` };
   }
 

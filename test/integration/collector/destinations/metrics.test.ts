@@ -252,6 +252,20 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     await waitFor(() => r.queue.stats().entries === 0, 10_000, 'queue drained');
   });
 
+  test('after an outage, one document outside the 20-minute window does not cost the valid ones queued with it', async () => {
+    const now = Date.now();
+    const { records, expected, docs } = samples(now);
+    const r = await rig();
+    await queueAggregated(r.queue, [perf(now - 40 * 60_000, '% Processor Time', '_Total', 5), ...records], now);
+    r.worker.start();
+    await waitFor(() => r.queue.stats().entries === 0 && metrics.requests >= docs + 1, 20_000, 'the batch settled');
+    expect(metrics.rejected.map((x) => x.status)).toEqual([400]);
+    expect(metrics.series('% Processor Time').sort(byTimeAndInstance)).toEqual([...expected['% Processor Time']].sort(byTimeAndInstance));
+    expect(metrics.series('Available MBytes')).toEqual(expected['Available MBytes']);
+    expect(r.drops.byReason.rejected_400).toBeGreaterThanOrEqual(1);
+    expect(r.worker.health.lastError).toMatch(/1 of 4 metric documents rejected, the others accepted/);
+  });
+
   test('403 degrades the destination with a message naming the missing role, and keeps the data', async () => {
     const now = Date.now();
     const { records, docs } = samples(now);

@@ -53,6 +53,7 @@ export async function runDeployDcr(args: DeployDcrArgs, credential: TokenCredent
   const retry = <T>(fn: () => Promise<T>): Promise<T> => retryThrottled(fn, { retries: args.throttleRetries ?? 3 });
   const targets = args.associate ? await listTargets(args.associate, createTargetClients(args.associate, credential, args.subscription, args.armEndpoint)) : [];
   const associationName = `${args.name}-association`;
+  if (args.associate && targets.length === 0) err.write('warning: --associate: no machines matched the selection; nothing will be associated\n');
 
   if (args.dryRun) {
     const [dce, dcr] = await Promise.all([retry(() => arm.getDce(args.resourceGroup, args.dceName)), retry(() => arm.getDcr(args.resourceGroup, args.name))]);

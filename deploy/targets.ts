@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import type { TokenCredential } from '@azure/identity';
+import { armScope } from './clouds.js';
 
 export type TargetKind = 'vm' | 'vmss' | 'arc';
 
@@ -67,7 +68,8 @@ export interface TargetClients {
 
 /** The SDK client a selection needs: Arc machines (HybridCompute) or Azure VMs / scale sets (Compute). */
 export function createTargetClients(sel: Pick<TargetSelection, 'arc'>, credential: TokenCredential, subscription: string, armEndpoint: string): TargetClients {
-  const clientOptions = { endpoint: armEndpoint };
+  // The token scope follows the ARM endpoint (sovereign clouds); the SDKs default to public Azure's.
+  const clientOptions = { endpoint: armEndpoint, credentialScopes: [armScope(armEndpoint)] };
   return sel.arc ? { hybrid: new HybridComputeManagementClient(credential, subscription, clientOptions) } : { compute: new ComputeManagementClient(credential, subscription, clientOptions) };
 }
 

@@ -204,7 +204,9 @@ export class FakeArmServer {
       const problems = this.dcrProblems(props, apiVersion);
       if (problems.length > 0) return fail(400, 'InvalidPayload', 'Data collection rule is invalid', problems);
       const immutableId = (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dcr-${this.nextHex()}`;
-      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId, provisioningState: 'Succeeded' } });
+      // DCRs of kind Direct get their own ingestion endpoint (SPEC.md §2.1); others use their DCE's.
+      const endpoints = parsed.kind === 'Direct' ? { endpoints: { logsIngestion: `https://${name.toLowerCase()}-abcd.${parsed.location}-1.ingest.monitor.azure.com` } } : {};
+      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId, ...endpoints, provisioningState: 'Succeeded' } });
     }
     // dataCollectionRuleAssociations: an extension resource on a machine the fake knows.
     const machine = this.machines.find((m) => this.machineId(m).toLowerCase() === scope.toLowerCase());

@@ -43,6 +43,7 @@ function machines(): FakeMachine[] {
   return [
     ...Array.from({ length: 6 }, (_, i) => ({ name: `vm${i}`, resourceGroup: 'rg-app', kind: 'vm' as const })),
     { name: 'other0', resourceGroup: 'rg-other', kind: 'vm' as const },
+    { name: 'mon0', resourceGroup: RG, kind: 'vm' as const },
     ...Array.from({ length: 3 }, (_, i) => ({ name: `arc${i}`, resourceGroup: 'rg-arc', kind: 'arc' as const, failAssociation: i === 2 })),
   ];
 }
@@ -223,6 +224,10 @@ describe('open-ama deploy dcr', () => {
       expect(r.stdout).toMatch(/vm5\s+vm\s+rg-app\s+open-ama-association/);
       expect(r.stdout).toContain(`az monitor log-analytics workspace table create --subscription ${SUB} --resource-group rg-logs --workspace-name ws-main --name OpenAmaPerf_CL --columns TimeGenerated=datetime Computer=string`);
       expect(r.stdout).toMatch(/dry run: nothing was changed/);
+      // --resource-group-vms without a value: the machines of --resource-group.
+      const own = await run(arm, ['--associate', '--resource-group-vms', '--dry-run', '--json']);
+      expect(own.exitCode).toBe(0);
+      expect((JSON.parse(own.stdout) as { associations: { target: { name: string } }[] }).associations.map((a) => a.target.name)).toEqual(['mon0']);
       const j = await run(arm, ['--dry-run', '--json']);
       expect(j.exitCode).toBe(0);
       expect(JSON.parse(j.stdout)).toMatchObject({ dryRun: true, dcr: { action: 'create', body: { kind: 'Linux', properties: { dataCollectionEndpointId: DCE_ID } } } });
@@ -231,7 +236,7 @@ describe('open-ama deploy dcr', () => {
     });
   }, 120_000);
 
-  test('settings that describe nothing to collect are rejected before ARM is called (exit code 2)', async () => {
+  test('unusable input (settings that describe nothing, a wrong workspace ID, --associate without machines) is rejected before ARM is called', async () => {
     await withArm(async (arm) => {
       await writeFile(path.join(dir, 'empty.json'), JSON.stringify({ logLevel: 'debug' }));
       const r = await execa('node', [CLI, 'deploy', 'dcr', '--subscription', SUB, '--resource-group', RG, '--workspace', WS, '--location', 'westeurope', '--from', path.join(dir, 'empty.json'), '--arm-endpoint', arm.url], {
@@ -240,6 +245,12 @@ describe('open-ama deploy dcr', () => {
       });
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(/no dataCollectionRules/);
+      const noSelector = await run(arm, ['--associate']);
+      expect(noSelector.exitCode).not.toBe(0);
+      expect(noSelector.stderr).toMatch(/--associate needs --vm-ids FILE, --resource-group-vms \[RG\] or --tag k=v/);
+      const badWs = await run(arm, [], '/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z');
+      expect(badWs.exitCode).toBe(2);
+      expect(badWs.stderr).toMatch(/--workspace must be a Log Analytics workspace resource ID/);
       expect(arm.monitorPuts).toHaveLength(0);
     });
   }, 60_000);

@@ -103,7 +103,10 @@ describe('open-ama deploy dcr', () => {
       const [dcePut, dcrPut, ...assocPuts] = arm.monitorPuts;
       expect(dcePut).toMatchObject({ path: DCE_ID, body: { location: 'westeurope', properties: { networkAcls: { publicNetworkAccess: 'Enabled' } } } });
       expect(dcrPut!.path).toBe(DCR_ID);
+      // api-versions on the wire: the SDK's typed DCE/association operations, our DCR operation.
+      expect(dcePut!.apiVersion).toBe('2021-04-01');
       expect(dcrPut!.apiVersion).toBe('2023-03-11');
+      expect(new Set(assocPuts.map((a) => a.apiVersion))).toEqual(new Set(['2021-04-01']));
       const body = dcrPut!.body as { location: string; kind: string; properties: Record<string, unknown> };
       expect(body).toMatchObject({ location: 'westeurope', kind: 'Linux' });
       const p = body.properties as {

@@ -192,8 +192,8 @@ describe('secrets across the lifecycle of the packaged extension', () => {
       }, 60_000, `an upload through ${proxy.url}`);
     };
 
-    // 1. install + enable: legacy shape, proxy A with basic auth.
-    writeSettings(ext, 0, { proxy: { mode: 'application', address: proxyA.url, auth: true }, dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'), thumb);
+    // 1. install + enable: legacy shape, proxy A with basic auth; debug logging, the likeliest to leak.
+    writeSettings(ext, 0, { proxy: { mode: 'application', address: proxyA.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'), thumb);
     expect(await op('install', 0)).toBe(0);
     expectNoLeak('install');
     expect(await op('enable', 0)).toBe(0);
@@ -212,7 +212,7 @@ describe('secrets across the lifecycle of the packaged extension', () => {
     expectNoLeak('enable 1, uploading through proxy B');
 
     // 3. a wrong password: uploads fail with the proxy's 401/407, and nothing quotes the password.
-    writeSettings(ext, 2, { proxy: { mode: 'application', address: proxyB.url, auth: true }, dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'), thumb);
+    writeSettings(ext, 2, { proxy: { mode: 'application', address: proxyB.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'), thumb);
     expect(await op('enable', 2)).toBe(0);
     await waitFor(async () => {
       await sendSyslog(syslogPort, 'refused by the proxy').catch(() => undefined);

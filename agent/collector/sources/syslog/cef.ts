@@ -4,6 +4,7 @@
 // reported (bad_cef_value); unknown keys go to AdditionalExtensions as "k=v;k2=v2". Never throws.
 import { CEF_COLUMN_TYPES, CEF_KEY_TO_COLUMN } from './cef-columns.js';
 import type { ParseProblem } from './header.js';
+import { isoOf } from './iso-time.js';
 import type { LogRecord } from '../../pipeline/types.js';
 
 const CEF_START = /^CEF: ?(\d{1,3})\|/;
@@ -132,7 +133,7 @@ export function parseCefMessage(text: string, ctx: CefContext): CefResult | unde
 }
 
 function baseRecord(ctx: CefContext): LogRecord {
-  return { TimeGenerated: ctx.time.toISOString(), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer };
+  return { TimeGenerated: isoOf(ctx.time), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer };
 }
 
 /** The CommonSecurityLog record alone (problems ignored). */

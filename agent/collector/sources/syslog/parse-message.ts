@@ -5,6 +5,7 @@
 // and also matches the DCR facility `nopri`.
 import { isCef, parseCefMessage } from './cef.js';
 import type { ParseProblem, SyslogHeader } from './header.js';
+import { isoOf } from './iso-time.js';
 import { FACILITIES, SEVERITIES, type FacilityName, type SeverityName } from './names.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { parseRfc5424 } from './rfc5424.js';
@@ -14,6 +15,7 @@ import type { LogRecord } from '../../pipeline/types.js';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const DEFAULT_PRI = 13;
 const CEF_SEARCH_WINDOW = 256;
+const PRI = /^<(\d{1,3})>/;
 
 /** Microsoft-Syslog columns (SPEC.md §7.1); SourceSystem is set by the service. */
 export interface SyslogRecord extends LogRecord {
@@ -37,7 +39,13 @@ export interface ParseContext {
   now?: Date;
   /** Remote address of the sender when not the local daemon ('' for loopback). */
   sourceIp?: string;
+  /**
+   * Look for CEF / vendor formats (default true). The syslog source turns it off when no filter routes
+   * to CommonSecurityLog: then `cef`, `vendor` and their problems are not produced (nobody reads them).
+   */
+  security?: boolean;
 }
+
 
 export interface ParsedMessage {
   facility: FacilityName;
@@ -71,7 +79,7 @@ export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedM
   let pri = DEFAULT_PRI;
   let hasPri = false;
   let rest = text;
-  const m = /^<(\d{1,3})>/.exec(text);
+  const m = PRI.exec(text);
   if (m && Number(m[1]) <= 191) {
     pri = Number(m[1]);
     hasPri = true;
@@ -83,15 +91,15 @@ export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedM
   const facility = FACILITIES[pri >> 3]!;
   const severity = pri & 7;
   const h = rest.startsWith('1 ') ? parseRfc5424(rest.slice(2), now) : parseRfc3164(rest, now);
-  problems.push(...h.problems);
+  for (const p of h.problems) problems.push(p);
 
   const record: SyslogRecord = {
-    TimeGenerated: now.toISOString(), Computer: ctx.computer, EventTime: h.eventTime, Facility: facility,
+    TimeGenerated: isoOf(now), Computer: ctx.computer, EventTime: h.eventTime, Facility: facility,
     HostName: h.host || ctx.computer, HostIP: ctx.sourceIp ?? '', SeverityLevel: SEVERITIES[severity]!,
     SyslogMessage: h.msg, ProcessID: h.pid, ProcessName: h.app, CollectorHostName: ctx.computer,
   };
   const out: ParsedMessage = { facility, facilityCode: pri >> 3, severity, hasPri, record, problems };
-  addSecurityRecord(out, h, { computer: ctx.computer, host: h.host, time: now });
+  if (ctx.security !== false) addSecurityRecord(out, h, { computer: ctx.computer, host: h.host, time: now });
   return out;
 }
 

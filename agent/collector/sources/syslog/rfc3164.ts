@@ -4,6 +4,7 @@
 // Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,
 // local zone → UTC, and a time more than a week ahead belongs to last year (December read in January).
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
+import { isoFromMs, localTimeMs } from './iso-time.js';
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 const BSD_TS = /^([A-Z][a-z]{2}) ( ?\d|\d{2}) (?:(\d{4}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?:? /;
@@ -31,7 +32,7 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
     const iso = RFC3339_TS.exec(rest);
     if (iso) {
       const t = Date.parse(iso[1]!);
-      if (!Number.isNaN(t)) eventTime = new Date(t).toISOString();
+      if (!Number.isNaN(t)) eventTime = isoFromMs(t);
       rest = rest.slice(iso[0].length);
     }
   }
@@ -71,8 +72,9 @@ function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
   const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
   if (month === undefined || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  if (m[3]) return new Date(Number(m[3]), month, day, h, min, sec, ms).toISOString();
-  let d = new Date(now.getFullYear(), month, day, h, min, sec, ms);
-  if (d.getTime() - now.getTime() > FUTURE_TOLERANCE_MS) d = new Date(now.getFullYear() - 1, month, day, h, min, sec, ms);
-  return d.toISOString();
+  if (m[3]) return isoFromMs(localTimeMs(Number(m[3]), month, day, h, min, sec, ms));
+  const year = now.getFullYear();
+  let t = localTimeMs(year, month, day, h, min, sec, ms);
+  if (t - now.getTime() > FUTURE_TOLERANCE_MS) t = localTimeMs(year - 1, month, day, h, min, sec, ms);
+  return isoFromMs(t);
 }

@@ -2,6 +2,7 @@
 // the nil value "-"; STRUCTURED-DATA "-" or [SD-ID param="value"…]… with \" \\ \] escapes inside values;
 // MSG may start with a UTF-8 BOM. Structured data is returned separately and not put in SyslogMessage.
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
+import { isoFromMs, isoOf } from './iso-time.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -27,11 +28,11 @@ export function parseRfc5424(s: string, now: Date): Rfc5424Result {
     pos = sp + 1;
   }
   const [ts = '-', host = '-', app = '-', procid = '-', msgid = '-'] = fields;
-  let eventTime = now.toISOString();
+  let eventTime = isoOf(now);
   if (ts !== '-') {
     const t = RFC3339.test(ts) ? Date.parse(ts) : NaN;
     if (Number.isNaN(t)) problems.push('bad_timestamp');
-    else eventTime = new Date(t).toISOString();
+    else eventTime = isoFromMs(t);
   }
   let structuredData = '';
   let rest = s.slice(pos);

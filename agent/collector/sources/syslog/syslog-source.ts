@@ -51,6 +51,10 @@ export class SyslogSource implements Component {
   readonly id: string;
   readonly listener: SyslogListener;
   private readonly filters: CompiledFilter[];
+  /** CEF/vendor parsing only when some filter routes to CommonSecurityLog. */
+  private readonly wantsSecurity: boolean;
+  private nowMs = 0;
+  private now = new Date(0);
   private pending = new Map<string, LogRecord[]>();
   private pendingCount = 0;
   private flushTimer?: NodeJS.Timeout;
@@ -70,6 +74,7 @@ export class SyslogSource implements Component {
   ) {
     this.id = spec.id;
     this.filters = spec.filters.map((f) => compileFilter(f, spec.streams));
+    this.wantsSecurity = this.filters.some((f) => f.toCef);
     const listenerOptions: SyslogListenerOptions = spec.listener ?? {
       tcp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' },
       ...(spec.udp ? { udp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' } } : {}),
@@ -100,7 +105,9 @@ export class SyslogSource implements Component {
 
   private onMessage(msg: Buffer, remote: string): void {
     this.received++;
-    const p = parseMessage(msg, { computer: this.ctx.computer, sourceIp: remote });
+    const ms = Date.now();
+    if (ms !== this.nowMs) this.now = new Date((this.nowMs = ms));
+    const p = parseMessage(msg, { computer: this.ctx.computer, sourceIp: remote, now: this.now, security: this.wantsSecurity });
     for (const problem of p.problems) this.problems[problem] = (this.problems[problem] ?? 0) + 1;
     let selected = false;
     for (const f of this.filters) {

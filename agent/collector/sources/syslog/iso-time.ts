@@ -1,0 +1,64 @@
+// Cheap time formatting for the parse hot path: Date.toISOString() and local-time Date construction
+// cost more than the rest of a header parse, and a chunk of messages mostly shares its receive time
+// and its hour. Results are identical to the plain Date calls.
+
+let lastMs = NaN;
+let lastIso = '';
+
+/** d.toISOString(), remembered for the last distinct millisecond. */
+export function isoOf(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = d.toISOString();
+  }
+  return lastIso;
+}
+
+const offsetByHour = new Map<number, number>();
+
+/**
+ * new Date(year, month, day, h, min, sec, ms).getTime() (local time) without V8's local-time path per
+ * call: the zone offset is looked up once per local hour (cached; zones change offset on hour
+ * boundaries, except a few historic half-hour shifts, which take the exact path). Invalid → NaN.
+ */
+export function localTimeMs(year: number, month: number, day: number, h: number, min: number, sec: number, ms: number): number {
+  const key = ((year * 12 + month) * 32 + day) * 24 + h;
+  let off = offsetByHour.get(key);
+  if (off === undefined) {
+    const a = new Date(year, month, day, h, 0, 0, 0).getTime();
+    const b = new Date(year, month, day, h, 59, 59, 999).getTime();
+    // A transition inside this hour (or an invalid date): no caching, exact answer.
+    if (Number.isNaN(a) || b - a !== 3_599_999) return new Date(year, month, day, h, min, sec, ms).getTime();
+    off = a - Date.UTC(year, month, day, h, 0, 0, 0);
+    if (offsetByHour.size > 4096) offsetByHour.clear();
+    offsetByHour.set(key, off);
+  }
+  return Date.UTC(year, month, day, h, min, sec, ms) + off;
+}
+
+const DAY_MS = 86_400_000;
+const MIN_4DIGIT_YEAR_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const MAX_4DIGIT_YEAR_MS = 253_402_300_800_000; // 10000-01-01T00:00:00.000Z
+const dayPrefixes = new Map<number, string>();
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/** new Date(ms).toISOString(), with the "YYYY-MM-DDT" prefix cached per day (throws the same RangeError). */
+export function isoFromMs(ms: number): string {
+  if (!(ms >= MIN_4DIGIT_YEAR_MS && ms < MAX_4DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    if (dayPrefixes.size > 1024) dayPrefixes.clear();
+    dayPrefixes.set(day, prefix);
+  }
+  let r = ms - day * DAY_MS;
+  const milli = r % 1000;
+  r = (r - milli) / 1000;
+  const sec = r % 60;
+  r = (r - sec) / 60;
+  const min = r % 60;
+  return `${prefix}${pad2((r - min) / 60)}:${pad2(min)}:${pad2(sec)}.${pad3(milli)}Z`;
+}

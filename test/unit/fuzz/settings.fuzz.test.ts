@@ -1,10 +1,13 @@
 // Settings validation is total: arbitrary JSON and near-valid mutations of valid public/protected
 // settings either give an AgentConfig or a HandlerError (SETTINGS_INVALID / PROTECTED_SETTINGS_INVALID)
 // whose message names a JSON path and never a protected value; valid generated settings are accepted.
+// The <seq>.settings reader in front of them is fuzzed too: damaged files fail as SETTINGS_MALFORMED only,
+// without quoting the file.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { buildAgentConfig } from '../../../handler/settings/index.js';
 import { HandlerError } from '../../../handler/errors.js';
+import { parseSettingsText } from '../../../handler/guest-agent/settings-file.js';
 import { applyAll, mutationsArb, validSettingsArb, type Json } from './arbitraries.js';
 
 const status = { handlerName: 'OpenAma.Monitor.OpenAmaLinuxAgent', extensionVersion: '0.1.0', statusFolder: '/s', seq: 0, logFolder: '/l' };
@@ -75,6 +78,34 @@ describe('settings fuzz', () => {
       fc.property(withSentinel, ({ pub, prot }) => {
         const message = outcome(pub, prot);
         if (message !== null) expect(message).not.toContain(SENTINEL);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('damaged <seq>.settings files (cut, bytes flipped, arbitrary text) fail only as SETTINGS_MALFORMED, never quoting the file', () => {
+    const SENTINEL = 'Sentinel-In-File-8813';
+    const fileText = validSettingsArb.map(({ pub }) => JSON.stringify({ runtimeSettings: [{ handlerSettings: { publicSettings: pub, protectedSettings: `MIIB${SENTINEL}`, protectedSettingsCertThumbprint: SENTINEL } }] }));
+    const damaged = fc.oneof(
+      fc.tuple(fileText, fc.nat()).map(([t, n]) => t.slice(0, n % (t.length + 1))),
+      fc.tuple(fileText, fc.nat(), fc.constantFrom('"', '{', ']', ',', '\\', '\u0000', '\uFEFF', 'x', ':')).map(([t, n, c]) => {
+        const i = n % t.length;
+        return t.slice(0, i) + c + t.slice(i + 1);
+      }),
+      fc.string({ maxLength: 200 }).map((t) => `{"runtimeSettings":[{"handlerSettings":${t}`),
+      fc.string({ maxLength: 200 }),
+    );
+    fc.assert(
+      fc.property(damaged, (text) => {
+        try {
+          const parsed = parseSettingsText(text, '3.settings');
+          outcome(parsed.publicSettings, null);
+        } catch (err) {
+          expect(err).toBeInstanceOf(HandlerError);
+          expect((err as HandlerError).code).toBe('SETTINGS_MALFORMED');
+          expect((err as HandlerError).message).toMatch(/^3\.settings/);
+          expect((err as HandlerError).message).not.toContain(SENTINEL);
+        }
       }),
       { numRuns: 300 },
     );

@@ -144,6 +144,64 @@ describe('text logs: files that go away, shrink or are replaced', () => {
   });
 });
 
+describe('text logs: the kill -9 window', () => {
+  test('a crash after the queue append but before the checkpoint: the restart re-reads exactly that one batch, nothing else', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'));
+    dirs.push(dir);
+    const f = path.join(dir, 'app.log');
+    writeFileSync(f, '');
+    const store = new FileCheckpointStore(path.join(dir, '.cp'));
+    let crashed = false;
+    let armed = false;
+    const queued: LogRecord[][] = [];
+    const dying = new TextLogSource(
+      { id: 'text-logs/x', filePatterns: [f], format: 'text', stream: 'Custom-T', columns: ['RawData'], pollIntervalMs: 100, partialFlushMs: 300 },
+      {
+        logger: createNullLogger(),
+        computer: 'vm',
+        drops: { drop: () => undefined },
+        // The process "dies" at the first checkpoint save once armed: that save never reaches the disk.
+        checkpoints: {
+          load: (k) => store.load(k),
+          save: async (k, v) => {
+            if (armed) crashed = true;
+            if (crashed) throw new Error('killed');
+            await store.save(k, v);
+          },
+        },
+        sink: {
+          write: async (_s, r) => {
+            if (crashed) throw new Error('killed');
+            queued.push(r); // durably queued
+          },
+        },
+      },
+    );
+    sources.push(dying);
+    await dying.start();
+    await waitFor(() => existsSync(path.join(dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
+    appendFileSync(f, lines(0, 100));
+    await waitFor(() => queued.flat().length >= 100, 5000, 'first batch');
+    armed = true;
+    appendFileSync(f, lines(100, 3000));
+    await waitFor(() => crashed, 5000, 'the crash');
+    await dying.stop();
+    const lastBatch = seqs(queued[queued.length - 1]!);
+    appendFileSync(f, lines(3000, 3100)); // written while "dead"
+    const h = setup({ patterns: () => [f] }, dir);
+    await start(h);
+    await waitFor(() => h.records.length >= 3100 - 100, 5000, 'after restart');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = queued.flat();
+    const all = [...seqs(before), ...seqs(h.records)];
+    expect(new Set(all).size).toBe(3100); // nothing lost
+    const earlier = new Set(seqs(before));
+    const twice = seqs(h.records).filter((n) => earlier.has(n));
+    expect(twice).toEqual(lastBatch); // the duplicates are exactly the batch whose checkpoint was lost
+    expect(Buffer.byteLength(lines(lastBatch[0]!, lastBatch[lastBatch.length - 1]! + 1))).toBeLessThanOrEqual(256 * 1024); // ≤ one read
+  });
+});
+
 describe('text logs: rotation', () => {
   test('rapid rotation (many renames between two polls) with the rotated names matched: every line exactly once', async () => {
     const h = setup({ patterns: (d) => [`${d}/app.log*`] });

@@ -71,6 +71,8 @@ export class DiskQueue implements EvictableQueue {
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private reading = false;
+  /** An append hit ENOSPC/EDQUOT since the last reclaim: drop the active segment once it is fully acknowledged. */
+  private noSpace = false;
 
   private constructor(
     private readonly dir: string,
@@ -177,14 +179,24 @@ export class DiskQueue implements EvictableQueue {
       }
       let active = this.segments[this.segments.length - 1]!;
       if (active.size > 0 && active.size + frames.length > (this.o.segmentBytes ?? 8 * 1024 * 1024)) active = await this.roll();
-      try {
-        await this.fd!.write(frames);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT') {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          // A nearly full disk gives a short write without an error: the frames are not all there.
+          const { bytesWritten } = await this.fd!.write(frames);
+          if (bytesWritten < frames.length) throw Object.assign(new Error(`short write (${bytesWritten} of ${frames.length} bytes)`), { code: 'ENOSPC' });
+          break;
+        } catch (err) {
+          if (!isNoSpace(err)) throw err;
+          this.noSpace = true;
           await this.fd!.truncate(active.size).catch(() => undefined);
+          if (attempt === 0 && !this.inFlight && this.ackPos.seg === active.id && active.size > 0 && this.ackPos.off >= active.size) {
+            // Everything in the active segment was delivered: drop it to make room, then try once more.
+            await this.deleteFinished();
+            active = this.segments[this.segments.length - 1]!;
+            continue;
+          }
           throw new DiskFullError(`no space left on the device holding ${this.dir}: ${payloads.length} record(s) could not be queued`);
         }
-        throw err;
       }
       active.size += frames.length;
       active.entries += payloads.length;
@@ -317,9 +329,22 @@ export class DiskQueue implements EvictableQueue {
       if (batch.end.seg === this.ackPos.seg) this.ackedEntriesInHead += batch.entries.length;
       else this.ackedEntriesInHead = countEntriesIn(batch, batch.end.seg);
       this.ackPos = batch.end;
-      await writeFileAtomic(path.join(this.dir, 'ack.json'), JSON.stringify(this.ackPos), { mode: 0o600 });
+      await this.persistAck();
       await this.deleteFinished();
     });
+  }
+
+  /**
+   * Writes ack.json. On a full disk the position stays in memory (written at the next ack): a crash
+   * before then re-sends, never loses; failing here would kill the delivery loop and never free space.
+   */
+  private async persistAck(): Promise<void> {
+    try {
+      await writeFileAtomic(path.join(this.dir, 'ack.json'), JSON.stringify(this.ackPos), { mode: 0o600 });
+    } catch (err) {
+      if (!isNoSpace(err)) throw err;
+      this.o.logger.warn(`queue ${this.id}: disk full, the ack position is kept in memory until it can be written`);
+    }
   }
 
   release(batch: QueueBatch): void {
@@ -337,11 +362,17 @@ export class DiskQueue implements EvictableQueue {
       await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
     }
     const head = this.segments[0]!;
-    if (head === active && this.ackPos.seg === head.id && this.ackPos.off >= head.size && head.size > (this.o.segmentBytes ?? 8 * 1024 * 1024) / 2) {
-      await this.roll(); // start fresh so the fully acked segment can go
+    if (head === active && this.ackPos.seg === head.id && head.size > 0 && this.ackPos.off >= head.size && (head.size > (this.o.segmentBytes ?? 8 * 1024 * 1024) / 2 || this.noSpace)) {
+      // Start fresh so the fully acked segment can go now (on a full disk it is all the space there is).
+      // Called from ack() with nothing in flight, so the read position is the ack position.
+      const next = await this.roll();
+      this.noSpace = false;
+      this.ackPos = { seg: next.id, off: 0 };
+      this.readPos = { ...this.ackPos };
+      this.ackedEntriesInHead = 0;
+      await this.persistAck();
       await this.deleteFinished();
     }
-    if (this.segments[0]!.id < this.ackPos.seg) return;
   }
 
   onData(cb: () => void): () => void {
@@ -411,6 +442,11 @@ export class DiskQueue implements EvictableQueue {
       this.fd = undefined;
     });
   }
+}
+
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function countEntriesIn(batch: QueueBatch, seg: number): number {

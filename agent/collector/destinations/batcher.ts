@@ -42,27 +42,37 @@ export function buildBatches(entries: Buffer[], { maxBytes }: { maxBytes: number
 }
 
 function makeBatch(entries: Buffer[], size: number, oversized: boolean): RequestBatch {
-  const parts: Buffer[] = [Buffer.from('[')];
-  entries.forEach((e, i) => {
-    if (i > 0) parts.push(Buffer.from(','));
-    parts.push(e);
-  });
-  parts.push(Buffer.from(']'));
-  const json = Buffer.concat(parts, size);
-  return { entries, count: entries.length, uncompressedBytes: json.length, body: gzipSync(json, { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), oversized };
+  // One allocation for the JSON array (no per-entry "," buffers), then one gzip call.
+  const json = Buffer.allocUnsafe(size);
+  let off = 0;
+  json[off++] = 0x5b; // [
+  for (let i = 0; i < entries.length; i++) {
+    if (i > 0) json[off++] = 0x2c; // ,
+    off += entries[i]!.copy(json, off);
+  }
+  json[off++] = 0x5d; // ]
+  return { entries, count: entries.length, uncompressedBytes: off, body: gzipSync(json.subarray(0, off), { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), oversized };
 }
 
 export function serializeRecord(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { buf: Buffer; truncatedFields: number } {
+  const { json, truncatedFields } = serializeRecordJson(record, { maxFieldBytes });
+  return { buf: Buffer.from(json), truncatedFields };
+}
+
+/** serializeRecord() as a string: the lane encodes a whole batch into one buffer. */
+export function serializeRecordJson(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { json: string; truncatedFields: number } {
   let truncatedFields = 0;
   let target: LogRecord = record;
-  for (const [k, v] of Object.entries(record)) {
+  // for…in rather than Object.entries: no per-record arrays on the hot path.
+  for (const k in record) {
+    const v = record[k];
     if (typeof v === 'string' && v.length > maxFieldBytes / 4 && Buffer.byteLength(v) > maxFieldBytes) {
       if (target === record) target = { ...record };
       target[k] = truncateUtf8(v, maxFieldBytes);
       truncatedFields++;
     }
   }
-  return { buf: Buffer.from(JSON.stringify(target)), truncatedFields };
+  return { json: JSON.stringify(target), truncatedFields };
 }
 
 function truncateUtf8(s: string, maxBytes: number): string {

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { DiskQueue, type QuotaManager } from '../buffer/index.js';
-import { serializeRecord } from '../destinations/batcher.js';
+import { serializeRecordJson } from '../destinations/batcher.js';
 import { DeliveryWorker } from '../destinations/delivery-worker.js';
 import { MetricAggregator } from '../destinations/metrics/metric-aggregator.js';
 import type { Uploader } from '../destinations/uploader.js';
@@ -76,15 +76,33 @@ export class Lane implements LaneWriter {
   }
 
   private async appendSerialized(records: LogRecord[]): Promise<void> {
-    const buffers: Buffer[] = [];
+    await this.queue.append(this.serialize(records));
+  }
+
+  /**
+   * Serialises each record once, into ONE buffer for the whole batch (the payloads are views of it):
+   * no per-record Buffer allocation on the hot path. Non-ASCII batches take the per-record path.
+   */
+  private serialize(records: LogRecord[]): Buffer[] {
+    const json: string[] = new Array<string>(records.length);
     let truncated = 0;
-    for (const r of records) {
-      const { buf, truncatedFields } = serializeRecord(r, { maxFieldBytes: MAX_FIELD_BYTES });
-      truncated += truncatedFields;
-      buffers.push(buf);
+    for (let i = 0; i < records.length; i++) {
+      const s = serializeRecordJson(records[i]!, { maxFieldBytes: MAX_FIELD_BYTES });
+      truncated += s.truncatedFields;
+      json[i] = s.json;
     }
     if (truncated > 0) this.deps.logger.warn(`lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`);
-    await this.queue.append(buffers);
+    const joined = json.join('');
+    const all = Buffer.from(joined);
+    if (all.length !== joined.length) return json.map((j) => Buffer.from(j));
+    const out: Buffer[] = new Array<Buffer>(json.length);
+    let off = 0;
+    for (let i = 0; i < json.length; i++) {
+      const end = off + json[i]!.length;
+      out[i] = all.subarray(off, end);
+      off = end;
+    }
+    return out;
   }
 }
 

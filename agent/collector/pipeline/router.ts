@@ -64,6 +64,18 @@ export class Router implements RecordSink {
 }
 
 function project(record: LogRecord, columns: string[]): LogRecord {
+  // Already exactly the columns, in order (the common case: a companion stream of the same shape):
+  // the same record, no copy.
+  let i = 0;
+  let same = true;
+  for (const k in record) {
+    if (columns[i] !== k || record[k] === undefined) {
+      same = false;
+      break;
+    }
+    i++;
+  }
+  if (same && i === columns.length) return record;
   const out: LogRecord = {};
   for (const c of columns) if (record[c] !== undefined) out[c] = record[c];
   return out;

@@ -105,7 +105,7 @@ export async function runSyslogBench(opts: SyslogBenchOptions = {}): Promise<Sys
   return rows;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (/syslog-bench\.[jt]s$/.test(process.argv[1] ?? '')) {
   const rows = await runSyslogBench();
   console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`);
   console.table(rows);

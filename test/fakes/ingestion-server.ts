@@ -17,17 +17,29 @@ export interface ReceivedRequest {
 
 export type Injection = { status: number; headers?: Record<string, string>; body?: string; times: number };
 
+export interface FakeIngestionOptions {
+  /** Keep every accepted request in `accepted` (default true; benchmarks turn it off to bound memory). */
+  retainRecords?: boolean;
+  /** Called for every accepted request with its arrival time (epoch ms, sub-ms precision) — latency benchmarks. */
+  onAccepted?: (req: ReceivedRequest, arrivedAtMs: number) => void;
+}
+
 export class FakeIngestionServer {
   readonly accepted: ReceivedRequest[] = [];
   readonly rejected: { status: number; reason: string }[] = [];
   requests = 0;
+  /** Records accepted so far (counted even when not retained). */
+  acceptedRecords = 0;
   expectedToken = 'test-ingestion-token';
   delayMs = 0;
   private injections: Injection[] = [];
   private server?: https.Server;
   private port = 0;
 
-  constructor(private readonly ca: TestCa) {}
+  constructor(
+    private readonly ca: TestCa,
+    private readonly options: FakeIngestionOptions = {},
+  ) {}
 
   get url(): string {
     return `https://127.0.0.1:${this.port}`;
@@ -46,7 +58,8 @@ export class FakeIngestionServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        setTimeout(() => this.handle(req, Buffer.concat(chunks), res), this.delayMs);
+        const arrivedAtMs = performance.timeOrigin + performance.now();
+        setTimeout(() => this.handle(req, Buffer.concat(chunks), res, arrivedAtMs), this.delayMs);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', () => resolve()));
@@ -62,7 +75,7 @@ export class FakeIngestionServer {
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  private handle(req: import('node:http').IncomingMessage, raw: Buffer, res: import('node:http').ServerResponse): void {
+  private handle(req: import('node:http').IncomingMessage, raw: Buffer, res: import('node:http').ServerResponse, arrivedAtMs: number): void {
     this.requests++;
     const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
       this.rejected.push({ status, reason });
@@ -88,7 +101,10 @@ export class FakeIngestionServer {
       return reject(400, 'body is not JSON');
     }
     if (!Array.isArray(parsed)) return reject(400, 'body must be a JSON array');
-    this.accepted.push({ dcr: decodeURIComponent(m[1]!), stream: decodeURIComponent(m[2]!), records: parsed as Record<string, unknown>[], uncompressedBytes: body.length, compressedBytes: raw.length, authorization: req.headers.authorization ?? '' });
+    const received: ReceivedRequest = { dcr: decodeURIComponent(m[1]!), stream: decodeURIComponent(m[2]!), records: parsed as Record<string, unknown>[], uncompressedBytes: body.length, compressedBytes: raw.length, authorization: req.headers.authorization ?? '' };
+    this.acceptedRecords += received.records.length;
+    if (this.options.retainRecords !== false) this.accepted.push(received);
+    this.options.onAccepted?.(received, arrivedAtMs);
     res.writeHead(204).end();
   }
 }

@@ -140,7 +140,8 @@ export class TextLogSource implements Component {
         await t.fh?.close().catch(() => undefined);
         t = undefined;
       }
-      const fp = await fingerprint(file, FINGERPRINT_BYTES);
+      // The full-length fingerprint is read only until it is complete (one open per file and poll after that).
+      const fp = !t || fingerprintLength(t.fingerprint) < FINGERPRINT_BYTES ? await fingerprint(file, FINGERPRINT_BYTES) : t.fingerprint;
       if (!t) {
         const fromEnd = this.firstScan;
         t = { key, path: file, offset: fromEnd ? st.size : 0, committed: fromEnd ? st.size : 0, fingerprint: fp, partial: Buffer.alloc(0), lastData: Date.now(), gone: false };

@@ -325,6 +325,21 @@ describe('text logs: encodings and partial lines', () => {
   });
 });
 
+describe('text logs: JSON', () => {
+  test('one object per line mapped to the declared columns (nested values kept); anything else counted as parse_error', async () => {
+    const h = setup({ patterns: (d) => [`${d}/j.log`], format: 'json', columns: ['TimeGenerated', 'level', 'ctx', 'n', 'FilePath'] });
+    const f = path.join(h.dir, 'j.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, '{"level":"warn","ctx":{"user":"a","ids":[1,2]},"n":3,"extra":true,"TimeGenerated":"2026-11-25T10:00:00Z"}\nnot json\n[1,2]\n42\n{"level":"info"\n\n{"n":0}\n');
+    await waitFor(() => h.records.length >= 2 && (h.drops.parse_error ?? 0) >= 4, 5000, 'records and parse errors');
+    expect(h.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:00:00Z', level: 'warn', ctx: { user: 'a', ids: [1, 2] }, n: 3, FilePath: f });
+    expect(h.records[1]).toMatchObject({ n: 0, FilePath: f });
+    expect(h.records).toHaveLength(2);
+    expect(h.drops.parse_error).toBe(4); // "not json", an array, a number, a cut object; the empty line is no record
+  });
+});
+
 describe('text logs: W3C extended (IIS) format', () => {
   const COLUMNS = ['TimeGenerated', 'csMethod', 'csUriStem', 'scStatus', 'cIp', 'csUserAgent', 'FilePath', 'Computer'];
   test('directives skipped, entries mapped by #Fields, a header change mid-file, a bad line counted, restart mid-file', async () => {

@@ -1,7 +1,7 @@
 // The real collector (dist/collector.mjs) tails a file written continuously with sequence numbers and is
 // killed with SIGKILL several times while the writer goes on, with a rename rotation while it is down;
 // at the loopback Logs Ingestion fake every line arrives, and duplicates are measured and bounded. Then
-// rotated files are deleted and the collector's /proc/<pid>/fd must let go of them.
+// rotated files are deleted and the collector's /proc/<pid>/fd must let go of them. Also: format w3c end to end.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -175,4 +175,39 @@ describe('text logs through the real collector', () => {
       await fake.stop();
     }
   }, 300_000);
+
+  test('format w3c through the real collector: a DCR with an IIS log file lands with the mapped columns', async () => {
+    const fake = new FakeIngestionServer(ca);
+    await fake.start();
+    const root = mkdtempSync(path.join(dir, 'w3c-'));
+    const logDir = mkdtempSync(path.join(dir, 'iis-'));
+    const stream = 'Custom-IIS';
+    writeConfig(root, [
+      {
+        properties: {
+          immutableId: 'dcr-ffffffffffffffffffffffffffffffff',
+          endpoints: { logsIngestion: fake.url },
+          streamDeclarations: { [stream]: { columns: ['TimeGenerated:datetime', 'csMethod:string', 'csUriStem:string', 'scStatus:string', 'Computer:string'].map((c) => ({ name: c.split(':')[0], type: c.split(':')[1] })) } },
+          dataSources: { logFiles: [{ name: 'iis', streams: [stream], filePatterns: [`${logDir}/u_ex*.log`], format: 'w3c' }] },
+          destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] },
+          dataFlows: [{ streams: [stream], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-IIS_CL' }],
+        },
+      },
+    ]);
+    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
+    try {
+      const cpDir = path.join(root, 'var/opt/open-ama/checkpoints');
+      await waitFor(() => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')), 20_000, 'first scan checkpoint');
+      writeFileSync(path.join(logDir, 'u_ex261125.log'), '#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-method cs-uri-stem sc-status\r\n2026-11-25 10:00:01 GET /a 200\r\n2026-11-25 10:00:02 POST /b 500\r\n');
+      await waitFor(() => fake.records(stream).length >= 2, 30_000, 'two IIS entries');
+      expect(fake.records(stream).map(({ Computer: _c, ...r }) => r)).toEqual([
+        { TimeGenerated: '2026-11-25T10:00:01.000Z', csMethod: 'GET', csUriStem: '/a', scStatus: '200' },
+        { TimeGenerated: '2026-11-25T10:00:02.000Z', csMethod: 'POST', csUriStem: '/b', scStatus: '500' },
+      ]);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+      await fake.stop();
+    }
+  }, 60_000);
 });

@@ -37,7 +37,8 @@ interface TrackedFile {
   committed: number; // byte after the last record handed to the sink
   fingerprint: string;
   partial: Buffer;
-  pendingRecord?: { text: string[]; start: number };
+  /** Multi-line record being assembled; `bytes` stops growing past MAX_RECORD_BYTES (the record is cut there). */
+  pendingRecord?: { text: string[]; start: number; bytes: number };
   lastData: number;
   gone: boolean;
   /** Already looked for this inode under another name in its directory (restart after rotation). */
@@ -296,9 +297,13 @@ export class TextLogSource implements Component {
             if (rec) records.push(rec);
             committed = l.start;
           }
-          t.pendingRecord = { text: [line], start: l.start };
+          t.pendingRecord = { text: [line], start: l.start, bytes: Buffer.byteLength(line) };
         } else {
-          t.pendingRecord.text.push(line);
+          // Continuation lines past the record limit are not kept (memory stays bounded without a start line).
+          if (t.pendingRecord.bytes <= MAX_RECORD_BYTES) {
+            t.pendingRecord.text.push(line);
+            t.pendingRecord.bytes += Buffer.byteLength(line) + 1;
+          }
         }
       } else {
         if (line.length > 0) {

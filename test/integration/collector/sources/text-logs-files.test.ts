@@ -1,8 +1,10 @@
 // Text-log tailing edge cases with real files: a file deleted while tailed (rest read, handle closed, no
 // fd left in /proc/self/fd), a file shrunk below the read position (re-read from 0, counted), a file
-// replaced in place or under the same name (read from the start), rapid rotation faster than the poll,
-// rotation while the source was stopped (rest found by inode), UTF-8 BOM and invalid bytes, a last line
-// without newline (waited for, flushed after the timeout), and W3C logs (header changes, restart mid-file).
+// replaced in place or under the same name (read from the start), a crash between the queue append and the
+// checkpoint (exactly that batch read again), rapid rotation faster than the poll, rotation while the source
+// was stopped (rest found by inode), UTF-8 BOM and invalid bytes, a last line without newline (waited for,
+// flushed after the timeout), over-long lines and multi-line records cut at 64 KiB, JSON objects mapped to
+// columns (anything else counted), and W3C logs (BOM, header changes, restart mid-file).
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -304,6 +306,18 @@ describe('text logs: encodings and partial lines', () => {
     expect(raw(h.records)).toEqual(['full line', 'no newline ever', 'next']);
   });
 
+  test('a multi-line record without end is cut at 64 KiB (continuation lines past it are not kept); the next record starts clean', async () => {
+    const h = setup({ patterns: (d) => [`${d}/m.log`], recordStartTimestampFormat: 'ISO 8601', partialFlushMs: 60_000 });
+    const f = path.join(h.dir, 'm.log');
+    writeFileSync(f, '');
+    await start(h);
+    appendFileSync(f, `2026-11-25T10:00:00Z start\n${'  continuation line of a huge stack trace\n'.repeat(20_000)}2026-11-25T10:00:01Z next\n2026-11-25T10:00:02Z third\n`);
+    await waitFor(() => h.records.length >= 2, 5000, 'two records');
+    expect(Buffer.byteLength(raw(h.records)[0]!)).toBeLessThanOrEqual(64 * 1024);
+    expect(raw(h.records)[0]!.startsWith('2026-11-25T10:00:00Z start\n  continuation')).toBe(true);
+    expect(raw(h.records)[1]).toBe('2026-11-25T10:00:01Z next');
+  });
+
   test('a line longer than 64 KiB is cut to 64 KiB; the lines around it keep their positions', async () => {
     const h = setup({ patterns: (d) => [`${d}/a.log`] });
     const f = path.join(h.dir, 'a.log');
@@ -348,7 +362,7 @@ describe('text logs: W3C extended (IIS) format', () => {
     await start(h);
     writeFileSync(
       f,
-      '#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2026-11-25 10:00:00\r\n' +
+      '\uFEFF#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2026-11-25 10:00:00\r\n' +
         '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status time-taken\r\n' +
         '2026-11-25 10:00:01 10.0.0.4 GET /index.html - 443 - 203.0.113.9 Mozilla/5.0 200 15\r\n' +
         'garbage line\r\n',

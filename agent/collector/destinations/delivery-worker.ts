@@ -28,10 +28,17 @@ export interface DeliveryWorkerOptions {
   logger: Logger;
   /** How long to wait for more records before sending a partial batch (default 1 s). */
   flushIntervalMs?: number;
+  /**
+   * How long a partial request may wait for more records once the queue holds some (default 500 ms,
+   * never longer than flushIntervalMs): fewer, fuller requests. At 10k records/s that is ~3 requests a
+   * second instead of one per syslog batch (20/s), each with its gzip, TLS write, read and ack fsyncs.
+   */
+  lingerMs?: number;
   onSent?: (records: number, latencyMs: number) => void;
 }
 
 const MAX_ENTRIES_PER_READ = 10_000;
+const DEFAULT_LINGER_MS = 500;
 
 export class DeliveryWorker {
   readonly health: LaneHealth = { state: 'ok', sentRecords: 0, droppedRecords: 0, retries: 0 };
@@ -68,7 +75,10 @@ export class DeliveryWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2, MAX_ENTRIES_PER_READ);
+      await this.linger();
+      // Room for "[", "]" and a comma per entry: a full read is ONE request (so a crash re-sends at
+      // most one request's worth), not a request plus a few leftover records.
+      const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2 - MAX_ENTRIES_PER_READ, MAX_ENTRIES_PER_READ);
       if (!batch) {
         this.idle = true;
         await this.sleep(this.o.flushIntervalMs ?? 1000);
@@ -77,6 +87,22 @@ export class DeliveryWorker {
       }
       const delay = await this.deliver(batch);
       if (delay > 0) await this.sleep(delay);
+    }
+  }
+
+  /** Waits while less than a full request is queued, up to the linger time (woken by appends). */
+  private async linger(): Promise<void> {
+    const ms = Math.min(this.o.lingerMs ?? DEFAULT_LINGER_MS, this.o.flushIntervalMs ?? 1000);
+    if (ms <= 0) return;
+    const until = Date.now() + ms;
+    while (this.running) {
+      const { entries, bytes } = this.o.queue.stats();
+      if (entries === 0 || entries >= MAX_ENTRIES_PER_READ || bytes >= this.o.uploader.maxRequestBytes) return;
+      const left = until - Date.now();
+      if (left <= 0) return;
+      this.idle = true;
+      await this.sleep(left);
+      this.idle = false;
     }
   }
 

@@ -12,7 +12,6 @@ import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
 import type { FakeImdsServer } from '../test/fakes/imds-server.js';
 import { freePort } from '../test/fakes/tinyproxy.js';
 import { syslogToLaDcr, waitFor, writeConfig, REPO } from '../test/helpers/collector-process.js';
-import { DEFAULT_RESOURCE_LIMITS } from '../agent/config/index.js';
 import { collectorNodeFlags } from '../agent/supervisor/node-flags.js';
 import { seqOf, type SyslogCorpus } from './corpus.js';
 import { cpuSeconds, rssMB } from './proc-stats.js';
@@ -90,10 +89,14 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** OPEN_AMA_BENCH_COLLECTOR points at another collector bundle (e.g. an unminified one for --cpu-prof). */
+/**
+ * OPEN_AMA_BENCH_COLLECTOR points at another collector bundle (e.g. an unminified one for --cpu-prof);
+ * OPEN_AMA_BENCH_NODE_ARGS adds node flags after the supervisor's (A/B of V8 flags).
+ */
 export function startBenchCollector(root: string, env: Record<string, string>, nodeArgs: string[] = []): ResultPromise {
   const script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(REPO, 'dist', 'collector.mjs');
-  return execa(process.execPath, [...collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB), ...nodeArgs, script], {
+  const extra = (process.env.OPEN_AMA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return execa(process.execPath, [...collectorNodeFlags(), ...extra, ...nodeArgs, script], {
     env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
     reject: false,
     stdio: 'ignore',

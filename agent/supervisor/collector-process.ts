@@ -9,6 +9,7 @@ import { redactString, type Logger } from '../telemetry/index.js';
 import type { CollectorHealth, CollectorToSupervisor, SupervisorToCollector } from '../collector/ipc.js';
 import type { CollectorState, CollectorStatus } from './control/protocol.js';
 import { restartDelayMs, type SupervisorTimings } from './timings.js';
+import { collectorNodeFlags } from './node-flags.js';
 
 export const STDERR_TAIL_BYTES = 4096;
 
@@ -91,7 +92,7 @@ export class CollectorProcess {
     this.stderrTail = '';
     this.strikes = 0;
     this.childReady = false;
-    const child = execa(this.o.nodePath, [this.o.script], {
+    const child = execa(this.o.nodePath, [...collectorNodeFlags(), this.o.script], {
       ipc: true,
       serialization: 'json',
       env: this.o.env,

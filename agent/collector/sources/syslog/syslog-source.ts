@@ -53,6 +53,9 @@ export class SyslogSource implements Component {
   private readonly filters: CompiledFilter[];
   /** CEF/vendor parsing only when some filter routes to CommonSecurityLog. */
   private readonly wantsSecurity: boolean;
+  /** Per filter: its "<key>|<stream>" pending keys, built once (not a template string per message). */
+  private readonly syslogKeys: string[];
+  private readonly cefKeys: string[];
   private nowMs = 0;
   private now = new Date(0);
   private pending = new Map<string, LogRecord[]>();
@@ -75,6 +78,8 @@ export class SyslogSource implements Component {
     this.id = spec.id;
     this.filters = spec.filters.map((f) => compileFilter(f, spec.streams));
     this.wantsSecurity = this.filters.some((f) => f.toCef);
+    this.syslogKeys = this.filters.map((f) => `${f.key}|${SYSLOG_STREAM}`);
+    this.cefKeys = this.filters.map((f) => `${f.key}|${CEF_STREAM}`);
     const listenerOptions: SyslogListenerOptions = spec.listener ?? {
       tcp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' },
       ...(spec.udp ? { udp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' } } : {}),
@@ -110,10 +115,11 @@ export class SyslogSource implements Component {
     const p = parseMessage(msg, { computer: this.ctx.computer, sourceIp: remote, now: this.now, security: this.wantsSecurity });
     for (const problem of p.problems) this.problems[problem] = (this.problems[problem] ?? 0) + 1;
     let selected = false;
-    for (const f of this.filters) {
+    for (let i = 0; i < this.filters.length; i++) {
+      const f = this.filters[i]!;
       if (!filterSelects(f, p.facilityCode, p.severity, p.hasPri)) continue;
-      if (p.cef && f.toCef) this.enqueue(`${f.key}|${CEF_STREAM}`, p.cef);
-      else if (f.toSyslog) this.enqueue(`${f.key}|${SYSLOG_STREAM}`, p.record);
+      if (p.cef && f.toCef) this.enqueue(this.cefKeys[i]!, p.cef);
+      else if (f.toSyslog) this.enqueue(this.syslogKeys[i]!, p.record);
       else continue;
       selected = true;
     }

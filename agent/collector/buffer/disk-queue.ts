@@ -112,14 +112,24 @@ export class DiskQueue implements EvictableQueue {
         await fs.rm(file, { force: true });
         continue;
       }
-      const { validBytes, entries, entriesBeforeAck, corrupt } = await this.scan(file, id === this.ackPos.seg ? this.ackPos.off : 0);
+      const ackOff = id === this.ackPos.seg ? this.ackPos.off : 0;
+      const { validBytes, entries, entriesBeforeAck, corrupt, damaged } = await this.scan(file, ackOff);
       const st = await fs.stat(file);
+      let size = validBytes;
       if (corrupt) {
         await fs.truncate(file, validBytes);
         this.o.drops.drop('parse_error', 1, this.id);
         this.o.logger.warn(`queue ${this.id}: ${name} had a torn or corrupt tail; truncated ${st.size - validBytes} bytes at offset ${validBytes}`);
       }
-      this.segments.push({ id, size: validBytes, entries, createdAt: st.mtimeMs });
+      // Damage in the middle: cut only the damaged bytes after the ack position (before it, all was delivered).
+      const cut = damaged.filter((d) => d.to > ackOff).map((d) => ({ ...d, from: Math.max(d.from, ackOff) }));
+      if (cut.length > 0) {
+        size = await cutRanges(file, cut, validBytes);
+        const lost = cut.reduce((n, d) => n + d.frames, 0);
+        this.o.drops.drop('parse_error', lost, this.id);
+        this.o.logger.warn(`queue ${this.id}: ${name} had ${cut.length} damaged range(s) (${validBytes - size} bytes, ~${lost} record(s)); cut them and kept the records after them`);
+      }
+      this.segments.push({ id, size, entries, createdAt: st.mtimeMs });
       if (id === this.ackPos.seg) this.ackedEntriesInHead = entriesBeforeAck;
     }
     if (this.segments.length === 0) {
@@ -134,8 +144,12 @@ export class DiskQueue implements EvictableQueue {
     this.fd = await fs.open(path.join(this.dir, segName(last.id)), 'a', 0o600);
   }
 
-  /** Walks frames with a bounded window buffer; returns the valid prefix length and entry counts. */
-  private async scan(file: string, ackOff: number): Promise<{ validBytes: number; entries: number; entriesBeforeAck: number; corrupt: boolean }> {
+  /**
+   * Walks frames with a bounded window buffer; returns the valid prefix length and entry counts. A bad
+   * frame followed by valid ones is a damaged range (skipped to the next frame whose length and CRC
+   * check out); a bad frame with nothing valid after it is a torn or corrupt tail.
+   */
+  private async scan(file: string, ackOff: number): Promise<{ validBytes: number; entries: number; entriesBeforeAck: number; corrupt: boolean; damaged: Damage[] }> {
     const fh = await fs.open(file, 'r');
     try {
       const size = (await fh.stat()).size;
@@ -144,8 +158,10 @@ export class DiskQueue implements EvictableQueue {
       let off = 0;
       let entries = 0;
       let before = 0;
+      let frameBytes = 0;
+      const damaged: Damage[] = [];
       const ensure = async (n: number): Promise<boolean> => {
-        if (off - windowStart + n <= window.length) return true;
+        if (off >= windowStart && off - windowStart + n <= window.length) return true;
         if (off + n > size) return false;
         const len = Math.min(size - off, Math.max(READ_CHUNK, n));
         window = Buffer.alloc(len);
@@ -153,16 +169,54 @@ export class DiskQueue implements EvictableQueue {
         windowStart = off;
         return bytesRead >= n;
       };
-      while (off < size) {
-        if (!(await ensure(HEADER_BYTES))) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
+      /** Payload length of a valid frame at `off`, else undefined. */
+      const frameAt = async (): Promise<number | undefined> => {
+        if (!(await ensure(HEADER_BYTES))) return undefined;
         const len = window.readUInt32LE(off - windowStart);
-        if (len > MAX_ENTRY_BYTES || !(await ensure(HEADER_BYTES + len))) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
-        if (!checkFrame(window, off - windowStart).ok) return { validBytes: off, entries, entriesBeforeAck: before, corrupt: true };
-        if (off < ackOff) before++;
-        entries++;
-        off += HEADER_BYTES + len;
+        if (len > MAX_ENTRY_BYTES || !(await ensure(HEADER_BYTES + len))) return undefined;
+        return checkFrame(window, off - windowStart).ok ? len : undefined;
+      };
+      /**
+       * How many frames a damaged range held (≥ 1): hops by the length fields while they are plausible,
+       * then estimates the rest from the segment's average frame size.
+       */
+      const framesIn = async (from: number, to: number): Promise<number> => {
+        let n = 0;
+        off = from;
+        while (off < to) {
+          const len = (await ensure(HEADER_BYTES)) ? window.readUInt32LE(off - windowStart) : 0;
+          if (len === 0 || off + HEADER_BYTES + len > to) {
+            const average = entries > 0 ? frameBytes / entries : to - off;
+            n += Math.max(1, Math.round((to - off) / average));
+            break;
+          }
+          n++;
+          off += HEADER_BYTES + len;
+        }
+        return Math.max(1, n);
+      };
+      while (off < size) {
+        const len = await frameAt();
+        if (len !== undefined) {
+          if (off < ackOff) before++;
+          entries++;
+          frameBytes += HEADER_BYTES + len;
+          off += HEADER_BYTES + len;
+          continue;
+        }
+        const from = off;
+        let to = -1;
+        for (off = from + 1; off + HEADER_BYTES <= size; off++) {
+          if ((await frameAt()) !== undefined) {
+            to = off;
+            break;
+          }
+        }
+        if (to < 0) return { validBytes: from, entries, entriesBeforeAck: before, corrupt: true, damaged };
+        damaged.push({ from, to, frames: await framesIn(from, to) });
+        off = to;
       }
-      return { validBytes: off, entries, entriesBeforeAck: before, corrupt: false };
+      return { validBytes: off, entries, entriesBeforeAck: before, corrupt: false, damaged };
     } finally {
       await fh.close();
     }
@@ -442,6 +496,39 @@ export class DiskQueue implements EvictableQueue {
       this.fd = undefined;
     });
   }
+}
+
+interface Damage {
+  from: number;
+  to: number;
+  frames: number;
+}
+
+/** Rewrites a segment without the damaged byte ranges (sorted, after the ack position); returns the new size. */
+async function cutRanges(file: string, ranges: Damage[], validBytes: number): Promise<number> {
+  const tmp = `${file}.repair`;
+  const src = await fs.open(file, 'r');
+  const dst = await fs.open(tmp, 'w', 0o600);
+  let written = 0;
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let pos = 0;
+    for (const keep of [...ranges.map((r, i) => ({ from: i === 0 ? 0 : ranges[i - 1]!.to, to: r.from })), { from: ranges[ranges.length - 1]!.to, to: validBytes }]) {
+      for (pos = keep.from; pos < keep.to; ) {
+        const { bytesRead } = await src.read(buf, 0, Math.min(READ_CHUNK, keep.to - pos), pos);
+        if (bytesRead === 0) break;
+        await dst.write(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+        written += bytesRead;
+      }
+    }
+    await dst.sync();
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+  await fs.rename(tmp, file);
+  return written;
 }
 
 function isNoSpace(err: unknown): boolean {

@@ -1,5 +1,5 @@
 // Entry framing in queue segments: [u32 LE payload length][u32 LE crc32(payload)][payload].
-// A frame whose length is implausible or whose CRC does not match marks the end of valid data.
+// A frame whose length is implausible (0, or over the maximum) or whose CRC does not match is damaged.
 import { crc32 } from 'node:zlib';
 
 export const HEADER_BYTES = 8;
@@ -25,7 +25,8 @@ export type FrameCheck = { ok: true; length: number } | { ok: false; reason: 'sh
 export function checkFrame(buf: Buffer, off: number): FrameCheck {
   if (buf.length - off < HEADER_BYTES) return { ok: false, reason: 'short' };
   const length = buf.readUInt32LE(off);
-  if (length > MAX_ENTRY_BYTES) return { ok: false, reason: 'length' };
+  // Never written (a record is at least "{}"); zero-filled blocks after a power loss would pass the CRC.
+  if (length === 0 || length > MAX_ENTRY_BYTES) return { ok: false, reason: 'length' };
   if (buf.length - off < HEADER_BYTES + length) return { ok: false, reason: 'short' };
   const expected = buf.readUInt32LE(off + 4);
   if (crc32(buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + length)) !== expected) return { ok: false, reason: 'crc' };

@@ -36,6 +36,7 @@ export type DropReason =
   | 'rejected_400'
   | 'invalid_encoding'
   | 'too_old'
+  | 'disk_full'
   | 'shutdown';
 
 export interface DropCounter {

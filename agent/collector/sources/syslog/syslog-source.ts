@@ -152,7 +152,7 @@ export class SyslogSource implements Component {
           await this.ctx.sink.write(stream, records);
           this.written += records.length;
         } catch (err) {
-          this.ctx.drops.drop('shutdown', records.length, this.id);
+          this.ctx.drops.drop((err as Error).name === 'DiskFullError' ? 'disk_full' : 'shutdown', records.length, this.id);
           this.ctx.logger.error(`syslog: ${records.length} record(s) not queued: ${(err as Error).message}`);
         }
       }

@@ -24,8 +24,12 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
   const problems: ParseProblem[] = [];
   let eventTime: string | undefined;
   let rest = s;
-  const bsd = BSD_TS.exec(rest);
-  if (bsd) {
+  const classic = isClassicBsd(rest);
+  const bsd = classic ? null : BSD_TS.exec(rest);
+  if (classic) {
+    eventTime = classicBsdTime(rest, now);
+    rest = rest.slice(CLASSIC_BSD_LENGTH);
+  } else if (bsd) {
     eventTime = bsdTime(bsd, now);
     rest = rest.slice(bsd[0].length);
   } else {
@@ -67,12 +71,43 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
 }
 
 function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
-  const month = MONTHS[m[1]!];
-  const day = Number(m[2]);
-  const [h, min, sec] = [Number(m[4]), Number(m[5]), Number(m[6])];
-  if (month === undefined || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  if (m[3]) return isoFromMs(localTimeMs(Number(m[3]), month, day, h, min, sec, ms));
+  return bsdTimeOf(MONTHS[m[1]!], Number(m[2]), m[3] ? Number(m[3]) : undefined, Number(m[4]), Number(m[5]), Number(m[6]), ms, now);
+}
+
+/** "Mmm dd hh:mm:ss " (day space-padded or 2 digits; no year, fraction or colon): the common shape. */
+const CLASSIC_BSD_LENGTH = 16;
+const MONTH_BY_CODES = new Map(Object.entries(MONTHS).map(([name, n]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), n]));
+const digitAt = (s: string, i: number): number => s.charCodeAt(i) - 48;
+const isDigitAt = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/**
+ * True when `s` starts with exactly the classic shape — a subset of what BSD_TS accepts, with the same
+ * fields — so the hot path reads the fields by position: no regex match array, no substrings.
+ */
+function isClassicBsd(s: string): boolean {
+  if (s.length < CLASSIC_BSD_LENGTH) return false;
+  const c0 = s.charCodeAt(0);
+  const c1 = s.charCodeAt(1);
+  const c2 = s.charCodeAt(2);
+  if (c0 < 65 || c0 > 90 || c1 < 97 || c1 > 122 || c2 < 97 || c2 > 122) return false;
+  if (s.charCodeAt(3) !== 32 || s.charCodeAt(6) !== 32 || s.charCodeAt(9) !== 58 || s.charCodeAt(12) !== 58 || s.charCodeAt(15) !== 32) return false;
+  if (s.charCodeAt(4) !== 32 && !isDigitAt(s, 4)) return false;
+  return isDigitAt(s, 5) && isDigitAt(s, 7) && isDigitAt(s, 8) && isDigitAt(s, 10) && isDigitAt(s, 11) && isDigitAt(s, 13) && isDigitAt(s, 14);
+}
+
+function classicBsdTime(s: string, now: Date): string | undefined {
+  const month = MONTH_BY_CODES.get((s.charCodeAt(0) << 16) | (s.charCodeAt(1) << 8) | s.charCodeAt(2));
+  const day = (s.charCodeAt(4) === 32 ? 0 : digitAt(s, 4) * 10) + digitAt(s, 5);
+  return bsdTimeOf(month, day, undefined, digitAt(s, 7) * 10 + digitAt(s, 8), digitAt(s, 10) * 10 + digitAt(s, 11), digitAt(s, 13) * 10 + digitAt(s, 14), 0, now);
+}
+
+function bsdTimeOf(month: number | undefined, day: number, fullYear: number | undefined, h: number, min: number, sec: number, ms: number, now: Date): string | undefined {
+  if (month === undefined || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
+  if (fullYear !== undefined) return isoFromMs(localTimeMs(fullYear, month, day, h, min, sec, ms));
   const year = now.getFullYear();
   let t = localTimeMs(year, month, day, h, min, sec, ms);
   if (t - now.getTime() > FUTURE_TOLERANCE_MS) t = localTimeMs(year - 1, month, day, h, min, sec, ms);

@@ -355,7 +355,8 @@ export class DiskQueue implements EvictableQueue {
             pos = { seg: seg.id, off: seg.size };
             break;
           }
-          entries.push(Buffer.from(chunk.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len)));
+          // A view, not a copy: the chunk is this read's own buffer and lives as long as the batch.
+          entries.push(chunk.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len));
           bytes += len;
           off += HEADER_BYTES + len;
           pos = { seg: seg.id, off: pos.off + HEADER_BYTES + len };

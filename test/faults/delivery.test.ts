@@ -96,7 +96,7 @@ describe('fault: ingestion endpoint', () => {
       name: '413',
       async fault({ ingestion, load }) {
         ingestion.policy = (records) => (records > 400 ? { status: 413 } : undefined);
-        await load.burst(scaled(20_000)); // a backlog, so queue batches are large
+        await load.burst(20_000); // a backlog, so queue batches are large
         await sleep(scaled(4000));
       },
     });

@@ -53,7 +53,7 @@ describe('fault: disk', () => {
     const collector = await startCollector(root, world.env(port), port);
     const load = new SyslogLoad(port, 0, 500);
     try {
-      await load.burst(scaled(60_000)); // ~40 MB of serialised records for a 16 MB quota
+      await load.burst(60_000); // ~40 MB of serialised records for a 16 MB quota
       await waitFor(async () => (await collector.health()).recordsIn >= load.next, 60_000, 'every record through the listener');
       const quotaDrops = await droppedFromMetrics(metricsPort, 'quota');
       const queueBytes = segmentFiles(root).reduce((n, s) => n + s.size, 0);
@@ -95,7 +95,7 @@ describe('fault: disk', () => {
     const collector = await startCollector(root, world.env(port), port);
     const load = new SyslogLoad(port, 0, 300);
     try {
-      await load.burst(scaled(15_000)); // ~7 MB for a 3 MB disk
+      await load.burst(15_000); // ~7 MB for a 3 MB disk
       await waitFor(async () => (await collector.health()).recordsIn >= load.next, 60_000, 'every record through the listener');
       const during = await collector.health();
       const notQueued = during.droppedByReason.disk_full ?? 0;

@@ -35,6 +35,7 @@ export class Collector {
   private remoteDcrs: FetchedDcr[] = [];
   private refreshTimer?: NodeJS.Timeout;
   private services?: RuntimeServices;
+  private quota?: QuotaManager;
   private recordsIn = 0;
   private recordsOut = 0;
   private stopped = false;
@@ -53,7 +54,14 @@ export class Collector {
     if (!config) throw new Error(`no agent configuration at ${this.o.paths.agentConfigFile}`);
     this.config = config;
     const quotaBytes = config.diskQuotaMB * 1024 * 1024;
+    if (this.quota && this.quota.maxBytes !== quotaBytes) {
+      // A new diskQuotaMB applies at once: a smaller quota evicts the oldest sealed segments now.
+      this.o.logger.info(`disk quota changed from ${Math.round(this.quota.maxBytes / 1048576)} MB to ${config.diskQuotaMB} MB`);
+      this.quota.maxBytes = quotaBytes;
+      await this.quota.reserve(0);
+    }
     if (!this.pipeline) {
+      this.quota = new QuotaManager({ maxBytes: quotaBytes, drops: this.drops, logger: this.o.logger });
       this.services = {
         paths: this.o.paths,
         env: this.o.env,
@@ -65,7 +73,7 @@ export class Collector {
       };
       this.pipeline = new Pipeline({
         queueDir: this.o.paths.queueDir,
-        quota: new QuotaManager({ maxBytes: quotaBytes, drops: this.drops, logger: this.o.logger }),
+        quota: this.quota,
         drops: this.drops,
         logger: this.o.logger,
         checkpoints: this.services.checkpoints,
@@ -184,6 +192,7 @@ export class Collector {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       droppedByReason: { ...this.drops.byReason },
+      ...(this.quota ? { queue: { usedBytes: this.quota.usedBytes(), quotaBytes: this.quota.maxBytes } } : {}),
       rssBytes: process.memoryUsage().rss,
     };
   }

@@ -29,6 +29,8 @@ export interface CollectorHealth {
   recordsIn: number;
   recordsOut: number;
   droppedByReason: Record<string, number>;
+  /** Durable queue use across all lanes against the disk quota (diskQuotaMB). */
+  queue?: { usedBytes: number; quotaBytes: number };
   rssBytes: number;
 }
 

@@ -2,7 +2,9 @@
 // worth of entries, build the gzip'd body, upload, then act on the retry policy's verdict —
 // ack on success, release + back off on retryable errors, split on 413, drop (counted) on 400,
 // refresh the token once on 401, degrade on 403/404. Nothing leaves the queue before a 2xx or a
-// counted drop. Health (last success, last error, backlog) is kept for status.
+// counted drop. Health (last success, last error, backlog) is kept for status. stop() does not wait
+// for a request that is stuck (token retries against an unreachable IMDS, a slow endpoint): the batch
+// is released unacked (sent again after restart: at-least-once) and the loop ends at once.
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/types.js';
 import type { DiskQueue, QueueBatch } from '../buffer/index.js';
@@ -38,6 +40,7 @@ export interface DeliveryWorkerOptions {
 }
 
 const MAX_ENTRIES_PER_READ = 10_000;
+const STOPPED = Symbol('stopped');
 const DEFAULT_LINGER_MS = 500;
 
 export class DeliveryWorker {
@@ -49,6 +52,7 @@ export class DeliveryWorker {
   private idle = false;
   private unsubscribe?: () => void;
   private attempt = 0;
+  private readonly stopSignal = new AbortController();
 
   constructor(private readonly o: DeliveryWorkerOptions) {}
 
@@ -65,10 +69,11 @@ export class DeliveryWorker {
     });
   }
 
-  /** Stops after the in-flight request finishes; unsent entries stay queued. Idempotent. */
+  /** Stops now: an in-flight request is abandoned unacked; unsent entries stay queued. Idempotent. */
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
+    this.stopSignal.abort();
     this.wake?.();
     await this.loop;
   }
@@ -119,10 +124,16 @@ export class DeliveryWorker {
         pending = pending.slice(1);
         continue;
       }
-      const outcome = await this.o.uploader.upload(
-        { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
-        { forceTokenRefresh },
+      const outcome = await this.untilStopped(
+        this.o.uploader.upload(
+          { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
+          { forceTokenRefresh },
+        ),
       );
+      if (outcome === STOPPED) {
+        this.o.queue.release(batch);
+        return 0;
+      }
       forceTokenRefresh = false;
       const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers }, this.attempt + 1);
       switch (verdict.action) {
@@ -177,6 +188,26 @@ export class DeliveryWorker {
     this.o.drops.drop(reason, count, this.o.laneId);
     this.health.droppedRecords += count;
     this.health.lastError = detail;
+  }
+
+  /** p, or STOPPED as soon as stop() is called (the listener is removed when p settles: no build-up). */
+  private untilStopped<T>(p: Promise<T>): Promise<T | typeof STOPPED> {
+    const signal = this.stopSignal.signal;
+    if (signal.aborted) return Promise.resolve(STOPPED);
+    return new Promise((resolve, reject) => {
+      const onStop = (): void => resolve(STOPPED);
+      signal.addEventListener('abort', onStop, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onStop);
+          resolve(v);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onStop);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   }
 
   private sleep(ms: number): Promise<void> {

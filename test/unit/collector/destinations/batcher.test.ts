@@ -200,6 +200,35 @@ describe('delivery of batches', () => {
   });
 });
 
+describe('stopping a lane', () => {
+  test('stop() does not wait for a stuck request: the batch stays queued and is delivered after reopening', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'oa-worker-stop-'));
+    try {
+      const drops = new RecordingDrops();
+      let calls = 0;
+      const stuck: Uploader = { kind: 'logs-ingestion', maxRequestBytes: LOGS_INGESTION_MAX_BYTES, upload: () => (calls++, new Promise<UploadOutcome>(() => undefined)), close: async () => undefined };
+      const queue = await DiskQueue.open(path.join(dir, 'q'), { id: 'lane', drops, logger: createNullLogger() });
+      const worker = new DeliveryWorker({ laneId: 'dcr-x/la/s', stream: 's', queue, uploader: stuck, drops, logger: createNullLogger(), flushIntervalMs: 50, lingerMs: 0 });
+      await queue.append([entry(1), entry(2)]);
+      worker.start();
+      await until(() => calls === 1, 'the request in flight');
+      await worker.stop(); // resolves although the request never answers
+      await queue.close();
+
+      const up = new MemoryUploader(LOGS_INGESTION_MAX_BYTES);
+      const again = await DiskQueue.open(path.join(dir, 'q'), { id: 'lane', drops, logger: createNullLogger() });
+      const next = new DeliveryWorker({ laneId: 'dcr-x/la/s', stream: 's', queue: again, uploader: up, drops, logger: createNullLogger(), flushIntervalMs: 50 });
+      next.start();
+      await until(() => up.accepted.length === 2, 'both records after reopening');
+      await next.stop();
+      await again.close();
+      expect(drops.counted).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('grouping per destination and stream', () => {
   const config: AgentConfig = {
     schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { writeFileAtomic } from '../../config/index.js';
 import type { DropCounter } from '../pipeline/types.js';
-import { checkFrame, encodeFrames, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
+import { checkFrame, encodeFrames, encodeStringFrames, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
 import type { EvictableQueue, QuotaManager } from './quota-manager.js';
 
 export interface QueuePosition {
@@ -224,11 +224,21 @@ export class DiskQueue implements EvictableQueue {
 
   append(payloads: Buffer[]): Promise<void> {
     if (payloads.length === 0) return Promise.resolve();
+    return this.appendFrames(() => encodeFrames(payloads), payloads.length);
+  }
+
+  /** append() for serialised records as strings: framed straight from them (no Buffer per record). */
+  appendStrings(payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return Promise.resolve();
+    return this.appendFrames(() => encodeStringFrames(payloads), payloads.length);
+  }
+
+  private appendFrames(encode: () => Buffer, count: number): Promise<void> {
     return this.serial(async () => {
       if (this.closed) throw new Error(`queue ${this.id} is closed`);
-      const frames = encodeFrames(payloads);
+      const frames = encode();
       if (this.o.quota && !(await this.o.quota.reserve(frames.length))) {
-        this.o.drops.drop('quota', payloads.length, this.id);
+        this.o.drops.drop('quota', count, this.id);
         return;
       }
       let active = this.segments[this.segments.length - 1]!;
@@ -249,11 +259,11 @@ export class DiskQueue implements EvictableQueue {
             active = this.segments[this.segments.length - 1]!;
             continue;
           }
-          throw new DiskFullError(`no space left on the device holding ${this.dir}: ${payloads.length} record(s) could not be queued`);
+          throw new DiskFullError(`no space left on the device holding ${this.dir}: ${count} record(s) could not be queued`);
         }
       }
       active.size += frames.length;
-      active.entries += payloads.length;
+      active.entries += count;
       this.dirty = true;
       for (const l of this.listeners) l();
     });

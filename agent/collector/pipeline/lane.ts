@@ -75,15 +75,8 @@ export class Lane implements LaneWriter {
     if (docs.length > 0) await this.appendSerialized(docs as unknown as LogRecord[]);
   }
 
+  /** Serialises each record once; the queue frames the strings directly (no Buffer per record). */
   private async appendSerialized(records: LogRecord[]): Promise<void> {
-    await this.queue.append(this.serialize(records));
-  }
-
-  /**
-   * Serialises each record once, into ONE buffer for the whole batch (the payloads are views of it):
-   * no per-record Buffer allocation on the hot path. Non-ASCII batches take the per-record path.
-   */
-  private serialize(records: LogRecord[]): Buffer[] {
     const json: string[] = new Array<string>(records.length);
     let truncated = 0;
     for (let i = 0; i < records.length; i++) {
@@ -92,17 +85,7 @@ export class Lane implements LaneWriter {
       json[i] = s.json;
     }
     if (truncated > 0) this.deps.logger.warn(`lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`);
-    const joined = json.join('');
-    const all = Buffer.from(joined);
-    if (all.length !== joined.length) return json.map((j) => Buffer.from(j));
-    const out: Buffer[] = new Array<Buffer>(json.length);
-    let off = 0;
-    for (let i = 0; i < json.length; i++) {
-      const end = off + json[i]!.length;
-      out[i] = all.subarray(off, end);
-      off = end;
-    }
-    return out;
+    await this.queue.appendStrings(json);
   }
 }
 

@@ -2,7 +2,7 @@
 // marked met / NOT MET, rsyslog side by side with ratios), then writes bench/results/latest.json and
 // bench/results/latest.svg. Default ≤ 5 minutes; `--long` soaks (longer sustained run, bigger burst,
 // longer idle window). `--only=sustained,max,...` runs a subset; `--cpu-prof` writes the collector's
-// V8 CPU profile of the max-rate run to bench/results/cpu-prof/ (open in Chrome DevTools).
+// V8 CPU profile of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools).
 // Profiles live one per module: collector-load.ts (sustained / max / burst), rsyslog-relay.ts,
 // text-tail.ts, idle-footprint.ts, enable-time.ts, syslog-bench.ts; report.ts renders.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -89,8 +89,12 @@ async function main(): Promise<void> {
     });
 
     await step('max', async () => {
-      const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(REPO, 'bench/results/cpu-prof')}`] : [];
-      if (cpuProf) mkdirSync(path.join(REPO, 'bench/results/cpu-prof'), { recursive: true });
+      const profDir = path.join(REPO, '.cache/cpu-prof');
+      const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+      if (cpuProf) {
+        mkdirSync(profDir, { recursive: true });
+        notes.push(`collector CPU profile of the max-rate run written to ${profDir}`);
+      }
       const r = await runCollectorLoad(env, { corpus: small, count: P.maxCount, nodeArgs });
       const rs = await rsyslog(dir, small, P.maxCount);
       const name = `collector max rate, ~150 B lines, ${P.maxCount / 1000}k records`;

@@ -8,7 +8,7 @@ import type { Component, LogRecord, SourceContext } from '../../pipeline/types.j
 import { compileFilter, filterSelects, CEF_STREAM, SYSLOG_STREAM, type CompiledFilter, type SyslogFilter } from './filter.js';
 import type { ParseProblem } from './header.js';
 import { DEFAULT_SYSLOG_PORT, SyslogListener, type SyslogListenerOptions } from './listener.js';
-import { parseMessage } from './parse-message.js';
+import { parseMessage, type ParseContext } from './parse-message.js';
 
 export type { SyslogFilter } from './filter.js';
 export { MAX_MESSAGE_BYTES as MAX_LINE_BYTES } from './parse-message.js';
@@ -57,7 +57,8 @@ export class SyslogSource implements Component {
   private readonly syslogKeys: string[];
   private readonly cefKeys: string[];
   private nowMs = 0;
-  private now = new Date(0);
+  /** One parse context, updated per message (receive time per millisecond, sender), not one per message. */
+  private readonly parseCtx: ParseContext;
   private pending = new Map<string, LogRecord[]>();
   private pendingCount = 0;
   private flushTimer?: NodeJS.Timeout;
@@ -80,6 +81,7 @@ export class SyslogSource implements Component {
     this.wantsSecurity = this.filters.some((f) => f.toCef);
     this.syslogKeys = this.filters.map((f) => `${f.key}|${SYSLOG_STREAM}`);
     this.cefKeys = this.filters.map((f) => `${f.key}|${CEF_STREAM}`);
+    this.parseCtx = { computer: ctx.computer, sourceIp: '', now: new Date(0), security: this.wantsSecurity };
     const listenerOptions: SyslogListenerOptions = spec.listener ?? {
       tcp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' },
       ...(spec.udp ? { udp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' } } : {}),
@@ -111,8 +113,9 @@ export class SyslogSource implements Component {
   private onMessage(msg: Buffer, remote: string): void {
     this.received++;
     const ms = Date.now();
-    if (ms !== this.nowMs) this.now = new Date((this.nowMs = ms));
-    const p = parseMessage(msg, { computer: this.ctx.computer, sourceIp: remote, now: this.now, security: this.wantsSecurity });
+    if (ms !== this.nowMs) this.parseCtx.now = new Date((this.nowMs = ms));
+    this.parseCtx.sourceIp = remote;
+    const p = parseMessage(msg, this.parseCtx);
     for (const problem of p.problems) this.problems[problem] = (this.problems[problem] ?? 0) + 1;
     let selected = false;
     for (let i = 0; i < this.filters.length; i++) {

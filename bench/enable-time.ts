@@ -1,13 +1,14 @@
 // Enable → success time: the packaged extension ZIP driven like the guest agent (test/helpers/
 // guest-agent-sim.ts): unpack, install, then time from the start of `enable` until <seq>.status says
 // Enable/success (the handler validated settings, started supervisor + collector and the collector
-// applied the DCR). Then disable + uninstall, so nothing is left running. Needs `npm run package`'s
-// ZIP (dist/open-ama-<version>-linux-<arch>.zip) or builds one through test/helpers/packaged-zip.ts.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+// applied the DCR). Then disable + uninstall, so nothing is left running. The ZIP comes from
+// test/helpers/packaged-zip.ts: packaged from the current dist/ bundles, cached by content hash (the
+// first run after a code change spends ~30 s packaging, outside the measured time).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { packagedZip } from '../test/helpers/packaged-zip.js';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { installPackage, runOp } from '../test/helpers/guest-agent-sim.js';
-import { writeSettings } from '../test/helpers/guest-agent-sim.js';
+import { installPackage, runOp, writeSettings } from '../test/helpers/guest-agent-sim.js';
 import { freePort } from '../test/fakes/tinyproxy.js';
 import { defaultPublicSettings } from '../harness/default-settings.js';
 import { OPEN_AMA_VERSION } from '../agent/config/index.js';
@@ -19,12 +20,6 @@ export interface EnableTiming {
   enableCommandSeconds: number;
 }
 
-function findZip(distDir: string): string | undefined {
-  if (!existsSync(distDir)) return undefined;
-  const zips = readdirSync(distDir).filter((f) => f.startsWith(`open-ama-${OPEN_AMA_VERSION}-linux-`) && f.endsWith('.zip'));
-  return zips[0] ? path.join(distDir, zips[0]) : undefined;
-}
-
 function statusOf(statusFolder: string, seq: number): { operation?: string; status?: string } | undefined {
   try {
     const doc = JSON.parse(readFileSync(path.join(statusFolder, `${seq}.status`), 'utf8')) as { status: { operation?: string; status?: string } }[];
@@ -34,12 +29,8 @@ function statusOf(statusFolder: string, seq: number): { operation?: string; stat
   }
 }
 
-export async function measureEnableTime(repo: string): Promise<EnableTiming> {
-  let zip = findZip(path.join(repo, 'dist'));
-  if (!zip) {
-    const { packagedZip } = await import('../test/helpers/packaged-zip.js');
-    zip = await packagedZip();
-  }
+export async function measureEnableTime(): Promise<EnableTiming> {
+  const zip = await packagedZip();
   const root = mkdtempSync(path.join(os.tmpdir(), 'oa-enable-'));
   const ext = installPackage(root, zip, OPEN_AMA_VERSION);
   const env = { OPEN_AMA_SYSLOG_PORT: String(await freePort()) };

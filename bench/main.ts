@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     });
 
     await step('enable', async () => {
-      const e = await measureEnableTime(REPO);
+      const e = await measureEnableTime();
       add({ profile: 'enable → Enable/success (packaged ZIP, guest-agent sim)', figure: 'time', value: e.enableToSuccessSeconds, unit: 's', note: `enable command itself ${e.enableCommandSeconds.toFixed(2)} s; harness default DCR (perf + syslog + text logs → file)` });
     });
 

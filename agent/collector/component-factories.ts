@@ -40,6 +40,9 @@ class TaggingSink implements RecordSink {
   write(stream: string, records: Record<string, unknown>[]): Promise<void> {
     return this.inner.write(`${this.prefix}|${stream}`, records);
   }
+  async sync(): Promise<void> {
+    await this.inner.sync?.();
+  }
 }
 
 /** Audience from the endpoint's cloud suffix (no IMDS round trip needed). */

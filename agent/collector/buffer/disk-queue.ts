@@ -278,6 +278,11 @@ export class DiskQueue implements EvictableQueue {
     return seg;
   }
 
+  /** fsyncs what append() has written, now (in order with the other queue operations). */
+  syncNow(): Promise<void> {
+    return this.serial(() => this.sync());
+  }
+
   private async sync(): Promise<void> {
     if (!this.dirty || !this.fd) return;
     this.dirty = false;

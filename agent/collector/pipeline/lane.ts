@@ -60,6 +60,11 @@ export class Lane implements LaneWriter {
     await this.appendSerialized(records);
   }
 
+  /** fsyncs the queue now (metric minutes still aggregating in memory are not records yet). */
+  sync(): Promise<void> {
+    return this.queue.syncNow();
+  }
+
   /** Stops delivery and moves the open metric minute to disk; the queue keeps everything unsent. */
   async stop(): Promise<void> {
     if (this.metricTimer) clearInterval(this.metricTimer);

@@ -45,6 +45,9 @@ class SwitchableSink implements RecordSink {
     }
     await this.router.write(stream, records);
   }
+  async sync(): Promise<void> {
+    await this.router?.sync();
+  }
 }
 
 export class Pipeline {

@@ -8,6 +8,8 @@ import type { RouteNode } from './graph.js';
 export interface LaneWriter {
   /** Appends serialised records durably (resolves when written). */
   append(records: LogRecord[]): Promise<void>;
+  /** fsyncs what was appended. */
+  sync(): Promise<void>;
 }
 
 export interface RouterDeps {
@@ -20,6 +22,8 @@ export interface RouterDeps {
 
 export class Router implements RecordSink {
   private readonly byStream = new Map<string, RouteNode[]>();
+  /** Lanes appended to since the last sync(). */
+  private readonly unsynced = new Set<LaneWriter>();
 
   constructor(
     routes: RouteNode[],
@@ -57,9 +61,18 @@ export class Router implements RecordSink {
           if (out.length < records.length) this.deps.drops.drop('filtered', records.length - out.length, route.laneId);
         }
         if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
-        if (out.length > 0) await lane.append(out);
+        if (out.length > 0) {
+          await lane.append(out);
+          this.unsynced.add(lane);
+        }
       }),
     );
+  }
+
+  async sync(): Promise<void> {
+    const lanes = [...this.unsynced];
+    this.unsynced.clear();
+    await Promise.all(lanes.map((l) => l.sync()));
   }
 }
 

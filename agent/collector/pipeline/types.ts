@@ -24,6 +24,12 @@ export interface Component {
  */
 export interface RecordSink {
   write(stream: string, records: LogRecord[]): Promise<void>;
+  /**
+   * Makes every record written so far survive a power loss (fsync of the queues written to), not only
+   * a process crash. A source whose position must never run ahead of the queue (text-log checkpoints)
+   * calls it before saving its position.
+   */
+  sync?(): Promise<void>;
 }
 
 /** Why a record was dropped; every drop is counted under dropped_records_total{reason}. */

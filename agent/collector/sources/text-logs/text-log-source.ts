@@ -7,8 +7,8 @@
 // Format `w3c` (open-ama extension, docs/dcr-support.md) parses W3C extended logs (w3c-parser.ts).
 // Invalid UTF-8 becomes U+FFFD (records counted as invalid_encoding), a UTF-8 BOM is stripped, a last
 // line without newline waits partialFlushMs of file inactivity before it is sent.
-// Checkpoints (inode, offset, fingerprint) are saved only after sink.write resolved (records durably
-// queued): no loss across kill -9; a kill between the queue append and the checkpoint save re-reads that
+// Checkpoints (inode, offset, fingerprint) are saved only after sink.write resolved and sink.sync
+// fsynced the queues written to: no loss across kill -9 or power loss; a kill between the queue append and the checkpoint save re-reads that
 // one batch (≤ one read chunk) — the only duplicates this source can cause.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -358,6 +358,9 @@ export class TextLogSource implements Component {
     if (records.length > 0) await this.ctx.sink.write(this.spec.stream, records);
     // Only now: the records are in the durable queue, so the position may move past them.
     if (committed === t.committed) return;
+    // The checkpoint file is fsynced when saved; the queue must be on disk first, or a power loss
+    // could leave a position past records that never reached the disk.
+    if (records.length > 0) await this.ctx.sink.sync?.();
     t.committed = committed;
     await this.saveCheckpoints();
   }

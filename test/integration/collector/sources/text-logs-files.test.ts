@@ -381,3 +381,53 @@ describe('text logs: W3C extended (IIS) format', () => {
     expect(again.drops.parse_error).toBeUndefined();
   });
 });
+
+describe('text logs: power-loss ordering', () => {
+  test('the queue is fsynced (sink.sync) after the records are written and before the position moves past them', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'));
+    dirs.push(dir);
+    const f = path.join(dir, 'app.log');
+    writeFileSync(f, '');
+    const store = new FileCheckpointStore(path.join(dir, '.cp'));
+    const events: string[] = [];
+    let queued = 0;
+    const src = new TextLogSource(
+      { id: 'text-logs/x', filePatterns: [f], format: 'text', stream: 'Custom-T', columns: ['RawData'], pollIntervalMs: 100, partialFlushMs: 300 },
+      {
+        logger: createNullLogger(),
+        computer: 'vm',
+        drops: { drop: () => undefined },
+        checkpoints: {
+          load: (k) => store.load(k),
+          save: async (k, v) => {
+            events.push('save');
+            await store.save(k, v);
+          },
+        },
+        sink: {
+          write: async (_s, r) => {
+            events.push('write');
+            queued += r.length;
+          },
+          sync: async () => void events.push('sync'),
+        },
+      },
+    );
+    sources.push(src);
+    await src.start();
+    await waitFor(() => existsSync(path.join(dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
+    appendFileSync(f, lines(0, 500));
+    await waitFor(() => queued >= 500, 5000, 'records');
+    appendFileSync(f, 'no newline yet');
+    await waitFor(() => queued >= 501, 5000, 'partial line flushed');
+    await waitFor(() => events[events.length - 1] === 'save', 5000, 'last position saved');
+    // Every save that follows a write has a sync between them.
+    let unsyncedWrite = false;
+    for (const e of events) {
+      if (e === 'write') unsyncedWrite = true;
+      else if (e === 'sync') unsyncedWrite = false;
+      else expect({ event: e, unsyncedWrite }).toEqual({ event: 'save', unsyncedWrite: false });
+    }
+    expect(events.filter((e) => e === 'sync').length).toBeGreaterThan(0);
+  });
+});

@@ -5,8 +5,16 @@ import type { DropReason, LogRecord } from '../../../../agent/collector/pipeline
 
 class MemoryLane implements LaneWriter {
   records: LogRecord[] = [];
+  /** Records appended but not yet synced. */
+  unsynced = 0;
+  syncs = 0;
   async append(records: LogRecord[]): Promise<void> {
     this.records.push(...records);
+    this.unsynced += records.length;
+  }
+  async sync(): Promise<void> {
+    this.syncs++;
+    this.unsynced = 0;
   }
 }
 
@@ -51,6 +59,29 @@ describe('router', () => {
     await router.write('s', [{ x: 1 }, { x: 2 }]);
     expect(lane.records).toEqual([{ x: 2 }]);
     expect(d.counted).toEqual([{ reason: 'filtered', count: 1, component: 'l' }]);
+  });
+});
+
+describe('router sync', () => {
+  test('sync() fsyncs exactly the lanes written since the last sync', async () => {
+    const a = new MemoryLane();
+    const b = new MemoryLane();
+    const router = new Router(
+      [
+        { sourceStream: 's1', laneId: 'a' },
+        { sourceStream: 's2', laneId: 'b' },
+      ],
+      { lanes: new Map([['a', a], ['b', b]]), drops: drops() },
+    );
+    await router.write('s1', [{ x: 1 }]);
+    await router.sync();
+    expect([a.syncs, a.unsynced, b.syncs]).toEqual([1, 0, 0]);
+    await router.sync(); // nothing new: no fsync
+    expect(a.syncs).toBe(1);
+    await router.write('s2', [{ x: 2 }]);
+    await router.write('s1', [{ x: 3 }]);
+    await router.sync();
+    expect([a.syncs, a.unsynced, b.syncs, b.unsynced]).toEqual([2, 0, 1, 0]);
   });
 });
 

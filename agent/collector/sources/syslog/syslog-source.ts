@@ -14,6 +14,7 @@ export type { SyslogFilter } from './filter.js';
 export { MAX_MESSAGE_BYTES as MAX_LINE_BYTES } from './parse-message.js';
 export const HIGH_WATERMARK = 10_000;
 export const LOW_WATERMARK = 2_000;
+const NOT_QUEUED_LOG_MS = 10_000;
 export const BATCH_MAX_RECORDS = 500;
 export const BATCH_MAX_DELAY_MS = 50;
 
@@ -66,6 +67,8 @@ export class SyslogSource implements Component {
   /** Records handed to the sink whose write has not resolved: the back-pressure measure. */
   private unqueued = 0;
   private stopped = false;
+  private notQueuedLoggedAt = 0;
+  private notQueuedSinceLog = 0;
   private readonly problems: Partial<Record<ParseProblem, number>> = {};
   received = 0;
   written = 0;
@@ -156,13 +159,23 @@ export class SyslogSource implements Component {
           this.written += records.length;
         } catch (err) {
           this.ctx.drops.drop((err as Error).name === 'DiskFullError' ? 'disk_full' : 'shutdown', records.length, this.id);
-          this.ctx.logger.error(`syslog: ${records.length} record(s) not queued: ${(err as Error).message}`);
+          this.logNotQueued(records.length, (err as Error).message);
         }
       }
       this.unqueued -= count;
       if (this.unqueued + this.pendingCount < (this.spec.lowWatermark ?? LOW_WATERMARK) && !this.stopped) this.listener.resume();
     });
     return this.inflight;
+  }
+
+  /** One error line per NOT_QUEUED_LOG_MS (a full disk refuses every batch: ~20 a second): counts summed. */
+  private logNotQueued(count: number, reason: string): void {
+    this.notQueuedSinceLog += count;
+    const now = Date.now();
+    if (now - this.notQueuedLoggedAt < NOT_QUEUED_LOG_MS) return;
+    this.ctx.logger.error(`syslog: ${this.notQueuedSinceLog} record(s) not queued${this.notQueuedLoggedAt ? ` in the last ${Math.round((now - this.notQueuedLoggedAt) / 1000)} s` : ''} (counted as drops): ${reason}`);
+    this.notQueuedLoggedAt = now;
+    this.notQueuedSinceLog = 0;
   }
 
   async stop(): Promise<void> {

@@ -64,8 +64,7 @@ describe('collector → Azure Monitor Metrics', () => {
     try {
       // The first document comes once a minute closes (≤ 60 s) and the lane's flush runs (10 s).
       await waitFor(() => metrics.accepted.length > 0, 100_000, 'the first closed minute');
-      const docs = [...metrics.accepted];
-      const minutes = new Set(docs.map((d) => d.document.time));
+      const minutes = new Set(metrics.accepted.map((d) => d.document.time));
       const last = Math.max(...[...minutes].map((m) => Date.parse(m)));
       const readRaw = (): PerfRow[] => {
         try {
@@ -93,18 +92,26 @@ describe('collector → Azure Monitor Metrics', () => {
           s.count++;
         } else expected.set(key, { min: r.CounterValue, max: r.CounterValue, sum: r.CounterValue, count: 1 });
       }
-      const got = new Map<string, { min: number; max: number; sum: number; count: number }>();
-      for (const d of docs) {
-        expect(d.resourceId).toBe(RESOURCE_ID);
-        expect(d.authorization).toBe('Bearer test-ingestion-token');
-        for (const s of d.document.data.baseData.series) {
-          // A sample that reaches the lane just after its minute was flushed comes in a second document for
-          // the same minute; the service merges them, and so does this check.
-          const key = `${d.document.time}|${d.document.data.baseData.metric}|${s.dimValues[0]}`;
-          const prev = got.get(key);
-          got.set(key, prev ? { min: Math.min(prev.min, s.min), max: Math.max(prev.max, s.max), sum: prev.sum + s.sum, count: prev.count + s.count } : { min: s.min, max: s.max, sum: s.sum, count: s.count });
+      // The documents of one minute are posted one per metric: wait (bounded) until every series the raw
+      // samples say exists for those minutes has arrived with its full count, then compare.
+      const aggregate = (): Map<string, { min: number; max: number; sum: number; count: number }> => {
+        const got = new Map<string, { min: number; max: number; sum: number; count: number }>();
+        for (const d of metrics.accepted) {
+          if (!minutes.has(d.document.time)) continue;
+          expect(d.resourceId).toBe(RESOURCE_ID);
+          expect(d.authorization).toBe('Bearer test-ingestion-token');
+          for (const s of d.document.data.baseData.series) {
+            // A sample that reaches the lane just after its minute was flushed comes in a second document for
+            // the same minute; the service merges them, and so does this check.
+            const key = `${d.document.time}|${d.document.data.baseData.metric}|${s.dimValues[0]}`;
+            const prev = got.get(key);
+            got.set(key, prev ? { min: Math.min(prev.min, s.min), max: Math.max(prev.max, s.max), sum: prev.sum + s.sum, count: prev.count + s.count } : { min: s.min, max: s.max, sum: s.sum, count: s.count });
+          }
         }
-      }
+        return got;
+      };
+      await waitFor(() => [...expected].every(([k, e]) => aggregate().get(k)?.count === e.count), 30_000, 'every series of the aggregated minutes').catch(() => undefined);
+      const got = aggregate();
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
       expect([...got.keys()].some((k) => k.includes('% Processor Time'))).toBe(true);
       for (const [key, e] of expected) {

@@ -99,11 +99,11 @@ export class DeliveryWorker {
   private async linger(): Promise<void> {
     const ms = Math.min(this.o.lingerMs ?? DEFAULT_LINGER_MS, this.o.flushIntervalMs ?? 1000);
     if (ms <= 0) return;
-    const until = Date.now() + ms;
+    const until = performance.now() + ms; // monotonic: a wall-clock step back must not stretch the linger
     while (this.running) {
       const { entries, bytes } = this.o.queue.stats();
       if (entries === 0 || entries >= MAX_ENTRIES_PER_READ || bytes >= this.o.uploader.maxRequestBytes) return;
-      const left = until - Date.now();
+      const left = until - performance.now();
       if (left <= 0) return;
       this.idle = true;
       await this.sleep(left);
@@ -113,7 +113,7 @@ export class DeliveryWorker {
 
   /** Delivers one queue batch; returns how long to wait before the next attempt. */
   private async deliver(batch: QueueBatch): Promise<number> {
-    const started = Date.now();
+    const started = performance.now();
     let pending = buildBatches(batch.entries, { maxBytes: this.o.uploader.maxRequestBytes });
     let forceTokenRefresh = false;
     let refreshedToken = false; // 401 → refresh once per batch; the refresh applies to the next request only
@@ -141,7 +141,7 @@ export class DeliveryWorker {
           pending = pending.slice(1);
           this.health.sentRecords += request.count;
           this.health.lastSuccessAt = new Date().toISOString();
-          this.o.onSent?.(request.count, Date.now() - started);
+          this.o.onSent?.(request.count, performance.now() - started);
           continue;
         case 'split': {
           const halves = splitRequest(request.entries, this.o.uploader.maxRequestBytes);

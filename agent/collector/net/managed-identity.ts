@@ -55,6 +55,7 @@ export interface TokenClientOptions {
 }
 
 export class ManagedIdentityTokenClient {
+  /** refreshAt is on the monotonic clock (performance.now()): a wall-clock step must not expire or extend a token. */
   private readonly cache = new Map<string, { token: AccessToken; refreshAt: number }>();
   private readonly inflight = new Map<string, Promise<AccessToken>>();
   private readonly http: HttpClient;
@@ -67,7 +68,7 @@ export class ManagedIdentityTokenClient {
   /** A valid token for `resource` (e.g. https://monitor.azure.com); forceRefresh after a 401. */
   async getToken(resource: string, forceRefresh = false): Promise<AccessToken> {
     const cached = this.cache.get(resource);
-    if (!forceRefresh && cached && Date.now() < cached.refreshAt) return cached.token;
+    if (!forceRefresh && cached && performance.now() < cached.refreshAt) return cached.token;
     let pending = this.inflight.get(resource);
     if (!pending) {
       pending = this.fetchWithRetry(resource).finally(() => this.inflight.delete(resource));
@@ -83,9 +84,8 @@ export class ManagedIdentityTokenClient {
     for (const delay of delays) {
       if (delay > 0) await sleep(delay);
       try {
-        const token = await this.fetchOnce(resource);
-        const lifetime = token.expiresAt - Date.now();
-        const refreshAt = token.expiresAt - Math.min(REFRESH_MARGIN_MS, lifetime / 2);
+        const { token, lifetimeMs } = await this.fetchOnce(resource);
+        const refreshAt = performance.now() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2);
         this.cache.set(resource, { token, refreshAt });
         this.refreshCount++;
         return token;
@@ -97,7 +97,7 @@ export class ManagedIdentityTokenClient {
     throw lastError;
   }
 
-  private async fetchOnce(resource: string): Promise<AccessToken> {
+  private async fetchOnce(resource: string): Promise<{ token: AccessToken; lifetimeMs: number }> {
     const ep = this.opts.endpoints;
     const url = new URL(ep.tokenUrl);
     url.searchParams.set('api-version', ep.apiVersion);
@@ -115,9 +115,12 @@ export class ManagedIdentityTokenClient {
     const body = JSON.parse(res.body.toString('utf8')) as { access_token?: string; expires_on?: string | number; expires_in?: string | number };
     if (!body.access_token) throw new ManagedIdentityError(`token response for ${resource} has no access_token`);
     registerSecret(body.access_token);
+    // The lifetime from expires_in (relative) when given: expires_on is on the token service's clock,
+    // which a stepped local clock disagrees with (after a +1 h step every fresh token would look expired).
+    const expiresIn = Number(body.expires_in);
     const expiresOn = Number(body.expires_on);
-    const expiresAt = Number.isFinite(expiresOn) && expiresOn > 0 ? expiresOn * 1000 : Date.now() + Number(body.expires_in ?? 3600) * 1000;
-    return { token: body.access_token, expiresAt };
+    const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : Number.isFinite(expiresOn) && expiresOn > 0 ? expiresOn * 1000 - Date.now() : 3_600_000;
+    return { token: { token: body.access_token, expiresAt: Date.now() + lifetimeMs }, lifetimeMs };
   }
 }
 

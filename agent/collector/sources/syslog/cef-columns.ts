@@ -36,6 +36,10 @@ for (let i = 1; i <= 4; i++) {
   });
 }
 
+/** The same table as a Map: keys come from the message (non-internalised strings), which a Map hashes
+ * cheaply, while a large object in dictionary mode costs a lookup ~10× slower on the CEF hot path. */
+export const CEF_COLUMN_BY_KEY: ReadonlyMap<string, string> = new Map(Object.entries(CEF_KEY_TO_COLUMN));
+
 export type CefColumnType = 'int' | 'long' | 'real' | 'datetime';
 
 export const CEF_COLUMN_TYPES: ReadonlyMap<string, CefColumnType> = new Map<string, CefColumnType>([

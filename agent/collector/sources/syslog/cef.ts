@@ -2,7 +2,7 @@
 // \\ escapes); the extension is space-separated key=value where a value may hold spaces and runs until
 // the next " key=", with \= \\ \n \r escapes. Typed columns that do not parse become null and are
 // reported (bad_cef_value); unknown keys go to AdditionalExtensions as "k=v;k2=v2". Never throws.
-import { CEF_COLUMN_TYPES, CEF_KEY_TO_COLUMN } from './cef-columns.js';
+import { CEF_COLUMN_BY_KEY, CEF_COLUMN_TYPES } from './cef-columns.js';
 import type { ParseProblem } from './header.js';
 import { isoOf } from './iso-time.js';
 import type { LogRecord } from '../../pipeline/types.js';
@@ -33,20 +33,36 @@ export function isCef(text: string): boolean {
 /** Splits the 7 header fields (unescaping \| and \\); the 8th element is the raw extension. */
 export function splitCefHeader(s: string): string[] {
   const out: string[] = [];
-  let cur = '';
   let from = 0;
-  for (let i = 0; i < s.length && out.length < 7; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 92 /* \ */ && (s[i + 1] === '|' || s[i + 1] === '\\')) {
-      cur += s.slice(from, i) + s[i + 1];
-      from = ++i + 1;
-    } else if (c === 124 /* | */) {
-      out.push(cur + s.slice(from, i));
-      cur = '';
-      from = i + 1;
+  while (out.length < 7) {
+    const bar = s.indexOf('|', from);
+    if (bar < 0) break;
+    const slash = s.indexOf('\\', from);
+    if (slash < 0 || slash > bar) {
+      // the common case: no escape before the next separator
+      out.push(s.slice(from, bar));
+      from = bar + 1;
+      continue;
     }
+    // escapes in this field: walk it character by character
+    let cur = '';
+    let i = from;
+    let start = from;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 92 /* \ */ && (s.charCodeAt(i + 1) === 124 || s.charCodeAt(i + 1) === 92)) {
+        cur += s.slice(start, i) + s[i + 1];
+        start = ++i + 1;
+      } else if (c === 124 /* | */) break;
+    }
+    if (i >= s.length) {
+      out.push(cur + s.slice(start));
+      return out;
+    }
+    out.push(cur + s.slice(start, i));
+    from = i + 1;
   }
-  out.push(cur + s.slice(from));
+  out.push(s.slice(from));
   return out;
 }
 
@@ -113,13 +129,13 @@ export function parseCefMessage(text: string, ctx: CefContext): CefResult | unde
   const [vendor, product, devVersion, classId, name, severity, ext] = h as [string, string, string, string, string, string, string];
   const problems: ParseProblem[] = [];
   const record: LogRecord = {
-    ...baseRecord(ctx),
+    TimeGenerated: isoOf(ctx.time), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer,
     DeviceVendor: vendor, DeviceProduct: product, DeviceVersion: devVersion, DeviceEventClassID: classId, Activity: name,
     LogSeverity: cefLogSeverity(severity), OriginalLogSeverity: severity.trim(),
   };
   const additional: string[] = [];
   for (const [k, v] of parseCefExtension(ext)) {
-    const col = CEF_KEY_TO_COLUMN[k];
+    const col = CEF_COLUMN_BY_KEY.get(k);
     if (!col) {
       additional.push(`${k}=${v}`);
       continue;

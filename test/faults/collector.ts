@@ -152,10 +152,13 @@ export interface FaultWorld {
   close(): Promise<void>;
 }
 
-/** beforeAll: temp dir, test CA (real openssl), IMDS fake. close() in afterAll removes everything. */
-export async function createWorld(prefix: string): Promise<FaultWorld> {
+/**
+ * beforeAll: temp dir, test CA (real openssl), IMDS fake. close() in afterAll removes everything.
+ * `caEnv` is extra environment for the openssl runs (the clock-jump scenario backdates the certificates).
+ */
+export async function createWorld(prefix: string, o: { caEnv?: Record<string, string> } = {}): Promise<FaultWorld> {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const ca = await createTestCa(path.join(dir, 'ca'));
+  const ca = await createTestCa(path.join(dir, 'ca'), o.caEnv);
   const imds = new FakeImdsServer({ mode: 'imds' });
   await imds.start();
   return {

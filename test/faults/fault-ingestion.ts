@@ -32,6 +32,8 @@ export class FaultIngestion {
   readonly log: RequestLogEntry[] = [];
   /** Decides the answer for a well-formed request holding `records` records; undefined → 204. */
   policy?: (records: number) => Answer | undefined;
+  /** Sees the records of every accepted request (after their sequence numbers were taken). */
+  onAccepted?: (records: Record<string, unknown>[]) => void;
   /** Delay before answering (slow service). */
   delayMs = 0;
   private server?: https.Server;
@@ -115,6 +117,7 @@ export class FaultIngestion {
     const decided = this.policy?.(parsed.length);
     if (decided) return answer(decided.status, parsed.length, decided.headers, decided.body);
     for (const r of parsed as Record<string, unknown>[]) this.seqs.push(...seqsIn(String(r.SyslogMessage ?? r.RawData ?? '')));
+    this.onAccepted?.(parsed as Record<string, unknown>[]);
     answer(204, parsed.length);
   }
 }

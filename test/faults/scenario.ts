@@ -28,6 +28,8 @@ export async function runLoadedScenario(
     name: string;
     eps?: number;
     config?: Partial<AgentConfig>;
+    /** Extra collector environment (e.g. LD_PRELOAD of libfaketime). */
+    env?: Record<string, string>;
     /** Runs the fault while the load keeps going; returns when the fault is lifted. */
     fault(ctx: ScenarioContext): Promise<void>;
     drainMs?: number;
@@ -38,7 +40,7 @@ export async function runLoadedScenario(
   const root = world.newRoot(o.name);
   const port = await freePort();
   writeConfig(root, [syslogToLaDcr('dcr-f0000000000000000000000000000001', ingestion.url)], o.config);
-  const collector = await startCollector(root, world.env(port), port);
+  const collector = await startCollector(root, { ...world.env(port), ...o.env }, port);
   const load = new SyslogLoad(port, o.eps ?? 2000);
   try {
     load.start();

@@ -20,8 +20,9 @@ export class CountingDropCounter implements DropCounter {
     this.byComponent.set(component, (this.byComponent.get(component) ?? 0) + count);
     this.metrics?.dropped.inc({ reason, component }, count);
     const key = `${reason}|${component}`;
-    const now = Date.now();
-    if ((this.lastLogged.get(key) ?? 0) + 60_000 < now) {
+    const now = performance.now(); // monotonic: a wall-clock step back must not silence the warnings
+    const last = this.lastLogged.get(key);
+    if (last === undefined || last + 60_000 < now) {
       this.lastLogged.set(key, now);
       const level = reason === 'filtered' ? 'debug' : 'warn';
       this.logger.log(level, `dropped ${count} record(s) (${reason}) at ${component}; total for this reason: ${this.byReason[reason]}`);

@@ -67,7 +67,7 @@ export class SyslogSource implements Component {
   /** Records handed to the sink whose write has not resolved: the back-pressure measure. */
   private unqueued = 0;
   private stopped = false;
-  private notQueuedLoggedAt = 0;
+  private notQueuedLoggedAt?: number;
   private notQueuedSinceLog = 0;
   private readonly problems: Partial<Record<ParseProblem, number>> = {};
   received = 0;
@@ -171,9 +171,9 @@ export class SyslogSource implements Component {
   /** One error line per NOT_QUEUED_LOG_MS (a full disk refuses every batch: ~20 a second): counts summed. */
   private logNotQueued(count: number, reason: string): void {
     this.notQueuedSinceLog += count;
-    const now = Date.now();
-    if (now - this.notQueuedLoggedAt < NOT_QUEUED_LOG_MS) return;
-    this.ctx.logger.error(`syslog: ${this.notQueuedSinceLog} record(s) not queued${this.notQueuedLoggedAt ? ` in the last ${Math.round((now - this.notQueuedLoggedAt) / 1000)} s` : ''} (counted as drops): ${reason}`);
+    const now = performance.now(); // monotonic: a wall-clock step back must not silence it
+    if (this.notQueuedLoggedAt !== undefined && now - this.notQueuedLoggedAt < NOT_QUEUED_LOG_MS) return;
+    this.ctx.logger.error(`syslog: ${this.notQueuedSinceLog} record(s) not queued${this.notQueuedLoggedAt !== undefined ? ` in the last ${Math.round((now - this.notQueuedLoggedAt) / 1000)} s` : ''} (counted as drops): ${reason}`);
     this.notQueuedLoggedAt = now;
     this.notQueuedSinceLog = 0;
   }

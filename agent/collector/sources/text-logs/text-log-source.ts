@@ -39,6 +39,7 @@ interface TrackedFile {
   partial: Buffer;
   /** Multi-line record being assembled; `bytes` stops growing past MAX_RECORD_BYTES (the record is cut there). */
   pendingRecord?: { text: string[]; start: number; bytes: number };
+  /** performance.now() of the last data read (monotonic: partial-line flushes ignore wall-clock steps). */
   lastData: number;
   gone: boolean;
   /** Already looked for this inode under another name in its directory (restart after rotation). */
@@ -100,7 +101,7 @@ export class TextLogSource implements Component {
     const v2 = isV2(loaded);
     const saved = loaded === undefined ? undefined : v2 ? loaded.files : (loaded as Record<string, FileCheckpoint>);
     for (const [key, cp] of Object.entries(saved ?? {})) {
-      this.files.set(key, { key, path: cp.path, offset: cp.offset, committed: cp.offset, fingerprint: cp.fingerprint, partial: Buffer.alloc(0), lastData: Date.now(), gone: false });
+      this.files.set(key, { key, path: cp.path, offset: cp.offset, committed: cp.offset, fingerprint: cp.fingerprint, partial: Buffer.alloc(0), lastData: performance.now(), gone: false });
     }
     this.firstScan = saved === undefined || (!v2 && Object.keys(saved).length === 0);
     this.timer = setInterval(() => this.poll(), this.spec.pollIntervalMs ?? 1000);
@@ -145,7 +146,7 @@ export class TextLogSource implements Component {
       const fp = !t || fingerprintLength(t.fingerprint) < FINGERPRINT_BYTES ? await fingerprint(file, FINGERPRINT_BYTES) : t.fingerprint;
       if (!t) {
         const fromEnd = this.firstScan;
-        t = { key, path: file, offset: fromEnd ? st.size : 0, committed: fromEnd ? st.size : 0, fingerprint: fp, partial: Buffer.alloc(0), lastData: Date.now(), gone: false };
+        t = { key, path: file, offset: fromEnd ? st.size : 0, committed: fromEnd ? st.size : 0, fingerprint: fp, partial: Buffer.alloc(0), lastData: performance.now(), gone: false };
         this.files.set(key, t);
       }
       t.path = file;
@@ -229,7 +230,7 @@ export class TextLogSource implements Component {
     for (;;) {
       const { bytesRead } = await t.fh.read(buf, 0, CHUNK, t.offset);
       if (bytesRead === 0) break;
-      t.lastData = Date.now();
+      t.lastData = performance.now();
       const readStart = t.offset;
       t.offset += bytesRead;
       let data = buf.subarray(0, bytesRead);
@@ -271,7 +272,7 @@ export class TextLogSource implements Component {
       } else t.partial = Buffer.from(rest);
       if (lines.length > 0) await this.emitLines(t, lines);
     }
-    if (t.gone && Date.now() - t.lastData > (this.spec.partialFlushMs ?? 5000)) {
+    if (t.gone && performance.now() - t.lastData > (this.spec.partialFlushMs ?? 5000)) {
       await this.flushPartial(t);
       await t.fh.close();
       t.fh = undefined;
@@ -394,7 +395,7 @@ export class TextLogSource implements Component {
   private async flushIdle(): Promise<void> {
     const wait = this.spec.partialFlushMs ?? 5000;
     for (const t of this.files.values()) {
-      if ((t.partial.length > 0 || t.pendingRecord) && Date.now() - t.lastData > wait) await this.flushPartial(t);
+      if ((t.partial.length > 0 || t.pendingRecord) && performance.now() - t.lastData > wait) await this.flushPartial(t);
     }
   }
 

@@ -81,6 +81,12 @@ export class TextLogSource implements Component {
   replacedFiles = 0;
   /** Invalid UTF-8 sequences replaced by U+FFFD. */
   invalidUtf8 = 0;
+  private readonly wantsRawData: boolean;
+  private readonly wantsFilePath: boolean;
+  private readonly wantsComputer: boolean;
+  /** Receive time as ISO text, formatted once per millisecond (not once per line). */
+  private isoMs = -1;
+  private iso = '';
 
   constructor(
     private readonly spec: TextLogSpec,
@@ -93,6 +99,18 @@ export class TextLogSource implements Component {
       return { base: scan.isGlob ? scan.base || '/' : path.dirname(p), match: picomatch(p, { dot: true }) };
     });
     this.startRe = spec.format === 'text' && spec.recordStartTimestampFormat ? RECORD_START[spec.recordStartTimestampFormat] : undefined;
+    this.wantsRawData = spec.columns.includes('RawData');
+    this.wantsFilePath = spec.columns.includes('FilePath');
+    this.wantsComputer = spec.columns.includes('Computer');
+  }
+
+  private receiveTime(): string {
+    const ms = Date.now();
+    if (ms !== this.isoMs) {
+      this.isoMs = ms;
+      this.iso = new Date(ms).toISOString();
+    }
+    return this.iso;
   }
 
   async start(): Promise<void> {
@@ -321,8 +339,9 @@ export class TextLogSource implements Component {
 
   /** One record, or undefined for a line that is not one (W3C directive) or could not be parsed (counted). */
   private toRecord(text: string, t: TrackedFile): LogRecord | undefined {
-    const clipped = Buffer.byteLength(text) > MAX_RECORD_BYTES ? clipUtf8(text, MAX_RECORD_BYTES) : text;
-    const rec: LogRecord = { TimeGenerated: new Date().toISOString() };
+    // ≤ 3 UTF-8 bytes per UTF-16 unit: short lines never need the byte count
+    const clipped = text.length * 3 > MAX_RECORD_BYTES && Buffer.byteLength(text) > MAX_RECORD_BYTES ? clipUtf8(text, MAX_RECORD_BYTES) : text;
+    const rec: LogRecord = { TimeGenerated: this.receiveTime() };
     if (this.spec.format === 'json') {
       let obj: unknown;
       try {
@@ -346,12 +365,12 @@ export class TextLogSource implements Component {
       }
       for (const c of this.spec.columns) if (parsed.values[c] !== undefined) rec[c] = parsed.values[c];
       if (parsed.timeGenerated) rec.TimeGenerated = parsed.timeGenerated;
-      if (this.spec.columns.includes('RawData')) rec.RawData = clipped;
+      if (this.wantsRawData) rec.RawData = clipped;
     } else {
       rec.RawData = clipped;
     }
-    if (this.spec.columns.includes('FilePath')) rec.FilePath = t.path;
-    if (this.spec.columns.includes('Computer')) rec.Computer = this.ctx.computer;
+    if (this.wantsFilePath) rec.FilePath = t.path;
+    if (this.wantsComputer) rec.Computer = this.ctx.computer;
     return rec;
   }
 

@@ -5,7 +5,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { agentPaths, AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, OPEN_AMA_VERSION, writeAgentConfig } from '../agent/config/index.js';
+import { agentPaths, DEFAULT_RESOURCE_LIMITS, OPEN_AMA_VERSION, writeAgentConfig } from '../agent/config/index.js';
+import { testAgentConfig } from '../test/helpers/agent-config.js';
 import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../agent/supervisor/control/index.js';
 import { cpuSeconds, descendants, rssMB } from './proc-stats.js';
 
@@ -59,18 +60,14 @@ export async function measureIdleFootprint(opts: IdleFootprintOptions = {}): Pro
   const env = { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_OFFLINE: '1' };
   const paths = agentPaths(env);
   mkdirSync(path.join(root, 'status'), { recursive: true });
-  await writeAgentConfig(paths.agentConfigFile, {
-    schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-    configVersion: 1,
-    writtenAt: new Date().toISOString(),
-    proxy: { mode: 'none', bypass: [] },
-    dcrSource: 'inline',
-    dataCollectionRules: [],
-    diskQuotaMB: 1000,
-    logLevel: 'info',
-    resourceLimits: DEFAULT_RESOURCE_LIMITS,
-    status: { handlerName: 'bench', extensionVersion: 'bench', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile: path.join(root, 'heartbeat.log') },
-  });
+  await writeAgentConfig(
+    paths.agentConfigFile,
+    testAgentConfig({
+      writtenAt: new Date().toISOString(),
+      status: { handlerName: 'bench', extensionVersion: 'bench', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile: path.join(root, 'heartbeat.log') },
+    }),
+  );
+
   try {
     const sup = await ensureSupervisorRunning({ paths, version: OPEN_AMA_VERSION, nodePath: opts.nodePath ?? process.execPath, supervisorScript: path.join(bin, 'supervisor.mjs'), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs: 20_000 });
     const applied = await new SupervisorClient(paths.controlSocket).applyConfig(1, 20_000);

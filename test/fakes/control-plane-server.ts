@@ -10,6 +10,7 @@ import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
+import { closeServerNow } from './close-server.js';
 
 export interface ControlPlaneRequest {
   method: string;
@@ -65,9 +66,7 @@ export class FakeControlPlaneServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServerNow(s);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

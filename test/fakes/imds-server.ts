@@ -5,6 +5,7 @@ import * as http from 'node:http';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { closeServerNow } from './close-server.js';
 
 export interface FakeImdsOptions {
   mode: 'imds' | 'arc';
@@ -39,9 +40,7 @@ export class FakeImdsServer {
 
   async stop(): Promise<void> {
     const s = this.server;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServerNow(s);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

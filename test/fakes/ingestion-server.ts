@@ -5,6 +5,7 @@ import * as https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
+import { closeServerNow } from './close-server.js';
 
 export interface ReceivedRequest {
   dcr: string;
@@ -70,9 +71,7 @@ export class FakeIngestionServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServerNow(s);
   }
 
   private handle(req: import('node:http').IncomingMessage, raw: Buffer, res: import('node:http').ServerResponse, arrivedAtMs: number): void {

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { TestCa } from './test-ca.js';
+import { closeServerNow } from './close-server.js';
 
 export interface MetricSeries {
   dimValues: string[];
@@ -78,9 +79,7 @@ export class FakeMetricsServer {
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeServerNow(s);
   }
 
   private handle(req: IncomingMessage, raw: Buffer, res: ServerResponse): void {

@@ -3,26 +3,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../agent/config/index.js';
+import type { AgentConfig } from '../../agent/config/index.js';
+import { testAgentConfig } from './agent-config.js';
 
 export const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export function writeConfig(root: string, dcrs: unknown[], extra: Partial<AgentConfig> = {}): void {
   const dir = path.join(root, 'etc/opt/open-ama');
   mkdirSync(dir, { recursive: true });
-  const cfg: AgentConfig = {
-    schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-    configVersion: 1,
+  const cfg = testAgentConfig({
     writtenAt: new Date().toISOString(),
-    proxy: { mode: 'none', bypass: [] },
-    dcrSource: 'inline',
     dataCollectionRules: dcrs,
-    diskQuotaMB: 1000,
-    logLevel: 'info',
-    resourceLimits: DEFAULT_RESOURCE_LIMITS,
     status: { handlerName: 'x', extensionVersion: '0', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log') },
     ...extra,
-  };
+  });
   writeFileSync(path.join(dir, 'agent-config.json'), JSON.stringify(cfg), { mode: 0o600 });
 }
 

@@ -4,7 +4,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { validateDcr } from '../../../agent/collector/dcr/validate.js';
 import { buildPipelineGraph } from '../../../agent/collector/pipeline/plan-to-graph.js';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../../agent/config/index.js';
+import { type AgentConfig } from '../../../agent/config/index.js';
+import { testAgentConfig } from '../../helpers/agent-config.js';
 import { defaultPublicSettings, DEFAULT_DCR_ID } from '../../../harness/default-settings.js';
 import { validatePublicSettings } from '../../../settings-schemas/generated/validators.js';
 import { customOutputStream, DcrMappingError, settingsSnippet, settingsToArmDcr, TEXT_LOG_COLUMNS, workspaceName } from '../../../deploy/dcr-mapping.js';
@@ -16,7 +17,7 @@ const DCE = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Insights/da
 const target = { workspaceResourceId: WS, location: 'westeurope', dataCollectionEndpointId: DCE };
 
 function config(): AgentConfig {
-  return { schemaVersion: AGENT_CONFIG_SCHEMA_VERSION, configVersion: 0, writtenAt: '', proxy: { mode: 'none', bypass: [] }, dcrSource: 'inline', dataCollectionRules: [], diskQuotaMB: 10000, logLevel: 'info', resourceLimits: DEFAULT_RESOURCE_LIMITS, status: { handlerName: '', extensionVersion: '', statusFolder: '', seq: 0, logFolder: '' } };
+  return testAgentConfig({ configVersion: 0, writtenAt: '', diskQuotaMB: 10000 }, '');
 }
 
 describe('settingsToArmDcr', () => {

@@ -11,7 +11,7 @@ import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr } from '../../../.
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
 import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
 import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../../../agent/config/index.js';
+import { testAgentConfig } from '../../../helpers/agent-config.js';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeControlPlaneServer, ASSOCIATIONS_API, DCR_API } from '../../../fakes/control-plane-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
@@ -41,18 +41,7 @@ function amaOnlyDcr(name: string, immutableId: string): unknown {
   return d;
 }
 
-const config: AgentConfig = {
-  schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-  configVersion: 1,
-  writtenAt: '2026-11-25T10:00:00Z',
-  proxy: { mode: 'none', bypass: [] },
-  dcrSource: 'arm',
-  dataCollectionRules: [],
-  diskQuotaMB: 1000,
-  logLevel: 'info',
-  resourceLimits: DEFAULT_RESOURCE_LIMITS,
-  status: { handlerName: 'x', extensionVersion: '0', statusFolder: '/tmp/x', seq: 1, logFolder: '/tmp/x' },
-};
+const config = testAgentConfig({ dcrSource: 'arm' });
 /** What the collector does with fetched DCRs. */
 const toInputs = (fetched: FetchedDcr[]): DcrInput[] => fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) }));
 const build = (fetched: FetchedDcr[]) => buildPipelineGraph(toInputs(fetched), { computer: 'vm1', config, env: {}, outDir: '/tmp/out' });

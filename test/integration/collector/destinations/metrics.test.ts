@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProxyConfig } from '../../../../agent/config/index.js';
-import { agentPaths, AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS } from '../../../../agent/config/index.js';
+import { agentPaths } from '../../../../agent/config/index.js';
+import { testAgentConfig } from '../../../helpers/agent-config.js';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
 import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
 import { fetchInstanceMetadata } from '../../../../agent/collector/net/instance-metadata.js';
@@ -174,7 +175,7 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
       drops: new CountingDropCounter(logger),
       computer: 'vm1',
       checkpoints: { load: async () => undefined, save: async () => undefined },
-      config: { schemaVersion: AGENT_CONFIG_SCHEMA_VERSION, configVersion: 1, writtenAt: '', proxy: NO_PROXY, dcrSource: 'inline', dataCollectionRules: [], diskQuotaMB: 100, logLevel: 'info', resourceLimits: DEFAULT_RESOURCE_LIMITS, status: { handlerName: 'x', extensionVersion: '0', statusFolder: root, seq: 1, logFolder: root } },
+      config: testAgentConfig({ writtenAt: '', proxy: NO_PROXY, diskQuotaMB: 100 }, root),
     });
     const up = factories.uploader({ id: 'dcr-x/metrics', kind: 'metrics', dcrImmutableId: 'dcr-x', name: 'metrics', key: '' });
     expect(up).toBeInstanceOf(MetricsUploader);

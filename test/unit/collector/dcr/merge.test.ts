@@ -5,20 +5,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { validateDcr } from '../../../../agent/collector/dcr/validate.js';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../../../agent/config/index.js';
+import { testAgentConfig } from '../../../helpers/agent-config.js';
 
-const config: AgentConfig = {
-  schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-  configVersion: 1,
-  writtenAt: '2026-11-25T10:00:00Z',
-  proxy: { mode: 'none', bypass: [] },
-  dcrSource: 'inline',
-  dataCollectionRules: [],
-  diskQuotaMB: 1000,
-  logLevel: 'info',
-  resourceLimits: DEFAULT_RESOURCE_LIMITS,
-  status: { handlerName: 'x', extensionVersion: '0', statusFolder: '/tmp/x', seq: 1, logFolder: '/tmp/x' },
-};
+const config = testAgentConfig();
 const ctx = { computer: 'vm1', config, env: {}, outDir: '/tmp/out' };
 const col = (name: string, type = 'string') => ({ name, type });
 const SYSLOG_COLS = [col('TimeGenerated', 'datetime'), col('Computer'), col('SyslogMessage')];

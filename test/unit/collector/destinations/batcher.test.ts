@@ -16,7 +16,7 @@ import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
 import { MAX_FIELD_BYTES } from '../../../../agent/collector/pipeline/lane.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import type { DropReason } from '../../../../agent/collector/pipeline/types.js';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../../../agent/config/index.js';
+import { testAgentConfig } from '../../../helpers/agent-config.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 
 const entry = (i: number, pad = 0): Buffer => Buffer.from(JSON.stringify({ i, msg: 'x'.repeat(pad) }));
@@ -230,18 +230,7 @@ describe('stopping a lane', () => {
 });
 
 describe('grouping per destination and stream', () => {
-  const config: AgentConfig = {
-    schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-    configVersion: 1,
-    writtenAt: '2026-11-25T10:00:00Z',
-    proxy: { mode: 'none', bypass: [] },
-    dcrSource: 'inline',
-    dataCollectionRules: [],
-    diskQuotaMB: 1000,
-    logLevel: 'info',
-    resourceLimits: DEFAULT_RESOURCE_LIMITS,
-    status: { handlerName: 'x', extensionVersion: '0', statusFolder: '/tmp/x', seq: 1, logFolder: '/tmp/x' },
-  };
+  const config = testAgentConfig();
 
   test('one lane (queue + batches) per destination × upload stream, never mixing streams or destinations', () => {
     const dcr = {

@@ -74,6 +74,11 @@ export class DiskQueue implements EvictableQueue {
   /** An append hit ENOSPC/EDQUOT since the last reclaim: drop the active segment once it is fully acknowledged. */
   private noSpace = false;
 
+  /** A segment is sealed once it would grow past this (default 8 MiB). */
+  private get segmentLimit(): number {
+    return this.o.segmentBytes ?? 8 * 1024 * 1024;
+  }
+
   private constructor(
     private readonly dir: string,
     private readonly o: DiskQueueOptions,
@@ -242,7 +247,7 @@ export class DiskQueue implements EvictableQueue {
         return;
       }
       let active = this.segments[this.segments.length - 1]!;
-      if (active.size > 0 && active.size + frames.length > (this.o.segmentBytes ?? 8 * 1024 * 1024)) active = await this.roll();
+      if (active.size > 0 && active.size + frames.length > this.segmentLimit) active = await this.roll();
       for (let attempt = 0; ; attempt++) {
         try {
           // A nearly full disk gives a short write without an error: the frames are not all there.
@@ -432,7 +437,7 @@ export class DiskQueue implements EvictableQueue {
       await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
     }
     const head = this.segments[0]!;
-    if (head === active && this.ackPos.seg === head.id && head.size > 0 && this.ackPos.off >= head.size && (head.size > (this.o.segmentBytes ?? 8 * 1024 * 1024) / 2 || this.noSpace)) {
+    if (head === active && this.ackPos.seg === head.id && head.size > 0 && this.ackPos.off >= head.size && (head.size > this.segmentLimit / 2 || this.noSpace)) {
       // Start fresh so the fully acked segment can go now (on a full disk it is all the space there is).
       // Called from ack() with nothing in flight, so the read position is the ack position.
       const next = await this.roll();

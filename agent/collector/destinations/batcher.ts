@@ -54,13 +54,8 @@ function makeBatch(entries: Buffer[], size: number, oversized: boolean): Request
   return { entries, count: entries.length, uncompressedBytes: off, body: gzipSync(json.subarray(0, off), { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), oversized };
 }
 
-export function serializeRecord(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { buf: Buffer; truncatedFields: number } {
-  const { json, truncatedFields } = serializeRecordJson(record, { maxFieldBytes });
-  return { buf: Buffer.from(json), truncatedFields };
-}
-
-/** serializeRecord() as a string: the lane encodes a whole batch into one buffer. */
-export function serializeRecordJson(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { json: string; truncatedFields: number } {
+/** One record as JSON text (the lane frames a whole batch of them into one buffer). */
+export function serializeRecord(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { json: string; truncatedFields: number } {
   let truncatedFields = 0;
   let target: LogRecord = record;
   // for…in rather than Object.entries: no per-record arrays on the hot path.

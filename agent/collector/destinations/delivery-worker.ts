@@ -85,9 +85,7 @@ export class DeliveryWorker {
       // most one request's worth), not a request plus a few leftover records.
       const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2 - MAX_ENTRIES_PER_READ, MAX_ENTRIES_PER_READ);
       if (!batch) {
-        this.idle = true;
-        await this.sleep(this.o.flushIntervalMs ?? 1000);
-        this.idle = false;
+        await this.idleSleep(this.o.flushIntervalMs ?? 1000);
         continue;
       }
       const delay = await this.deliver(batch);
@@ -105,9 +103,7 @@ export class DeliveryWorker {
       if (entries === 0 || entries >= MAX_ENTRIES_PER_READ || bytes >= this.o.uploader.maxRequestBytes) return;
       const left = until - performance.now();
       if (left <= 0) return;
-      this.idle = true;
-      await this.sleep(left);
-      this.idle = false;
+      await this.idleSleep(left);
     }
   }
 
@@ -208,6 +204,16 @@ export class DeliveryWorker {
         },
       );
     });
+  }
+
+  /** A sleep that new records may cut short (a backoff sleep may not). */
+  private async idleSleep(ms: number): Promise<void> {
+    this.idle = true;
+    try {
+      await this.sleep(ms);
+    } finally {
+      this.idle = false;
+    }
   }
 
   private sleep(ms: number): Promise<void> {

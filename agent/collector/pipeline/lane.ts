@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { DiskQueue, type QuotaManager } from '../buffer/index.js';
-import { serializeRecordJson } from '../destinations/batcher.js';
+import { serializeRecord } from '../destinations/batcher.js';
 import { DeliveryWorker } from '../destinations/delivery-worker.js';
 import { MetricAggregator } from '../destinations/metrics/metric-aggregator.js';
 import type { Uploader } from '../destinations/uploader.js';
@@ -85,7 +85,7 @@ export class Lane implements LaneWriter {
     const json: string[] = new Array<string>(records.length);
     let truncated = 0;
     for (let i = 0; i < records.length; i++) {
-      const s = serializeRecordJson(records[i]!, { maxFieldBytes: MAX_FIELD_BYTES });
+      const s = serializeRecord(records[i]!, { maxFieldBytes: MAX_FIELD_BYTES });
       truncated += s.truncatedFields;
       json[i] = s.json;
     }

@@ -98,7 +98,7 @@ async function queueAggregated(queue: DiskQueue, records: Record<string, unknown
   const agg = new MetricAggregator();
   for (const r of records) agg.add(r);
   const docs = agg.takeClosed(now);
-  await queue.append(docs.map((d) => serializeRecord(d as unknown as Record<string, unknown>, { maxFieldBytes: MAX_FIELD_BYTES }).buf));
+  await queue.append(docs.map((d) => Buffer.from(serializeRecord(d as unknown as Record<string, unknown>, { maxFieldBytes: MAX_FIELD_BYTES }).json)));
   return docs.length;
 }
 

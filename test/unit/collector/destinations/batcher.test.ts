@@ -70,8 +70,8 @@ describe('buildBatches', () => {
 describe('serializeRecord', () => {
   test('a field over 64 KB is truncated to ≤ 64 KB and counted; other fields and the input are untouched', () => {
     const record = { TimeGenerated: '2026-11-25T10:00:00Z', Big: 'y'.repeat(MAX_FIELD_BYTES + 10), Small: 'ok', N: 5 };
-    const { buf, truncatedFields } = serializeRecord(record, { maxFieldBytes: MAX_FIELD_BYTES });
-    const out = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+    const { json, truncatedFields } = serializeRecord(record, { maxFieldBytes: MAX_FIELD_BYTES });
+    const out = JSON.parse(json) as Record<string, unknown>;
     expect(truncatedFields).toBe(1);
     expect(Buffer.byteLength(out.Big as string)).toBe(MAX_FIELD_BYTES);
     expect(out).toMatchObject({ TimeGenerated: record.TimeGenerated, Small: 'ok', N: 5 });
@@ -80,8 +80,8 @@ describe('serializeRecord', () => {
 
   test('truncation never splits a multi-byte character', () => {
     for (const ch of ['é', '€', '😀']) {
-      const { buf, truncatedFields } = serializeRecord({ m: ch.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
-      const m = (JSON.parse(buf.toString('utf8')) as { m: string }).m;
+      const { json, truncatedFields } = serializeRecord({ m: ch.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
+      const m = (JSON.parse(json) as { m: string }).m;
       expect(truncatedFields).toBe(1);
       expect(Buffer.byteLength(m)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
       expect(Buffer.byteLength(m)).toBeGreaterThan(MAX_FIELD_BYTES - 4);
@@ -91,9 +91,9 @@ describe('serializeRecord', () => {
   });
 
   test('a field of exactly 64 KB is kept whole', () => {
-    const { buf, truncatedFields } = serializeRecord({ m: 'z'.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
+    const { json, truncatedFields } = serializeRecord({ m: 'z'.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
     expect(truncatedFields).toBe(0);
-    expect((JSON.parse(buf.toString('utf8')) as { m: string }).m).toHaveLength(MAX_FIELD_BYTES);
+    expect((JSON.parse(json) as { m: string }).m).toHaveLength(MAX_FIELD_BYTES);
   });
 });
 

@@ -4,7 +4,7 @@
 // reported (bad_cef_value); unknown keys go to AdditionalExtensions as "k=v;k2=v2". Never throws.
 import { CEF_COLUMN_BY_KEY, CEF_COLUMN_TYPES } from './cef-columns.js';
 import type { ParseProblem } from './header.js';
-import { isoOf } from './iso-time.js';
+import { isoOf } from '../iso-time.js';
 import type { LogRecord } from '../../pipeline/types.js';
 
 const CEF_START = /^CEF: ?(\d{1,3})\|/;

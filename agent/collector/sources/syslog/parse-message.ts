@@ -5,7 +5,7 @@
 // and also matches the DCR facility `nopri`.
 import { isCef, parseCefMessage } from './cef.js';
 import type { ParseProblem, SyslogHeader } from './header.js';
-import { isoOf } from './iso-time.js';
+import { isoOf } from '../iso-time.js';
 import { FACILITIES, SEVERITIES, type FacilityName, type SeverityName } from './names.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { parseRfc5424 } from './rfc5424.js';

@@ -4,7 +4,7 @@
 // Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,
 // local zone → UTC, and a time more than a week ahead belongs to last year (December read in January).
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
-import { isoFromMs, localTimeMs } from './iso-time.js';
+import { isoFromMs, localTimeMs } from '../iso-time.js';
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 const BSD_TS = /^([A-Z][a-z]{2}) ( ?\d|\d{2}) (?:(\d{4}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?:? /;

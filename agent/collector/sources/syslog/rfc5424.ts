@@ -2,7 +2,7 @@
 // the nil value "-"; STRUCTURED-DATA "-" or [SD-ID param="value"…]… with \" \\ \] escapes inside values;
 // MSG may start with a UTF-8 BOM. Structured data is returned separately and not put in SyslogMessage.
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
-import { isoFromMs, isoOf } from './iso-time.js';
+import { isoFromMs, isoOf } from '../iso-time.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 

@@ -17,6 +17,7 @@ import picomatch from 'picomatch';
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
 import { RECORD_START } from './record-start.js';
 import { parseW3cLine, type W3cState } from './w3c-parser.js';
+import { isoOfMs } from '../iso-time.js';
 
 export interface TextLogSpec {
   id: string;
@@ -84,9 +85,6 @@ export class TextLogSource implements Component {
   private readonly wantsRawData: boolean;
   private readonly wantsFilePath: boolean;
   private readonly wantsComputer: boolean;
-  /** Receive time as ISO text, formatted once per millisecond (not once per line). */
-  private isoMs = -1;
-  private iso = '';
 
   constructor(
     private readonly spec: TextLogSpec,
@@ -102,15 +100,6 @@ export class TextLogSource implements Component {
     this.wantsRawData = spec.columns.includes('RawData');
     this.wantsFilePath = spec.columns.includes('FilePath');
     this.wantsComputer = spec.columns.includes('Computer');
-  }
-
-  private receiveTime(): string {
-    const ms = Date.now();
-    if (ms !== this.isoMs) {
-      this.isoMs = ms;
-      this.iso = new Date(ms).toISOString();
-    }
-    return this.iso;
   }
 
   async start(): Promise<void> {
@@ -341,7 +330,7 @@ export class TextLogSource implements Component {
   private toRecord(text: string, t: TrackedFile): LogRecord | undefined {
     // ≤ 3 UTF-8 bytes per UTF-16 unit: short lines never need the byte count
     const clipped = text.length * 3 > MAX_RECORD_BYTES && Buffer.byteLength(text) > MAX_RECORD_BYTES ? clipUtf8(text, MAX_RECORD_BYTES) : text;
-    const rec: LogRecord = { TimeGenerated: this.receiveTime() };
+    const rec: LogRecord = { TimeGenerated: isoOfMs(Date.now()) }; // formatted once per millisecond
     if (this.spec.format === 'json') {
       let obj: unknown;
       try {

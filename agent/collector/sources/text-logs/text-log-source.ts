@@ -8,8 +8,9 @@
 // Invalid UTF-8 becomes U+FFFD (records counted as invalid_encoding), a UTF-8 BOM is stripped, a last
 // line without newline waits partialFlushMs of file inactivity before it is sent.
 // Checkpoints (inode, offset, fingerprint) are saved only after sink.write resolved and sink.sync
-// fsynced the queues written to: no loss across kill -9 or power loss; a kill between the queue append and the checkpoint save re-reads that
-// one batch (≤ one read chunk) — the only duplicates this source can cause.
+// fsynced the queues written to: no loss across kill -9 or power loss; a kill between the queue append
+// and the checkpoint save re-reads that one batch (≤ one read chunk) — the only duplicates this source
+// can cause.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -292,12 +293,8 @@ export class TextLogSource implements Component {
     let committed = t.committed;
     let invalid = 0;
     for (const l of lines) {
-      const { text, replaced } = decodeUtf8(l.bytes);
-      const line = text.replace(/\r$/, '');
-      if (replaced > 0) {
-        this.invalidUtf8 += replaced;
-        invalid++;
-      }
+      const { line, invalid: bad } = this.decodeLine(l.bytes);
+      if (bad) invalid++;
       if (this.startRe) {
         if (this.startRe.test(line) || !t.pendingRecord) {
           if (t.pendingRecord) {
@@ -324,6 +321,13 @@ export class TextLogSource implements Component {
     // Records are kept with U+FFFD in place of the invalid bytes; counted so the damage is visible.
     if (invalid > 0) this.ctx.drops.drop('invalid_encoding', invalid, this.id);
     await this.deliver(t, records, committed);
+  }
+
+  /** A line's text without its CR; invalid UTF-8 becomes U+FFFD and is counted in invalidUtf8. */
+  private decodeLine(bytes: Buffer): { line: string; invalid: boolean } {
+    const { text, replaced } = decodeUtf8(bytes);
+    this.invalidUtf8 += replaced;
+    return { line: text.replace(/\r$/, ''), invalid: replaced > 0 };
   }
 
   /** One record, or undefined for a line that is not one (W3C directive) or could not be parsed (counted). */
@@ -386,12 +390,9 @@ export class TextLogSource implements Component {
     }
     const bomPrefix = t.offset === t.partial.length && t.partial.length < BOM.length && BOM.subarray(0, t.partial.length).equals(t.partial);
     if (t.partial.length > 0 && !bomPrefix) {
-      const { text, replaced } = decodeUtf8(t.partial);
-      if (replaced > 0) {
-        this.invalidUtf8 += replaced;
-        this.ctx.drops.drop('invalid_encoding', 1, this.id);
-      }
-      const rec = this.toRecord(text.replace(/\r$/, ''), t);
+      const { line, invalid } = this.decodeLine(t.partial);
+      if (invalid) this.ctx.drops.drop('invalid_encoding', 1, this.id);
+      const rec = this.toRecord(line, t);
       if (rec) records.push(rec);
       t.partial = Buffer.alloc(0);
       t.skipping = undefined;

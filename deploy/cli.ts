@@ -2,8 +2,8 @@
 // accepted on argv: protected settings come from --protected-settings FILE or "-" (stdin), tokens from
 // the credential chain or OPEN_AMA_ARM_TOKEN.
 import type { Argv, CommandModule } from 'yargs';
-import { CLOUDS, type CloudName } from './clouds.js';
-import { createArmCredential } from './credential.js';
+import type { CloudName } from './clouds.js';
+import { armConnection } from './credential.js';
 import { runDeployExtension } from './deploy-extension.js';
 import { dcrDeployCommand } from './dcr-cli.js';
 import { parseTag } from './targets.js';
@@ -59,8 +59,7 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
         return true;
       }) as unknown as Argv<ExtensionArgv>,
   handler: async (a) => {
-    const cloud = CLOUDS[a.cloud];
-    const armEndpoint = a['arm-endpoint'] ?? process.env.OPEN_AMA_ARM_URL ?? cloud.armEndpoint;
+    const { armEndpoint, credential } = armConnection(a.cloud, a['arm-endpoint']);
     try {
       process.exitCode = await runDeployExtension(
         {
@@ -75,7 +74,7 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
           pollIntervalMs: Math.max(0, a['poll-interval'] * 1000),
           json: a.json,
         },
-        createArmCredential({ ...cloud, armEndpoint }),
+        credential,
       );
     } catch (err) {
       process.stderr.write(`open-ama deploy extension: ${(err as Error).message}\n`);

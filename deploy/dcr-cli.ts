@@ -2,8 +2,8 @@
 // optionally associated with machines. Credentials as deploy extension: DefaultAzureCredential for
 // --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv.
 import type { Argv, CommandModule } from 'yargs';
-import { CLOUDS, type CloudName } from './clouds.js';
-import { createArmCredential } from './credential.js';
+import type { CloudName } from './clouds.js';
+import { armConnection } from './credential.js';
 import { runDeployDcr } from './deploy-dcr.js';
 import { parseTag, type TargetSelection } from './targets.js';
 
@@ -68,8 +68,7 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
         return true;
       }) as unknown as Argv<DcrArgv>,
   handler: async (a) => {
-    const cloud = CLOUDS[a.cloud];
-    const armEndpoint = a['arm-endpoint'] ?? process.env.OPEN_AMA_ARM_URL ?? cloud.armEndpoint;
+    const { armEndpoint, credential } = armConnection(a.cloud, a['arm-endpoint']);
     try {
       process.exitCode = await runDeployDcr(
         {
@@ -87,7 +86,7 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
           json: a.json,
           settingsOut: a['settings-out'],
         },
-        createArmCredential({ ...cloud, armEndpoint }),
+        credential,
       );
     } catch (err) {
       process.stderr.write(`open-ama deploy dcr: ${(err as Error).message}\n`);

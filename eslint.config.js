@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', '**/*.generated.*', 'settings-schemas/generated/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.cache/**',
+      'coverage/**',
+      '**/*.generated.*',
+      'settings-schemas/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,21 +25,51 @@ export default tseslint.config(
   {
     files: ['handler/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/agent/collector/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**'], message: 'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/agent/collector/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**'],
+              message:
+                'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['agent/collector/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['**/handler/**', '**/agent/supervisor/**', '**/harness/**', '**/deploy/**'], message: 'agent/collector never imports handler/ or agent/supervisor (DESIGN.md §2).' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/handler/**', '**/agent/supervisor/**', '**/harness/**', '**/deploy/**'],
+              message: 'agent/collector never imports handler/ or agent/supervisor (DESIGN.md §2).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', module: 'writable', require: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', clearInterval: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        module: 'writable',
+        require: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearTimeout: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+      },
+    },
   },
 );

@@ -48,7 +48,13 @@ export async function connect(port: number): Promise<net.Socket> {
 }
 
 /** Sends corpus lines 0..count-1 (LF framing), throttled to `rate`/s in 10 ms ticks; stamps send times. */
-export async function send(port: number, corpus: SyslogCorpus, count: number, rate: number | undefined, sentAt?: Float64Array): Promise<number> {
+export async function send(
+  port: number,
+  corpus: SyslogCorpus,
+  count: number,
+  rate: number | undefined,
+  sentAt?: Float64Array,
+): Promise<number> {
   const sock = await connect(port);
   const started = performance.now();
   let bytes = 0;
@@ -122,9 +128,20 @@ export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<Load
   const root = mkdtempSync(path.join(e.dir, 'c-'));
   const port = await freePort();
   writeConfig(root, [syslogToLaDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', ingestion.url)]);
-  const child = startBenchCollector(root, { NODE_EXTRA_CA_CERTS: e.ca.caCertPath, OPEN_AMA_IMDS_URL: e.imds.base, OPEN_AMA_SYSLOG_PORT: String(port) }, o.nodeArgs);
+  const child = startBenchCollector(
+    root,
+    { NODE_EXTRA_CA_CERTS: e.ca.caCertPath, OPEN_AMA_IMDS_URL: e.imds.base, OPEN_AMA_SYSLOG_PORT: String(port) },
+    o.nodeArgs,
+  );
   try {
-    await waitFor(async () => connect(port).then((s) => (s.destroy(), true)).catch(() => false), 15_000, 'listener');
+    await waitFor(
+      async () =>
+        connect(port)
+          .then((s) => (s.destroy(), true))
+          .catch(() => false),
+      15_000,
+      'listener',
+    );
     const pid = child.pid!;
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
@@ -137,13 +154,22 @@ export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<Load
       }
     }, 100);
     const bytesSent = await send(port, o.corpus, o.count, o.rate, sentAt);
-    await waitFine(() => accepted >= o.count, 300_000, () => `all ${o.count} records accepted (${accepted} so far)`);
+    await waitFine(
+      () => accepted >= o.count,
+      300_000,
+      () => `all ${o.count} records accepted (${accepted} so far)`,
+    );
     const wallSeconds = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(pid) - cpu0;
     clearInterval(rssTimer);
     const sorted = latency.filter((x) => x >= 0).sort();
     return {
-      count: o.count, accepted, wallSeconds, cpuSeconds: cpu, peakRssMB: peakRss, bytesSent,
+      count: o.count,
+      accepted,
+      wallSeconds,
+      cpuSeconds: cpu,
+      peakRssMB: peakRss,
+      bytesSent,
       latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
     };
   } finally {

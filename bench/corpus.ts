@@ -31,7 +31,26 @@ export class Rng {
 
 const HOSTS = ['web-01', 'web-02', 'db-primary', 'edge-gw', 'batch-7'];
 const APPS = ['sshd', 'nginx', 'kernel', 'cron', 'postfix', 'app'];
-const WORDS = ['accepted', 'connection', 'from', 'user', 'request', 'served', 'timeout', 'retry', 'GET', '/api/v1/items', 'status=200', 'latency_ms=12', 'session', 'closed', 'opened', 'queue', 'flush', 'ok'];
+const WORDS = [
+  'accepted',
+  'connection',
+  'from',
+  'user',
+  'request',
+  'served',
+  'timeout',
+  'retry',
+  'GET',
+  '/api/v1/items',
+  'status=200',
+  'latency_ms=12',
+  'session',
+  'closed',
+  'opened',
+  'queue',
+  'flush',
+  'ok',
+];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 function words(rng: Rng, bytes: number): string {
@@ -52,9 +71,12 @@ export function syslogLine(kind: SyslogKind, size: LineSize, seq: number, seed =
   const mm = String(rng.int(60)).padStart(2, '0');
   const ss = String(rng.int(60)).padStart(2, '0');
   let head: string;
-  if (kind === 'rfc3164') head = `<${pri}>${rng.pick(MONTHS)} ${String(day).padStart(2, ' ')} ${hh}:${mm}:${ss} ${host} ${app}[${pid}]: seq=${seq} `;
-  else if (kind === 'rfc5424') head = `<${pri}>1 2026-11-${String(day).padStart(2, '0')}T${hh}:${mm}:${ss}.${String(rng.int(1000)).padStart(3, '0')}Z ${host} ${app} ${pid} ID${rng.int(100)} [meta seq="${seq}"] seq=${seq} `;
-  else head = `<${pri}>${rng.pick(MONTHS)} ${String(day).padStart(2, ' ')} ${hh}:${mm}:${ss} ${host} CEF:0|Contoso|Firewall|1.${rng.int(10)}|${100 + rng.int(900)}|Connection ${rng.pick(['allowed', 'denied'])}|${rng.int(11)}|src=10.0.${rng.int(256)}.${rng.int(256)} dst=192.168.${rng.int(256)}.${rng.int(256)} spt=${1024 + rng.int(60000)} dpt=${rng.pick([22, 80, 443, 3389])} act=${rng.pick(['allow', 'deny'])} cn1Label=seq cn1=${seq} msg=`;
+  if (kind === 'rfc3164')
+    head = `<${pri}>${rng.pick(MONTHS)} ${String(day).padStart(2, ' ')} ${hh}:${mm}:${ss} ${host} ${app}[${pid}]: seq=${seq} `;
+  else if (kind === 'rfc5424')
+    head = `<${pri}>1 2026-11-${String(day).padStart(2, '0')}T${hh}:${mm}:${ss}.${String(rng.int(1000)).padStart(3, '0')}Z ${host} ${app} ${pid} ID${rng.int(100)} [meta seq="${seq}"] seq=${seq} `;
+  else
+    head = `<${pri}>${rng.pick(MONTHS)} ${String(day).padStart(2, ' ')} ${hh}:${mm}:${ss} ${host} CEF:0|Contoso|Firewall|1.${rng.int(10)}|${100 + rng.int(900)}|Connection ${rng.pick(['allowed', 'denied'])}|${rng.int(11)}|src=10.0.${rng.int(256)}.${rng.int(256)} dst=192.168.${rng.int(256)}.${rng.int(256)} spt=${1024 + rng.int(60000)} dpt=${rng.pick([22, 80, 443, 3389])} act=${rng.pick(['allow', 'deny'])} cn1Label=seq cn1=${seq} msg=`;
   return head + words(rng, LINE_BYTES[size] - head.length);
 }
 

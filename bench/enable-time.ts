@@ -22,7 +22,9 @@ export interface EnableTiming {
 
 function statusOf(statusFolder: string, seq: number): { operation?: string; status?: string } | undefined {
   try {
-    const doc = JSON.parse(readFileSync(path.join(statusFolder, `${seq}.status`), 'utf8')) as { status: { operation?: string; status?: string } }[];
+    const doc = JSON.parse(readFileSync(path.join(statusFolder, `${seq}.status`), 'utf8')) as {
+      status: { operation?: string; status?: string };
+    }[];
     return doc[0]?.status;
   } catch {
     return undefined;
@@ -37,7 +39,8 @@ export async function measureEnableTime(): Promise<EnableTiming> {
   try {
     writeSettings(ext, 0, defaultPublicSettings(root));
     const install = await runOp(ext, 'install', 0, env);
-    if (install.exitCode !== 0) throw new Error(`install exited ${install.exitCode}: ${String(install.stderr).slice(0, 300)}`);
+    if (install.exitCode !== 0)
+      throw new Error(`install exited ${install.exitCode}: ${String(install.stderr).slice(0, 300)}`);
     const t0 = performance.now();
     const enable = runOp(ext, 'enable', 0, env);
     let success: number | undefined;

@@ -64,14 +64,30 @@ export async function measureIdleFootprint(opts: IdleFootprintOptions = {}): Pro
     paths.agentConfigFile,
     testAgentConfig({
       writtenAt: new Date().toISOString(),
-      status: { handlerName: 'bench', extensionVersion: 'bench', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile: path.join(root, 'heartbeat.log') },
+      status: {
+        handlerName: 'bench',
+        extensionVersion: 'bench',
+        statusFolder: path.join(root, 'status'),
+        seq: 1,
+        logFolder: path.join(root, 'log'),
+        heartbeatFile: path.join(root, 'heartbeat.log'),
+      },
     }),
   );
 
   try {
-    const sup = await ensureSupervisorRunning({ paths, version: OPEN_AMA_VERSION, nodePath: opts.nodePath ?? process.execPath, supervisorScript: path.join(bin, 'supervisor.mjs'), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs: 20_000 });
+    const sup = await ensureSupervisorRunning({
+      paths,
+      version: OPEN_AMA_VERSION,
+      nodePath: opts.nodePath ?? process.execPath,
+      supervisorScript: path.join(bin, 'supervisor.mjs'),
+      resourceLimits: DEFAULT_RESOURCE_LIMITS,
+      env,
+      timeoutMs: 20_000,
+    });
     const applied = await new SupervisorClient(paths.controlSocket).applyConfig(1, 20_000);
-    if (!applied.ok) throw new Error(`idle footprint: the collector did not apply the idle config: ${applied.reason ?? ''}`);
+    if (!applied.ok)
+      throw new Error(`idle footprint: the collector did not apply the idle config: ${applied.reason ?? ''}`);
     await sleep((opts.settleSeconds ?? 5) * 1000);
     const col = descendants(sup.pid)[0];
     if (col === undefined) throw new Error('idle footprint: no collector process under the supervisor');

@@ -24,7 +24,10 @@ import { renderTable, writeReport, type BenchEnv, type Row } from './report.js';
 const args = process.argv.slice(2);
 const long = args.includes('--long');
 const cpuProf = args.includes('--cpu-prof');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const want = (p: string): boolean => !only || only.includes(p);
 
 const SUSTAINED_RATE = 10_000;
@@ -56,7 +59,12 @@ async function step(name: string, fn: () => Promise<void>): Promise<void> {
   }
 }
 
-async function rsyslog(dir: string, corpus: SyslogCorpus, count: number, rate?: number): Promise<RelayResult | undefined> {
+async function rsyslog(
+  dir: string,
+  corpus: SyslogCorpus,
+  count: number,
+  rate?: number,
+): Promise<RelayResult | undefined> {
   try {
     return await runRsyslogRelay(dir, corpus, count, rate);
   } catch (err) {
@@ -71,21 +79,49 @@ async function main(): Promise<void> {
   const imds = new FakeImdsServer({ mode: 'imds' });
   const small = new SyslogCorpus(MIXED, 'small', 42);
   const large = new SyslogCorpus(MIXED, 'large', 42);
-  notes.push('corpus: seed 42, RFC 3164 / RFC 5424 / CEF cycled by seq, ~150 B ("small") or ~1 KB ("large") per line, LF framing over loopback TCP');
-  notes.push('collector path: syslog TCP → parse → router → durable disk queue (CRC frames, fsync every 1 s) → gzip → HTTPS to the loopback Logs Ingestion fake; ack after 2xx; collector started with the supervisor\'s node flags');
+  notes.push(
+    'corpus: seed 42, RFC 3164 / RFC 5424 / CEF cycled by seq, ~150 B ("small") or ~1 KB ("large") per line, LF framing over loopback TCP',
+  );
+  notes.push(
+    "collector path: syslog TCP → parse → router → durable disk queue (CRC frames, fsync every 1 s) → gzip → HTTPS to the loopback Logs Ingestion fake; ack after 2xx; collector started with the supervisor's node flags",
+  );
   try {
     const ca = await createTestCa(path.join(dir, 'ca'));
     await imds.start();
     const env: LoadEnv = { dir, ca, imds };
 
     await step('sustained', async () => {
-      const r = await runCollectorLoad(env, { corpus: small, count: SUSTAINED_RATE * P.sustainedSeconds, rate: SUSTAINED_RATE });
+      const r = await runCollectorLoad(env, {
+        corpus: small,
+        count: SUSTAINED_RATE * P.sustainedSeconds,
+        rate: SUSTAINED_RATE,
+      });
       const rs = await rsyslog(dir, small, SUSTAINED_RATE * P.rsyslogSustainedSeconds, SUSTAINED_RATE);
       const name = `collector at ${SUSTAINED_RATE / 1000}k EPS, ${P.sustainedSeconds} s`;
-      add({ profile: name, figure: 'CPU', value: pct(r.cpuSeconds, r.wallSeconds), unit: '% of one core', target: { kind: 'max', value: 4 }, rsyslog: rs && pct(rs.cpuSeconds, rs.wallSeconds) });
-      add({ profile: name, figure: 'peak RSS', value: r.peakRssMB, unit: 'MB', target: { kind: 'max', value: 80 }, rsyslog: rs?.peakRssMB });
+      add({
+        profile: name,
+        figure: 'CPU',
+        value: pct(r.cpuSeconds, r.wallSeconds),
+        unit: '% of one core',
+        target: { kind: 'max', value: 4 },
+        rsyslog: rs && pct(rs.cpuSeconds, rs.wallSeconds),
+      });
+      add({
+        profile: name,
+        figure: 'peak RSS',
+        value: r.peakRssMB,
+        unit: 'MB',
+        target: { kind: 'max', value: 80 },
+        rsyslog: rs?.peakRssMB,
+      });
       add({ profile: name, figure: 'latency p50 (send → accepted)', value: r.latencyMs.p50, unit: 'ms' });
-      add({ profile: name, figure: 'latency p99 (send → accepted)', value: r.latencyMs.p99, unit: 'ms', note: `max ${r.latencyMs.max.toFixed(0)} ms; includes the 50 ms syslog batch window` });
+      add({
+        profile: name,
+        figure: 'latency p99 (send → accepted)',
+        value: r.latencyMs.p99,
+        unit: 'ms',
+        note: `max ${r.latencyMs.max.toFixed(0)} ms; includes the 50 ms syslog batch window`,
+      });
     });
 
     await step('max', async () => {
@@ -98,8 +134,22 @@ async function main(): Promise<void> {
       const r = await runCollectorLoad(env, { corpus: small, count: P.maxCount, nodeArgs });
       const rs = await rsyslog(dir, small, P.maxCount);
       const name = `collector max rate, ~150 B lines, ${P.maxCount / 1000}k records`;
-      add({ profile: name, figure: 'records per CPU-second', value: r.count / r.cpuSeconds, unit: 'records/CPU-s', target: { kind: 'min', value: 150_000 }, rsyslog: rs && P.maxCount / Math.max(rs.cpuSeconds, 0.01), note: `${r.cpuSeconds.toFixed(2)} CPU-s over ${r.wallSeconds.toFixed(2)} s wall (${pct(r.cpuSeconds, r.wallSeconds).toFixed(0)} % of a core)` });
-      add({ profile: name, figure: 'wall rate', value: r.count / r.wallSeconds, unit: 'records/s', rsyslog: rs && P.maxCount / rs.wallSeconds });
+      add({
+        profile: name,
+        figure: 'records per CPU-second',
+        value: r.count / r.cpuSeconds,
+        unit: 'records/CPU-s',
+        target: { kind: 'min', value: 150_000 },
+        rsyslog: rs && P.maxCount / Math.max(rs.cpuSeconds, 0.01),
+        note: `${r.cpuSeconds.toFixed(2)} CPU-s over ${r.wallSeconds.toFixed(2)} s wall (${pct(r.cpuSeconds, r.wallSeconds).toFixed(0)} % of a core)`,
+      });
+      add({
+        profile: name,
+        figure: 'wall rate',
+        value: r.count / r.wallSeconds,
+        unit: 'records/s',
+        rsyslog: rs && P.maxCount / rs.wallSeconds,
+      });
       add({ profile: name, figure: 'peak RSS', value: r.peakRssMB, unit: 'MB', rsyslog: rs?.peakRssMB });
     });
 
@@ -107,7 +157,12 @@ async function main(): Promise<void> {
       const r = await runCollectorLoad(env, { corpus: large, count: P.largeCount });
       const name = `collector max rate, ~1 KB lines, ${P.largeCount / 1000}k records`;
       add({ profile: name, figure: 'records per CPU-second', value: r.count / r.cpuSeconds, unit: 'records/CPU-s' });
-      add({ profile: name, figure: 'input MiB per CPU-second', value: r.bytesSent / 1048576 / r.cpuSeconds, unit: 'MiB/CPU-s' });
+      add({
+        profile: name,
+        figure: 'input MiB per CPU-second',
+        value: r.bytesSent / 1048576 / r.cpuSeconds,
+        unit: 'MiB/CPU-s',
+      });
       add({ profile: name, figure: 'peak RSS', value: r.peakRssMB, unit: 'MB' });
     });
 
@@ -116,25 +171,58 @@ async function main(): Promise<void> {
       const name = `burst of ${P.burstCount / 1e6}M records (~150 B) as fast as TCP takes them`;
       add({ profile: name, figure: 'time to all accepted', value: r.wallSeconds, unit: 's' });
       add({ profile: name, figure: 'wall rate', value: r.count / r.wallSeconds, unit: 'records/s' });
-      add({ profile: name, figure: 'records per CPU-second', value: r.count / r.cpuSeconds, unit: 'records/CPU-s', target: { kind: 'min', value: 150_000 } });
+      add({
+        profile: name,
+        figure: 'records per CPU-second',
+        value: r.count / r.cpuSeconds,
+        unit: 'records/CPU-s',
+        target: { kind: 'min', value: 150_000 },
+      });
       add({ profile: name, figure: 'peak RSS', value: r.peakRssMB, unit: 'MB' });
     });
 
     await step('text-tail', async () => {
       const t = await measureTextTail(dir, P.tailLines);
-      add({ profile: 'text-log tail → records (JSON-serialised)', figure: 'throughput', value: t.mibPerSec, unit: 'MiB/s', target: { kind: 'min', value: 80 }, note: `${P.tailLines} lines of ~150 B, ${t.mib.toFixed(0)} MiB in ${t.seconds.toFixed(2)} s, writer included, in the bench process` });
+      add({
+        profile: 'text-log tail → records (JSON-serialised)',
+        figure: 'throughput',
+        value: t.mibPerSec,
+        unit: 'MiB/s',
+        target: { kind: 'min', value: 80 },
+        note: `${P.tailLines} lines of ~150 B, ${t.mib.toFixed(0)} MiB in ${t.seconds.toFixed(2)} s, writer included, in the bench process`,
+      });
     });
 
     await step('idle', async () => {
       const f = await measureIdleFootprint({ distDir: path.join(REPO, 'dist'), seconds: P.idleSeconds });
       const name = `idle: supervisor + collector, ${P.idleSeconds} s window`;
-      add({ profile: name, figure: 'CPU', value: f.cpuPercent, unit: '% of one core', target: { kind: 'max', value: 0.3 }, note: `supervisor ${f.supervisor.cpuPercent.toFixed(3)} % + collector ${f.collector.cpuPercent.toFixed(3)} %` });
-      add({ profile: name, figure: 'RSS (mean)', value: f.rssMB, unit: 'MB', target: { kind: 'max', value: 60 }, note: `supervisor ${f.supervisor.rssMB.toFixed(0)} MB + collector ${f.collector.rssMB.toFixed(0)} MB` });
+      add({
+        profile: name,
+        figure: 'CPU',
+        value: f.cpuPercent,
+        unit: '% of one core',
+        target: { kind: 'max', value: 0.3 },
+        note: `supervisor ${f.supervisor.cpuPercent.toFixed(3)} % + collector ${f.collector.cpuPercent.toFixed(3)} %`,
+      });
+      add({
+        profile: name,
+        figure: 'RSS (mean)',
+        value: f.rssMB,
+        unit: 'MB',
+        target: { kind: 'max', value: 60 },
+        note: `supervisor ${f.supervisor.rssMB.toFixed(0)} MB + collector ${f.collector.rssMB.toFixed(0)} MB`,
+      });
     });
 
     await step('enable', async () => {
       const e = await measureEnableTime();
-      add({ profile: 'enable → Enable/success (packaged ZIP, guest-agent sim)', figure: 'time', value: e.enableToSuccessSeconds, unit: 's', note: `enable command itself ${e.enableCommandSeconds.toFixed(2)} s; harness default DCR (perf + syslog + text logs → file)` });
+      add({
+        profile: 'enable → Enable/success (packaged ZIP, guest-agent sim)',
+        figure: 'time',
+        value: e.enableToSuccessSeconds,
+        unit: 's',
+        note: `enable command itself ${e.enableCommandSeconds.toFixed(2)} s; harness default DCR (perf + syslog + text logs → file)`,
+      });
     });
 
     await step('perf', async () => {
@@ -148,12 +236,26 @@ async function main(): Promise<void> {
       }
       const used = process.cpuUsage(cpu0);
       const perSampleMs = (used.user + used.system) / 1000 / n;
-      add({ profile: 'perf counters, full set incl. per-process', figure: 'CPU per sample', value: perSampleMs, unit: 'ms' });
-      add({ profile: 'perf counters, one sample every 10 s', figure: 'CPU', value: (perSampleMs / 10_000) * 100, unit: '% of one core', target: { kind: 'max', value: 0.2 } });
+      add({
+        profile: 'perf counters, full set incl. per-process',
+        figure: 'CPU per sample',
+        value: perSampleMs,
+        unit: 'ms',
+      });
+      add({
+        profile: 'perf counters, one sample every 10 s',
+        figure: 'CPU',
+        value: (perSampleMs / 10_000) * 100,
+        unit: '% of one core',
+        target: { kind: 'max', value: 0.2 },
+      });
     });
 
     await step('syslog', async () => {
-      for (const r of await runSyslogBench({ parseSeconds: long ? 5 : 1.5, listenerMessages: long ? 500_000 : 150_000 })) {
+      for (const r of await runSyslogBench({
+        parseSeconds: long ? 5 : 1.5,
+        listenerMessages: long ? 500_000 : 150_000,
+      })) {
         add({ profile: r.benchmark, figure: r.figure, value: r.value, unit: r.unit, note: r.note });
       }
     });
@@ -162,8 +264,13 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const env: BenchEnv = {
-    cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, date: new Date().toISOString(),
-    mode: long ? 'long' : 'default', durationSeconds: (performance.now() - started) / 1000, notes,
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? '',
+    node: process.version,
+    date: new Date().toISOString(),
+    mode: long ? 'long' : 'default',
+    durationSeconds: (performance.now() - started) / 1000,
+    notes,
   };
   if (P.burstCount < 1_000_000) notes.push(`burst is ${P.burstCount} records in the default run (1M with --long)`);
   console.log(renderTable(rows, env));

@@ -14,7 +14,11 @@ export function rssMB(pid: number): number {
 
 export function descendants(pid: number): number[] {
   try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return [...kids, ...kids.flatMap(descendants)];
   } catch {
     return [];

@@ -56,14 +56,22 @@ export function renderTable(rows: Row[], env: BenchEnv): string {
   const cells = rows.map((r) => {
     const m = met(r);
     return [
-      r.profile, r.figure, fmt(r.value), r.unit,
+      r.profile,
+      r.figure,
+      fmt(r.value),
+      r.unit,
       r.target ? `${r.target.kind === 'min' ? '≥' : '≤'} ${fmt(r.target.value)}` : '',
       m === undefined ? '' : m ? 'met' : 'NOT MET',
-      r.rsyslog !== undefined ? fmt(r.rsyslog) : '', ratio(r),
+      r.rsyslog !== undefined ? fmt(r.rsyslog) : '',
+      ratio(r),
     ];
   });
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((x, i) => (i === 2 || i >= 6 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join('  ').trimEnd();
+  const line = (c: string[]): string =>
+    c
+      .map((x, i) => (i === 2 || i >= 6 ? x.padStart(w[i]!) : x.padEnd(w[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `open-ama benchmarks (${env.mode}) — ${env.cpus} × ${env.cpu}, Node ${env.node}, ${env.date}${env.durationSeconds ? `, ${env.durationSeconds.toFixed(0)} s` : ''}`,
     line(head),
@@ -96,9 +104,14 @@ export function renderSvg(rows: Row[], env: BenchEnv): string {
     const max = Math.max(...values.map((v) => Math.abs(v)), 1e-9);
     const bar = (v: number): number => Math.max(1, (Math.abs(v) / max) * barW);
     const m = met(r);
-    parts.push(`<text x="10" y="${y + 14}">${esc(r.profile)}</text>`, `<text x="10" y="${y + 30}" fill="#555">${esc(`${r.figure} (${r.unit})`)}</text>`);
+    parts.push(
+      `<text x="10" y="${y + 14}">${esc(r.profile)}</text>`,
+      `<text x="10" y="${y + 30}" fill="#555">${esc(`${r.figure} (${r.unit})`)}</text>`,
+    );
     let by = y;
-    const drawn: [string, number, string, string][] = [['ours', r.value, '#3b6fd8', m === undefined ? 'none' : m ? '#1a9c3c' : '#d0302b']];
+    const drawn: [string, number, string, string][] = [
+      ['ours', r.value, '#3b6fd8', m === undefined ? 'none' : m ? '#1a9c3c' : '#d0302b'],
+    ];
     if (r.target) drawn.push([`target ${r.target.kind === 'min' ? '≥' : '≤'}`, r.target.value, '#b9b9b9', 'none']);
     if (r.rsyslog !== undefined) drawn.push(['rsyslog', r.rsyslog, '#f0a030', 'none']);
     const h = Math.floor((rowH - 10) / drawn.length);
@@ -119,7 +132,21 @@ export function writeReport(repo: string, rows: Row[], env: BenchEnv): { json: s
   mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'latest.json');
   const svg = path.join(dir, 'latest.svg');
-  writeFileSync(json, JSON.stringify({ env, rows: rows.map((r) => ({ ...r, met: met(r), ratioToRsyslog: r.rsyslog ? +(r.value / r.rsyslog).toFixed(3) : undefined })) }, null, 2) + '\n');
+  writeFileSync(
+    json,
+    JSON.stringify(
+      {
+        env,
+        rows: rows.map((r) => ({
+          ...r,
+          met: met(r),
+          ratioToRsyslog: r.rsyslog ? +(r.value / r.rsyslog).toFixed(3) : undefined,
+        })),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   writeFileSync(svg, renderSvg(rows, env));
   return { json, svg };
 }

@@ -18,7 +18,12 @@ export interface RelayResult {
   peakRssMB: number;
 }
 
-export async function runRsyslogRelay(dir: string, corpus: SyslogCorpus, count: number, rate?: number): Promise<RelayResult> {
+export async function runRsyslogRelay(
+  dir: string,
+  corpus: SyslogCorpus,
+  count: number,
+  rate?: number,
+): Promise<RelayResult> {
   const sinkPort = await freePort();
   const inPort = await freePort();
   let received = 0;
@@ -39,9 +44,20 @@ export async function runRsyslogRelay(dir: string, corpus: SyslogCorpus, count: 
       `*.* action(type="omfwd" target="127.0.0.1" port="${sinkPort}" protocol="tcp" queue.type="LinkedList" queue.filename="q" action.resumeRetryCount="-1")`,
     ].join('\n') + '\n',
   );
-  const rs = execa('rsyslogd', ['-n', '-f', conf, '-i', path.join(wd, 'pid')], { reject: false, stdio: 'ignore', env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  const rs = execa('rsyslogd', ['-n', '-f', conf, '-i', path.join(wd, 'pid')], {
+    reject: false,
+    stdio: 'ignore',
+    env: { PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+  });
   try {
-    await waitFor(async () => connect(inPort).then((s) => (s.destroy(), true)).catch(() => false), 15_000, 'rsyslog listening');
+    await waitFor(
+      async () =>
+        connect(inPort)
+          .then((s) => (s.destroy(), true))
+          .catch(() => false),
+      15_000,
+      'rsyslog listening',
+    );
     const pid = rs.pid!;
     const cpu0 = cpuSeconds(pid);
     let peak = rssMB(pid);
@@ -54,7 +70,11 @@ export async function runRsyslogRelay(dir: string, corpus: SyslogCorpus, count: 
     }, 100);
     const t0 = performance.now();
     await send(inPort, corpus, count, rate);
-    await waitFine(() => received >= count, 120_000, () => `rsyslog relayed all (${received}/${count})`);
+    await waitFine(
+      () => received >= count,
+      120_000,
+      () => `rsyslog relayed all (${received}/${count})`,
+    );
     const wallSeconds = (performance.now() - t0) / 1000;
     clearInterval(t);
     return { wallSeconds, cpuSeconds: cpuSeconds(pid) - cpu0, peakRssMB: peak };

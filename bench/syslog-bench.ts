@@ -59,7 +59,9 @@ async function listenerRate(count: number, framing: 'lf' | 'octet'): Promise<{ r
   const source = new SyslogSource(
     { id: 'bench', port: 0, streams: ['Microsoft-Syslog'], filters: [{ key: 'k', facilities: ['*'], levels: ['*'] }] },
     {
-      logger: createNullLogger(), computer: 'bench', drops: { drop: () => undefined },
+      logger: createNullLogger(),
+      computer: 'bench',
+      drops: { drop: () => undefined },
       checkpoints: { load: async () => undefined, save: async () => undefined },
       sink: {
         write: async (_s, records) => {
@@ -98,12 +100,24 @@ export async function runSyslogBench(opts: SyslogBenchOptions = {}): Promise<Sys
   ];
   for (const [name, lines] of corpora) {
     const r = parseRate(corpus(lines), seconds);
-    rows.push({ benchmark: 'syslog parse (1 core)', figure: name, value: Math.round(r.rate), unit: 'lines/CPU-s', note: `${r.mbps.toFixed(1)} MB per CPU-second` });
+    rows.push({
+      benchmark: 'syslog parse (1 core)',
+      figure: name,
+      value: Math.round(r.rate),
+      unit: 'lines/CPU-s',
+      note: `${r.mbps.toFixed(1)} MB per CPU-second`,
+    });
   }
   const n = opts.listenerMessages ?? 200_000;
   for (const framing of ['lf', 'octet'] as const) {
     const r = await listenerRate(n, framing);
-    rows.push({ benchmark: 'syslog listener TCP→parse→sink', figure: framing === 'lf' ? 'LF framing' : 'octet counting', value: Math.round(r.rate), unit: 'msg/s', note: `${r.written} records, counting sink` });
+    rows.push({
+      benchmark: 'syslog listener TCP→parse→sink',
+      figure: framing === 'lf' ? 'LF framing' : 'octet counting',
+      value: Math.round(r.rate),
+      unit: 'msg/s',
+      note: `${r.written} records, counting sink`,
+    });
   }
   return rows;
 }

@@ -16,7 +16,18 @@ interface DcrArgv {
 }
 
 function dummyConfig(): AgentConfig {
-  return { schemaVersion: AGENT_CONFIG_SCHEMA_VERSION, configVersion: 0, writtenAt: '', proxy: { mode: 'none', bypass: [] }, dcrSource: 'inline', dataCollectionRules: [], diskQuotaMB: 10000, logLevel: 'info', resourceLimits: DEFAULT_RESOURCE_LIMITS, status: { handlerName: '', extensionVersion: '', statusFolder: '', seq: 0, logFolder: '' } };
+  return {
+    schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
+    configVersion: 0,
+    writtenAt: '',
+    proxy: { mode: 'none', bypass: [] },
+    dcrSource: 'inline',
+    dataCollectionRules: [],
+    diskQuotaMB: 10000,
+    logLevel: 'info',
+    resourceLimits: DEFAULT_RESOURCE_LIMITS,
+    status: { handlerName: '', extensionVersion: '', statusFolder: '', seq: 0, logFolder: '' },
+  };
 }
 
 export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.stdout): Promise<number> {
@@ -33,15 +44,24 @@ export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.st
     return 1;
   }
   if (a.action === 'validate') {
-    out.write(`valid: ${v.dcr.immutableId}${v.warnings.length ? `\n${v.warnings.map((w) => `warning: ${w}`).join('\n')}` : ''}\n`);
+    out.write(
+      `valid: ${v.dcr.immutableId}${v.warnings.length ? `\n${v.warnings.map((w) => `warning: ${w}`).join('\n')}` : ''}\n`,
+    );
     return 0;
   }
-  const built = buildPipelineGraph([{ json, origin: 'file', ref: a.file }], { computer: 'this-machine', config: dummyConfig(), env: {}, outDir: '/var/opt/open-ama/out' });
+  const built = buildPipelineGraph([{ json, origin: 'file', ref: a.file }], {
+    computer: 'this-machine',
+    config: dummyConfig(),
+    env: {},
+    outDir: '/var/opt/open-ama/out',
+  });
   out.write(describeGraph(built.graph) + '\n');
   for (const r of built.graph.routes) {
     if (!r.transformKql || r.transformKql.trim() === 'source') continue;
     const t = compileTransform(r.transformKql, r.transformMode ?? 'full');
-    out.write(`transform on ${r.laneId}: ${t.kind === 'agent' ? `runs on the agent (${r.transformMode === 'prefilter' ? 'leading where filters only; the service runs the rest' : 'whole transform'}) — filtered records never leave the machine` : t.kind === 'service' ? `left to the service: ${t.reason}` : 'nothing to run on the agent'}\n`);
+    out.write(
+      `transform on ${r.laneId}: ${t.kind === 'agent' ? `runs on the agent (${r.transformMode === 'prefilter' ? 'leading where filters only; the service runs the rest' : 'whole transform'}) — filtered records never leave the machine` : t.kind === 'service' ? `left to the service: ${t.reason}` : 'nothing to run on the agent'}\n`,
+    );
   }
   for (const w of [...v.warnings, ...built.warnings]) out.write(`warning: ${w}\n`);
   return 0;
@@ -50,7 +70,10 @@ export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.st
 export const dcrCommand: CommandModule = {
   command: 'dcr <action> <file>',
   describe: 'Validate, explain or fix a data collection rule offline',
-  builder: (y: Argv) => y.positional('action', { choices: ['validate', 'explain', 'fix'] as const }).positional('file', { type: 'string', demandOption: true }),
+  builder: (y: Argv) =>
+    y
+      .positional('action', { choices: ['validate', 'explain', 'fix'] as const })
+      .positional('file', { type: 'string', demandOption: true }),
   handler: async (a) => {
     try {
       process.exitCode = await runDcr(a as unknown as DcrArgv);

@@ -42,19 +42,26 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
       .option('arc', { type: 'boolean', default: false, describe: 'Target Azure Arc machines instead of Azure VMs' })
       .option('scale-sets', { type: 'boolean', default: false, describe: 'Also target virtual machine scale sets' })
       .option('settings', { type: 'string', describe: 'Public settings JSON file' })
-      .option('protected-settings', { type: 'string', describe: 'Protected settings JSON file, or - for stdin (never pass secrets on the command line)' })
+      .option('protected-settings', {
+        type: 'string',
+        describe: 'Protected settings JSON file, or - for stdin (never pass secrets on the command line)',
+      })
       .option('version', { type: 'string', demandOption: true, describe: 'typeHandlerVersion, e.g. 0.1' })
       .option('publisher', { type: 'string', default: 'OpenAma.Monitor' })
       .option('type', { type: 'string', default: 'OpenAmaLinuxAgent' })
       .option('name', { type: 'string', default: 'OpenAmaLinuxAgent', describe: 'Extension resource name' })
       .option('concurrency', { type: 'number', default: 8 })
       .option('dry-run', { type: 'boolean', default: false })
-      .option('cloud', { choices: ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const, default: 'AzureCloud' as CloudName })
+      .option('cloud', {
+        choices: ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const,
+        default: 'AzureCloud' as CloudName,
+      })
       .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
       .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between long-running-operation polls' })
       .option('json', { type: 'boolean', default: false })
       .check((a) => {
-        if ((a['vm-ids'] ? 1 : 0) + (a['resource-group'] || a.tag ? 1 : 0) === 0 && !a.subscription) throw new Error('select machines with --resource-group, --tag or --vm-ids');
+        if ((a['vm-ids'] ? 1 : 0) + (a['resource-group'] || a.tag ? 1 : 0) === 0 && !a.subscription)
+          throw new Error('select machines with --resource-group, --tag or --vm-ids');
         if (a.concurrency < 1 || a.concurrency > 64) throw new Error('--concurrency must be between 1 and 64');
         return true;
       }) as unknown as Argv<ExtensionArgv>,
@@ -64,10 +71,22 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
       process.exitCode = await runDeployExtension(
         {
           subscription: a.subscription,
-          selection: { resourceGroup: a['resource-group'], tag: parseTag(a.tag), idsFile: a['vm-ids'], arc: a.arc, includeScaleSets: a['scale-sets'] },
+          selection: {
+            resourceGroup: a['resource-group'],
+            tag: parseTag(a.tag),
+            idsFile: a['vm-ids'],
+            arc: a.arc,
+            includeScaleSets: a['scale-sets'],
+          },
           settingsFile: a.settings,
           protectedSettingsFile: a['protected-settings'],
-          spec: { name: a.name, publisher: a.publisher, type: a.type, version: a.version, autoUpgradeMinorVersion: true },
+          spec: {
+            name: a.name,
+            publisher: a.publisher,
+            type: a.type,
+            version: a.version,
+            autoUpgradeMinorVersion: true,
+          },
           concurrency: a.concurrency,
           dryRun: a['dry-run'],
           armEndpoint,
@@ -86,6 +105,10 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
 export const deployCommand: CommandModule = {
   command: 'deploy <what>',
   describe: 'Deploy open-ama at fleet scale (extension) or create its DCRs (dcr)',
-  builder: (y: Argv) => y.command(extensionCommand as unknown as CommandModule).command(dcrDeployCommand as unknown as CommandModule).demandCommand(1),
+  builder: (y: Argv) =>
+    y
+      .command(extensionCommand as unknown as CommandModule)
+      .command(dcrDeployCommand as unknown as CommandModule)
+      .demandCommand(1),
   handler: () => undefined,
 };

@@ -8,9 +8,21 @@ export interface Cloud {
 }
 
 export const CLOUDS: Record<CloudName, Cloud> = {
-  AzureCloud: { name: 'AzureCloud', armEndpoint: 'https://management.azure.com', authorityHost: 'https://login.microsoftonline.com' },
-  AzureUSGovernment: { name: 'AzureUSGovernment', armEndpoint: 'https://management.usgovcloudapi.net', authorityHost: 'https://login.microsoftonline.us' },
-  AzureChinaCloud: { name: 'AzureChinaCloud', armEndpoint: 'https://management.chinacloudapi.cn', authorityHost: 'https://login.chinacloudapi.cn' },
+  AzureCloud: {
+    name: 'AzureCloud',
+    armEndpoint: 'https://management.azure.com',
+    authorityHost: 'https://login.microsoftonline.com',
+  },
+  AzureUSGovernment: {
+    name: 'AzureUSGovernment',
+    armEndpoint: 'https://management.usgovcloudapi.net',
+    authorityHost: 'https://login.microsoftonline.us',
+  },
+  AzureChinaCloud: {
+    name: 'AzureChinaCloud',
+    armEndpoint: 'https://management.chinacloudapi.cn',
+    authorityHost: 'https://login.chinacloudapi.cn',
+  },
 };
 
 export function armScope(armEndpoint: string): string {

@@ -2,7 +2,11 @@
 // result is the task's value or its error, so one failing machine never stops the fleet.
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
 
-export async function mapBounded<I, T>(items: I[], limit: number, task: (item: I, index: number) => Promise<T>): Promise<Settled<T>[]> {
+export async function mapBounded<I, T>(
+  items: I[],
+  limit: number,
+  task: (item: I, index: number) => Promise<T>,
+): Promise<Settled<T>[]> {
   const results: Settled<T>[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

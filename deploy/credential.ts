@@ -18,7 +18,11 @@ export function createArmCredential(cloud: Cloud, env: NodeJS.ProcessEnv = proce
 }
 
 /** The ARM endpoint (--arm-endpoint, else OPEN_AMA_ARM_URL, else the cloud's) and a credential for it. */
-export function armConnection(cloudName: CloudName, override: string | undefined, env: NodeJS.ProcessEnv = process.env): { armEndpoint: string; credential: TokenCredential } {
+export function armConnection(
+  cloudName: CloudName,
+  override: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { armEndpoint: string; credential: TokenCredential } {
   const cloud = CLOUDS[cloudName];
   const armEndpoint = override ?? env.OPEN_AMA_ARM_URL ?? cloud.armEndpoint;
   return { armEndpoint, credential: createArmCredential({ ...cloud, armEndpoint }, env) };

@@ -5,15 +5,29 @@
 // text-log streams get their declaration; built-in streams get their Custom-OpenAma-* companion
 // (DESIGN.md §3.1, through the collector's own `dcr fix`); read-only ARM fields are dropped.
 import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
-import { dcrProperties, type ColumnDecl, type DataFlow, type LogFileDataSource, type PerfDataSource, type SyslogDataSource } from '../agent/collector/dcr/model.js';
-import { validateDataCollectionRule, validatePublicSettings, type Validator } from '../settings-schemas/generated/validators.js';
+import {
+  dcrProperties,
+  type ColumnDecl,
+  type DataFlow,
+  type LogFileDataSource,
+  type PerfDataSource,
+  type SyslogDataSource,
+} from '../agent/collector/dcr/model.js';
+import {
+  validateDataCollectionRule,
+  validatePublicSettings,
+  type Validator,
+} from '../settings-schemas/generated/validators.js';
 
 export interface ArmDcrProperties {
   description?: string;
   dataCollectionEndpointId: string;
   streamDeclarations: Record<string, { columns: ColumnDecl[] }>;
   dataSources: { performanceCounters?: PerfDataSource[]; syslog?: SyslogDataSource[]; logFiles?: LogFileDataSource[] };
-  destinations: { logAnalytics: { name: string; workspaceResourceId: string }[]; azureMonitorMetrics?: { name: string } };
+  destinations: {
+    logAnalytics: { name: string; workspaceResourceId: string }[];
+    azureMonitorMetrics?: { name: string };
+  };
   dataFlows: DataFlow[];
 }
 
@@ -44,7 +58,8 @@ export const TEXT_LOG_COLUMNS: ColumnDecl[] = [
   { name: 'Computer', type: 'string' },
 ];
 const METRICS_DESTINATION = 'azureMonitorMetrics-default';
-const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)$/i;
+const WORKSPACE_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)$/i;
 
 export class DcrMappingError extends Error {}
 
@@ -52,27 +67,42 @@ function schemaErrors(v: Validator): string {
   return (v.errors ?? [])
     .filter((e) => e.keyword !== 'if')
     .slice(0, 5)
-    .map((e) => `${e.instancePath || '/'} ${e.keyword === 'enum' ? `must be one of ${JSON.stringify(e.params.allowedValues)}` : (e.message ?? e.keyword)}`)
+    .map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.keyword === 'enum' ? `must be one of ${JSON.stringify(e.params.allowedValues)}` : (e.message ?? e.keyword)}`,
+    )
     .join('; ');
 }
 
 /** The inline DCRs of our public settings, or the file itself when it is one DCR (ARM resource or properties). */
-export function dcrsFromSettings(json: unknown): { dcrs: Record<string, unknown>[]; settings?: Record<string, unknown> } {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new DcrMappingError('--from must hold a JSON object (public settings or a DCR)');
+export function dcrsFromSettings(json: unknown): {
+  dcrs: Record<string, unknown>[];
+  settings?: Record<string, unknown>;
+} {
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new DcrMappingError('--from must hold a JSON object (public settings or a DCR)');
   const obj = json as Record<string, unknown>;
   if ('dataSources' in obj || 'properties' in obj) {
-    if (!validateDataCollectionRule(obj)) throw new DcrMappingError(`--from is not a valid DCR: ${schemaErrors(validateDataCollectionRule)}`);
+    if (!validateDataCollectionRule(obj))
+      throw new DcrMappingError(`--from is not a valid DCR: ${schemaErrors(validateDataCollectionRule)}`);
     return { dcrs: [obj] };
   }
-  if (!validatePublicSettings(obj)) throw new DcrMappingError(`--from is not valid open-ama public settings: ${schemaErrors(validatePublicSettings)}`);
+  if (!validatePublicSettings(obj))
+    throw new DcrMappingError(`--from is not valid open-ama public settings: ${schemaErrors(validatePublicSettings)}`);
   const dcrs = Array.isArray(obj.dataCollectionRules) ? (obj.dataCollectionRules as Record<string, unknown>[]) : [];
-  if (dcrs.length === 0) throw new DcrMappingError('the settings carry no dataCollectionRules: nothing describes what to collect (see docs/deploy.md)');
+  if (dcrs.length === 0)
+    throw new DcrMappingError(
+      'the settings carry no dataCollectionRules: nothing describes what to collect (see docs/deploy.md)',
+    );
   return { dcrs, settings: obj };
 }
 
 export function workspaceName(workspaceResourceId: string): string {
   const m = WORKSPACE_ID.exec(workspaceResourceId.trim());
-  if (!m) throw new DcrMappingError(`--workspace must be a Log Analytics workspace resource ID (/subscriptions/…/resourceGroups/…/providers/Microsoft.OperationalInsights/workspaces/<name>), got "${workspaceResourceId}"`);
+  if (!m)
+    throw new DcrMappingError(
+      `--workspace must be a Log Analytics workspace resource ID (/subscriptions/…/resourceGroups/…/providers/Microsoft.OperationalInsights/workspaces/<name>), got "${workspaceResourceId}"`,
+    );
   return m[1]!;
 }
 
@@ -109,25 +139,37 @@ export function settingsToArmDcr(json: unknown, target: DcrMappingTarget): DcrMa
     const decls = (src.streamDeclarations ?? {}) as Record<string, { columns: ColumnDecl[] }>;
     for (const [stream, decl] of Object.entries(decls)) {
       const prev = props.streamDeclarations[stream];
-      if (prev && JSON.stringify(prev.columns) !== JSON.stringify(decl.columns)) throw new DcrMappingError(`${label} declares ${stream} with other columns than an earlier DCR`);
+      if (prev && JSON.stringify(prev.columns) !== JSON.stringify(decl.columns))
+        throw new DcrMappingError(`${label} declares ${stream} with other columns than an earlier DCR`);
       props.streamDeclarations[stream] = { columns: decl.columns.map((c) => ({ name: c.name, type: c.type })) };
     }
     const ds = (src.dataSources ?? {}) as Record<string, unknown[] | undefined>;
     for (const kind of ['windowsEventLogs', 'iisLogs', 'extensions']) {
-      if ((ds[kind] ?? []).length > 0) warnings.push(`${label}: ${kind} data sources are Windows/extension only and are left out of the Linux DCR`);
+      if ((ds[kind] ?? []).length > 0)
+        warnings.push(`${label}: ${kind} data sources are Windows/extension only and are left out of the Linux DCR`);
     }
-    if (src.agentSettings) warnings.push(`${label}: agentSettings belong in a DCR of kind AgentSettings and are left out`);
-    for (const p of (ds.performanceCounters ?? []) as PerfDataSource[]) (props.dataSources.performanceCounters ??= []).push({ ...p, name: uniqueName(p.name, sourceNames) });
-    for (const s of (ds.syslog ?? []) as SyslogDataSource[]) (props.dataSources.syslog ??= []).push({ ...s, name: uniqueName(s.name, sourceNames) });
+    if (src.agentSettings)
+      warnings.push(`${label}: agentSettings belong in a DCR of kind AgentSettings and are left out`);
+    for (const p of (ds.performanceCounters ?? []) as PerfDataSource[])
+      (props.dataSources.performanceCounters ??= []).push({ ...p, name: uniqueName(p.name, sourceNames) });
+    for (const s of (ds.syslog ?? []) as SyslogDataSource[])
+      (props.dataSources.syslog ??= []).push({ ...s, name: uniqueName(s.name, sourceNames) });
     for (const l of (ds.logFiles ?? []) as LogFileDataSource[]) {
       (props.dataSources.logFiles ??= []).push({ ...l, name: uniqueName(l.name, sourceNames) });
       const stream = l.streams[0]!;
       if (props.streamDeclarations[stream]) continue;
-      if (l.format === 'json') throw new DcrMappingError(`${label}: JSON log source "${l.name}" writes ${stream}, which streamDeclarations must declare with the JSON keys as columns`);
+      if (l.format === 'json')
+        throw new DcrMappingError(
+          `${label}: JSON log source "${l.name}" writes ${stream}, which streamDeclarations must declare with the JSON keys as columns`,
+        );
       props.streamDeclarations[stream] = { columns: TEXT_LOG_COLUMNS.map((c) => ({ ...c })) };
     }
     // Every Log Analytics or file destination of our settings becomes the workspace; metrics stay metrics.
-    const dest = (src.destinations ?? {}) as { logAnalytics?: { name: string }[]; openAmaFile?: { name: string }[]; azureMonitorMetrics?: { name: string } };
+    const dest = (src.destinations ?? {}) as {
+      logAnalytics?: { name: string }[];
+      openAmaFile?: { name: string }[];
+      azureMonitorMetrics?: { name: string };
+    };
     const rename = new Map<string, string>();
     for (const d of [...(dest.logAnalytics ?? []), ...(dest.openAmaFile ?? [])]) rename.set(d.name, laName);
     if (dest.azureMonitorMetrics) {
@@ -135,31 +177,45 @@ export function settingsToArmDcr(json: unknown, target: DcrMappingTarget): DcrMa
       props.destinations.azureMonitorMetrics = { name: METRICS_DESTINATION };
     }
     for (const flow of (src.dataFlows ?? []) as DataFlow[]) {
-      const destinations = [...new Set(flow.destinations.map((d) => rename.get(d)).filter((d): d is string => d !== undefined))];
-      for (const d of flow.destinations) if (!rename.has(d)) warnings.push(`${label}: flow destination "${d}" is not defined; left out`);
+      const destinations = [
+        ...new Set(flow.destinations.map((d) => rename.get(d)).filter((d): d is string => d !== undefined)),
+      ];
+      for (const d of flow.destinations)
+        if (!rename.has(d)) warnings.push(`${label}: flow destination "${d}" is not defined; left out`);
       for (const stream of flow.streams) {
         for (const d of destinations) {
           const toLa = d === laName;
           const out: DataFlow = { streams: [stream], destinations: [d] };
           if (toLa) {
             out.transformKql = flow.transformKql ?? 'source';
-            out.outputStream = flow.outputStream ?? (stream.startsWith('Custom-') ? customOutputStream(stream) : stream);
+            out.outputStream =
+              flow.outputStream ?? (stream.startsWith('Custom-') ? customOutputStream(stream) : stream);
           } else if (flow.transformKql) {
             out.transformKql = flow.transformKql;
           }
           const key = JSON.stringify(out);
           if (flowKeys.has(key)) continue;
           flowKeys.add(key);
-          const same = props.dataFlows.find((f) => f.streams[0] === stream && f.transformKql === out.transformKql && f.outputStream === out.outputStream);
+          const same = props.dataFlows.find(
+            (f) =>
+              f.streams[0] === stream && f.transformKql === out.transformKql && f.outputStream === out.outputStream,
+          );
           if (same && !same.destinations.includes(d)) same.destinations.push(d);
           else if (!same) props.dataFlows.push(out);
         }
       }
     }
   }
-  if (props.dataFlows.length === 0) throw new DcrMappingError('no data flow of the settings reaches a Log Analytics, file or metrics destination: the DCR would collect nothing');
+  if (props.dataFlows.length === 0)
+    throw new DcrMappingError(
+      'no data flow of the settings reaches a Log Analytics, file or metrics destination: the DCR would collect nothing',
+    );
   const fixed = addCompanionDeclarations(props).dcr as ArmDcrProperties;
-  return { body: { location: target.location, kind: 'Linux', properties: fixed }, warnings, customTables: customTablesOf(fixed) };
+  return {
+    body: { location: target.location, kind: 'Linux', properties: fixed },
+    warnings,
+    customTables: customTablesOf(fixed),
+  };
 }
 
 /** Custom tables the flows write to (Custom-X_CL → X_CL), with the columns of their input stream. */
@@ -177,9 +233,18 @@ export function customTablesOf(props: ArmDcrProperties): Record<string, ColumnDe
  * Public settings that run the created DCR inline: the DCR as created plus its immutableId and the DCE's
  * logs ingestion endpoint (what the agent uploads with), and the other keys of the settings given.
  */
-export function settingsSnippet(props: ArmDcrProperties, immutableId: string, logsIngestion: string, base?: Record<string, unknown>): Record<string, unknown> {
+export function settingsSnippet(
+  props: ArmDcrProperties,
+  immutableId: string,
+  logsIngestion: string,
+  base?: Record<string, unknown>,
+): Record<string, unknown> {
   const rest = { ...(base ?? {}) };
   delete rest.dataCollectionRules;
   delete rest.dcrSource;
-  return { ...rest, dcrSource: 'inline', dataCollectionRules: [{ immutableId, dataCollectionEndpoint: { logsIngestion }, ...props }] };
+  return {
+    ...rest,
+    dcrSource: 'inline',
+    dataCollectionRules: [{ immutableId, dataCollectionEndpoint: { logsIngestion }, ...props }],
+  };
 }

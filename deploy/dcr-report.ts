@@ -39,22 +39,43 @@ export interface DcrPlan {
 function tablesText(tables: Record<string, ColumnDecl[]>, workspace: string): string {
   const names = Object.keys(tables);
   if (names.length === 0) return '';
-  const ws = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/workspaces\/([^/]+)$/i.exec(workspace);
-  const where = ws ? `--subscription ${ws[1]} --resource-group ${ws[2]} --workspace-name ${ws[3]}` : '--resource-group <rg> --workspace-name <ws>';
+  const ws = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/workspaces\/([^/]+)$/i.exec(
+    workspace,
+  );
+  const where = ws
+    ? `--subscription ${ws[1]} --resource-group ${ws[2]} --workspace-name ${ws[3]}`
+    : '--resource-group <rg> --workspace-name <ws>';
   return `custom tables the flows write to (ARM refuses the DCR while one is missing from the workspace; create those that do not exist yet):\n${names
-    .map((n) => `  az monitor log-analytics workspace table create ${where} --name ${n} --columns ${tables[n]!.map((c) => `${c.name}=${c.type}`).join(' ')}`)
+    .map(
+      (n) =>
+        `  az monitor log-analytics workspace table create ${where} --name ${n} --columns ${tables[n]!.map((c) => `${c.name}=${c.type}`).join(' ')}`,
+    )
     .join('\n')}`;
 }
 
 function dcrSummary(body: ArmDcrBody): string {
   const p = body.properties;
   const sources = [
-    ...(p.dataSources.performanceCounters ?? []).map((s) => `perf ${s.name}: ${s.counterSpecifiers.length} counter(s) every ${s.samplingFrequencyInSeconds ?? 60}s → ${s.streams.join(', ')}`),
-    ...(p.dataSources.syslog ?? []).map((s) => `syslog ${s.name}: ${(s.facilityNames ?? ['*']).join(',')} at ${(s.logLevels ?? ['*']).join(',')} → ${s.streams.join(', ')}`),
-    ...(p.dataSources.logFiles ?? []).map((s) => `${s.format} logs ${s.name}: ${s.filePatterns.join(', ')} → ${s.streams.join(', ')}`),
+    ...(p.dataSources.performanceCounters ?? []).map(
+      (s) =>
+        `perf ${s.name}: ${s.counterSpecifiers.length} counter(s) every ${s.samplingFrequencyInSeconds ?? 60}s → ${s.streams.join(', ')}`,
+    ),
+    ...(p.dataSources.syslog ?? []).map(
+      (s) =>
+        `syslog ${s.name}: ${(s.facilityNames ?? ['*']).join(',')} at ${(s.logLevels ?? ['*']).join(',')} → ${s.streams.join(', ')}`,
+    ),
+    ...(p.dataSources.logFiles ?? []).map(
+      (s) => `${s.format} logs ${s.name}: ${s.filePatterns.join(', ')} → ${s.streams.join(', ')}`,
+    ),
   ];
-  const flows = p.dataFlows.map((f) => `${f.streams.join(', ')} → ${f.destinations.join(', ')}${f.outputStream ? ` as ${f.outputStream}` : ''}`);
-  return [...sources.map((s) => `  source ${s}`), ...flows.map((f) => `  flow ${f}`), `  declared streams: ${Object.keys(p.streamDeclarations).join(', ') || '(none)'}`].join('\n');
+  const flows = p.dataFlows.map(
+    (f) => `${f.streams.join(', ')} → ${f.destinations.join(', ')}${f.outputStream ? ` as ${f.outputStream}` : ''}`,
+  );
+  return [
+    ...sources.map((s) => `  source ${s}`),
+    ...flows.map((f) => `  flow ${f}`),
+    `  declared streams: ${Object.keys(p.streamDeclarations).join(', ') || '(none)'}`,
+  ].join('\n');
 }
 
 export function renderDcrPlan(plan: DcrPlan): string {
@@ -67,7 +88,12 @@ export function renderDcrPlan(plan: DcrPlan): string {
     dcrSummary(plan.dcr.body),
   ];
   if (plan.associations.length > 0) {
-    parts.push(renderTable([['MACHINE', 'KIND', 'RESOURCE GROUP', 'ASSOCIATION', 'ACTION'], ...plan.associations.map((a) => [a.target.name, a.target.kind, a.target.resourceGroup, a.name, a.action])]));
+    parts.push(
+      renderTable([
+        ['MACHINE', 'KIND', 'RESOURCE GROUP', 'ASSOCIATION', 'ACTION'],
+        ...plan.associations.map((a) => [a.target.name, a.target.kind, a.target.resourceGroup, a.name, a.action]),
+      ]),
+    );
   }
   const tables = tablesText(plan.customTables, plan.workspace);
   if (tables) parts.push(tables);
@@ -89,6 +115,9 @@ export function renderDcrResult(r: DcrResult): string {
   if (r.dcr && r.dce) parts.push(`immutableId: ${r.dcr.immutableId}\nlogs ingestion endpoint: ${r.dce.logsIngestion}`);
   const tables = tablesText(r.customTables, r.workspace);
   if (tables && r.dcr) parts.push(tables);
-  if (r.settings) parts.push(`public settings that run this DCR (paste into the extension's settings, or: open-ama deploy extension --settings <file>):\n${JSON.stringify(r.settings, null, 2)}`);
+  if (r.settings)
+    parts.push(
+      `public settings that run this DCR (paste into the extension's settings, or: open-ama deploy extension --settings <file>):\n${JSON.stringify(r.settings, null, 2)}`,
+    );
   return parts.join('\n\n');
 }

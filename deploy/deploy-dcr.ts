@@ -36,27 +36,54 @@ export interface DeployDcrArgs {
 const PLACEHOLDER_IMMUTABLE_ID = `dcr-${'0'.repeat(32)}`;
 
 /** Maps the settings and checks the result as the agent would, before anything touches ARM. */
-export function planDcr(settings: Record<string, unknown>, args: Pick<DeployDcrArgs, 'subscription' | 'resourceGroup' | 'workspace' | 'location' | 'dceName' | 'fromFile'>): DcrMapping {
+export function planDcr(
+  settings: Record<string, unknown>,
+  args: Pick<DeployDcrArgs, 'subscription' | 'resourceGroup' | 'workspace' | 'location' | 'dceName' | 'fromFile'>,
+): DcrMapping {
   const dceId = `/subscriptions/${args.subscription}/resourceGroups/${args.resourceGroup}/providers/Microsoft.Insights/dataCollectionEndpoints/${args.dceName}`;
-  const mapping = settingsToArmDcr(settings, { workspaceResourceId: args.workspace, location: args.location, dataCollectionEndpointId: dceId, description: 'open-ama: created by open-ama deploy dcr' });
-  const snippet = settingsSnippet(mapping.body.properties, PLACEHOLDER_IMMUTABLE_ID, 'https://placeholder.ingest.monitor.azure.com');
+  const mapping = settingsToArmDcr(settings, {
+    workspaceResourceId: args.workspace,
+    location: args.location,
+    dataCollectionEndpointId: dceId,
+    description: 'open-ama: created by open-ama deploy dcr',
+  });
+  const snippet = settingsSnippet(
+    mapping.body.properties,
+    PLACEHOLDER_IMMUTABLE_ID,
+    'https://placeholder.ingest.monitor.azure.com',
+  );
   const check = validateDcr((snippet.dataCollectionRules as unknown[])[0], 'derived DCR');
-  if (!check.ok) throw new Error(`the DCR derived from ${args.fromFile} would be rejected by the agent: ${check.reason}`);
+  if (!check.ok)
+    throw new Error(`the DCR derived from ${args.fromFile} would be rejected by the agent: ${check.reason}`);
   return mapping;
 }
 
-export async function runDeployDcr(args: DeployDcrArgs, credential: TokenCredential, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runDeployDcr(
+  args: DeployDcrArgs,
+  credential: TokenCredential,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const settings = await readJsonObject(args.fromFile, '--from');
   const mapping = planDcr(settings, args);
   for (const w of mapping.warnings) err.write(`warning: ${w}\n`);
   const arm = new MonitorArm(credential, args.subscription, args.armEndpoint);
   const retry = <T>(fn: () => Promise<T>): Promise<T> => retryThrottled(fn, { retries: args.throttleRetries ?? 3 });
-  const targets = args.associate ? await listTargets(args.associate, createTargetClients(args.associate, credential, args.subscription, args.armEndpoint)) : [];
+  const targets = args.associate
+    ? await listTargets(
+        args.associate,
+        createTargetClients(args.associate, credential, args.subscription, args.armEndpoint),
+      )
+    : [];
   const associationName = `${args.name}-association`;
-  if (args.associate && targets.length === 0) err.write('warning: --associate: no machines matched the selection; nothing will be associated\n');
+  if (args.associate && targets.length === 0)
+    err.write('warning: --associate: no machines matched the selection; nothing will be associated\n');
 
   if (args.dryRun) {
-    const [dce, dcr] = await Promise.all([retry(() => arm.getDce(args.resourceGroup, args.dceName)), retry(() => arm.getDcr(args.resourceGroup, args.name))]);
+    const [dce, dcr] = await Promise.all([
+      retry(() => arm.getDce(args.resourceGroup, args.dceName)),
+      retry(() => arm.getDcr(args.resourceGroup, args.name)),
+    ]);
     const plan = {
       dryRun: true,
       dce: { name: args.dceName, action: dce ? 'update' : 'create' },
@@ -66,49 +93,99 @@ export async function runDeployDcr(args: DeployDcrArgs, credential: TokenCredent
       workspace: args.workspace,
       warnings: mapping.warnings,
     };
-    out.write(args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderDcrPlan(plan)}\n\ndry run: nothing was changed\n`);
+    out.write(
+      args.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderDcrPlan(plan)}\n\ndry run: nothing was changed\n`,
+    );
     return 0;
   }
 
-  const result: DcrResult = { associations: [], customTables: mapping.customTables, workspace: args.workspace, warnings: mapping.warnings, failed: 0 };
+  const result: DcrResult = {
+    associations: [],
+    customTables: mapping.customTables,
+    workspace: args.workspace,
+    warnings: mapping.warnings,
+    failed: 0,
+  };
   try {
-    const dce = await retry(() => arm.putDce(args.resourceGroup, args.dceName, args.location, 'open-ama: created by open-ama deploy dcr'));
-    result.dce = { name: args.dceName, id: dce.id, action: dce.created ? 'created' : 'updated', logsIngestion: dce.logsIngestion };
+    const dce = await retry(() =>
+      arm.putDce(args.resourceGroup, args.dceName, args.location, 'open-ama: created by open-ama deploy dcr'),
+    );
+    result.dce = {
+      name: args.dceName,
+      id: dce.id,
+      action: dce.created ? 'created' : 'updated',
+      logsIngestion: dce.logsIngestion,
+    };
   } catch (e) {
     result.error = `data collection endpoint ${args.dceName}: ${describeArmError(e)}`;
   }
   if (result.dce) {
-    const body = { ...mapping.body, properties: { ...mapping.body.properties, dataCollectionEndpointId: result.dce.id || mapping.body.properties.dataCollectionEndpointId } };
+    const body = {
+      ...mapping.body,
+      properties: {
+        ...mapping.body.properties,
+        dataCollectionEndpointId: result.dce.id || mapping.body.properties.dataCollectionEndpointId,
+      },
+    };
     try {
       const dcr = await retry(() => arm.putDcr(args.resourceGroup, args.name, body));
-      result.dcr = { name: args.name, id: dcr.id, action: dcr.created ? 'created' : 'updated', immutableId: dcr.immutableId };
-      result.settings = settingsSnippet(body.properties, dcr.immutableId, result.dce.logsIngestion, 'dataCollectionRules' in settings ? settings : undefined);
+      result.dcr = {
+        name: args.name,
+        id: dcr.id,
+        action: dcr.created ? 'created' : 'updated',
+        immutableId: dcr.immutableId,
+      };
+      result.settings = settingsSnippet(
+        body.properties,
+        dcr.immutableId,
+        result.dce.logsIngestion,
+        'dataCollectionRules' in settings ? settings : undefined,
+      );
       result.customTables = customTablesOf(body.properties);
     } catch (e) {
       result.error = `data collection rule ${args.name}: ${describeArmError(e)}`;
     }
   }
-  if (result.dcr && targets.length > 0) result.associations = await associate(arm, targets, result.dcr.id, associationName, args, retry);
+  if (result.dcr && targets.length > 0)
+    result.associations = await associate(arm, targets, result.dcr.id, associationName, args, retry);
   result.failed = (result.error ? 1 : 0) + result.associations.filter((a) => a.result === 'failed').length;
-  if (result.settings && args.settingsOut) await writeFile(args.settingsOut, `${JSON.stringify(result.settings, null, 2)}\n`, { mode: 0o644 });
+  if (result.settings && args.settingsOut)
+    await writeFile(args.settingsOut, `${JSON.stringify(result.settings, null, 2)}\n`, { mode: 0o644 });
   out.write(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderDcrResult(result)}\n`);
   if (result.error) err.write(`open-ama deploy dcr: ${result.error}\n`);
   return result.failed > 0 ? 1 : 0;
 }
 
-async function associate(arm: MonitorArm, targets: Target[], dcrId: string, name: string, args: DeployDcrArgs, retry: <T>(fn: () => Promise<T>) => Promise<T>): Promise<AssociationOutcome[]> {
+async function associate(
+  arm: MonitorArm,
+  targets: Target[],
+  dcrId: string,
+  name: string,
+  args: DeployDcrArgs,
+  retry: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<AssociationOutcome[]> {
   const progress = new Progress(targets.length);
   const settled = await mapBounded(targets, args.concurrency, async (t) => {
     const started = Date.now();
     try {
       const a = await retry(() => arm.putAssociation(t.id, name, dcrId, `open-ama: ${args.name} on ${t.name}`));
       progress.tick(true);
-      const outcome: AssociationOutcome = { target: t, result: 'succeeded', action: a.created ? 'created' : 'updated', message: '', durationMs: Date.now() - started };
+      const outcome: AssociationOutcome = {
+        target: t,
+        result: 'succeeded',
+        action: a.created ? 'created' : 'updated',
+        message: '',
+        durationMs: Date.now() - started,
+      };
       return outcome;
     } catch (e) {
       progress.tick(false);
       throw e;
     }
   });
-  return settled.map((s, i) => (s.ok ? s.value : { target: targets[i]!, result: 'failed', action: 'none', message: describeArmError(s.error), durationMs: 0 }));
+  return settled.map((s, i) =>
+    s.ok
+      ? s.value
+      : { target: targets[i]!, result: 'failed', action: 'none', message: describeArmError(s.error), durationMs: 0 },
+  );
 }

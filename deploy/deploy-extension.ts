@@ -21,7 +21,11 @@ export interface DeployExtensionArgs {
   json: boolean;
 }
 
-export async function readJsonObject(file: string, what: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<Record<string, unknown>> {
+export async function readJsonObject(
+  file: string,
+  what: string,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<Record<string, unknown>> {
   let text: string;
   if (file === '-') {
     const chunks: Buffer[] = [];
@@ -35,15 +39,24 @@ export async function readJsonObject(file: string, what: string, stdin: NodeJS.R
     parsed = JSON.parse(text);
   } catch (err) {
     // The message names the file and the position, never the content (it may hold secrets).
-    throw new Error(`${what} (${file === '-' ? 'stdin' : file}) is not valid JSON: ${(err as Error).message.replace(/ in JSON.*$/, '').replace(/"[^"]*"/g, '…')}`);
+    throw new Error(
+      `${what} (${file === '-' ? 'stdin' : file}) is not valid JSON: ${(err as Error).message.replace(/ in JSON.*$/, '').replace(/"[^"]*"/g, '…')}`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${what} must be a JSON object`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error(`${what} must be a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
-export async function runDeployExtension(args: DeployExtensionArgs, credential: TokenCredential, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runDeployExtension(
+  args: DeployExtensionArgs,
+  credential: TokenCredential,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const settings = args.settingsFile ? await readJsonObject(args.settingsFile, 'settings') : {};
-  const protectedSettings = args.protectedSettingsFile ? await readJsonObject(args.protectedSettingsFile, 'protected settings') : undefined;
+  const protectedSettings = args.protectedSettingsFile
+    ? await readJsonObject(args.protectedSettingsFile, 'protected settings')
+    : undefined;
   const clients = createTargetClients(args.selection, credential, args.subscription, args.armEndpoint);
   const targets = await listTargets(args.selection, clients);
   if (targets.length === 0) {
@@ -52,7 +65,11 @@ export async function runDeployExtension(args: DeployExtensionArgs, credential: 
   }
   const action = `install/update ${args.spec.publisher}.${args.spec.type} ${args.spec.version}`;
   if (args.dryRun) {
-    out.write(args.json ? JSON.stringify({ dryRun: true, action, targets }, null, 2) + '\n' : `${planTable(targets, action)}\n\ndry run: ${targets.length} machine(s) would be changed; nothing was changed\n`);
+    out.write(
+      args.json
+        ? JSON.stringify({ dryRun: true, action, targets }, null, 2) + '\n'
+        : `${planTable(targets, action)}\n\ndry run: ${targets.length} machine(s) would be changed; nothing was changed\n`,
+    );
     return 0;
   }
   const spec: ExtensionSpec = { ...args.spec, settings, protectedSettings };
@@ -63,7 +80,15 @@ export async function runDeployExtension(args: DeployExtensionArgs, credential: 
     return o;
   });
   const outcomes: DeployOutcome[] = settled.map((s, i) =>
-    s.ok ? s.value : { target: targets[i]!, result: 'failed', provisioningState: 'Unknown', statusMessage: s.error.message, durationMs: 0 },
+    s.ok
+      ? s.value
+      : {
+          target: targets[i]!,
+          result: 'failed',
+          provisioningState: 'Unknown',
+          statusMessage: s.error.message,
+          durationMs: 0,
+        },
   );
   const failed = outcomes.filter((o) => o.result !== 'succeeded').length;
   if (args.json) out.write(JSON.stringify({ outcomes, failed }, null, 2) + '\n');

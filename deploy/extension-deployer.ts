@@ -37,16 +37,30 @@ export interface DeployOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export async function deployExtension(target: Target, spec: ExtensionSpec, clients: DeployClients, opts: DeployOptions): Promise<DeployOutcome> {
+export async function deployExtension(
+  target: Target,
+  spec: ExtensionSpec,
+  clients: DeployClients,
+  opts: DeployOptions,
+): Promise<DeployOutcome> {
   const started = Date.now();
   let lastError: unknown;
   try {
-    return await retryThrottled(async () => {
-      await createOrUpdate(target, spec, clients, opts.pollIntervalMs);
-      const { provisioningState, message } = await readBack(target, spec, clients);
-      const outcome: DeployOutcome = { target, result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed', provisioningState, statusMessage: message, durationMs: Date.now() - started };
-      return outcome;
-    }, { retries: opts.throttleRetries, sleep: opts.sleep });
+    return await retryThrottled(
+      async () => {
+        await createOrUpdate(target, spec, clients, opts.pollIntervalMs);
+        const { provisioningState, message } = await readBack(target, spec, clients);
+        const outcome: DeployOutcome = {
+          target,
+          result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed',
+          provisioningState,
+          statusMessage: message,
+          durationMs: Date.now() - started,
+        };
+        return outcome;
+      },
+      { retries: opts.throttleRetries, sleep: opts.sleep },
+    );
   } catch (err) {
     lastError = err;
   }
@@ -61,10 +75,21 @@ export async function deployExtension(target: Target, spec: ExtensionSpec, clien
   } catch {
     // nothing more to read
   }
-  return { target, result: 'failed', provisioningState, statusMessage: oneLine(message), durationMs: Date.now() - started };
+  return {
+    target,
+    result: 'failed',
+    provisioningState,
+    statusMessage: oneLine(message),
+    durationMs: Date.now() - started,
+  };
 }
 
-async function createOrUpdate(target: Target, spec: ExtensionSpec, clients: DeployClients, updateIntervalInMs: number): Promise<void> {
+async function createOrUpdate(
+  target: Target,
+  spec: ExtensionSpec,
+  clients: DeployClients,
+  updateIntervalInMs: number,
+): Promise<void> {
   const common = {
     publisher: spec.publisher,
     typeHandlerVersion: spec.version,
@@ -81,26 +106,54 @@ async function createOrUpdate(target: Target, spec: ExtensionSpec, clients: Depl
       { updateIntervalInMs },
     );
   } else if (target.kind === 'vmss') {
-    await clients.compute!.virtualMachineScaleSetExtensions.createOrUpdate(target.resourceGroup, target.name, spec.name, { ...common, typePropertiesType: spec.type }, { updateIntervalInMs });
+    await clients.compute!.virtualMachineScaleSetExtensions.createOrUpdate(
+      target.resourceGroup,
+      target.name,
+      spec.name,
+      { ...common, typePropertiesType: spec.type },
+      { updateIntervalInMs },
+    );
   } else {
-    await clients.compute!.virtualMachineExtensions.createOrUpdate(target.resourceGroup, target.name, spec.name, { location: target.location, ...common, typePropertiesType: spec.type }, { updateIntervalInMs });
+    await clients.compute!.virtualMachineExtensions.createOrUpdate(
+      target.resourceGroup,
+      target.name,
+      spec.name,
+      { location: target.location, ...common, typePropertiesType: spec.type },
+      { updateIntervalInMs },
+    );
   }
 }
 
-async function readBack(target: Target, spec: ExtensionSpec, clients: DeployClients): Promise<{ provisioningState: string; message: string }> {
+async function readBack(
+  target: Target,
+  spec: ExtensionSpec,
+  clients: DeployClients,
+): Promise<{ provisioningState: string; message: string }> {
   if (target.kind === 'arc') {
     const ext = await clients.hybrid!.machineExtensions.get(target.resourceGroup, target.name, spec.name);
     const st = ext.properties?.instanceView?.status;
-    return { provisioningState: ext.properties?.provisioningState ?? 'Unknown', message: oneLine(st?.message ?? st?.displayStatus ?? '') };
+    return {
+      provisioningState: ext.properties?.provisioningState ?? 'Unknown',
+      message: oneLine(st?.message ?? st?.displayStatus ?? ''),
+    };
   }
   if (target.kind === 'vmss') {
-    const ext = await clients.compute!.virtualMachineScaleSetExtensions.get(target.resourceGroup, target.name, spec.name);
+    const ext = await clients.compute!.virtualMachineScaleSetExtensions.get(
+      target.resourceGroup,
+      target.name,
+      spec.name,
+    );
     return { provisioningState: ext.provisioningState ?? 'Unknown', message: '' };
   }
-  const ext = await clients.compute!.virtualMachineExtensions.get(target.resourceGroup, target.name, spec.name, { expand: 'instanceView' });
+  const ext = await clients.compute!.virtualMachineExtensions.get(target.resourceGroup, target.name, spec.name, {
+    expand: 'instanceView',
+  });
   const statuses = ext.instanceView?.statuses ?? [];
   const st = statuses.find((s) => s.level !== 'Info') ?? statuses[0];
-  return { provisioningState: ext.provisioningState ?? 'Unknown', message: oneLine(st?.message ?? st?.displayStatus ?? '') };
+  return {
+    provisioningState: ext.provisioningState ?? 'Unknown',
+    message: oneLine(st?.message ?? st?.displayStatus ?? ''),
+  };
 }
 
 function oneLine(s: string): string {

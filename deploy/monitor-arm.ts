@@ -5,7 +5,13 @@
 //    of @azure/arm-monitor 7 (the last release that supports Node 20) speaks 2021-04-01, whose model has
 //    no streamDeclarations, logFiles, dataCollectionEndpointId or outputStream and would drop them.
 import { MonitorClient } from '@azure/arm-monitor';
-import { createSerializer, type OperationSpec, type OperationURLParameter, type OperationQueryParameter, type FullOperationResponse } from '@azure/core-client';
+import {
+  createSerializer,
+  type OperationSpec,
+  type OperationURLParameter,
+  type OperationQueryParameter,
+  type FullOperationResponse,
+} from '@azure/core-client';
 import type { TokenCredential } from '@azure/identity';
 import { armScope } from './clouds.js';
 
@@ -28,15 +34,57 @@ export interface AssociationInfo {
 
 const serializer = createSerializer({}, false);
 const anyJson = { serializedName: 'body', type: { name: 'Object' } } as const;
-const urlParam = (name: string, skipEncoding = false): OperationURLParameter => ({ parameterPath: name, mapper: { serializedName: name, required: true, type: { name: 'String' } }, skipEncoding });
-const apiVersion: OperationQueryParameter = { parameterPath: 'apiVersion', mapper: { defaultValue: DCR_API_VERSION, isConstant: true, serializedName: 'api-version', type: { name: 'String' } } };
-const accept = { parameterPath: 'accept', mapper: { defaultValue: 'application/json', isConstant: true, serializedName: 'Accept', type: { name: 'String' } } } as const;
-const contentType = { parameterPath: 'contentType', mapper: { defaultValue: 'application/json', isConstant: true, serializedName: 'Content-Type', type: { name: 'String' } } } as const;
-const DCR_PATH = '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}';
-const dcrUrlParameters = [urlParam('$host', true), urlParam('subscriptionId'), urlParam('resourceGroupName'), urlParam('dataCollectionRuleName')];
+const urlParam = (name: string, skipEncoding = false): OperationURLParameter => ({
+  parameterPath: name,
+  mapper: { serializedName: name, required: true, type: { name: 'String' } },
+  skipEncoding,
+});
+const apiVersion: OperationQueryParameter = {
+  parameterPath: 'apiVersion',
+  mapper: { defaultValue: DCR_API_VERSION, isConstant: true, serializedName: 'api-version', type: { name: 'String' } },
+};
+const accept = {
+  parameterPath: 'accept',
+  mapper: { defaultValue: 'application/json', isConstant: true, serializedName: 'Accept', type: { name: 'String' } },
+} as const;
+const contentType = {
+  parameterPath: 'contentType',
+  mapper: {
+    defaultValue: 'application/json',
+    isConstant: true,
+    serializedName: 'Content-Type',
+    type: { name: 'String' },
+  },
+} as const;
+const DCR_PATH =
+  '/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Insights/dataCollectionRules/{dataCollectionRuleName}';
+const dcrUrlParameters = [
+  urlParam('$host', true),
+  urlParam('subscriptionId'),
+  urlParam('resourceGroupName'),
+  urlParam('dataCollectionRuleName'),
+];
 const responses = { 200: { bodyMapper: anyJson }, 201: { bodyMapper: anyJson }, default: { bodyMapper: anyJson } };
-const putDcrSpec: OperationSpec = { path: DCR_PATH, httpMethod: 'PUT', responses, requestBody: { parameterPath: 'body', mapper: anyJson }, queryParameters: [apiVersion], urlParameters: dcrUrlParameters, headerParameters: [contentType, accept], mediaType: 'json', serializer };
-const getDcrSpec: OperationSpec = { path: DCR_PATH, httpMethod: 'GET', responses: { 200: responses[200], default: responses.default }, queryParameters: [apiVersion], urlParameters: dcrUrlParameters, headerParameters: [accept], serializer };
+const putDcrSpec: OperationSpec = {
+  path: DCR_PATH,
+  httpMethod: 'PUT',
+  responses,
+  requestBody: { parameterPath: 'body', mapper: anyJson },
+  queryParameters: [apiVersion],
+  urlParameters: dcrUrlParameters,
+  headerParameters: [contentType, accept],
+  mediaType: 'json',
+  serializer,
+};
+const getDcrSpec: OperationSpec = {
+  path: DCR_PATH,
+  httpMethod: 'GET',
+  responses: { 200: responses[200], default: responses.default },
+  queryParameters: [apiVersion],
+  urlParameters: dcrUrlParameters,
+  headerParameters: [accept],
+  serializer,
+};
 
 interface DcrResponse {
   id?: string;
@@ -52,13 +100,19 @@ export function describeArmError(err: unknown): string {
   const e = err as { statusCode?: number; code?: string; message?: string; response?: { bodyAsText?: string | null } };
   let details = '';
   try {
-    const body = JSON.parse(e.response?.bodyAsText ?? '') as { error?: { details?: { code?: string; message?: string; target?: string }[] } };
-    details = (body.error?.details ?? []).map((d) => `${d.target ? `${d.target}: ` : ''}${d.message ?? d.code ?? ''}`).join('; ');
+    const body = JSON.parse(e.response?.bodyAsText ?? '') as {
+      error?: { details?: { code?: string; message?: string; target?: string }[] };
+    };
+    details = (body.error?.details ?? [])
+      .map((d) => `${d.target ? `${d.target}: ` : ''}${d.message ?? d.code ?? ''}`)
+      .join('; ');
   } catch {
     // no JSON body
   }
   const head = [e.statusCode, e.code].filter((x) => x !== undefined && x !== '').join(' ');
-  return `${head ? `${head}: ` : ''}${e.message ?? String(err)}${details ? ` (${details})` : ''}`.replace(/\s+/g, ' ').trim();
+  return `${head ? `${head}: ` : ''}${e.message ?? String(err)}${details ? ` (${details})` : ''}`
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export class MonitorArm {
@@ -69,7 +123,10 @@ export class MonitorArm {
     private readonly subscription: string,
     private readonly armEndpoint: string,
   ) {
-    this.client = new MonitorClient(credential, subscription, { endpoint: armEndpoint, credentialScopes: [armScope(armEndpoint)] });
+    this.client = new MonitorClient(credential, subscription, {
+      endpoint: armEndpoint,
+      credentialScopes: [armScope(armEndpoint)],
+    });
   }
 
   private dcrArgs(resourceGroup: string, name: string, status?: { code: number }): Record<string, unknown> {
@@ -113,11 +170,19 @@ export class MonitorArm {
 
   async putDcr(resourceGroup: string, name: string, body: object): Promise<DcrInfo> {
     const status = { code: 0 };
-    const r = await this.client.sendOperationRequest<DcrResponse>({ ...this.dcrArgs(resourceGroup, name, status), body }, putDcrSpec);
+    const r = await this.client.sendOperationRequest<DcrResponse>(
+      { ...this.dcrArgs(resourceGroup, name, status), body },
+      putDcrSpec,
+    );
     return { id: r.id ?? '', immutableId: r.properties?.immutableId ?? '', created: status.code === 201 };
   }
 
-  async putAssociation(machineId: string, name: string, dataCollectionRuleId: string, description: string): Promise<AssociationInfo> {
+  async putAssociation(
+    machineId: string,
+    name: string,
+    dataCollectionRuleId: string,
+    description: string,
+  ): Promise<AssociationInfo> {
     const status = { code: 0 };
     // The SDK puts "/{resourceUri}/providers/…" with resourceUri unencoded: pass the ID without its leading slash.
     const r = await this.client.dataCollectionRuleAssociations.create(machineId.replace(/^\/+/, ''), name, {

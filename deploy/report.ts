@@ -16,24 +16,44 @@ export class Progress {
     if (!this.stream.isTTY) return;
     const width = 30;
     const filled = Math.round((this.done / Math.max(1, this.total)) * width);
-    this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} done, ${this.failed} failed`);
+    this.stream.write(
+      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} done, ${this.failed} failed`,
+    );
     if (this.done === this.total) this.stream.write('\n');
   }
 }
 
 export function renderTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function outcomeTable(outcomes: DeployOutcome[]): string {
   const rows = [['MACHINE', 'KIND', 'RESOURCE GROUP', 'RESULT', 'PROVISIONING', 'SECONDS', 'STATUS MESSAGE']];
   for (const o of outcomes) {
-    rows.push([o.target.name, o.target.kind, o.target.resourceGroup, o.result, o.provisioningState, (o.durationMs / 1000).toFixed(1), o.statusMessage]);
+    rows.push([
+      o.target.name,
+      o.target.kind,
+      o.target.resourceGroup,
+      o.result,
+      o.provisioningState,
+      (o.durationMs / 1000).toFixed(1),
+      o.statusMessage,
+    ]);
   }
   return renderTable(rows);
 }
 
 export function planTable(targets: Target[], action: string): string {
-  return renderTable([['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'ACTION'], ...targets.map((t) => [t.name, t.kind, t.resourceGroup, t.location, action])]);
+  return renderTable([
+    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'ACTION'],
+    ...targets.map((t) => [t.name, t.kind, t.resourceGroup, t.location, action]),
+  ]);
 }

@@ -38,15 +38,29 @@ export function parseTag(tag: string | undefined): { key: string; value: string 
   return { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
-export function parseResourceId(id: string): { subscription: string; resourceGroup: string; provider: string; type: string; name: string } {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i.exec(id.trim());
+export function parseResourceId(id: string): {
+  subscription: string;
+  resourceGroup: string;
+  provider: string;
+  type: string;
+  name: string;
+} {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)$/i.exec(
+    id.trim(),
+  );
   if (!m) throw new Error(`not a machine resource ID: ${id}`);
   return { subscription: m[1]!, resourceGroup: m[2]!, provider: m[3]!, type: m[4]!, name: m[5]! };
 }
 
 function toTarget(kind: TargetKind, r: ArmResource): Target {
   const id = r.id ?? '';
-  return { kind, id, name: r.name ?? parseResourceId(id).name, resourceGroup: parseResourceId(id).resourceGroup, location: r.location ?? '' };
+  return {
+    kind,
+    id,
+    name: r.name ?? parseResourceId(id).name,
+    resourceGroup: parseResourceId(id).resourceGroup,
+    location: r.location ?? '',
+  };
 }
 
 function tagMatches(r: ArmResource, tag?: { key: string; value: string }): boolean {
@@ -67,15 +81,25 @@ export interface TargetClients {
 }
 
 /** The SDK client a selection needs: Arc machines (HybridCompute) or Azure VMs / scale sets (Compute). */
-export function createTargetClients(sel: Pick<TargetSelection, 'arc'>, credential: TokenCredential, subscription: string, armEndpoint: string): TargetClients {
+export function createTargetClients(
+  sel: Pick<TargetSelection, 'arc'>,
+  credential: TokenCredential,
+  subscription: string,
+  armEndpoint: string,
+): TargetClients {
   // The token scope follows the ARM endpoint (sovereign clouds); the SDKs default to public Azure's.
   const clientOptions = { endpoint: armEndpoint, credentialScopes: [armScope(armEndpoint)] };
-  return sel.arc ? { hybrid: new HybridComputeManagementClient(credential, subscription, clientOptions) } : { compute: new ComputeManagementClient(credential, subscription, clientOptions) };
+  return sel.arc
+    ? { hybrid: new HybridComputeManagementClient(credential, subscription, clientOptions) }
+    : { compute: new ComputeManagementClient(credential, subscription, clientOptions) };
 }
 
 export async function listTargets(sel: TargetSelection, clients: TargetClients): Promise<Target[]> {
   if (sel.idsFile) {
-    const ids = (await readFile(sel.idsFile, 'utf8')).split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ids = (await readFile(sel.idsFile, 'utf8'))
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const targets: Target[] = [];
     for (const id of ids) {
       const p = parseResourceId(id);
@@ -91,14 +115,24 @@ export async function listTargets(sel: TargetSelection, clients: TargetClients):
     return targets;
   }
   if (sel.arc) {
-    const machines = await collect(sel.resourceGroup ? clients.hybrid!.machines.listByResourceGroup(sel.resourceGroup) : clients.hybrid!.machines.listBySubscription());
+    const machines = await collect(
+      sel.resourceGroup
+        ? clients.hybrid!.machines.listByResourceGroup(sel.resourceGroup)
+        : clients.hybrid!.machines.listBySubscription(),
+    );
     return machines.filter((m) => tagMatches(m, sel.tag)).map((m) => toTarget('arc', m));
   }
   const compute = clients.compute!;
-  const vms = await collect(sel.resourceGroup ? compute.virtualMachines.list(sel.resourceGroup) : compute.virtualMachines.listAll());
+  const vms = await collect(
+    sel.resourceGroup ? compute.virtualMachines.list(sel.resourceGroup) : compute.virtualMachines.listAll(),
+  );
   const targets = vms.filter((v) => tagMatches(v, sel.tag)).map((v) => toTarget('vm', v));
   if (sel.includeScaleSets) {
-    const sets = await collect(sel.resourceGroup ? compute.virtualMachineScaleSets.list(sel.resourceGroup) : compute.virtualMachineScaleSets.listAll());
+    const sets = await collect(
+      sel.resourceGroup
+        ? compute.virtualMachineScaleSets.list(sel.resourceGroup)
+        : compute.virtualMachineScaleSets.listAll(),
+    );
     targets.push(...sets.filter((s) => tagMatches(s, sel.tag)).map((s) => toTarget('vmss', s)));
   }
   return targets;

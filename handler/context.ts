@@ -37,7 +37,12 @@ export interface OperationContext {
 /** The outcome an operation reports; the driver turns it into the status file and exit code. */
 export interface OperationResult {
   message: string;
-  substatus?: { name: string; status: 'success' | 'warning' | 'error' | 'transitioning'; code: number; message: string }[];
+  substatus?: {
+    name: string;
+    status: 'success' | 'warning' | 'error' | 'transitioning';
+    code: number;
+    message: string;
+  }[];
   configurationAppliedTime?: string;
 }
 

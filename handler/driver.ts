@@ -43,7 +43,12 @@ export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
     level: 'info',
     defaultMeta: { component: 'handler', operation: input.operation, version },
   });
-  const events = new EventWriter({ eventsFolder: handlerEnv.eventsFolder, logFolder: handlerEnv.logFolder, version, logger });
+  const events = new EventWriter({
+    eventsFolder: handlerEnv.eventsFolder,
+    logFolder: handlerEnv.logFolder,
+    version,
+    logger,
+  });
 
   let seq = 0;
   let seqWarning: string | undefined;
@@ -53,7 +58,14 @@ export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
     seqWarning = resolved.warning;
   } catch (err) {
     // No usable seq: the guest agent reads <ConfigSequenceNumber>.status; 0 is the only sane target left.
-    return finish(logger, events, await writeError(handlerEnv, 0, spec.statusName, toHandlerError(err), logger), started, input.operation, 0);
+    return finish(
+      logger,
+      events,
+      await writeError(handlerEnv, 0, spec.statusName, toHandlerError(err), logger),
+      started,
+      input.operation,
+      0,
+    );
   }
   logger.defaultMeta = { ...logger.defaultMeta, seq };
   if (seqWarning) logger.warn(seqWarning);
@@ -112,7 +124,13 @@ async function withinBudget<T>(work: Promise<T>, deadline: number, op: string): 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new HandlerError('INTERNAL', `${op} did not finish within its time budget (${Math.round((deadline - Date.now()) / 1000)} s left before the guest agent's timeout); see the handler log`)),
+      () =>
+        reject(
+          new HandlerError(
+            'INTERNAL',
+            `${op} did not finish within its time budget (${Math.round((deadline - Date.now()) / 1000)} s left before the guest agent's timeout); see the handler log`,
+          ),
+        ),
       Math.max(0, deadline - Date.now()),
     );
   });
@@ -123,15 +141,26 @@ async function withinBudget<T>(work: Promise<T>, deadline: number, op: string): 
   }
 }
 
-async function writeError(env: HandlerEnvironment, seq: number, statusName: string, err: HandlerError, logger: Logger, seqWarning?: string): Promise<ExitCodeValue> {
-  logger.error(`${statusName} failed: [${err.code}] ${err.message}`, { cause: err.cause instanceof Error ? err.cause.message : undefined });
+async function writeError(
+  env: HandlerEnvironment,
+  seq: number,
+  statusName: string,
+  err: HandlerError,
+  logger: Logger,
+  seqWarning?: string,
+): Promise<ExitCodeValue> {
+  logger.error(`${statusName} failed: [${err.code}] ${err.message}`, {
+    cause: err.cause instanceof Error ? err.cause.message : undefined,
+  });
   try {
     await writeStatusFile(env.statusFolder, seq, env.name, {
       operation: statusName,
       status: 'error',
       code: err.exitCode,
       message: `${statusName} failed: ${err.message}`,
-      ...(seqWarning ? { substatus: [{ name: 'SequenceNumber', status: 'warning' as const, code: 0, message: seqWarning }] } : {}),
+      ...(seqWarning
+        ? { substatus: [{ name: 'SequenceNumber', status: 'warning' as const, code: 0, message: seqWarning }] }
+        : {}),
     });
   } catch (statusErr) {
     logger.error(`could not write the error status: ${(statusErr as Error).message}`);
@@ -139,7 +168,14 @@ async function writeError(env: HandlerEnvironment, seq: number, statusName: stri
   return err.exitCode;
 }
 
-async function finish(logger: Logger, events: EventWriter, code: ExitCodeValue, started: number, op: string, seq: number): Promise<ExitCodeValue> {
+async function finish(
+  logger: Logger,
+  events: EventWriter,
+  code: ExitCodeValue,
+  started: number,
+  op: string,
+  seq: number,
+): Promise<ExitCodeValue> {
   logger.info(`${op} finished with exit code ${code} in ${Date.now() - started} ms (seq ${seq})`);
   await events.flush();
   await closeLogger(logger);
@@ -147,7 +183,11 @@ async function finish(logger: Logger, events: EventWriter, code: ExitCodeValue, 
 }
 
 /** Without HandlerEnvironment.json we know no folders: write to <ExtDir>/status (the agent's layout) if it exists. */
-async function failWithoutEnvironment(input: DriverInput, statusName: string, err: HandlerError): Promise<ExitCodeValue> {
+async function failWithoutEnvironment(
+  input: DriverInput,
+  statusName: string,
+  err: HandlerError,
+): Promise<ExitCodeValue> {
   process.stderr.write(`open-ama ${input.operation}: ${redactString(err.message)}\n`);
   const seq = /^\d+$/.test(input.env.ConfigSequenceNumber ?? '') ? Number(input.env.ConfigSequenceNumber) : 0;
   try {

@@ -8,7 +8,9 @@ import { ExitCode } from './exit-codes.js';
 async function main(): Promise<number> {
   const operation = parseOperation(process.argv[2]);
   if (!operation) {
-    process.stderr.write(`usage: open-ama-handler install|enable|disable|update|uninstall (got ${JSON.stringify(process.argv[2] ?? '')})\n`);
+    process.stderr.write(
+      `usage: open-ama-handler install|enable|disable|update|uninstall (got ${JSON.stringify(process.argv[2] ?? '')})\n`,
+    );
     return ExitCode.GenericError;
   }
   return runOperation({

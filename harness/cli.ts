@@ -58,7 +58,13 @@ async function ourZip(log: (s: string) => void): Promise<string> {
   const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
   const outDir = path.join(repoRoot, '.cache', 'harness');
   log(dim(`packaging the extension from ${repoRoot} …`));
-  const r = await buildPackage({ repoRoot, arch: hostArch(), outDir, runtimeCompressionLevel: 1, log: () => undefined });
+  const r = await buildPackage({
+    repoRoot,
+    arch: hostArch(),
+    outDir,
+    runtimeCompressionLevel: 1,
+    log: () => undefined,
+  });
   log(dim(`packaged ${r.zipPath} (${(r.zipBytes / 1048576).toFixed(1)} MiB)`));
   return r.zipPath;
 }
@@ -70,9 +76,21 @@ export async function runHarness(a: HarnessArgv): Promise<number> {
   const root = path.resolve(a.root ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'open-ama-harness-'))));
   await fs.mkdir(root, { recursive: true });
   const syslogPort = await freePort();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', OPEN_AMA_ROOT: root, OPEN_AMA_TIME_SCALE: String(a['time-scale']), OPEN_AMA_SYSLOG_PORT: String(syslogPort) };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    OPEN_AMA_ROOT: root,
+    OPEN_AMA_TIME_SCALE: String(a['time-scale']),
+    OPEN_AMA_SYSLOG_PORT: String(syslogPort),
+  };
   if (process.env.NODE_EXTRA_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
-  const agent = new SimulatedGuestAgent({ root, name: a.name, timeScale: a['time-scale'], waitMs: a.wait * 1000, env, onStep: (s) => (a.json ? undefined : printStep(s)) });
+  const agent = new SimulatedGuestAgent({
+    root,
+    name: a.name,
+    timeScale: a['time-scale'],
+    waitMs: a.wait * 1000,
+    env,
+    onStep: (s) => (a.json ? undefined : printStep(s)),
+  });
   await agent.load();
   agent.state.cipher = a.cipher;
   const settings = await readJsonArg(a.settings);
@@ -121,7 +139,15 @@ export async function runHarness(a: HarnessArgv): Promise<number> {
   return ok ? 0 : 1;
 }
 
-async function mainJob(agent: SimulatedGuestAgent, a: HarnessArgv, root: string, syslogPort: number, settings: unknown, prot: unknown, log: (s: string) => void): Promise<boolean> {
+async function mainJob(
+  agent: SimulatedGuestAgent,
+  a: HarnessArgv,
+  root: string,
+  syslogPort: number,
+  settings: unknown,
+  prot: unknown,
+  log: (s: string) => void,
+): Promise<boolean> {
   const zip = a.zip ?? (await ourZip(log));
   agent.state.publicSettings = settings ?? defaultPublicSettings(root);
   agent.state.protectedSettings = prot;
@@ -145,7 +171,9 @@ async function mainJob(agent: SimulatedGuestAgent, a: HarnessArgv, root: string,
     const samples = await outputSamples(root, 0);
     if (!allSeen && wanted.every((s) => (samples.get(s)?.count ?? 0) > 0)) {
       allSeen = true;
-      log(green(`data arrived on every default stream after ${(a.duration - (until - Date.now()) / 1000).toFixed(0)} s`));
+      log(
+        green(`data arrived on every default stream after ${(a.duration - (until - Date.now()) / 1000).toFixed(0)} s`),
+      );
     }
   }
   traffic.stop();
@@ -164,33 +192,55 @@ async function mainJob(agent: SimulatedGuestAgent, a: HarnessArgv, root: string,
   const missing = wanted.filter((s) => (samples.get(s)?.count ?? 0) === 0);
   if (missing.length > 0) log(red(`no records on: ${missing.join(', ')}`));
   const events = await collectEvents(l);
-  log(`telemetry events: ${events.valid.length} valid${events.invalid ? red(`, ${events.invalid} invalid`) : ''}${events.valid.length ? dim(` (last: ${events.valid[0]!.TaskName} ${events.valid[0]!.EventLevel}: ${events.valid[0]!.Message})`) : ''}`);
-  if (a.keep) log(dim(`--keep: the agent keeps running under ${root}; finish with: open-ama harness uninstall --root ${root}`));
+  log(
+    `telemetry events: ${events.valid.length} valid${events.invalid ? red(`, ${events.invalid} invalid`) : ''}${events.valid.length ? dim(` (last: ${events.valid[0]!.TaskName} ${events.valid[0]!.EventLevel}: ${events.valid[0]!.Message})`) : ''}`,
+  );
+  if (a.keep)
+    log(dim(`--keep: the agent keeps running under ${root}; finish with: open-ama harness uninstall --root ${root}`));
   const removed = a.keep ? true : await agent.uninstall();
   return missing.length === 0 && removed && agent.steps.every((s: StepRecord) => s.ok);
 }
 
 export const harnessCommand: CommandModule<object, HarnessArgv> = {
   command: 'harness <scenario>',
-  describe: 'Simulate the Azure guest agent driving an extension package (install, settings, update, disable, uninstall, reboot, run)',
+  describe:
+    'Simulate the Azure guest agent driving an extension package (install, settings, update, disable, uninstall, reboot, run)',
   builder: (y: Argv) =>
     y
       .version(false)
-      .positional('scenario', { choices: ['install', 'settings', 'update', 'disable', 'uninstall', 'reboot', 'run'] as const, demandOption: true })
+      .positional('scenario', {
+        choices: ['install', 'settings', 'update', 'disable', 'uninstall', 'reboot', 'run'] as const,
+        demandOption: true,
+      })
       .option('zip', { type: 'string', describe: 'Extension ZIP (default: package this repository)' })
       .option('from', { type: 'string', describe: 'update: version A ZIP' })
       .option('to', { type: 'string', describe: 'update: version B ZIP' })
       .option('version', { type: 'string', describe: 'Version of --zip/--from (default: from the file name)' })
       .option('to-version', { type: 'string', describe: 'update: version of --to' })
       .option('name', { type: 'string', default: 'OpenAma.Monitor.OpenAmaLinuxAgent', describe: '<Publisher>.<Type>' })
-      .option('root', { type: 'string', describe: 'Simulated VM root; reuse it to chain scenarios (default: a new temp dir)' })
+      .option('root', {
+        type: 'string',
+        describe: 'Simulated VM root; reuse it to chain scenarios (default: a new temp dir)',
+      })
       .option('settings', { type: 'string', describe: 'Public settings JSON or @file (default: the embedded default)' })
       .option('protected', { type: 'string', describe: 'Protected settings JSON or @file (encrypted like the agent)' })
       .option('cipher', { choices: ['des-ede3-cbc', 'aes-256-cbc'] as const, default: 'des-ede3-cbc' as const })
-      .option('time-scale', { type: 'number', default: 1, describe: 'Multiply the agent timeouts (tests use e.g. 0.01)' })
+      .option('time-scale', {
+        type: 'number',
+        default: 1,
+        describe: 'Multiply the agent timeouts (tests use e.g. 0.01)',
+      })
       .option('wait', { type: 'number', default: 120, describe: 'Seconds to wait for a terminal status after enable' })
-      .option('duration', { type: 'number', default: 60, describe: 'run: seconds to collect before disable + uninstall' })
-      .option('keep', { type: 'boolean', default: false, describe: 'run: leave the agent running and the root in place' })
+      .option('duration', {
+        type: 'number',
+        default: 60,
+        describe: 'run: seconds to collect before disable + uninstall',
+      })
+      .option('keep', {
+        type: 'boolean',
+        default: false,
+        describe: 'run: leave the agent running and the root in place',
+      })
       .option('json', { type: 'boolean', default: false }) as unknown as Argv<HarnessArgv>,
   handler: async (a) => {
     try {

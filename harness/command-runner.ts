@@ -9,8 +9,20 @@ import type { ExtensionLayout } from './layout.js';
 
 export type Operation = 'install' | 'enable' | 'disable' | 'update' | 'uninstall';
 
-export const AGENT_TIMEOUTS_S: Record<Operation, number> = { install: 900, enable: 300, disable: 900, update: 900, uninstall: 300 };
-export const AGENT_ERROR_CODES: Record<Operation, number> = { install: 1007, enable: 1009, disable: 1010, update: 1008, uninstall: 1000 };
+export const AGENT_TIMEOUTS_S: Record<Operation, number> = {
+  install: 900,
+  enable: 300,
+  disable: 900,
+  update: 900,
+  uninstall: 300,
+};
+export const AGENT_ERROR_CODES: Record<Operation, number> = {
+  install: 1007,
+  enable: 1009,
+  disable: 1010,
+  update: 1008,
+  uninstall: 1000,
+};
 export const TIMEOUT_ERROR_CODE = 1011;
 
 export interface CommandResult {
@@ -60,7 +72,9 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     AZURE_GUEST_AGENT_EXTENSION_VERSION: l.version,
     AZURE_GUEST_AGENT_WIRE_PROTOCOL_ADDRESS: '168.63.129.16',
     AZURE_GUEST_AGENT_EXTENSION_SUPPORTED_FEATURES: '[{"Key": "ExtensionTelemetryPipeline", "Value": "1.0"}]',
-    ...(o.operation === 'install' || o.operation === 'enable' ? { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: 'NOT_RUN' } : {}),
+    ...(o.operation === 'install' || o.operation === 'enable'
+      ? { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: 'NOT_RUN' }
+      : {}),
     ...(o.extraEnv ?? {}),
   };
   const outFile = path.join(l.extDir, `.harness-${o.operation}-${process.pid}.out`);
@@ -104,5 +118,14 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     : failed
       ? `Non-zero exit code: ${exitCode}, ${full}\n${output}`
       : `${o.operation} succeeded`;
-  return { operation: o.operation, command: full, exitCode: timedOut ? null : exitCode, timedOut, durationMs: Date.now() - started, output, agentErrorCode, message };
+  return {
+    operation: o.operation,
+    command: full,
+    exitCode: timedOut ? null : exitCode,
+    timedOut,
+    durationMs: Date.now() - started,
+    output,
+    agentErrorCode,
+    message,
+  };
 }

@@ -14,7 +14,14 @@ export function defaultPublicSettings(root: string): Record<string, unknown> {
         immutableId: DEFAULT_DCR_ID,
         description: 'open-ama harness default: perf + syslog + text logs to local files',
         streamDeclarations: {
-          [HARNESS_TEXT_STREAM]: { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }, { name: 'FilePath', type: 'string' }, { name: 'Computer', type: 'string' }] },
+          [HARNESS_TEXT_STREAM]: {
+            columns: [
+              { name: 'TimeGenerated', type: 'datetime' },
+              { name: 'RawData', type: 'string' },
+              { name: 'FilePath', type: 'string' },
+              { name: 'Computer', type: 'string' },
+            ],
+          },
         },
         dataSources: {
           performanceCounters: [
@@ -22,14 +29,36 @@ export function defaultPublicSettings(root: string): Record<string, unknown> {
               name: 'perfBasic',
               streams: ['Microsoft-Perf'],
               samplingFrequencyInSeconds: 10,
-              counterSpecifiers: ['Processor(*)\\% Processor Time', 'Memory(*)\\% Used Memory', 'Memory(*)\\Available MBytes Memory', 'Logical Disk(*)\\% Free Space', 'System(*)\\Load1'],
+              counterSpecifiers: [
+                'Processor(*)\\% Processor Time',
+                'Memory(*)\\% Used Memory',
+                'Memory(*)\\Available MBytes Memory',
+                'Logical Disk(*)\\% Free Space',
+                'System(*)\\Load1',
+              ],
             },
           ],
-          syslog: [{ name: 'syslogInfoPlus', streams: ['Microsoft-Syslog'], facilityNames: ['*'], logLevels: ['Info', 'Notice', 'Warning', 'Error', 'Critical', 'Alert', 'Emergency'] }],
-          logFiles: [{ name: 'harnessApp', streams: [HARNESS_TEXT_STREAM], filePatterns: [`${root}/var/log/harness-app/*.log`], format: 'text' }],
+          syslog: [
+            {
+              name: 'syslogInfoPlus',
+              streams: ['Microsoft-Syslog'],
+              facilityNames: ['*'],
+              logLevels: ['Info', 'Notice', 'Warning', 'Error', 'Critical', 'Alert', 'Emergency'],
+            },
+          ],
+          logFiles: [
+            {
+              name: 'harnessApp',
+              streams: [HARNESS_TEXT_STREAM],
+              filePatterns: [`${root}/var/log/harness-app/*.log`],
+              format: 'text',
+            },
+          ],
         },
         destinations: { openAmaFile: [{ name: 'local-file' }] },
-        dataFlows: [{ streams: ['Microsoft-Perf', 'Microsoft-Syslog', HARNESS_TEXT_STREAM], destinations: ['local-file'] }],
+        dataFlows: [
+          { streams: ['Microsoft-Perf', 'Microsoft-Syslog', HARNESS_TEXT_STREAM], destinations: ['local-file'] },
+        ],
       },
     ],
   };

@@ -26,7 +26,21 @@ export async function generateTenantCertificate(libDir: string): Promise<TenantC
   try {
     const crt = path.join(tmp, 'c.crt');
     const prv = path.join(tmp, 'c.prv');
-    await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/DC=Windows Azure CRP Certificate Generator', '-days', '365', '-keyout', prv, '-out', crt]);
+    await execa('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/DC=Windows Azure CRP Certificate Generator',
+      '-days',
+      '365',
+      '-keyout',
+      prv,
+      '-out',
+      crt,
+    ]);
     const thumbprint = certificateThumbprint(await fs.readFile(crt, 'utf8'));
     const crtPath = path.join(libDir, `${thumbprint}.crt`);
     const prvPath = path.join(libDir, `${thumbprint}.prv`);
@@ -41,15 +55,23 @@ export async function generateTenantCertificate(libDir: string): Promise<TenantC
 }
 
 /** JSON text of `settings`, encrypted for the certificate: the value of handlerSettings.protectedSettings. */
-export async function encryptProtectedSettings(settings: unknown, crtPath: string, cipher: ContentCipher): Promise<string> {
+export async function encryptProtectedSettings(
+  settings: unknown,
+  crtPath: string,
+  cipher: ContentCipher,
+): Promise<string> {
   return encryptProtectedText(JSON.stringify(settings), crtPath, cipher);
 }
 
 /** Encrypts arbitrary text (tests use it for plaintexts that are not JSON). */
 export async function encryptProtectedText(text: string, crtPath: string, cipher: ContentCipher): Promise<string> {
-  const { stdout } = await execa('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', cipher === 'aes-256-cbc' ? '-aes256' : '-des3', crtPath], {
-    input: text,
-    encoding: 'buffer',
-  });
+  const { stdout } = await execa(
+    'openssl',
+    ['cms', '-encrypt', '-binary', '-outform', 'DER', cipher === 'aes-256-cbc' ? '-aes256' : '-des3', crtPath],
+    {
+      input: text,
+      encoding: 'buffer',
+    },
+  );
   return Buffer.from(stdout).toString('base64');
 }

@@ -6,7 +6,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, type CommandResult, type Operation } from './command-runner.js';
 import { encryptProtectedSettings, generateTenantCertificate } from './guest-agent-crypto.js';
-import { extractExtension, layoutFor, manifestBool, readManifest, type ExtensionLayout, type HandlerManifest } from './layout.js';
+import {
+  extractExtension,
+  layoutFor,
+  manifestBool,
+  readManifest,
+  type ExtensionLayout,
+  type HandlerManifest,
+} from './layout.js';
 import { processesUnder } from './leak-check.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from './status-reader.js';
 import { loadVmState, saveVmState, type VmState } from './vm-state.js';
@@ -32,7 +39,13 @@ export interface GuestAgentOptions {
   onStep?: (s: StepRecord) => void;
 }
 
-const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = { install: 'installCommand', enable: 'enableCommand', disable: 'disableCommand', update: 'updateCommand', uninstall: 'uninstallCommand' };
+const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = {
+  install: 'installCommand',
+  enable: 'enableCommand',
+  disable: 'disableCommand',
+  update: 'updateCommand',
+  uninstall: 'uninstallCommand',
+};
 
 export class SimulatedGuestAgent {
   readonly steps: StepRecord[] = [];
@@ -69,7 +82,15 @@ export class SimulatedGuestAgent {
       await fs.writeFile(file, ''); // legacy: no settings at all → empty 0.settings
       return;
     }
-    await fs.writeFile(file, JSON.stringify({ runtimeSettings: [{ handlerSettings: { publicSettings: pub, protectedSettings, protectedSettingsCertThumbprint: thumbprint } }] }), { mode: 0o600 });
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        runtimeSettings: [
+          { handlerSettings: { publicSettings: pub, protectedSettings, protectedSettingsCertThumbprint: thumbprint } },
+        ],
+      }),
+      { mode: 0o600 },
+    );
   }
 
   private async writeHandlerState(l: ExtensionLayout): Promise<void> {
@@ -77,11 +98,31 @@ export class SimulatedGuestAgent {
     await saveVmState(this.o.root, this.state);
   }
 
-  async run(l: ExtensionLayout, op: Operation, seq: number, extraEnv: Record<string, string> = {}): Promise<StepRecord> {
+  async run(
+    l: ExtensionLayout,
+    op: Operation,
+    seq: number,
+    extraEnv: Record<string, string> = {},
+  ): Promise<StepRecord> {
     const manifest = await readManifest(l.extDir);
     const cmd = manifest[COMMAND_KEY[op]];
-    if (typeof cmd !== 'string') return this.record({ operation: op, version: l.version, seq, ok: false, note: `HandlerManifest has no ${COMMAND_KEY[op]} (agent error -1)` });
-    const result = await runCommand({ layout: l, operation: op, commandLine: cmd, seq, extraEnv, baseEnv: this.o.env, timeScale: this.o.timeScale });
+    if (typeof cmd !== 'string')
+      return this.record({
+        operation: op,
+        version: l.version,
+        seq,
+        ok: false,
+        note: `HandlerManifest has no ${COMMAND_KEY[op]} (agent error -1)`,
+      });
+    const result = await runCommand({
+      layout: l,
+      operation: op,
+      commandLine: cmd,
+      seq,
+      extraEnv,
+      baseEnv: this.o.env,
+      timeScale: this.o.timeScale,
+    });
     const status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
     return this.record({ operation: op, version: l.version, seq, result, status, ok: result.agentErrorCode === 0 });
   }
@@ -92,14 +133,28 @@ export class SimulatedGuestAgent {
     const interval = Math.max(200, 6000 * this.o.timeScale);
     let status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
     const spinner = new Spinner(`waiting for a terminal status of seq ${seq}`);
-    while ((status.status === 'transitioning' || status.status === 'warning' || status.status === 'none') && Date.now() < until) {
+    while (
+      (status.status === 'transitioning' || status.status === 'warning' || status.status === 'none') &&
+      Date.now() < until
+    ) {
       spinner.tick();
       await new Promise((r) => setTimeout(r, interval));
       status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
     }
     spinner.clear();
     const ok = status.status === 'success';
-    return this.record({ operation: 'wait-status', version: l.version, seq, status, ok, note: ok ? 'terminal status success' : status.status === 'error' ? 'terminal status error' : `no terminal status within ${Math.round(this.o.waitMs / 1000)} s` });
+    return this.record({
+      operation: 'wait-status',
+      version: l.version,
+      seq,
+      status,
+      ok,
+      note: ok
+        ? 'terminal status success'
+        : status.status === 'error'
+          ? 'terminal status error'
+          : `no terminal status within ${Math.round(this.o.waitMs / 1000)} s`,
+    });
   }
 
   async install(zip: string, version: string): Promise<boolean> {
@@ -148,7 +203,13 @@ export class SimulatedGuestAgent {
     if (!(await this.disable())) return false; // the agent stops here when disable fails
     const r = await this.run(l, 'uninstall', this.state.seq);
     await fs.rm(l.extDir, { recursive: true, force: true });
-    this.record({ operation: 'delete-extdir', version: l.version, seq: this.state.seq, ok: true, note: `deleted ${l.extDir}` });
+    this.record({
+      operation: 'delete-extdir',
+      version: l.version,
+      seq: this.state.seq,
+      ok: true,
+      note: `deleted ${l.extDir}`,
+    });
     this.state.handlerState = 'NotInstalled';
     this.state.version = undefined;
     await saveVmState(this.o.root, this.state);
@@ -159,7 +220,16 @@ export class SimulatedGuestAgent {
   async leakCheck(): Promise<boolean> {
     await new Promise((res) => setTimeout(res, 500));
     const left = processesUnder(this.o.root);
-    this.record({ operation: 'leak-check', version: this.state.version ?? '-', seq: this.state.seq, ok: left.length === 0, note: left.length === 0 ? 'no process left behind' : `processes left behind: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}` });
+    this.record({
+      operation: 'leak-check',
+      version: this.state.version ?? '-',
+      seq: this.state.seq,
+      ok: left.length === 0,
+      note:
+        left.length === 0
+          ? 'no process left behind'
+          : `processes left behind: ${left.map((p) => `${p.pid} ${p.cmd}`).join('; ')}`,
+    });
     return left.length === 0;
   }
 
@@ -177,11 +247,22 @@ export class SimulatedGuestAgent {
       disableResult = d.result?.timedOut ? '1011' : String(d.result?.exitCode ?? 1);
       if (!d.ok && !continueOnFailure) return false;
     }
-    for (const f of await fs.readdir(a.statusFolder).catch(() => [])) await fs.copyFile(path.join(a.statusFolder, f), path.join(b.statusFolder, f)).catch(() => undefined);
+    for (const f of await fs.readdir(a.statusFolder).catch(() => []))
+      await fs.copyFile(path.join(a.statusFolder, f), path.join(b.statusFolder, f)).catch(() => undefined);
     await fs.copyFile(path.join(a.extDir, 'mrseq'), path.join(b.extDir, 'mrseq')).catch(() => undefined);
-    this.record({ operation: 'copy-state', version: toVersion, seq: this.state.seq, ok: true, note: 'copied mrseq and status/* from the old version' });
+    this.record({
+      operation: 'copy-state',
+      version: toVersion,
+      seq: this.state.seq,
+      ok: true,
+      note: 'copied mrseq and status/* from the old version',
+    });
     const downgrade = toVersion.localeCompare(a.version, undefined, { numeric: true }) < 0;
-    const upd = await this.run(downgrade ? a : b, 'update', this.state.seq, { VERSION: toVersion, AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: downgrade ? toVersion : a.version, AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: disableResult });
+    const upd = await this.run(downgrade ? a : b, 'update', this.state.seq, {
+      VERSION: toVersion,
+      AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: downgrade ? toVersion : a.version,
+      AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: disableResult,
+    });
     if (!upd.ok) {
       await fs.writeFile(path.join(b.configFolder, 'HandlerState'), 'FailedUpgrade');
       this.state.handlerState = 'Installed'; // A stays installed, already disabled
@@ -192,11 +273,23 @@ export class SimulatedGuestAgent {
     const uninstallResult = un.result?.timedOut ? '1011' : String(un.result?.exitCode ?? 1);
     if (!un.ok && !continueOnFailure) return false;
     await fs.rm(a.extDir, { recursive: true, force: true });
-    this.record({ operation: 'delete-extdir', version: a.version, seq: this.state.seq, ok: true, note: `deleted ${a.extDir}` });
+    this.record({
+      operation: 'delete-extdir',
+      version: a.version,
+      seq: this.state.seq,
+      ok: true,
+      note: `deleted ${a.extDir}`,
+    });
     this.state.version = toVersion;
     const mode = mb.updateMode;
-    if (mode === undefined || mode === null || (typeof mode === 'string' && mode.toLowerCase() === 'updatewithinstall')) {
-      const inst = await this.run(b, 'install', this.state.seq, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult });
+    if (
+      mode === undefined ||
+      mode === null ||
+      (typeof mode === 'string' && mode.toLowerCase() === 'updatewithinstall')
+    ) {
+      const inst = await this.run(b, 'install', this.state.seq, {
+        AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult,
+      });
       if (!inst.ok) {
         this.state.handlerState = 'NotInstalled';
         await saveVmState(this.o.root, this.state);
@@ -205,7 +298,9 @@ export class SimulatedGuestAgent {
     }
     this.state.handlerState = 'Installed';
     await this.writeHandlerState(b);
-    const en = await this.run(b, 'enable', this.state.seq, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult });
+    const en = await this.run(b, 'enable', this.state.seq, {
+      AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult,
+    });
     if (!en.ok) return false;
     this.state.handlerState = 'Enabled';
     await this.writeHandlerState(b);

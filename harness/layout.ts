@@ -35,18 +35,34 @@ export function layoutFor(root: string, name: string, version: string): Extensio
   const libDir = path.join(root, 'var/lib/waagent');
   const extDir = path.join(libDir, `${name}-${version}`);
   const logFolder = path.join(root, 'var/log/azure', name);
-  return { root, libDir, name, version, extDir, configFolder: path.join(extDir, 'config'), statusFolder: path.join(extDir, 'status'), logFolder, eventsFolder: path.join(logFolder, 'events'), heartbeatFile: path.join(extDir, 'heartbeat.log') };
+  return {
+    root,
+    libDir,
+    name,
+    version,
+    extDir,
+    configFolder: path.join(extDir, 'config'),
+    statusFolder: path.join(extDir, 'status'),
+    logFolder,
+    eventsFolder: path.join(logFolder, 'events'),
+    heartbeatFile: path.join(extDir, 'heartbeat.log'),
+  };
 }
 
 async function unzip(zip: string, dest: string): Promise<string[]> {
-  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(zip, { lazyEntries: true }, (err, z) => (err || !z ? reject(err ?? new Error('cannot open zip')) : resolve(z))));
+  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(zip, { lazyEntries: true }, (err, z) =>
+      err || !z ? reject(err ?? new Error('cannot open zip')) : resolve(z),
+    ),
+  );
   const files: string[] = [];
   await new Promise<void>((resolve, reject) => {
     zipfile.on('error', reject);
     zipfile.on('end', () => resolve());
     zipfile.on('entry', (entry: yauzl.Entry) => {
       const target = path.join(dest, entry.fileName);
-      if (!target.startsWith(dest + path.sep)) return reject(new Error(`zip entry escapes the extension dir: ${entry.fileName}`));
+      if (!target.startsWith(dest + path.sep))
+        return reject(new Error(`zip entry escapes the extension dir: ${entry.fileName}`));
       if (entry.fileName.endsWith('/')) {
         void fs.mkdir(target, { recursive: true }).then(() => zipfile.readEntry(), reject);
         return;
@@ -70,7 +86,9 @@ async function unzip(zip: string, dest: string): Promise<string[]> {
 export async function extractExtension(zip: string, layout: ExtensionLayout): Promise<HandlerManifest> {
   await fs.mkdir(layout.extDir, { recursive: true, mode: 0o755 });
   const files = await unzip(zip, layout.extDir);
-  const manifestFile = files.filter((f) => path.basename(f) === 'HandlerManifest.json').sort((a, b) => a.length - b.length)[0];
+  const manifestFile = files
+    .filter((f) => path.basename(f) === 'HandlerManifest.json')
+    .sort((a, b) => a.length - b.length)[0];
   if (!manifestFile) throw new Error('HandlerManifest.json not found in the package');
   const text = (await fs.readFile(manifestFile, 'utf8')).replace(/^\uFEFF/, '');
   await fs.writeFile(path.join(layout.extDir, 'HandlerManifest.json'), text);
@@ -82,13 +100,29 @@ export async function extractExtension(zip: string, layout: ExtensionLayout): Pr
 }
 
 export async function readManifest(extDir: string): Promise<HandlerManifest> {
-  const parsed = JSON.parse((await fs.readFile(path.join(extDir, 'HandlerManifest.json'), 'utf8')).replace(/^\uFEFF/, '')) as unknown;
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || !parsed[0]) throw new Error('HandlerManifest.json must be a JSON array whose element 0 is an object');
+  const parsed = JSON.parse(
+    (await fs.readFile(path.join(extDir, 'HandlerManifest.json'), 'utf8')).replace(/^\uFEFF/, ''),
+  ) as unknown;
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'object' || !parsed[0])
+    throw new Error('HandlerManifest.json must be a JSON array whose element 0 is an object');
   return ((parsed[0] as { handlerManifest?: HandlerManifest }).handlerManifest ?? {}) as HandlerManifest;
 }
 
 export async function writeHandlerEnvironment(l: ExtensionLayout): Promise<void> {
-  const doc = [{ name: l.name, version: 1.0, handlerEnvironment: { logFolder: l.logFolder, configFolder: l.configFolder, statusFolder: l.statusFolder, heartbeatFile: l.heartbeatFile, eventsFolder: l.eventsFolder, eventsFolder_preview: l.eventsFolder } }];
+  const doc = [
+    {
+      name: l.name,
+      version: 1.0,
+      handlerEnvironment: {
+        logFolder: l.logFolder,
+        configFolder: l.configFolder,
+        statusFolder: l.statusFolder,
+        heartbeatFile: l.heartbeatFile,
+        eventsFolder: l.eventsFolder,
+        eventsFolder_preview: l.eventsFolder,
+      },
+    },
+  ];
   await fs.writeFile(path.join(l.extDir, 'HandlerEnvironment.json'), JSON.stringify(doc, null, 2));
 }
 

@@ -9,7 +9,8 @@ export function processesUnder(root: string, exclude: number[] = [process.pid]):
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
       const env = readFileSync(`/proc/${d}/environ`, 'utf8');
-      if (cmd.includes(root) || env.includes(`OPEN_AMA_ROOT=${root}`) || env.includes(root + '/')) out.push({ pid: Number(d), cmd });
+      if (cmd.includes(root) || env.includes(`OPEN_AMA_ROOT=${root}`) || env.includes(root + '/'))
+        out.push({ pid: Number(d), cmd });
     } catch {
       // gone or not ours to read
     }

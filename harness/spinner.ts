@@ -14,7 +14,9 @@ export class Spinner {
   tick(): void {
     if (!this.stream.isTTY) return;
     this.shown = true;
-    this.stream.write(`\r${FRAMES[this.i++ % FRAMES.length]} ${this.label} (${Math.round((Date.now() - this.started) / 1000)} s)`);
+    this.stream.write(
+      `\r${FRAMES[this.i++ % FRAMES.length]} ${this.label} (${Math.round((Date.now() - this.started) / 1000)} s)`,
+    );
   }
 
   clear(): void {

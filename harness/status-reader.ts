@@ -29,11 +29,31 @@ export function interpretStatusText(text: string, name: string, file: string): A
   try {
     doc = JSON.parse(text);
   } catch {
-    return { status: 'error', code: 1012, message: `The extension status file ${file} was in an incorrect format: ${text.slice(0, 2000)}`, substatus: [], problem: 'not valid JSON' };
+    return {
+      status: 'error',
+      code: 1012,
+      message: `The extension status file ${file} was in an incorrect format: ${text.slice(0, 2000)}`,
+      substatus: [],
+      problem: 'not valid JSON',
+    };
   }
-  if (doc === null || (Array.isArray(doc) && doc.length === 0)) return { status: 'none', code: 0, message: '', substatus: [], problem: 'empty status (no status value)' };
-  if (!Array.isArray(doc)) return { status: 'error', code: 1012, message: 'The extension status must be an array', substatus: [], problem: 'not an array' };
-  const invalid = (why: string): AgentViewOfStatus => ({ status: 'error', code: 1012, message: `Could not get a valid status from the extension ${name}: ${why}`, substatus: [], problem: why });
+  if (doc === null || (Array.isArray(doc) && doc.length === 0))
+    return { status: 'none', code: 0, message: '', substatus: [], problem: 'empty status (no status value)' };
+  if (!Array.isArray(doc))
+    return {
+      status: 'error',
+      code: 1012,
+      message: 'The extension status must be an array',
+      substatus: [],
+      problem: 'not an array',
+    };
+  const invalid = (why: string): AgentViewOfStatus => ({
+    status: 'error',
+    code: 1012,
+    message: `Could not get a valid status from the extension ${name}: ${why}`,
+    substatus: [],
+    problem: why,
+  });
   const st = (doc[0] as { status?: unknown } | null)?.status as Record<string, unknown> | undefined;
   if (!st || typeof st !== 'object') return invalid('status is missing');
   if (typeof st.status !== 'string') return invalid('status.status is missing');
@@ -43,7 +63,8 @@ export function interpretStatusText(text: string, name: string, file: string): A
   for (const s of Array.isArray(st.substatus) ? st.substatus : []) {
     if (s === null) continue;
     const so = s as Record<string, unknown>;
-    if (typeof so.status !== 'string' || !VALID.has(so.status)) return invalid(`substatus status "${String(so.status)}" is not one of transitioning, warning, error, success`);
+    if (typeof so.status !== 'string' || !VALID.has(so.status))
+      return invalid(`substatus status "${String(so.status)}" is not one of transitioning, warning, error, success`);
     const m = fm(so.formattedMessage);
     if (!m.ok) return invalid('substatus formattedMessage must have lang and message');
     subs.push({ name: String(so.name ?? ''), status: so.status, message: m.message });
@@ -57,7 +78,9 @@ export function interpretStatusText(text: string, name: string, file: string): A
     message,
     operation: typeof st.operation === 'string' ? st.operation : undefined,
     substatus: subs,
-    ...(VALID.has(st.status) ? {} : { problem: `status "${st.status}" is not lower-case transitioning/warning/error/success` }),
+    ...(VALID.has(st.status)
+      ? {}
+      : { problem: `status "${st.status}" is not lower-case transitioning/warning/error/success` }),
   };
 }
 
@@ -68,9 +91,21 @@ export async function readStatusLikeAgent(statusFolder: string, seq: number, nam
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { status: 'transitioning', code: 0, message: `This status is being reported by the Guest Agent since no status file was reported by extension ${name}: Status file ${file} does not exist`, substatus: [], problem: 'no status file' };
+      return {
+        status: 'transitioning',
+        code: 0,
+        message: `This status is being reported by the Guest Agent since no status file was reported by extension ${name}: Status file ${file} does not exist`,
+        substatus: [],
+        problem: 'no status file',
+      };
     }
-    return { status: 'error', code: -1, message: "We couldn't read any status for this extension", substatus: [], problem: 'unreadable' };
+    return {
+      status: 'error',
+      code: -1,
+      message: "We couldn't read any status for this extension",
+      substatus: [],
+      problem: 'unreadable',
+    };
   }
   return interpretStatusText(text, name, file);
 }

@@ -15,10 +15,14 @@ export function printStep(s: StepRecord, out: NodeJS.WritableStream = process.st
   const mark = s.ok ? green('✔') : red('✘');
   const r = s.result;
   const head = `${mark} ${s.operation.padEnd(14)} v${s.version} seq ${s.seq}`;
-  const exit = r ? ` exit ${r.timedOut ? 'TIMEOUT' : r.exitCode} in ${(r.durationMs / 1000).toFixed(1)} s${r.agentErrorCode ? ` (agent error ${r.agentErrorCode})` : ''}` : '';
+  const exit = r
+    ? ` exit ${r.timedOut ? 'TIMEOUT' : r.exitCode} in ${(r.durationMs / 1000).toFixed(1)} s${r.agentErrorCode ? ` (agent error ${r.agentErrorCode})` : ''}`
+    : '';
   out.write(`${head}${exit}\n`);
   if (s.status) {
-    out.write(`    status ${s.status.status}${s.status.operation ? ` (${s.status.operation})` : ''}: ${s.status.message}${s.status.problem ? red(` [${s.status.problem}]`) : ''}\n`);
+    out.write(
+      `    status ${s.status.status}${s.status.operation ? ` (${s.status.operation})` : ''}: ${s.status.message}${s.status.problem ? red(` [${s.status.problem}]`) : ''}\n`,
+    );
     for (const sub of s.status.substatus) out.write(dim(`      · ${sub.name}: ${sub.status} — ${sub.message}\n`));
   }
   if (r && !s.ok) out.write(dim(`    ${r.message.split('\n').slice(0, 12).join('\n    ')}\n`));
@@ -35,17 +39,25 @@ export interface HeartbeatView {
 export async function readHeartbeat(l: ExtensionLayout): Promise<HeartbeatView> {
   try {
     const st = await fs.stat(l.heartbeatFile);
-    const doc = JSON.parse(await fs.readFile(l.heartbeatFile, 'utf8')) as { heartbeat?: { status?: string; formattedMessage?: { message?: string } } }[];
-    if (!Array.isArray(doc) || !doc[0]?.heartbeat) return { status: 'NotReady', message: 'Malformed heartbeat file', problem: 'malformed' };
-    if (Date.now() - st.mtimeMs > 600_000) return { status: 'Unresponsive', message: 'Extension heartbeat is not responsive', problem: 'stale' };
+    const doc = JSON.parse(await fs.readFile(l.heartbeatFile, 'utf8')) as {
+      heartbeat?: { status?: string; formattedMessage?: { message?: string } };
+    }[];
+    if (!Array.isArray(doc) || !doc[0]?.heartbeat)
+      return { status: 'NotReady', message: 'Malformed heartbeat file', problem: 'malformed' };
+    if (Date.now() - st.mtimeMs > 600_000)
+      return { status: 'Unresponsive', message: 'Extension heartbeat is not responsive', problem: 'stale' };
     return { status: doc[0].heartbeat.status ?? '', message: doc[0].heartbeat.formattedMessage?.message ?? '' };
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? { status: 'NotReady', message: 'Failed to get heart beat file', problem: 'missing' } : { status: 'NotReady', message: 'Malformed heartbeat file', problem: 'malformed' };
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? { status: 'NotReady', message: 'Failed to get heart beat file', problem: 'missing' }
+      : { status: 'NotReady', message: 'Malformed heartbeat file', problem: 'malformed' };
   }
 }
 
 /** Collects events like the agent (§7): valid \d+.json files, eight keys; then deletes every file. */
-export async function collectEvents(l: ExtensionLayout): Promise<{ valid: { TaskName: string; EventLevel: string; Message: string }[]; invalid: number }> {
+export async function collectEvents(
+  l: ExtensionLayout,
+): Promise<{ valid: { TaskName: string; EventLevel: string; Message: string }[]; invalid: number }> {
   const valid: { TaskName: string; EventLevel: string; Message: string }[] = [];
   let invalid = 0;
   const names = await fs.readdir(l.eventsFolder).catch(() => [] as string[]);
@@ -55,8 +67,22 @@ export async function collectEvents(l: ExtensionLayout): Promise<{ valid: { Task
       if (!/^\d+\.json$/i.test(n)) throw new Error('name');
       const doc = JSON.parse(await fs.readFile(f, 'utf8')) as unknown;
       for (const e of (Array.isArray(doc) ? doc : [doc]) as Record<string, unknown>[]) {
-        const keys = ['Version', 'Timestamp', 'TaskName', 'EventLevel', 'Message', 'EventPid', 'EventTid', 'OperationId'];
-        if (keys.every((k) => typeof e[k] === 'string' || ((k === 'EventPid' || k === 'EventTid') && typeof e[k] === 'number'))) valid.push({ TaskName: String(e.TaskName), EventLevel: String(e.EventLevel), Message: String(e.Message) });
+        const keys = [
+          'Version',
+          'Timestamp',
+          'TaskName',
+          'EventLevel',
+          'Message',
+          'EventPid',
+          'EventTid',
+          'OperationId',
+        ];
+        if (
+          keys.every(
+            (k) => typeof e[k] === 'string' || ((k === 'EventPid' || k === 'EventTid') && typeof e[k] === 'number'),
+          )
+        )
+          valid.push({ TaskName: String(e.TaskName), EventLevel: String(e.EventLevel), Message: String(e.Message) });
         else invalid++;
       }
     } catch {

@@ -21,11 +21,18 @@ export class TrafficGenerator {
   private async tick(): Promise<void> {
     this.n++;
     const stamp = new Date().toISOString();
-    await fs.appendFile(path.join(this.root, 'var/log/harness-app/app.log'), `${stamp} INFO harness request ${this.n} served in ${(this.n * 7) % 50} ms\n`).catch(() => undefined);
+    await fs
+      .appendFile(
+        path.join(this.root, 'var/log/harness-app/app.log'),
+        `${stamp} INFO harness request ${this.n} served in ${(this.n * 7) % 50} ms\n`,
+      )
+      .catch(() => undefined);
     if (this.n % 2 === 0) {
       const sock = net.connect(this.syslogPort, '127.0.0.1');
       sock.on('error', () => undefined);
-      sock.end(`<${16 * 8 + 4}>${new Date().toUTCString().slice(8, 11)} ${String(new Date().getDate()).padStart(2)} ${new Date().toTimeString().slice(0, 8)} harness-host harness-app[${process.pid}]: syslog message ${this.n} from the harness\n`);
+      sock.end(
+        `<${16 * 8 + 4}>${new Date().toUTCString().slice(8, 11)} ${String(new Date().getDate()).padStart(2)} ${new Date().toTimeString().slice(0, 8)} harness-host harness-app[${process.pid}]: syslog message ${this.n} from the harness\n`,
+      );
     }
   }
 
@@ -35,7 +42,10 @@ export class TrafficGenerator {
 }
 
 /** Records per stream found in <root>/var/opt/open-ama/out/<destination>.<stream>.jsonl. */
-export async function outputSamples(root: string, perStream = 2): Promise<Map<string, { count: number; sample: string[]; file: string }>> {
+export async function outputSamples(
+  root: string,
+  perStream = 2,
+): Promise<Map<string, { count: number; sample: string[]; file: string }>> {
   const dir = path.join(root, 'var/opt/open-ama/out');
   const out = new Map<string, { count: number; sample: string[]; file: string }>();
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {

@@ -66,8 +66,20 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
   try {
     const bundlesDir = staging ?? opts.bundlesDir ?? path.join(opts.repoRoot, 'dist');
     if (staging) await buildBundles(opts.repoRoot, version, staging, log);
-    const runtime = await obtainNodeRuntime({ arch: opts.arch, version: meta.runtimeNodeVersion, cacheRoot: path.join(opts.repoRoot, '.cache'), log });
-    const entries = await packageEntries(opts.repoRoot, bundlesDir, version, runtime.nodePath, runtime.licensePath, opts.runtimeCompressionLevel ?? 9);
+    const runtime = await obtainNodeRuntime({
+      arch: opts.arch,
+      version: meta.runtimeNodeVersion,
+      cacheRoot: path.join(opts.repoRoot, '.cache'),
+      log,
+    });
+    const entries = await packageEntries(
+      opts.repoRoot,
+      bundlesDir,
+      version,
+      runtime.nodePath,
+      runtime.licensePath,
+      opts.runtimeCompressionLevel ?? 9,
+    );
     const zipPath = path.join(outDir, zipFileName(version, opts.arch));
     const started = Date.now();
     await writeZip(entries, zipPath);
@@ -85,27 +97,58 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
 }
 
 /** Runs packaging/build.mjs for the product bundles only, stamped with `version`, into `outDir`. */
-async function buildBundles(repoRoot: string, version: string, outDir: string, log: (line: string) => void): Promise<void> {
+async function buildBundles(
+  repoRoot: string,
+  version: string,
+  outDir: string,
+  log: (line: string) => void,
+): Promise<void> {
   log(`package: bundling ${version} into ${outDir}`);
   await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], {
     cwd: repoRoot,
-    env: { ...process.env, OPEN_AMA_BUILD_VERSION: version, OPEN_AMA_BUILD_OUTDIR: outDir, OPEN_AMA_BUILD_ONLY: 'product' },
+    env: {
+      ...process.env,
+      OPEN_AMA_BUILD_VERSION: version,
+      OPEN_AMA_BUILD_OUTDIR: outDir,
+      OPEN_AMA_BUILD_ONLY: 'product',
+    },
     maxBuffer: 16 * 1024 * 1024,
   });
 }
 
-async function packageEntries(repoRoot: string, bundlesDir: string, version: string, nodePath: string, licensePath: string, runtimeLevel: number): Promise<ZipEntry[]> {
-  const regular = (zipPath: string, file: string): ZipEntry => ({ path: zipPath, file, executable: false, compressionLevel: 9 });
+async function packageEntries(
+  repoRoot: string,
+  bundlesDir: string,
+  version: string,
+  nodePath: string,
+  licensePath: string,
+  runtimeLevel: number,
+): Promise<ZipEntry[]> {
+  const regular = (zipPath: string, file: string): ZipEntry => ({
+    path: zipPath,
+    file,
+    executable: false,
+    compressionLevel: 9,
+  });
   const entries: ZipEntry[] = [regular('HandlerManifest.json', path.join(repoRoot, 'HandlerManifest.json'))];
-  entries.push({ path: 'bin/open-ama-handler', file: path.join(repoRoot, 'bin', 'open-ama-handler'), executable: true, compressionLevel: 9 });
+  entries.push({
+    path: 'bin/open-ama-handler',
+    file: path.join(repoRoot, 'bin', 'open-ama-handler'),
+    executable: true,
+    compressionLevel: 9,
+  });
   for (const bundle of PRODUCT_BUNDLES) {
     const file = path.join(bundlesDir, bundle);
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (or fix the build of ${bundle})`);
+    if (!existsSync(file))
+      throw new Error(`${file} is missing: run \`npm run build\` first (or fix the build of ${bundle})`);
     entries.push(regular(`dist/${bundle}`, file));
     if (existsSync(`${file}.map`)) entries.push(regular(`dist/${bundle}.map`, `${file}.map`));
   }
-  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas'))).filter((f) => f.endsWith('.schema.json')).sort();
-  for (const schema of schemas) entries.push(regular(`settings-schemas/${schema}`, path.join(repoRoot, 'settings-schemas', schema)));
+  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas')))
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort();
+  for (const schema of schemas)
+    entries.push(regular(`settings-schemas/${schema}`, path.join(repoRoot, 'settings-schemas', schema)));
   entries.push({ path: 'runtime/node', file: nodePath, executable: true, compressionLevel: runtimeLevel });
   entries.push(regular('runtime/LICENSE', licensePath));
   entries.push({ path: 'VERSION', data: Buffer.from(`${version}\n`), executable: false, compressionLevel: 9 });
@@ -138,6 +181,9 @@ function size(bytes: number): string {
 }
 
 export function formatSizes(parts: readonly PartSize[], zipBytes: number): string {
-  const rows = parts.map((p) => `  ${p.part.padEnd(40)} ${String(p.files).padStart(3)} file(s) ${size(p.bytes).padStart(11)} → ${size(p.compressedBytes).padStart(11)}`);
+  const rows = parts.map(
+    (p) =>
+      `  ${p.part.padEnd(40)} ${String(p.files).padStart(3)} file(s) ${size(p.bytes).padStart(11)} → ${size(p.compressedBytes).padStart(11)}`,
+  );
   return [`package: ZIP ${size(zipBytes)} (${zipBytes} bytes); parts (uncompressed → compressed):`, ...rows].join('\n');
 }

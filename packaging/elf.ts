@@ -20,7 +20,11 @@ export async function readElfIdentity(file: string): Promise<ElfIdentity | undef
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     if (bytesRead < head.length || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
     const littleEndian = head[5] === 1;
-    return { is64Bit: head[4] === 2, littleEndian, machine: littleEndian ? head.readUInt16LE(18) : head.readUInt16BE(18) };
+    return {
+      is64Bit: head[4] === 2,
+      littleEndian,
+      machine: littleEndian ? head.readUInt16LE(18) : head.readUInt16BE(18),
+    };
   } finally {
     await handle.close();
   }
@@ -31,6 +35,8 @@ export async function assertElfForArch(file: string, arch: Arch): Promise<void> 
   const id = await readElfIdentity(file);
   if (!id) throw new Error(`${file} is not an ELF executable`);
   if (!id.is64Bit || !id.littleEndian || id.machine !== ELF_MACHINE[arch]) {
-    throw new Error(`${file} is ELF machine ${id.machine} (${id.is64Bit ? 64 : 32}-bit, ${id.littleEndian ? 'LE' : 'BE'}); ${arch} needs machine ${ELF_MACHINE[arch]}, 64-bit LE`);
+    throw new Error(
+      `${file} is ELF machine ${id.machine} (${id.is64Bit ? 64 : 32}-bit, ${id.littleEndian ? 'LE' : 'BE'}); ${arch} needs machine ${ELF_MACHINE[arch]}, 64-bit LE`,
+    );
   }
 }

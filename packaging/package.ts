@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     ...(values.out ? { outDir: path.resolve(values.out) } : {}),
     ...(values['media-link'] ? { mediaLink: values['media-link'] } : {}),
   });
-  console.log(`package: open-ama ${result.version} linux-${result.arch} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `package: open-ama ${result.version} linux-${result.arch} done in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((err: unknown) => {

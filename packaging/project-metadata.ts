@@ -25,7 +25,9 @@ export const EXTENSION_VERSION = /^\d+\.\d+(\.\d+){0,2}$/;
 
 export function assertExtensionVersion(version: string): void {
   if (!EXTENSION_VERSION.test(version)) {
-    throw new Error(`version ${JSON.stringify(version)} is not an extension version (2 to 4 dot-separated integers, e.g. 1.2.3)`);
+    throw new Error(
+      `version ${JSON.stringify(version)} is not an extension version (2 to 4 dot-separated integers, e.g. 1.2.3)`,
+    );
   }
 }
 
@@ -33,7 +35,8 @@ export function assertExtensionVersion(version: string): void {
 export function findRepoRoot(startDir: string): string {
   for (let dir = path.resolve(startDir); ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'open-ama') return dir;
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'open-ama')
+      return dir;
     if (path.dirname(dir) === dir) throw new Error(`no open-ama package.json above ${startDir}`);
   }
 }

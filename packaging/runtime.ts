@@ -47,7 +47,11 @@ export async function obtainNodeRuntime(opts: ObtainRuntimeOptions): Promise<Nod
   const log = opts.log ?? (() => undefined);
   const dir = runtimeCacheDir(opts.cacheRoot, opts.arch, opts.version);
   const runtime = (info: RuntimeInfo): NodeRuntime => ({
-    arch: opts.arch, version: opts.version, nodePath: path.join(dir, 'node'), licensePath: path.join(dir, 'LICENSE'), info,
+    arch: opts.arch,
+    version: opts.version,
+    nodePath: path.join(dir, 'node'),
+    licensePath: path.join(dir, 'LICENSE'),
+    info,
   });
   if (existsSync(path.join(dir, 'runtime.json'))) {
     const info = JSON.parse(await readFile(path.join(dir, 'runtime.json'), 'utf8')) as RuntimeInfo;
@@ -69,7 +73,11 @@ export async function obtainNodeRuntime(opts: ObtainRuntimeOptions): Promise<Nod
   }
 }
 
-async function fetchInto(staging: string, opts: ObtainRuntimeOptions, log: (line: string) => void): Promise<RuntimeInfo> {
+async function fetchInto(
+  staging: string,
+  opts: ObtainRuntimeOptions,
+  log: (line: string) => void,
+): Promise<RuntimeInfo> {
   const npmPackage = `node-linux-${opts.arch}@${opts.version}`;
   log(`runtime: npm pack ${npmPackage} (integrity checked by npm)`);
   const packed = await npm(['pack', npmPackage, '--pack-destination', staging, '--json']);
@@ -85,16 +93,30 @@ async function fetchInto(staging: string, opts: ObtainRuntimeOptions, log: (line
   await assertElfForArch(node, opts.arch);
   const canRun = opts.arch === process.arch;
   if (canRun) await assertVersion(node, opts.version);
-  log(`runtime: bin/node is ELF for ${opts.arch}${canRun ? `, runs as v${opts.version}` : ' (not runnable on this host; ELF header checked)'}`);
+  log(
+    `runtime: bin/node is ELF for ${opts.arch}${canRun ? `, runs as v${opts.version}` : ' (not runnable on this host; ELF header checked)'}`,
+  );
   const unstrippedBytes = (await stat(node)).size;
   const strip = await stripDebug(node, opts, canRun);
   log(`runtime: ${strip.note}`);
-  return { npmPackage, integrity: entry.integrity, unstrippedBytes, bytes: (await stat(node)).size, strippedDebug: strip.stripped, stripNote: strip.note };
+  return {
+    npmPackage,
+    integrity: entry.integrity,
+    unstrippedBytes,
+    bytes: (await stat(node)).size,
+    strippedDebug: strip.stripped,
+    stripNote: strip.note,
+  };
 }
 
 /** `strip --strip-debug` into a copy; keep it only if it still runs as the right version and is smaller. */
-async function stripDebug(node: string, opts: ObtainRuntimeOptions, canRun: boolean): Promise<{ stripped: boolean; note: string }> {
-  if (!canRun) return { stripped: false, note: 'not stripped: the stripped binary could not be run on this host to verify it' };
+async function stripDebug(
+  node: string,
+  opts: ObtainRuntimeOptions,
+  canRun: boolean,
+): Promise<{ stripped: boolean; note: string }> {
+  if (!canRun)
+    return { stripped: false, note: 'not stripped: the stripped binary could not be run on this host to verify it' };
   const candidate = `${node}.stripped`;
   try {
     await copyFile(node, candidate);
@@ -114,7 +136,8 @@ async function stripDebug(node: string, opts: ObtainRuntimeOptions, canRun: bool
 
 async function assertVersion(node: string, version: string): Promise<void> {
   const { stdout } = await run(node, ['--version'], { env: {}, timeout: 30_000 });
-  if (stdout.trim() !== `v${version}`) throw new Error(`${node} --version printed ${JSON.stringify(stdout.trim())}, expected v${version}`);
+  if (stdout.trim() !== `v${version}`)
+    throw new Error(`${node} --version printed ${JSON.stringify(stdout.trim())}, expected v${version}`);
 }
 
 /** npm from the running npm (npm_execpath under `npm run`) or from PATH. */

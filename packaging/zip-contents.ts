@@ -67,7 +67,8 @@ export async function extractZip(zipPath: string, destDir: string): Promise<stri
   try {
     for await (const entry of zip.eachEntry()) {
       const target = path.resolve(root, entry.fileName);
-      if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`zip entry ${entry.fileName} escapes ${root}`);
+      if (target !== root && !target.startsWith(root + path.sep))
+        throw new Error(`zip entry ${entry.fileName} escapes ${root}`);
       if (entry.fileName.endsWith('/')) {
         await mkdir(target, { recursive: true });
         continue;

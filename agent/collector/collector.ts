@@ -56,7 +56,9 @@ export class Collector {
     const quotaBytes = config.diskQuotaMB * 1024 * 1024;
     if (this.quota && this.quota.maxBytes !== quotaBytes) {
       // A new diskQuotaMB applies at once: a smaller quota evicts the oldest sealed segments now.
-      this.o.logger.info(`disk quota changed from ${Math.round(this.quota.maxBytes / 1048576)} MB to ${config.diskQuotaMB} MB`);
+      this.o.logger.info(
+        `disk quota changed from ${Math.round(this.quota.maxBytes / 1048576)} MB to ${config.diskQuotaMB} MB`,
+      );
       this.quota.maxBytes = quotaBytes;
       await this.quota.reserve(0);
     }
@@ -98,16 +100,33 @@ export class Collector {
   private async rebuild(): Promise<ApplyReport> {
     const config = this.config!;
     const inputs: DcrInput[] = [
-      ...config.dataCollectionRules.map((json, i) => ({ json, origin: 'inline' as const, ref: `settings.dataCollectionRules[${i}]` })),
+      ...config.dataCollectionRules.map((json, i) => ({
+        json,
+        origin: 'inline' as const,
+        ref: `settings.dataCollectionRules[${i}]`,
+      })),
       ...(await this.readLocalDcrs()),
-      ...this.remoteDcrs.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) })),
+      ...this.remoteDcrs.map((d) => ({
+        json: d.json,
+        origin: d.origin,
+        ref: d.ref,
+        ...(d.error ? { error: d.error } : {}),
+      })),
     ];
-    const built = buildPipelineGraph(inputs, { computer: this.services!.computer, config, env: this.o.env, outDir: this.o.paths.outDir });
+    const built = buildPipelineGraph(inputs, {
+      computer: this.services!.computer,
+      config,
+      env: this.o.env,
+      outDir: this.o.paths.outDir,
+    });
     this.dcrHealth = built.dcrs;
-    for (const d of built.dcrs.filter((x) => x.state === 'rejected')) this.o.logger.warn(`DCR ${d.immutableId} rejected: ${d.reason}`);
+    for (const d of built.dcrs.filter((x) => x.state === 'rejected'))
+      this.o.logger.warn(`DCR ${d.immutableId} rejected: ${d.reason}`);
     for (const w of built.warnings) this.o.logger.warn(w);
     const report = await this.pipeline!.apply(built.graph);
-    this.o.logger.info(`pipeline applied (config ${config.configVersion}): started ${report.started.length}, stopped ${report.stopped.length}, kept ${report.kept.length}`);
+    this.o.logger.info(
+      `pipeline applied (config ${config.configVersion}): started ${report.started.length}, stopped ${report.stopped.length}, kept ${report.kept.length}`,
+    );
     return report;
   }
 
@@ -124,14 +143,22 @@ export class Collector {
       try {
         out.push({ json: JSON.parse(await fs.readFile(file, 'utf8')), origin: 'file', ref: file });
       } catch (err) {
-        out.push({ json: undefined, origin: 'file', ref: file, error: `cannot read ${file}: ${(err as Error).message}` });
+        out.push({
+          json: undefined,
+          origin: 'file',
+          ref: file,
+          error: `cannot read ${file}: ${(err as Error).message}`,
+        });
       }
     }
     return out;
   }
 
   private configureRemote(config: AgentConfig): void {
-    const want = config.dcrSource === 'arm' || config.dcrSource === 'control-plane' || (config.dcrSource === 'auto' && config.dataCollectionRules.length === 0 && !this.o.env.OPEN_AMA_OFFLINE);
+    const want =
+      config.dcrSource === 'arm' ||
+      config.dcrSource === 'control-plane' ||
+      (config.dcrSource === 'auto' && config.dataCollectionRules.length === 0 && !this.o.env.OPEN_AMA_OFFLINE);
     if (!want) {
       this.remote = undefined;
       this.remoteDcrs = [];
@@ -141,7 +168,10 @@ export class Collector {
     }
     this.remote = createRemoteDcrSource(config, this.o.env, this.o.logger);
     if (!this.refreshTimer) {
-      this.refreshTimer = setInterval(() => void this.refreshRemote(), Number(this.o.env.OPEN_AMA_DCR_REFRESH_MS ?? DCR_REFRESH_INTERVAL_MS));
+      this.refreshTimer = setInterval(
+        () => void this.refreshRemote(),
+        Number(this.o.env.OPEN_AMA_DCR_REFRESH_MS ?? DCR_REFRESH_INTERVAL_MS),
+      );
       this.refreshTimer.unref();
       void this.refreshRemote();
     }
@@ -156,7 +186,9 @@ export class Collector {
         await this.rebuild();
       }
     } catch (err) {
-      this.o.logger.warn(`could not read DCRs from ${this.remote.name}: ${(err as Error).message}; keeping the ${this.remoteDcrs.length} DCR(s) read before`);
+      this.o.logger.warn(
+        `could not read DCRs from ${this.remote.name}: ${(err as Error).message}; keeping the ${this.remoteDcrs.length} DCR(s) read before`,
+      );
     }
   }
 

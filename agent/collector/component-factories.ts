@@ -59,20 +59,32 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
   let tokens: { identity: string; client: ManagedIdentityTokenClient } | undefined;
   const tokenClient = (): ManagedIdentityTokenClient => {
     const identity = JSON.stringify(svc.config.managedIdentity ?? null);
-    if (tokens?.identity !== identity) tokens = { identity, client: new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }) };
+    if (tokens?.identity !== identity)
+      tokens = {
+        identity,
+        client: new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }),
+      };
     return tokens.client;
   };
   const arc = endpoints.kind === 'arc' ? readArcLocalConfig(svc.paths.root) : undefined;
   let metadata: Promise<{ region: string; resourceId: string }> | undefined;
   const target = (): Promise<{ region: string; resourceId: string }> =>
-    (metadata ??= fetchInstanceMetadata(endpoints).then((m) => ({ region: m.location, resourceId: m.resourceId })).catch((err: Error) => {
-      metadata = undefined;
-      throw err;
-    }));
+    (metadata ??= fetchInstanceMetadata(endpoints)
+      .then((m) => ({ region: m.location, resourceId: m.resourceId }))
+      .catch((err: Error) => {
+        metadata = undefined;
+        throw err;
+      }));
 
   return {
     source(node: SourceNode, sink: RecordSink): Component {
-      const ctx: SourceContext = { logger: svc.logger, drops: svc.drops, computer: svc.computer, checkpoints: svc.checkpoints, sink: new TaggingSink(node.id, sink) };
+      const ctx: SourceContext = {
+        logger: svc.logger,
+        drops: svc.drops,
+        computer: svc.computer,
+        checkpoints: svc.checkpoints,
+        sink: new TaggingSink(node.id, sink),
+      };
       switch (node.kind) {
         case 'perf': {
           const s = node.spec as { counterSpecifiers: string[]; intervalSec: number; streams: string[] };
@@ -87,7 +99,8 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
               filters: s.filters,
               streams: s.streams,
               udp: svc.env.OPEN_AMA_SYSLOG_UDP === '1',
-              onListening: (port, filters) => applySyslogDaemonConfig({ filters, port, paths: svc.paths, logger: svc.logger }),
+              onListening: (port, filters) =>
+                applySyslogDaemonConfig({ filters, port, paths: svc.paths, logger: svc.logger }),
             },
             ctx,
           );
@@ -105,9 +118,22 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
         case 'file':
           return new FileUploader({ outDir: svc.paths.outDir, destinationName: node.name });
         case 'logs-ingestion':
-          return new LogsIngestionUploader({ endpoint: node.endpoint!, dcrImmutableId: node.dcrImmutableId, audience: audienceForEndpoint(node.endpoint!), tokens: tokenClient(), proxy: svc.config.proxy, arc });
+          return new LogsIngestionUploader({
+            endpoint: node.endpoint!,
+            dcrImmutableId: node.dcrImmutableId,
+            audience: audienceForEndpoint(node.endpoint!),
+            tokens: tokenClient(),
+            proxy: svc.config.proxy,
+            arc,
+          });
         case 'metrics':
-          return new MetricsUploader({ baseUrl: svc.env.OPEN_AMA_METRICS_URL, target, tokens: tokenClient(), proxy: svc.config.proxy, arc });
+          return new MetricsUploader({
+            baseUrl: svc.env.OPEN_AMA_METRICS_URL,
+            target,
+            tokens: tokenClient(),
+            proxy: svc.config.proxy,
+            arc,
+          });
       }
     },
     transform: runTransform,

@@ -25,7 +25,10 @@ export class CountingDropCounter implements DropCounter {
     if (last === undefined || last + 60_000 < now) {
       this.lastLogged.set(key, now);
       const level = reason === 'filtered' ? 'debug' : 'warn';
-      this.logger.log(level, `dropped ${count} record(s) (${reason}) at ${component}; total for this reason: ${this.byReason[reason]}`);
+      this.logger.log(
+        level,
+        `dropped ${count} record(s) (${reason}) at ${component}; total for this reason: ${this.byReason[reason]}`,
+      );
     }
   }
 

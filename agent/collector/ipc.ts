@@ -36,9 +36,7 @@ export interface CollectorHealth {
 
 /** Supervisor → collector. */
 export type SupervisorToCollector =
-  | { type: 'apply-config'; configVersion: number }
-  | { type: 'health-request' }
-  | { type: 'shutdown' };
+  { type: 'apply-config'; configVersion: number } | { type: 'health-request' } | { type: 'shutdown' };
 
 /** Collector → supervisor. */
 export type CollectorToSupervisor =

@@ -48,8 +48,12 @@ async function main(): Promise<void> {
       try {
         const { configVersion, report } = await collector.applyConfig();
         const config = await readAgentConfig(paths.agentConfigFile);
-        if (config?.selfMetrics?.port) await metrics.serve(config.selfMetrics.port).catch((err: Error) => logger.warn(`self-metrics endpoint: ${err.message}`));
-        if (configVersion !== requested) logger.warn(`asked to apply ${requested}, the config file holds ${configVersion}; applied ${configVersion}`);
+        if (config?.selfMetrics?.port)
+          await metrics
+            .serve(config.selfMetrics.port)
+            .catch((err: Error) => logger.warn(`self-metrics endpoint: ${err.message}`));
+        if (configVersion !== requested)
+          logger.warn(`asked to apply ${requested}, the config file holds ${configVersion}; applied ${configVersion}`);
         send({ type: 'config-applied', configVersion, hot: report.hot });
       } catch (err) {
         logger.error(`configuration ${requested} not applied: ${(err as Error).message}`);

@@ -30,8 +30,16 @@ export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEn
           inner = new ArmDcrSource({ resourceId: md.resourceId, tokens, proxy: config.proxy, arc, armUrl });
         } else {
           const suffix = cloud.includes('usgov') ? 'us' : cloud.includes('china') ? 'cn' : 'com';
-          const controlPlaneUrl = env.OPEN_AMA_CONTROL_PLANE_URL ?? `https://${md.location}.handler.control.monitor.azure.${suffix}`;
-          inner = new ControlPlaneDcrSource({ resourceId: md.resourceId, tokens, proxy: config.proxy, arc, controlPlaneUrl, audience: `https://monitor.azure.${suffix}/` });
+          const controlPlaneUrl =
+            env.OPEN_AMA_CONTROL_PLANE_URL ?? `https://${md.location}.handler.control.monitor.azure.${suffix}`;
+          inner = new ControlPlaneDcrSource({
+            resourceId: md.resourceId,
+            tokens,
+            proxy: config.proxy,
+            arc,
+            controlPlaneUrl,
+            audience: `https://monitor.azure.${suffix}/`,
+          });
         }
         logger.info(`reading DCRs through ${mode} for ${md.resourceId}`);
       }

@@ -101,12 +101,15 @@ export function migrateAgentConfig(parsed: unknown, file = 'agent config'): Agen
   }
   const obj = parsed as Partial<AgentConfig> & { schemaVersion?: unknown };
   if (obj.schemaVersion !== AGENT_CONFIG_SCHEMA_VERSION) {
-    throw new AgentConfigError(`${file} has schemaVersion ${String(obj.schemaVersion)}; this build reads ${AGENT_CONFIG_SCHEMA_VERSION}`);
+    throw new AgentConfigError(
+      `${file} has schemaVersion ${String(obj.schemaVersion)}; this build reads ${AGENT_CONFIG_SCHEMA_VERSION}`,
+    );
   }
   if (typeof obj.configVersion !== 'number' || !Number.isInteger(obj.configVersion) || obj.configVersion < 0) {
     throw new AgentConfigError(`${file}: configVersion must be a non-negative integer`);
   }
-  if (typeof obj.status !== 'object' || obj.status === null) throw new AgentConfigError(`${file}: status target missing`);
+  if (typeof obj.status !== 'object' || obj.status === null)
+    throw new AgentConfigError(`${file}: status target missing`);
   return {
     ...obj,
     resourceLimits: obj.resourceLimits ?? DEFAULT_RESOURCE_LIMITS,

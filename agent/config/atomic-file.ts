@@ -11,7 +11,11 @@ export interface AtomicWriteOptions {
   mkdirMode?: number;
 }
 
-export async function writeFileAtomic(file: string, data: string | Buffer, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(file);
   if (options.mkdirMode !== undefined) await fs.mkdir(dir, { recursive: true, mode: options.mkdirMode });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -39,7 +43,11 @@ export async function writeFileAtomic(file: string, data: string | Buffer, optio
 async function fsyncDirectory(dir: string): Promise<void> {
   try {
     const h = await fs.open(dir, fsConstants.O_RDONLY);
-    try { await h.sync(); } finally { await h.close(); }
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
   } catch {
     // Some file systems refuse fsync on directories; the rename itself is still atomic.
   }

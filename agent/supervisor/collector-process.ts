@@ -177,10 +177,14 @@ export class CollectorProcess {
     const now = Date.now();
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < this.o.timings.crashLoopWindowMs), now];
     const looping = this.crashTimes.length >= this.o.timings.crashLoopCount;
-    const delay = looping ? this.o.timings.backoffCapMs : restartDelayMs(this.crashTimes.length, this.o.timings, Math.random());
+    const delay = looping
+      ? this.o.timings.backoffCapMs
+      : restartDelayMs(this.crashTimes.length, this.o.timings, Math.random());
     this.state = looping ? 'crash-looping' : 'backoff';
     this.nextRestartAt = now + delay;
-    this.o.logger.warn(`collector ${this.lastExit}; restart ${this.restarts} in ${delay} ms${looping ? ` (crash loop: ${this.crashTimes.length} crashes within ${this.o.timings.crashLoopWindowMs / 1000} s)` : ''}`);
+    this.o.logger.warn(
+      `collector ${this.lastExit}; restart ${this.restarts} in ${delay} ms${looping ? ` (crash loop: ${this.crashTimes.length} crashes within ${this.o.timings.crashLoopWindowMs / 1000} s)` : ''}`,
+    );
     this.restartTimer = setTimeout(() => this.start(), delay);
     this.o.onChange();
   }
@@ -222,7 +226,11 @@ export class CollectorProcess {
     }
   }
 
-  private waitFor<T>(timeoutMs: number, pick: (m: CollectorToSupervisor) => T | undefined, onTimeout: () => T): Promise<T> {
+  private waitFor<T>(
+    timeoutMs: number,
+    pick: (m: CollectorToSupervisor) => T | undefined,
+    onTimeout: () => T,
+  ): Promise<T> {
     return new Promise((resolve) => {
       const listener: Listener = (m) => {
         const v = pick(m);
@@ -250,7 +258,8 @@ export class CollectorProcess {
       timeoutMs,
       (m) => {
         if (m.type === 'config-applied' && m.configVersion >= configVersion) return { ok: true, hot: m.hot && !fresh };
-        if (m.type === 'config-rejected' && m.configVersion === configVersion) return { ok: false, hot: false, reason: m.reason, rejected: true };
+        if (m.type === 'config-rejected' && m.configVersion === configVersion)
+          return { ok: false, hot: false, reason: m.reason, rejected: true };
         if (m.type === 'ready') {
           if (m.configVersion >= configVersion) return { ok: true, hot: false };
           this.send({ type: 'apply-config', configVersion });
@@ -259,8 +268,16 @@ export class CollectorProcess {
       },
       () =>
         this.child && this.state !== 'crash-looping'
-          ? { ok: false, hot: false, reason: `the collector did not acknowledge configuration ${configVersion} within ${Math.round(timeoutMs / 1000)} s (state ${this.state})` }
-          : { ok: false, hot: false, reason: `the collector is not running (${this.state}${this.restarts ? `, ${this.restarts} restarts` : ''}): it ${this.lastExit ?? 'has not started'}` },
+          ? {
+              ok: false,
+              hot: false,
+              reason: `the collector did not acknowledge configuration ${configVersion} within ${Math.round(timeoutMs / 1000)} s (state ${this.state})`,
+            }
+          : {
+              ok: false,
+              hot: false,
+              reason: `the collector is not running (${this.state}${this.restarts ? `, ${this.restarts} restarts` : ''}): it ${this.lastExit ?? 'has not started'}`,
+            },
     );
     if (!this.child) this.start();
     else if (this.childReady) this.send({ type: 'apply-config', configVersion });
@@ -274,7 +291,11 @@ export class CollectorProcess {
   /** Asks for health and waits (bounded) for the answer; returns the freshest health known. */
   async fetchHealth(timeoutMs: number): Promise<CollectorHealth | undefined> {
     if (!this.send({ type: 'health-request' })) return this.health;
-    return this.waitFor(timeoutMs, (m) => (m.type === 'health' ? m.health : undefined), () => this.health);
+    return this.waitFor(
+      timeoutMs,
+      (m) => (m.type === 'health' ? m.health : undefined),
+      () => this.health,
+    );
   }
 
   /** "shutdown" (the collector flushes and exits 0), SIGTERM if IPC is gone, SIGKILL of the group at the deadline. */
@@ -282,10 +303,15 @@ export class CollectorProcess {
     const exited = this.childExit ?? c.then(() => undefined);
     if (!this.send({ type: 'shutdown' })) c.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.o.timings.collectorStopMs)))]);
+    const inTime = await Promise.race([
+      exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), this.o.timings.collectorStopMs))),
+    ]);
     clearTimeout(timer);
     if (inTime) return;
-    this.o.logger.warn(`collector (pid ${c.pid}) did not exit within ${this.o.timings.collectorStopMs / 1000} s of "shutdown": SIGKILL`);
+    this.o.logger.warn(
+      `collector (pid ${c.pid}) did not exit within ${this.o.timings.collectorStopMs / 1000} s of "shutdown": SIGKILL`,
+    );
     if (c.pid) {
       try {
         process.kill(-c.pid, 'SIGKILL');

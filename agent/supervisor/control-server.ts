@@ -7,7 +7,11 @@ import { MAX_LINE_BYTES, parseControlRequest, type ControlRequest, type ControlR
 
 export type ControlHandler = (req: ControlRequest) => Promise<ControlResponse>;
 
-export async function startControlServer(socketPath: string, handle: ControlHandler, logger: Logger): Promise<net.Server> {
+export async function startControlServer(
+  socketPath: string,
+  handle: ControlHandler,
+  logger: Logger,
+): Promise<net.Server> {
   await fs.rm(socketPath, { force: true }); // a stale socket of a dead supervisor (we hold the instance lock)
   const server = net.createServer((sock) => {
     let buf = '';
@@ -22,7 +26,8 @@ export async function startControlServer(socketPath: string, handle: ControlHand
       buf += d.toString('utf8');
       const nl = buf.indexOf('\n');
       if (nl < 0) {
-        if (buf.length > MAX_LINE_BYTES) answer({ op: 'error', message: `request longer than ${MAX_LINE_BYTES} bytes` });
+        if (buf.length > MAX_LINE_BYTES)
+          answer({ op: 'error', message: `request longer than ${MAX_LINE_BYTES} bytes` });
         return;
       }
       const req = parseControlRequest(buf.slice(0, nl));

@@ -40,7 +40,12 @@ async function main(): Promise<void> {
   } catch (err) {
     configError = (err as Error).message;
   }
-  const logger: Logger = createLogger({ logDir: config?.status.logFolder ?? paths.defaultLogDir, fileName: 'supervisor.log', level: config?.logLevel ?? 'info', defaultMeta: { component: 'supervisor', pid: process.pid, version: OPEN_AMA_VERSION } });
+  const logger: Logger = createLogger({
+    logDir: config?.status.logFolder ?? paths.defaultLogDir,
+    fileName: 'supervisor.log',
+    level: config?.logLevel ?? 'info',
+    defaultMeta: { component: 'supervisor', pid: process.pid, version: OPEN_AMA_VERSION },
+  });
   if (configError) logger.error(`agent config unreadable, waiting for apply-config: ${configError}`);
   const lock = await acquireInstanceLock(paths.lockFile, paths.pidFile);
   if (!lock) {
@@ -102,11 +107,21 @@ async function main(): Promise<void> {
     }
     if (!fresh || fresh.configVersion < configVersion) {
       const has = fresh ? `holds configuration ${fresh.configVersion}` : 'does not exist';
-      return { op: 'apply-config', result: { ok: false, hot: false, configVersion, reason: `${paths.agentConfigFile} ${has}; write configuration ${configVersion} before applying it` } };
+      return {
+        op: 'apply-config',
+        result: {
+          ok: false,
+          hot: false,
+          configVersion,
+          reason: `${paths.agentConfigFile} ${has}; write configuration ${configVersion} before applying it`,
+        },
+      };
     }
     config = fresh;
     const r = await collector.applyConfig(configVersion, timeoutMs);
-    logger.info(`apply-config ${configVersion}: ${r.ok ? `applied${r.hot ? ' hot' : ' (restart)'}` : `not applied: ${r.reason ?? ''}`}`);
+    logger.info(
+      `apply-config ${configVersion}: ${r.ok ? `applied${r.hot ? ' hot' : ' (restart)'}` : `not applied: ${r.reason ?? ''}`}`,
+    );
     const health = r.ok ? await collector.fetchHealth(timings.applyHealthWaitMs) : collector.health;
     // Handed over: from now on we keep the status current — also when the collector is down, so that a
     // later recovery turns the handler's error into success. A rejected config stays the handler's error.
@@ -121,7 +136,14 @@ async function main(): Promise<void> {
       case 'status':
         return {
           op: 'status',
-          status: { version: OPEN_AMA_VERSION, pid: process.pid, collector: collector.snapshot(), appliedConfigVersion: collector.appliedVersion, health: collector.health, reportingStatus: reporter.active },
+          status: {
+            version: OPEN_AMA_VERSION,
+            pid: process.pid,
+            collector: collector.snapshot(),
+            appliedConfigVersion: collector.appliedVersion,
+            health: collector.health,
+            reportingStatus: reporter.active,
+          },
         };
       case 'stop':
         await new Promise<void>((resolve) => {

@@ -26,18 +26,36 @@ export interface ComposedStatus {
   heartbeat: { status: 'Ready' | 'NotReady'; message: string };
 }
 
-const inSeconds = (iso: string | undefined, now: number): string => (iso ? `${Math.max(0, Math.round((Date.parse(iso) - now) / 1000))} s` : 'a moment');
+const inSeconds = (iso: string | undefined, now: number): string =>
+  iso ? `${Math.max(0, Math.round((Date.parse(iso) - now) / 1000))} s` : 'a moment';
 
 export function collectorSubstatus(i: StatusInput): HealthSubstatus {
   const c = i.collector;
-  const history = c.restarts ? `; restarted ${c.restarts} time(s), last at ${c.lastExitAt ?? '?'}: ${c.lastExit ?? ''}` : '';
+  const history = c.restarts
+    ? `; restarted ${c.restarts} time(s), last at ${c.lastExitAt ?? '?'}: ${c.lastExit ?? ''}`
+    : '';
   switch (c.state) {
     case 'running':
-      return { name: 'collector', status: 'success', code: 0, message: `collector running (pid ${c.pid ?? '?'}${c.rssMB ? `, ${c.rssMB} MB` : ''})${history}` };
+      return {
+        name: 'collector',
+        status: 'success',
+        code: 0,
+        message: `collector running (pid ${c.pid ?? '?'}${c.rssMB ? `, ${c.rssMB} MB` : ''})${history}`,
+      };
     case 'starting':
-      return { name: 'collector', status: 'transitioning', code: 0, message: `collector starting (pid ${c.pid ?? '?'})${history}` };
+      return {
+        name: 'collector',
+        status: 'transitioning',
+        code: 0,
+        message: `collector starting (pid ${c.pid ?? '?'})${history}`,
+      };
     case 'backoff':
-      return { name: 'collector', status: 'warning', code: 0, message: `collector restarting after a crash: it ${c.lastExit ?? 'exited'}; restart ${c.restarts} due in ${inSeconds(c.nextRestartAt, i.now)}` };
+      return {
+        name: 'collector',
+        status: 'warning',
+        code: 0,
+        message: `collector restarting after a crash: it ${c.lastExit ?? 'exited'}; restart ${c.restarts} due in ${inSeconds(c.nextRestartAt, i.now)}`,
+      };
     case 'crash-looping':
       return {
         name: 'collector',
@@ -61,5 +79,13 @@ export function composeStatus(i: StatusInput): ComposedStatus {
   const problems = substatus.filter((s) => s.status !== 'success');
   const first = problems[0];
   const message = `${head} running configuration ${i.configVersion}${first ? ` — ${problems.length} problem(s), first: ${first.name}: ${first.message}` : ''}`;
-  return { status: 'success', code: 0, message, substatus, heartbeat: first ? { status: 'NotReady', message: `${first.name}: ${first.message}` } : { status: 'Ready', message } };
+  return {
+    status: 'success',
+    code: 0,
+    message,
+    substatus,
+    heartbeat: first
+      ? { status: 'NotReady', message: `${first.name}: ${first.message}` }
+      : { status: 'Ready', message },
+  };
 }

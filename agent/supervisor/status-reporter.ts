@@ -75,7 +75,13 @@ export class StatusReporter {
     this.lastClass = classOf(s);
     this.lastWrite = Date.now();
     try {
-      await writeStatusFile(t.statusFolder, t.seq, t.handlerName, { operation: 'Enable', status: s.status, code: s.code, message: s.message, substatus: s.substatus });
+      await writeStatusFile(t.statusFolder, t.seq, t.handlerName, {
+        operation: 'Enable',
+        status: s.status,
+        code: s.code,
+        message: s.message,
+        substatus: s.substatus,
+      });
       if (t.heartbeatFile) await writeHeartbeat(t.heartbeatFile, s.heartbeat);
     } catch (err) {
       this.logger.warn(`could not update the status file: ${(err as Error).message}`);
@@ -92,6 +98,10 @@ export class StatusReporter {
 }
 
 function classOf(s: ComposedStatus): string {
-  const worst = s.substatus.some((x) => x.status === 'error') ? 'error' : s.substatus.some((x) => x.status === 'warning') ? 'warning' : 'ok';
+  const worst = s.substatus.some((x) => x.status === 'error')
+    ? 'error'
+    : s.substatus.some((x) => x.status === 'warning')
+      ? 'warning'
+      : 'ok';
   return `${s.status}/${worst}/${s.heartbeat.status}`;
 }

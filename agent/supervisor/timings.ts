@@ -53,7 +53,11 @@ export function timingsFromEnv(env: NodeJS.ProcessEnv): SupervisorTimings {
 }
 
 /** Delay before restart number n (n = crashes in the current window, ≥ 1); random ∈ [0, 1). */
-export function restartDelayMs(crashesInWindow: number, t: Pick<SupervisorTimings, 'backoffBaseMs' | 'backoffCapMs'>, random: number): number {
+export function restartDelayMs(
+  crashesInWindow: number,
+  t: Pick<SupervisorTimings, 'backoffBaseMs' | 'backoffCapMs'>,
+  random: number,
+): number {
   const exp = Math.min(Math.max(crashesInWindow, 1) - 1, 20);
   const delay = Math.min(t.backoffCapMs, t.backoffBaseMs * 2 ** exp);
   return Math.round(delay / 2 + random * (delay / 2));

@@ -47,7 +47,10 @@ export function createLogger(options: LoggerOptions): Logger {
     transports.push(
       new winston.transports.Console({
         stderrLevels: ['error', 'warn', 'info', 'debug'],
-        format: winston.format.combine(redactFormat(), winston.format.printf((i) => `${String(i.level)}: ${String(i.message)}`)),
+        format: winston.format.combine(
+          redactFormat(),
+          winston.format.printf((i) => `${String(i.level)}: ${String(i.message)}`),
+        ),
       }),
     );
   }

@@ -2,7 +2,8 @@
 // and every secret value registered at runtime (proxy password, tokens, decrypted settings) is scrubbed
 // from any string — messages, error texts, stderr tails — before it reaches a log, status file or event.
 
-const SECRET_KEY_PATTERN = /(password|passwd|secret|token|authorization|protectedsettings|credential|apikey|api_key|sas|cookie)/i;
+const SECRET_KEY_PATTERN =
+  /(password|passwd|secret|token|authorization|protectedsettings|credential|apikey|api_key|sas|cookie)/i;
 export const REDACTED = '[REDACTED]';
 
 const registeredSecrets = new Set<string>();

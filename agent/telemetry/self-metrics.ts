@@ -5,13 +5,47 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class SelfMetrics {
   readonly registry = new Registry();
-  readonly recordsIn = new Counter({ name: 'open_ama_records_in_total', help: 'Records produced by sources, per stream', labelNames: ['stream'], registers: [this.registry] });
-  readonly recordsOut = new Counter({ name: 'open_ama_records_out_total', help: 'Records accepted by a destination, per lane', labelNames: ['lane'], registers: [this.registry] });
-  readonly dropped = new Counter({ name: 'open_ama_dropped_records_total', help: 'Records dropped, by reason and component', labelNames: ['reason', 'component'], registers: [this.registry] });
-  readonly queueBytes = new Gauge({ name: 'open_ama_queue_bytes', help: 'Bytes waiting in the durable queue, per lane', labelNames: ['lane'], registers: [this.registry] });
-  readonly uploadLatency = new Histogram({ name: 'open_ama_upload_latency_seconds', help: 'Time from batch read to acceptance', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
-  readonly retries = new Counter({ name: 'open_ama_upload_retries_total', help: 'Upload attempts that will be retried', labelNames: ['lane'], registers: [this.registry] });
-  readonly tokenRefreshes = new Gauge({ name: 'open_ama_token_refreshes', help: 'Managed identity tokens fetched', registers: [this.registry] });
+  readonly recordsIn = new Counter({
+    name: 'open_ama_records_in_total',
+    help: 'Records produced by sources, per stream',
+    labelNames: ['stream'],
+    registers: [this.registry],
+  });
+  readonly recordsOut = new Counter({
+    name: 'open_ama_records_out_total',
+    help: 'Records accepted by a destination, per lane',
+    labelNames: ['lane'],
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'open_ama_dropped_records_total',
+    help: 'Records dropped, by reason and component',
+    labelNames: ['reason', 'component'],
+    registers: [this.registry],
+  });
+  readonly queueBytes = new Gauge({
+    name: 'open_ama_queue_bytes',
+    help: 'Bytes waiting in the durable queue, per lane',
+    labelNames: ['lane'],
+    registers: [this.registry],
+  });
+  readonly uploadLatency = new Histogram({
+    name: 'open_ama_upload_latency_seconds',
+    help: 'Time from batch read to acceptance',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'open_ama_upload_retries_total',
+    help: 'Upload attempts that will be retried',
+    labelNames: ['lane'],
+    registers: [this.registry],
+  });
+  readonly tokenRefreshes = new Gauge({
+    name: 'open_ama_token_refreshes',
+    help: 'Managed identity tokens fetched',
+    registers: [this.registry],
+  });
   private server?: http.Server;
   private processMetrics = false;
 

@@ -53,7 +53,9 @@ export class EventRateLimit {
       const file = path.join(this.dir, RATE_FILE);
       const state = current(await readWindow(file), now);
       const allowed = Math.max(0, Math.min(n, EVENTS_PER_WINDOW - state.count));
-      await writeFileAtomic(file, JSON.stringify({ windowStart: state.windowStart, count: state.count + allowed }), { mode: 0o600 });
+      await writeFileAtomic(file, JSON.stringify({ windowStart: state.windowStart, count: state.count + allowed }), {
+        mode: 0o600,
+      });
       return allowed;
     });
   }

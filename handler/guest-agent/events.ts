@@ -99,7 +99,9 @@ export class EventWriter {
     while (this.pending.length > 0 && this.o.eventsFolder) {
       const batch = this.pending.splice(0, MAX_EVENTS_PER_FILE);
       try {
-        const allowed = await this.limit.reserve(batch.length, (err) => this.warn('event rate counter unavailable, using the per-process limit', err));
+        const allowed = await this.limit.reserve(batch.length, (err) =>
+          this.warn('event rate counter unavailable, using the per-process limit', err),
+        );
         this.dropped += batch.length - allowed;
         if (allowed === 0) continue;
         await this.writeFile(this.o.eventsFolder, batch.slice(0, allowed));

@@ -28,7 +28,10 @@ export interface ReadHandlerEnvironmentOptions {
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function readHandlerEnvironment(cwd: string, opts: ReadHandlerEnvironmentOptions = {}): Promise<HandlerEnvironment> {
+export async function readHandlerEnvironment(
+  cwd: string,
+  opts: ReadHandlerEnvironmentOptions = {},
+): Promise<HandlerEnvironment> {
   const file = path.join(cwd, HANDLER_ENVIRONMENT_FILE);
   const attempts = Math.max(1, opts.attempts ?? 5);
   const sleep = opts.sleep ?? defaultSleep;
@@ -46,7 +49,9 @@ export async function readHandlerEnvironment(cwd: string, opts: ReadHandlerEnvir
           `${HANDLER_ENVIRONMENT_FILE} not found in ${cwd} (the working directory); the guest agent writes it when it installs the extension — reinstall the extension`,
         );
       }
-      lastError = new HandlerError('HANDLER_ENVIRONMENT_INVALID', `cannot read ${file}: ${code ?? 'I/O error'}`, { cause: err });
+      lastError = new HandlerError('HANDLER_ENVIRONMENT_INVALID', `cannot read ${file}: ${code ?? 'I/O error'}`, {
+        cause: err,
+      });
       continue;
     }
     let doc: unknown;
@@ -74,17 +79,25 @@ export function parseHandlerEnvironment(doc: unknown, file = HANDLER_ENVIRONMENT
   const first: unknown = doc[0];
   if (!isObject(first)) throw new HandlerError('HANDLER_ENVIRONMENT_INVALID', `${file}: element 0 must be an object`);
   const he = first.handlerEnvironment;
-  if (!isObject(he)) throw new HandlerError('HANDLER_ENVIRONMENT_INVALID', `${file}: field handlerEnvironment is missing or not an object`);
+  if (!isObject(he))
+    throw new HandlerError(
+      'HANDLER_ENVIRONMENT_INVALID',
+      `${file}: field handlerEnvironment is missing or not an object`,
+    );
 
   const optional = (key: string): string | undefined => {
     const v = he[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'string' && v.length > 0) return v;
-    throw new HandlerError('HANDLER_ENVIRONMENT_INVALID', `${file}: field handlerEnvironment.${key} must be a non-empty string`);
+    throw new HandlerError(
+      'HANDLER_ENVIRONMENT_INVALID',
+      `${file}: field handlerEnvironment.${key} must be a non-empty string`,
+    );
   };
   const required = (key: string): string => {
     const v = optional(key);
-    if (v === undefined) throw new HandlerError('HANDLER_ENVIRONMENT_INVALID', `${file}: field handlerEnvironment.${key} is missing`);
+    if (v === undefined)
+      throw new HandlerError('HANDLER_ENVIRONMENT_INVALID', `${file}: field handlerEnvironment.${key} is missing`);
     return v;
   };
   if (typeof first.name !== 'string' || first.name.length === 0) {

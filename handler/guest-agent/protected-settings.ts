@@ -44,7 +44,10 @@ export async function decryptProtectedSettings(input: ProtectedSettingsInput): P
   const env = input.env ?? process.env;
   const openssl = await findExecutable('openssl', env.PATH ?? DEFAULT_PATH);
   if (!openssl) {
-    throw new HandlerError('OPENSSL_MISSING', 'protected settings are present but the openssl command is not installed (not found on PATH); install the "openssl" package and retry');
+    throw new HandlerError(
+      'OPENSSL_MISSING',
+      'protected settings are present but the openssl command is not installed (not found on PATH); install the "openssl" package and retry',
+    );
   }
   const { dir, crt, prv } = certificatePaths(input.configFolder, thumbprint);
   for (const file of [crt, prv]) {
@@ -57,14 +60,20 @@ export async function decryptProtectedSettings(input: ProtectedSettingsInput): P
   }
   const der = decodeBase64(input.protectedSettings);
   if (!der) {
-    throw new HandlerError('PROTECTED_SETTINGS_UNDECRYPTABLE', `the protected settings for certificate ${thumbprint} are not valid base64 (corrupt settings); re-apply the extension`);
+    throw new HandlerError(
+      'PROTECTED_SETTINGS_UNDECRYPTABLE',
+      `the protected settings for certificate ${thumbprint} are not valid base64 (corrupt settings); re-apply the extension`,
+    );
   }
 
   const cms = await runDecrypt(openssl, 'cms', der, crt, prv, env);
   const result = cms.plaintext !== undefined ? cms : await runDecrypt(openssl, 'smime', der, crt, prv, env);
   if (result.plaintext === undefined) {
     const cause = likelyCause(`${cms.stderr}\n${result.stderr}`, thumbprint);
-    throw new HandlerError('PROTECTED_SETTINGS_UNDECRYPTABLE', `the protected settings cannot be decrypted with certificate ${thumbprint} (openssl cms and smime both failed): ${cause}`);
+    throw new HandlerError(
+      'PROTECTED_SETTINGS_UNDECRYPTABLE',
+      `the protected settings cannot be decrypted with certificate ${thumbprint} (openssl cms and smime both failed): ${cause}`,
+    );
   }
 
   let parsed: unknown;
@@ -85,7 +94,14 @@ interface DecryptAttempt {
   stderr: string;
 }
 
-async function runDecrypt(openssl: string, tool: 'cms' | 'smime', der: Buffer, crt: string, prv: string, env: NodeJS.ProcessEnv): Promise<DecryptAttempt> {
+async function runDecrypt(
+  openssl: string,
+  tool: 'cms' | 'smime',
+  der: Buffer,
+  crt: string,
+  prv: string,
+  env: NodeJS.ProcessEnv,
+): Promise<DecryptAttempt> {
   const r = await execa(openssl, opensslDecryptArgs(tool, crt, prv), {
     input: der,
     env,
@@ -97,7 +113,10 @@ async function runDecrypt(openssl: string, tool: 'cms' | 'smime', der: Buffer, c
   });
   const stderr = typeof r.stderr === 'string' ? r.stderr : '';
   if ((r as { code?: string }).code === 'ENOENT') {
-    throw new HandlerError('OPENSSL_MISSING', 'openssl disappeared while decrypting the protected settings; install the "openssl" package and retry');
+    throw new HandlerError(
+      'OPENSSL_MISSING',
+      'openssl disappeared while decrypting the protected settings; install the "openssl" package and retry',
+    );
   }
   if (r.exitCode === 0 && typeof r.stdout === 'string' && r.stdout.length > 0) return { plaintext: r.stdout, stderr };
   return { stderr: r.timedOut ? 'timed out' : stderr };
@@ -116,8 +135,10 @@ export function likelyCause(stderr: string, thumbprint: string): string {
   if (/unsupported|unknown cipher|error setting cipher|disabled for fips/.test(s)) {
     return 'this openssl cannot use the content cipher (check its FIPS/legacy provider configuration)';
   }
-  if (/bad decrypt/.test(s)) return `the private key of ${thumbprint} does not match the encrypted key, or the data is corrupt; re-apply the extension`;
-  if (/unable to load|could not read|no such file|bad password/.test(s)) return `the certificate or private key file of ${thumbprint} could not be loaded`;
+  if (/bad decrypt/.test(s))
+    return `the private key of ${thumbprint} does not match the encrypted key, or the data is corrupt; re-apply the extension`;
+  if (/unable to load|could not read|no such file|bad password/.test(s))
+    return `the certificate or private key file of ${thumbprint} could not be loaded`;
   return 'they were encrypted for another certificate or are corrupt; re-apply the extension';
 }
 

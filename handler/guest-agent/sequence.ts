@@ -61,7 +61,8 @@ export async function newestSettingsFile(configFolder: string): Promise<number |
     if (seq === undefined) continue;
     const st = await fs.stat(path.join(configFolder, name), { bigint: true }).catch(() => undefined);
     if (!st?.isFile()) continue;
-    if (!best || st.mtimeNs > best.mtimeNs || (st.mtimeNs === best.mtimeNs && seq > best.seq)) best = { seq, mtimeNs: st.mtimeNs };
+    if (!best || st.mtimeNs > best.mtimeNs || (st.mtimeNs === best.mtimeNs && seq > best.seq))
+      best = { seq, mtimeNs: st.mtimeNs };
   }
   return best?.seq;
 }

@@ -48,12 +48,16 @@ export function parseSettingsText(text: string, name = 'settings file'): Setting
     // V8's message can quote the input: compute the position ourselves and say nothing else.
     const at = jsonErrorPosition(body);
     const where = at ? ` (syntax error at line ${at.line}, column ${at.column}, character ${at.offset})` : '';
-    throw new HandlerError('SETTINGS_MALFORMED', `${name} is not valid JSON${where}; the guest agent wrote it from the extension's settings — check them and re-apply`);
+    throw new HandlerError(
+      'SETTINGS_MALFORMED',
+      `${name} is not valid JSON${where}; the guest agent wrote it from the extension's settings — check them and re-apply`,
+    );
   }
   if (doc === null) return { ...NO_SETTINGS };
   if (!isObject(doc)) throw malformed(name, 'the document must be a JSON object');
   const rs = doc.runtimeSettings;
-  if (!Array.isArray(rs) || rs.length !== 1) throw malformed(name, 'runtimeSettings must be an array with exactly one element');
+  if (!Array.isArray(rs) || rs.length !== 1)
+    throw malformed(name, 'runtimeSettings must be an array with exactly one element');
   const element: unknown = rs[0];
   if (element === null) return { ...NO_SETTINGS };
   if (!isObject(element)) throw malformed(name, 'runtimeSettings[0] must be an object');
@@ -63,8 +67,10 @@ export function parseSettingsText(text: string, name = 'settings file'): Setting
 
   const prot = hs.protectedSettings;
   const thumb = hs.protectedSettingsCertThumbprint;
-  if (prot !== null && prot !== undefined && typeof prot !== 'string') throw malformed(name, 'protectedSettings must be a base64 string or null');
-  if (thumb !== null && thumb !== undefined && typeof thumb !== 'string') throw malformed(name, 'protectedSettingsCertThumbprint must be a string or null');
+  if (prot !== null && prot !== undefined && typeof prot !== 'string')
+    throw malformed(name, 'protectedSettings must be a base64 string or null');
+  if (thumb !== null && thumb !== undefined && typeof thumb !== 'string')
+    throw malformed(name, 'protectedSettingsCertThumbprint must be a string or null');
   return {
     publicSettings: hs.publicSettings ?? null,
     protectedSettings: typeof prot === 'string' && prot.trim().length > 0 ? prot.trim() : null,

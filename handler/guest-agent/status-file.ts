@@ -68,17 +68,32 @@ export function buildStatusDocument(handlerName: string, status: ExtensionStatus
   return compose(handlerName, status, now, [], 64);
 }
 
-export async function writeStatusFile(statusFolder: string, seq: number, handlerName: string, status: ExtensionStatus): Promise<void> {
+export async function writeStatusFile(
+  statusFolder: string,
+  seq: number,
+  handlerName: string,
+  status: ExtensionStatus,
+): Promise<void> {
   const file = statusFilePath(statusFolder, seq);
   try {
     await writeFileAtomic(file, JSON.stringify(buildStatusDocument(handlerName, status)), { mode: 0o644 });
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? redactString((err as Error).message);
-    throw new HandlerError('STATUS_WRITE_FAILED', `cannot write the status file ${file}: ${reason}; the status folder must be a writable directory`, { cause: err });
+    throw new HandlerError(
+      'STATUS_WRITE_FAILED',
+      `cannot write the status file ${file}: ${reason}; the status folder must be a writable directory`,
+      { cause: err },
+    );
   }
 }
 
-function compose(handlerName: string, status: ExtensionStatus, now: Date, subs: SubStatus[], subLimit: number): unknown[] {
+function compose(
+  handlerName: string,
+  status: ExtensionStatus,
+  now: Date,
+  subs: SubStatus[],
+  subLimit: number,
+): unknown[] {
   const applied = status.configurationAppliedTime ? new Date(status.configurationAppliedTime) : undefined;
   return [
     {
@@ -108,9 +123,20 @@ function capSubstatus(all: SubStatus[], cap: number): SubStatus[] {
   if (cap === 0) return [];
   const kept = all.slice(0, cap - 1);
   const omitted = all.slice(cap - 1);
-  const worst = omitted.reduce((w, s) => (SEVERITY[statusValue(s.status)] > SEVERITY[w] ? statusValue(s.status) : w), 'success' as StatusValue);
+  const worst = omitted.reduce(
+    (w, s) => (SEVERITY[statusValue(s.status)] > SEVERITY[w] ? statusValue(s.status) : w),
+    'success' as StatusValue,
+  );
   const names = omitted.map((s) => String(s.name)).join(', ');
-  return [...kept, { name: 'OmittedSubstatus', status: worst, code: 0, message: `${omitted.length} more substatus entries omitted to keep the status small: ${names}` }];
+  return [
+    ...kept,
+    {
+      name: 'OmittedSubstatus',
+      status: worst,
+      code: 0,
+      message: `${omitted.length} more substatus entries omitted to keep the status small: ${names}`,
+    },
+  ];
 }
 
 /** The agent reports anything but the four lower-case values as error, and a bad substatus voids the file. */

@@ -6,11 +6,15 @@ import { writeHeartbeat } from '../guest-agent/index.js';
 import { stopSupervisor } from '../../agent/supervisor/control/index.js';
 
 export async function disable(ctx: OperationContext): Promise<OperationResult> {
-  const { wasRunning } = await stopSupervisor(ctx.paths, { timeoutMs: Math.min(120_000, Math.max(5_000, ctx.deadline - Date.now() - 5_000)) });
+  const { wasRunning } = await stopSupervisor(ctx.paths, {
+    timeoutMs: Math.min(120_000, Math.max(5_000, ctx.deadline - Date.now() - 5_000)),
+  });
   if (ctx.handlerEnv.heartbeatFile) {
-    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, { status: 'NotReady', message: 'open-ama is disabled' }).catch((err: Error) =>
-      ctx.logger.warn(`could not write the heartbeat file: ${err.message}`),
+    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, { status: 'NotReady', message: 'open-ama is disabled' }).catch(
+      (err: Error) => ctx.logger.warn(`could not write the heartbeat file: ${err.message}`),
     );
   }
-  return { message: wasRunning ? 'open-ama stopped; queued data is kept on disk' : 'open-ama was not running; nothing to stop' };
+  return {
+    message: wasRunning ? 'open-ama stopped; queued data is kept on disk' : 'open-ama was not running; nothing to stop',
+  };
 }

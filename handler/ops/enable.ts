@@ -8,7 +8,13 @@ import { ensureSupervisorRunning, SupervisorClient } from '../../agent/superviso
 import type { OperationContext, OperationResult } from '../context.js';
 import { remainingMs } from '../context.js';
 import { HandlerError } from '../errors.js';
-import { decryptProtectedSettings, readMrseq, readSettingsFile, writeHeartbeat, writeMrseq } from '../guest-agent/index.js';
+import {
+  decryptProtectedSettings,
+  readMrseq,
+  readSettingsFile,
+  writeHeartbeat,
+  writeMrseq,
+} from '../guest-agent/index.js';
 import { buildAgentConfig } from '../settings/index.js';
 import { checkFreeDisk, checkOpensslPresent } from './system-checks.js';
 import { installBinaries } from './installed-binaries.js';
@@ -32,7 +38,10 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
 
   const client = new SupervisorClient(ctx.paths.controlSocket);
   if (await alreadyApplied(ctx, client, hash)) {
-    return { message: `open-ama ${ctx.version} is running configuration ${ctx.seq} (unchanged)`, configurationAppliedTime: new Date().toISOString() };
+    return {
+      message: `open-ama ${ctx.version} is running configuration ${ctx.seq} (unchanged)`,
+      configurationAppliedTime: new Date().toISOString(),
+    };
   }
 
   await writeAgentConfig(ctx.paths.agentConfigFile, config);
@@ -45,16 +54,28 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
     env: ctx.env,
     timeoutMs: Math.min(60_000, remainingMs(ctx)),
   });
-  ctx.logger.info(`supervisor ${supervisor.started ? 'started' : 'already running'} (pid ${supervisor.pid}, ${supervisor.mode})`);
+  ctx.logger.info(
+    `supervisor ${supervisor.started ? 'started' : 'already running'} (pid ${supervisor.pid}, ${supervisor.mode})`,
+  );
 
   const applied = await client.applyConfig(ctx.seq, Math.max(1_000, remainingMs(ctx) - 10_000));
   if (!applied.ok) {
-    throw new HandlerError('CONFIG_NOT_APPLIED', `the collector did not apply configuration ${ctx.seq}: ${applied.reason ?? 'no reason given'}`);
+    throw new HandlerError(
+      'CONFIG_NOT_APPLIED',
+      `the collector did not apply configuration ${ctx.seq}: ${applied.reason ?? 'no reason given'}`,
+    );
   }
-  await writeFileAtomic(ctx.paths.enabledStateFile, JSON.stringify({ seq: ctx.seq, version: ctx.version, configHash: hash } satisfies EnabledState) + '\n', { mode: 0o600 });
+  await writeFileAtomic(
+    ctx.paths.enabledStateFile,
+    JSON.stringify({ seq: ctx.seq, version: ctx.version, configHash: hash } satisfies EnabledState) + '\n',
+    { mode: 0o600 },
+  );
   await writeMrseq(ctx.layout.extDir, ctx.seq);
   if (ctx.handlerEnv.heartbeatFile) {
-    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, { status: 'Ready', message: `open-ama ${ctx.version} running configuration ${ctx.seq}` });
+    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, {
+      status: 'Ready',
+      message: `open-ama ${ctx.version} running configuration ${ctx.seq}`,
+    });
   }
   const substatus = applied.health ? healthSubstatus(applied.health) : [];
   const dcrCount = applied.health?.dcrs.filter((d) => d.state === 'loaded').length ?? 0;
@@ -68,13 +89,19 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
 async function loadConfiguration(ctx: OperationContext): Promise<AgentConfig> {
   const settings = await readSettingsFile(ctx.handlerEnv.configFolder, ctx.seq);
   if (settings.missing) {
-    throw new HandlerError('SETTINGS_UNREADABLE', `the guest agent wrote no settings file ${ctx.seq}.settings in ${ctx.handlerEnv.configFolder}`);
+    throw new HandlerError(
+      'SETTINGS_UNREADABLE',
+      `the guest agent wrote no settings file ${ctx.seq}.settings in ${ctx.handlerEnv.configFolder}`,
+    );
   }
   let protectedSettings: unknown = null;
   if (settings.protectedSettings) {
     await checkOpensslPresent(ctx.env);
     if (!settings.thumbprint) {
-      throw new HandlerError('PROTECTED_SETTINGS_CERT_MISSING', 'protected settings are present but protectedSettingsCertThumbprint is null; the guest agent sent no certificate thumbprint');
+      throw new HandlerError(
+        'PROTECTED_SETTINGS_CERT_MISSING',
+        'protected settings are present but protectedSettingsCertThumbprint is null; the guest agent sent no certificate thumbprint',
+      );
     }
     protectedSettings = await decryptProtectedSettings({
       protectedSettings: settings.protectedSettings,
@@ -112,7 +139,9 @@ async function alreadyApplied(ctx: OperationContext, client: SupervisorClient, h
   if (state.seq !== ctx.seq || state.version !== ctx.version || state.configHash !== hash) return false;
   try {
     const status = await client.status();
-    return status.version === ctx.version && status.health?.configVersion === ctx.seq && status.collector.state === 'running';
+    return (
+      status.version === ctx.version && status.health?.configVersion === ctx.seq && status.collector.state === 'running'
+    );
   } catch {
     return false;
   }

@@ -18,7 +18,10 @@ export async function install(ctx: OperationContext): Promise<OperationResult> {
   const installed = await installBinaries(ctx.layout, ctx.paths, ctx.version);
   await clearUpdateMarker(ctx.paths);
   if (ctx.handlerEnv.heartbeatFile) {
-    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, { status: 'NotReady', message: `open-ama ${ctx.version} installed, not enabled yet` });
+    await writeHeartbeat(ctx.handlerEnv.heartbeatFile, {
+      status: 'NotReady',
+      message: `open-ama ${ctx.version} installed, not enabled yet`,
+    });
   }
   ctx.logger.info(`installed open-ama ${ctx.version} binaries into ${installed.dir}`);
   return { message: `open-ama ${ctx.version} installed` };

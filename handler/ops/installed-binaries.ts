@@ -17,20 +17,32 @@ export interface InstalledVersion {
 
 export function installedVersion(paths: AgentPaths, version: string): InstalledVersion {
   const dir = path.join(paths.installDir, version);
-  return { dir, nodePath: path.join(dir, 'runtime', 'node'), supervisorScript: path.join(dir, 'dist', 'supervisor.mjs') };
+  return {
+    dir,
+    nodePath: path.join(dir, 'runtime', 'node'),
+    supervisorScript: path.join(dir, 'dist', 'supervisor.mjs'),
+  };
 }
 
 export async function isInstalled(paths: AgentPaths, version: string): Promise<boolean> {
   const v = installedVersion(paths, version);
   try {
-    await Promise.all([fs.access(v.nodePath), fs.access(v.supervisorScript), fs.access(path.join(v.dir, 'dist', 'collector.mjs'))]);
+    await Promise.all([
+      fs.access(v.nodePath),
+      fs.access(v.supervisorScript),
+      fs.access(path.join(v.dir, 'dist', 'collector.mjs')),
+    ]);
     return true;
   } catch {
     return false;
   }
 }
 
-export async function installBinaries(layout: PackageLayout, paths: AgentPaths, version: string): Promise<InstalledVersion> {
+export async function installBinaries(
+  layout: PackageLayout,
+  paths: AgentPaths,
+  version: string,
+): Promise<InstalledVersion> {
   const target = installedVersion(paths, version);
   if (await isInstalled(paths, version)) return target;
   await fs.mkdir(paths.installDir, { recursive: true, mode: 0o755 });
@@ -43,13 +55,19 @@ export async function installBinaries(layout: PackageLayout, paths: AgentPaths, 
     await fs.chmod(path.join(staging, 'runtime', 'node'), 0o755);
     for (const bundle of BUNDLES) {
       await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));
-      await fs.copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`)).catch(() => undefined);
+      await fs
+        .copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`))
+        .catch(() => undefined);
     }
     await fs.rm(target.dir, { recursive: true, force: true });
     await fs.rename(staging, target.dir);
   } catch (err) {
     await fs.rm(staging, { recursive: true, force: true });
-    throw new HandlerError('INTERNAL', `could not install the agent binaries into ${target.dir}: ${(err as Error).message}`, { cause: err });
+    throw new HandlerError(
+      'INTERNAL',
+      `could not install the agent binaries into ${target.dir}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return target;
 }
@@ -62,5 +80,9 @@ export async function removeInstalledVersions(paths: AgentPaths, keep?: string):
   } catch {
     return;
   }
-  await Promise.all(entries.filter((e) => e !== keep).map((e) => fs.rm(path.join(paths.installDir, e), { recursive: true, force: true })));
+  await Promise.all(
+    entries
+      .filter((e) => e !== keep)
+      .map((e) => fs.rm(path.join(paths.installDir, e), { recursive: true, force: true })),
+  );
 }

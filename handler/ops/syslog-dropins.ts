@@ -13,7 +13,8 @@ export async function removeSyslogDropIns(paths: AgentPaths, logger: Logger): Pr
       await fs.rm(file);
       removed.push(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn(`could not remove ${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger.warn(`could not remove ${file}: ${(err as Error).message}`);
     }
   }
   if (removed.length > 0 && !isRedirectedRoot(paths)) {

@@ -27,12 +27,18 @@ export function checkPlatform(facts: PlatformFacts): void {
     throw new HandlerError('UNSUPPORTED_OS', `open-ama runs on Linux only; this machine reports "${facts.platform}"`);
   }
   if (!(SUPPORTED_ARCHES as readonly string[]).includes(facts.arch)) {
-    throw new HandlerError('UNSUPPORTED_ARCH', `CPU architecture "${facts.arch}" is not supported; open-ama supports x86_64 (x64) and aarch64 (arm64)`);
+    throw new HandlerError(
+      'UNSUPPORTED_ARCH',
+      `CPU architecture "${facts.arch}" is not supported; open-ama supports x86_64 (x64) and aarch64 (arm64)`,
+    );
   }
   if (facts.glibcVersion) {
     const [major = 0, minor = 0] = facts.glibcVersion.split('.').map(Number);
     if (major < MIN_GLIBC[0] || (major === MIN_GLIBC[0] && minor < MIN_GLIBC[1])) {
-      throw new HandlerError('UNSUPPORTED_OS', `glibc ${facts.glibcVersion} is too old for the bundled Node.js runtime (needs ≥ ${MIN_GLIBC.join('.')})`);
+      throw new HandlerError(
+        'UNSUPPORTED_OS',
+        `glibc ${facts.glibcVersion} is too old for the bundled Node.js runtime (needs ≥ ${MIN_GLIBC.join('.')})`,
+      );
     }
   }
 }
@@ -43,7 +49,10 @@ export async function checkFreeDisk(dir: string, env: NodeJS.ProcessEnv): Promis
   const st = await fs.statfs(existing);
   const freeMB = Math.floor((Number(st.bavail) * Number(st.bsize)) / (1024 * 1024));
   if (freeMB < minMB) {
-    throw new HandlerError('LOW_DISK_SPACE', `only ${freeMB} MB free on the file system holding ${existing}; open-ama needs at least ${minMB} MB for its queue and state — free some space and retry`);
+    throw new HandlerError(
+      'LOW_DISK_SPACE',
+      `only ${freeMB} MB free on the file system holding ${existing}; open-ama needs at least ${minMB} MB for its queue and state — free some space and retry`,
+    );
   }
 }
 
@@ -65,6 +74,9 @@ export async function checkOpensslPresent(env: NodeJS.ProcessEnv): Promise<void>
   try {
     await execa('openssl', ['version'], { env, extendEnv: false, timeout: 10_000 });
   } catch {
-    throw new HandlerError('OPENSSL_MISSING', 'protected settings are present but the openssl command is not installed; install the "openssl" package and retry');
+    throw new HandlerError(
+      'OPENSSL_MISSING',
+      'protected settings are present but the openssl command is not installed; install the "openssl" package and retry',
+    );
   }
 }

@@ -20,6 +20,8 @@ export async function uninstall(ctx: OperationContext): Promise<OperationResult>
   for (const dir of [ctx.paths.stateDir, ctx.paths.configDir, ctx.paths.runDir, ctx.paths.installDir]) {
     await fs.rm(dir, { recursive: true, force: true });
   }
-  ctx.logger.info(`uninstalled: supervisor ${wasRunning ? 'stopped' : 'was not running'}, removed ${removedDropIns.length} syslog drop-in(s), state and binaries`);
+  ctx.logger.info(
+    `uninstalled: supervisor ${wasRunning ? 'stopped' : 'was not running'}, removed ${removedDropIns.length} syslog drop-in(s), state and binaries`,
+  );
   return { message: 'open-ama uninstalled; logs are kept in the log folder' };
 }

@@ -17,7 +17,8 @@ export async function writeUpdateMarker(paths: AgentPaths, marker: UpdateMarker)
 export async function readUpdateMarker(paths: AgentPaths): Promise<UpdateMarker | undefined> {
   try {
     const parsed = JSON.parse(await fs.readFile(paths.updateMarkerFile, 'utf8')) as Partial<UpdateMarker>;
-    if (typeof parsed.from === 'string' && typeof parsed.to === 'string') return { from: parsed.from, to: parsed.to, at: String(parsed.at ?? '') };
+    if (typeof parsed.from === 'string' && typeof parsed.to === 'string')
+      return { from: parsed.from, to: parsed.to, at: String(parsed.at ?? '') };
   } catch {
     // absent or unreadable: no update in progress
   }

@@ -12,7 +12,11 @@ export async function update(ctx: OperationContext): Promise<OperationResult> {
   const target = ctx.env.VERSION ?? ctx.version;
   let from = ctx.env.AZURE_GUEST_AGENT_UPDATING_FROM_VERSION ?? 'unknown';
   // Downgrade quirk: the old (higher) version runs update with both variables set to the target.
-  if (from === target && ctx.env.AZURE_GUEST_AGENT_EXTENSION_VERSION && ctx.env.AZURE_GUEST_AGENT_EXTENSION_VERSION !== target) {
+  if (
+    from === target &&
+    ctx.env.AZURE_GUEST_AGENT_EXTENSION_VERSION &&
+    ctx.env.AZURE_GUEST_AGENT_EXTENSION_VERSION !== target
+  ) {
     from = ctx.env.AZURE_GUEST_AGENT_EXTENSION_VERSION;
   }
   await writeUpdateMarker(ctx.paths, { from, to: target, at: new Date().toISOString() });
@@ -25,11 +29,17 @@ export async function update(ctx: OperationContext): Promise<OperationResult> {
       migrated = true;
     }
   } catch (err) {
-    throw new HandlerError('CONFIG_NOT_APPLIED', `cannot migrate the configuration of version ${from}: ${(err as Error).message}`, { cause: err });
+    throw new HandlerError(
+      'CONFIG_NOT_APPLIED',
+      `cannot migrate the configuration of version ${from}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   await prepareStateDirs(ctx);
   if (target === ctx.version) await installBinaries(ctx.layout, ctx.paths, ctx.version);
   const disableResult = ctx.env.AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE;
-  ctx.logger.info(`update ${from} → ${target}: configuration ${migrated ? 'migrated' : 'absent'}; old version's disable result ${disableResult ?? 'not reported'}`);
+  ctx.logger.info(
+    `update ${from} → ${target}: configuration ${migrated ? 'migrated' : 'absent'}; old version's disable result ${disableResult ?? 'not reported'}`,
+  );
   return { message: `updating open-ama from ${from} to ${target}; queued data and state are kept` };
 }

@@ -17,11 +17,37 @@ import { HandlerError } from '../errors.js';
 import { describeErrors } from './validation-messages.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ARM_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i;
-const GENEVA_PROTECTED_KEYS = ['certificate', 'certificatePath', 'certificateKey', 'certificateKeyPath', 'monitoringGCSEnvironment', 'namespace', 'monitoringGCSAccount', 'monitoringGCSRegion', 'configVersion', 'monitoringGCSAuthIdType', 'monitoringGCSAuthId', 'monitoringTenant', 'monitoringRole', 'monitoringRoleInstance'];
+const ARM_ID =
+  /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i;
+const GENEVA_PROTECTED_KEYS = [
+  'certificate',
+  'certificatePath',
+  'certificateKey',
+  'certificateKeyPath',
+  'monitoringGCSEnvironment',
+  'namespace',
+  'monitoringGCSAccount',
+  'monitoringGCSRegion',
+  'configVersion',
+  'monitoringGCSAuthIdType',
+  'monitoringGCSAuthId',
+  'monitoringTenant',
+  'monitoringRole',
+  'monitoringRoleInstance',
+];
 
 const PUBLIC_KEYS = {
-  '': ['proxy', 'authentication', 'dataCollectionRules', 'dcrSource', 'diskQuotaMB', 'selfMetrics', 'logLevel', 'resourceLimits', 'azureMonitorConfiguration'],
+  '': [
+    'proxy',
+    'authentication',
+    'dataCollectionRules',
+    'dcrSource',
+    'diskQuotaMB',
+    'selfMetrics',
+    'logLevel',
+    'resourceLimits',
+    'azureMonitorConfiguration',
+  ],
   proxy: ['mode', 'address', 'auth', 'bypass'],
   authentication: ['managedIdentity'],
   'authentication.managedIdentity': ['identifier-name', 'identifier-value'],
@@ -63,22 +89,36 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
   if (prot !== null && typeof prot === 'object' && !Array.isArray(prot)) {
     const geneva = Object.keys(prot).filter((k) => GENEVA_PROTECTED_KEYS.includes(k) || /_key|_id/i.test(k));
     if (geneva.length > 0) {
-      throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: ${geneva.join(', ')} belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only`);
+      throw new HandlerError(
+        'PROTECTED_SETTINGS_INVALID',
+        `invalid protected settings: ${geneva.join(', ')} belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only`,
+      );
     }
   }
-  if (!validatePublicSettings(input.publicSettings)) throw invalid(describeErrors(validatePublicSettings.errors, '', PUBLIC_KEYS, 'publicSettings'));
+  if (!validatePublicSettings(input.publicSettings))
+    throw invalid(describeErrors(validatePublicSettings.errors, '', PUBLIC_KEYS, 'publicSettings'));
   if (!validateProtectedSettings(prot)) {
-    throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', { '': ['proxy', 'azureMonitorConfiguration'], proxy: ['username', 'password'] }, 'protectedSettings')}`);
+    throw new HandlerError(
+      'PROTECTED_SETTINGS_INVALID',
+      `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', { '': ['proxy', 'azureMonitorConfiguration'], proxy: ['username', 'password'] }, 'protectedSettings')}`,
+    );
   }
   const pub = (input.publicSettings ?? {}) as PublicSettings;
   const secret = (prot ?? {}) as ProtectedSettings;
   if (pub.GCS_AUTO_CONFIG !== undefined || pub.genevaConfiguration !== undefined) {
-    throw invalid('GCS_AUTO_CONFIG and genevaConfiguration belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only');
+    throw invalid(
+      'GCS_AUTO_CONFIG and genevaConfiguration belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only',
+    );
   }
   const nextGen = pub.azureMonitorConfiguration;
   if (nextGen) {
-    const others = Object.keys(pub).filter((k) => k !== 'azureMonitorConfiguration' && k !== 'dataCollectionRules' && k !== 'dcrSource');
-    if (others.length > 0) throw invalid(`azureMonitorConfiguration cannot be combined with ${others.join(', ')} (AMA's next-generation schema)`);
+    const others = Object.keys(pub).filter(
+      (k) => k !== 'azureMonitorConfiguration' && k !== 'dataCollectionRules' && k !== 'dcrSource',
+    );
+    if (others.length > 0)
+      throw invalid(
+        `azureMonitorConfiguration cannot be combined with ${others.join(', ')} (AMA's next-generation schema)`,
+      );
   }
   const proxySettings = nextGen ? nextGen.configuration?.proxy : pub.proxy;
   const proxyCreds = nextGen ? secret.azureMonitorConfiguration?.proxy : secret.proxy;
@@ -87,13 +127,19 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
 
   const proxy: ProxyConfig = { mode: proxySettings?.mode ?? 'none', bypass: proxySettings?.bypass ?? [] };
   if (proxy.mode === 'application') {
-    if (!proxySettings?.address) throw invalid('proxy.address: is required when proxy.mode is "application" (http://host:port)');
+    if (!proxySettings?.address)
+      throw invalid('proxy.address: is required when proxy.mode is "application" (http://host:port)');
     proxy.address = proxySettings.address;
-    const auth = proxySettings.auth === true || (typeof proxySettings.auth === 'string' && proxySettings.auth.toLowerCase() === 'true');
+    const auth =
+      proxySettings.auth === true ||
+      (typeof proxySettings.auth === 'string' && proxySettings.auth.toLowerCase() === 'true');
     if (auth) {
       const missing = (['username', 'password'] as const).filter((k) => !proxyCreds?.[k]);
       if (missing.length > 0) {
-        throw new HandlerError('PROTECTED_SETTINGS_INVALID', `invalid protected settings: proxy.auth is true but ${missing.map((k) => `${credPath}.${k}`).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+        throw new HandlerError(
+          'PROTECTED_SETTINGS_INVALID',
+          `invalid protected settings: proxy.auth is true but ${missing.map((k) => `${credPath}.${k}`).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+        );
       }
       proxy.username = proxyCreds!.username;
       proxy.password = proxyCreds!.password;
@@ -103,8 +149,12 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
   if (identity) {
     const kind = identity['identifier-name'];
     const value = identity['identifier-value'].trim();
-    if ((kind === 'object_id' || kind === 'client_id') && !GUID.test(value)) throw invalid(`authentication.managedIdentity.identifier-value: must be a GUID for ${kind}`);
-    if (kind === 'mi_res_id' && !ARM_ID.test(value)) throw invalid('authentication.managedIdentity.identifier-value: must be a user-assigned identity resource ID (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/…) for mi_res_id');
+    if ((kind === 'object_id' || kind === 'client_id') && !GUID.test(value))
+      throw invalid(`authentication.managedIdentity.identifier-value: must be a GUID for ${kind}`);
+    if (kind === 'mi_res_id' && !ARM_ID.test(value))
+      throw invalid(
+        'authentication.managedIdentity.identifier-value: must be a user-assigned identity resource ID (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/…) for mi_res_id',
+      );
     managedIdentity = { kind, value };
   }
   return {

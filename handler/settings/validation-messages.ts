@@ -3,7 +3,10 @@
 import type { ValidationError } from '../../settings-schemas/generated/validators.js';
 
 function jsonPath(instancePath: string, root: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), root);
 }
 
@@ -21,7 +24,11 @@ function editDistance(a: string, b: string): number {
   for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      dp[i]![j] = Math.min(
+        dp[i - 1]![j]! + 1,
+        dp[i]![j - 1]! + 1,
+        dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
   return dp[a.length]![b.length]!;
 }
 
@@ -31,20 +38,35 @@ export interface KnownKeys {
 }
 
 /** `rootName` names the document itself when a problem is at its root (e.g. settings that are not an object). */
-export function describeErrors(errors: ValidationError[] | null | undefined, root: string, known: KnownKeys = {}, rootName = '(root)'): string {
+export function describeErrors(
+  errors: ValidationError[] | null | undefined,
+  root: string,
+  known: KnownKeys = {},
+  rootName = '(root)',
+): string {
   const lines = new Set<string>();
   for (const e of errors ?? []) {
     // if/then/else and anyOf wrappers add a summary error next to the real one.
-    if (e.keyword === 'if' || (e.keyword === 'anyOf' && (errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath))) continue;
+    if (
+      e.keyword === 'if' ||
+      (e.keyword === 'anyOf' && (errors ?? []).some((o) => o !== e && o.instancePath === e.instancePath))
+    )
+      continue;
     const path = jsonPath(e.instancePath, root);
     const at = path || rootName;
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
-      const rel = e.instancePath.split('/').slice(1).filter((p) => !/^\d+$/.test(p)).join('.');
+      const rel = e.instancePath
+        .split('/')
+        .slice(1)
+        .filter((p) => !/^\d+$/.test(p))
+        .join('.');
       const hint = closest(key, known[rel] ?? []);
       lines.add(`${path ? `${path}.` : ''}${displayKey(key)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
     } else if (e.keyword === 'enum') {
-      lines.add(`${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+      lines.add(
+        `${at}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     } else if (e.keyword === 'required') {
       lines.add(`${path ? `${path}.` : ''}${String(e.params.missingProperty)}: is required`);
     } else if (e.keyword === 'type') {

@@ -68,7 +68,15 @@ export class FakeArmServer {
     this.server = https.createServer({ cert: this.ca.cert, key: this.ca.key }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req.method ?? 'GET', new URL(req.url ?? '/', this.url), Buffer.concat(chunks).toString('utf8'), req.headers.authorization ?? '', res));
+      req.on('end', () =>
+        this.handle(
+          req.method ?? 'GET',
+          new URL(req.url ?? '/', this.url),
+          Buffer.concat(chunks).toString('utf8'),
+          req.headers.authorization ?? '',
+          res,
+        ),
+      );
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
@@ -82,7 +90,12 @@ export class FakeArmServer {
   }
 
   private machineId(m: FakeMachine): string {
-    const type = m.kind === 'arc' ? 'Microsoft.HybridCompute/machines' : m.kind === 'vmss' ? 'Microsoft.Compute/virtualMachineScaleSets' : 'Microsoft.Compute/virtualMachines';
+    const type =
+      m.kind === 'arc'
+        ? 'Microsoft.HybridCompute/machines'
+        : m.kind === 'vmss'
+          ? 'Microsoft.Compute/virtualMachineScaleSets'
+          : 'Microsoft.Compute/virtualMachines';
     return `/subscriptions/${this.subscription}/resourceGroups/${m.resourceGroup}/providers/${type}/${m.name}`;
   }
 
@@ -92,21 +105,36 @@ export class FakeArmServer {
 
   private handle(method: string, url: URL, body: string, auth: string, res: import('node:http').ServerResponse): void {
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}): void => {
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(json === undefined ? '' : JSON.stringify(json));
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(json === undefined ? '' : JSON.stringify(json));
     };
     const p = url.pathname;
-    if (auth !== 'Bearer fake-arm-token') return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'bad token' } });
+    if (auth !== 'Bearer fake-arm-token')
+      return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'bad token' } });
 
-    const list = /^\/subscriptions\/[^/]+(?:\/resourceGroups\/([^/]+))?\/providers\/(Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)$/i.exec(p);
+    const list =
+      /^\/subscriptions\/[^/]+(?:\/resourceGroups\/([^/]+))?\/providers\/(Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)$/i.exec(
+        p,
+      );
     if (method === 'GET' && list) {
       const kind = /hybrid/i.test(list[2]!) ? 'arc' : /ScaleSets/i.test(list[2]!) ? 'vmss' : 'vm';
-      return send(200, { value: this.machines.filter((m) => m.kind === kind && (!list[1] || m.resourceGroup.toLowerCase() === list[1].toLowerCase())).map((m) => this.machineJson(m)) });
+      return send(200, {
+        value: this.machines
+          .filter((m) => m.kind === kind && (!list[1] || m.resourceGroup.toLowerCase() === list[1].toLowerCase()))
+          .map((m) => this.machineJson(m)),
+      });
     }
 
-    const one = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(?:Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)\/[^/]+$/i.exec(p);
+    const one =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/(?:Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)\/[^/]+$/i.exec(
+        p,
+      );
     if (method === 'GET' && one) {
       const m = this.machines.find((x) => this.machineId(x).toLowerCase() === p.toLowerCase());
-      return m ? send(200, this.machineJson(m)) : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
+      return m
+        ? send(200, this.machineJson(m))
+        : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
     }
 
     const op = /^\/operations\/([^/]+)$/.exec(p);
@@ -123,11 +151,20 @@ export class FakeArmServer {
         setProvisioning(ext, m.failExtension ? 'Failed' : 'Succeeded', m);
       }
       return m.failExtension
-        ? send(200, { status: 'Failed', error: { code: 'VMExtensionProvisioningError', message: `VM has reported a failure when processing extension: Enable failed: invalid configuration on ${m.name}` } })
+        ? send(200, {
+            status: 'Failed',
+            error: {
+              code: 'VMExtensionProvisioningError',
+              message: `VM has reported a failure when processing extension: Enable failed: invalid configuration on ${m.name}`,
+            },
+          })
         : send(200, { status: 'Succeeded' });
     }
 
-    const ext = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/([^/]+))\/extensions\/([^/]+)$/i.exec(p);
+    const ext =
+      /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/([^/]+))\/extensions\/([^/]+)$/i.exec(
+        p,
+      );
     if (ext) {
       const m = this.machines.find((x) => x.name === ext[2]);
       if (!m) return send(404, { error: { code: 'ResourceNotFound', message: `machine ${ext[2]} not found` } });
@@ -141,12 +178,20 @@ export class FakeArmServer {
         this.puts.push({ path: p, body: parsed, auth });
         this.inFlight++;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-        const resource = { ...parsed, id: p, name: ext[3], properties: { ...((parsed.properties as Record<string, unknown>) ?? {}), provisioningState: 'Creating' } };
+        const resource = {
+          ...parsed,
+          id: p,
+          name: ext[3],
+          properties: { ...((parsed.properties as Record<string, unknown>) ?? {}), provisioningState: 'Creating' },
+        };
         delete (resource.properties as Record<string, unknown>).protectedSettings;
         this.extensions.set(m.name, resource);
         const id = `op-${++this.opSeq}`;
         this.ops.set(id, { machine: m.name, polls: 0, done: false });
-        return send(201, resource, { 'azure-asyncoperation': `${this.url}/operations/${id}?api-version=2024-01-01`, 'retry-after': '0' });
+        return send(201, resource, {
+          'azure-asyncoperation': `${this.url}/operations/${id}?api-version=2024-01-01`,
+          'retry-after': '0',
+        });
       }
       if (method === 'GET') {
         const r = this.extensions.get(m.name);
@@ -154,24 +199,65 @@ export class FakeArmServer {
       }
     }
 
-    const monitor = /^(.*)\/providers\/Microsoft\.Insights\/(dataCollectionEndpoints|dataCollectionRules|dataCollectionRuleAssociations)\/([^/]+)$/i.exec(p);
-    if (monitor && (method === 'PUT' || method === 'GET')) return this.handleMonitor(method, p, monitor[1]!, monitor[2]!, monitor[3]!, url.searchParams.get('api-version') ?? '', body, send);
+    const monitor =
+      /^(.*)\/providers\/Microsoft\.Insights\/(dataCollectionEndpoints|dataCollectionRules|dataCollectionRuleAssociations)\/([^/]+)$/i.exec(
+        p,
+      );
+    if (monitor && (method === 'PUT' || method === 'GET'))
+      return this.handleMonitor(
+        method,
+        p,
+        monitor[1]!,
+        monitor[2]!,
+        monitor[3]!,
+        url.searchParams.get('api-version') ?? '',
+        body,
+        send,
+      );
     return send(404, { error: { code: 'NotFound', message: `fake ARM has no route for ${method} ${p}` } });
   }
 
-  private handleMonitor(method: string, p: string, scope: string, kind: string, name: string, apiVersion: string, body: string, send: Send): void {
+  private handleMonitor(
+    method: string,
+    p: string,
+    scope: string,
+    kind: string,
+    name: string,
+    apiVersion: string,
+    body: string,
+    send: Send,
+  ): void {
     const key = p.toLowerCase();
-    const fail = (status: number, code: string, message: string, details?: { code: string; message: string; target: string }[]): void =>
-      send(status, { error: { code, message, ...(details ? { details } : {}) } });
-    if (!DCR_API_VERSIONS.includes(apiVersion)) return fail(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '${DCR_API_VERSIONS.join(',')}'.`);
+    const fail = (
+      status: number,
+      code: string,
+      message: string,
+      details?: { code: string; message: string; target: string }[],
+    ): void => send(status, { error: { code, message, ...(details ? { details } : {}) } });
+    if (!DCR_API_VERSIONS.includes(apiVersion))
+      return fail(
+        400,
+        'InvalidApiVersionParameter',
+        `The api-version '${apiVersion}' is invalid. The supported versions are '${DCR_API_VERSIONS.join(',')}'.`,
+      );
     if (method === 'GET') {
       const r = this.monitorResources.get(key);
-      return r ? send(200, r) : fail(404, 'ResourceNotFound', `The Resource 'Microsoft.Insights/${kind}/${name}' under resource group was not found.`);
+      return r
+        ? send(200, r)
+        : fail(
+            404,
+            'ResourceNotFound',
+            `The Resource 'Microsoft.Insights/${kind}/${name}' under resource group was not found.`,
+          );
     }
     if (this.throttleMonitorPuts > 0) {
       this.throttleMonitorPuts--;
       this.monitorThrottled++;
-      return send(429, { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } }, { 'retry-after': '1' });
+      return send(
+        429,
+        { error: { code: 'TooManyRequests', message: 'The request is being throttled.' } },
+        { 'retry-after': '1' },
+      );
     }
     let parsed: Record<string, unknown>;
     try {
@@ -180,7 +266,9 @@ export class FakeArmServer {
       return fail(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
     }
     this.monitorPuts.push({ path: p, body: parsed, apiVersion });
-    const props = (typeof parsed.properties === 'object' && parsed.properties !== null ? parsed.properties : {}) as Record<string, unknown>;
+    const props = (
+      typeof parsed.properties === 'object' && parsed.properties !== null ? parsed.properties : {}
+    ) as Record<string, unknown>;
     const existing = this.monitorResources.get(key);
     const type = `Microsoft.Insights/${kind}`;
     const store = (resource: Record<string, unknown>, delayMs = 0): void => {
@@ -195,26 +283,66 @@ export class FakeArmServer {
       }, delayMs);
     };
     if (/^dataCollectionEndpoints$/i.test(kind)) {
-      if (typeof parsed.location !== 'string' || !parsed.location) return fail(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (typeof parsed.location !== 'string' || !parsed.location)
+        return fail(400, 'LocationRequired', 'The location property is required for this definition.');
       const host = `${name.toLowerCase()}-abcd.${parsed.location}-1`;
-      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId: (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dce-${this.nextHex()}`, configurationAccess: { endpoint: `https://${host}.handler.control.monitor.azure.com` }, logsIngestion: { endpoint: `https://${host}.ingest.monitor.azure.com` }, provisioningState: 'Succeeded' } });
+      return store({
+        ...parsed,
+        id: p,
+        name,
+        type,
+        properties: {
+          ...props,
+          immutableId:
+            (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dce-${this.nextHex()}`,
+          configurationAccess: { endpoint: `https://${host}.handler.control.monitor.azure.com` },
+          logsIngestion: { endpoint: `https://${host}.ingest.monitor.azure.com` },
+          provisioningState: 'Succeeded',
+        },
+      });
     }
     if (/^dataCollectionRules$/i.test(kind)) {
-      if (typeof parsed.location !== 'string' || !parsed.location) return fail(400, 'LocationRequired', 'The location property is required for this definition.');
+      if (typeof parsed.location !== 'string' || !parsed.location)
+        return fail(400, 'LocationRequired', 'The location property is required for this definition.');
       const problems = this.dcrProblems(props, apiVersion);
       if (problems.length > 0) return fail(400, 'InvalidPayload', 'Data collection rule is invalid', problems);
-      const immutableId = (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dcr-${this.nextHex()}`;
+      const immutableId =
+        (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dcr-${this.nextHex()}`;
       // DCRs of kind Direct get their own ingestion endpoint (SPEC.md §2.1); others use their DCE's.
-      const endpoints = parsed.kind === 'Direct' ? { endpoints: { logsIngestion: `https://${name.toLowerCase()}-abcd.${parsed.location}-1.ingest.monitor.azure.com` } } : {};
-      return store({ ...parsed, id: p, name, type, properties: { ...props, immutableId, ...endpoints, provisioningState: 'Succeeded' } });
+      const endpoints =
+        parsed.kind === 'Direct'
+          ? {
+              endpoints: {
+                logsIngestion: `https://${name.toLowerCase()}-abcd.${parsed.location}-1.ingest.monitor.azure.com`,
+              },
+            }
+          : {};
+      return store({
+        ...parsed,
+        id: p,
+        name,
+        type,
+        properties: { ...props, immutableId, ...endpoints, provisioningState: 'Succeeded' },
+      });
     }
     // dataCollectionRuleAssociations: an extension resource on a machine the fake knows.
     const machine = this.machines.find((m) => this.machineId(m).toLowerCase() === scope.toLowerCase());
     if (!machine) return fail(404, 'ResourceNotFound', `The Resource '${scope}' was not found.`);
-    if (machine.failAssociation) return fail(403, 'AuthorizationFailed', `The client does not have authorization to perform action 'Microsoft.Insights/dataCollectionRuleAssociations/write' over scope '${scope}'.`);
+    if (machine.failAssociation)
+      return fail(
+        403,
+        'AuthorizationFailed',
+        `The client does not have authorization to perform action 'Microsoft.Insights/dataCollectionRuleAssociations/write' over scope '${scope}'.`,
+      );
     const ruleId = props.dataCollectionRuleId;
     if (typeof ruleId !== 'string' || !this.monitorResources.has(ruleId.toLowerCase())) {
-      return fail(400, 'InvalidPayload', 'Data collection rule association is invalid', [{ code: 'InvalidProperty', message: `Data collection rule '${String(ruleId)}' does not exist.`, target: 'Properties.DataCollectionRuleId' }]);
+      return fail(400, 'InvalidPayload', 'Data collection rule association is invalid', [
+        {
+          code: 'InvalidProperty',
+          message: `Data collection rule '${String(ruleId)}' does not exist.`,
+          target: 'Properties.DataCollectionRuleId',
+        },
+      ]);
     }
     return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' } }, 20);
   }
@@ -224,38 +352,83 @@ export class FakeArmServer {
   }
 
   /** The checks ARM makes that a DCR test can trip over (subset): what it needs and what refers to what. */
-  private dcrProblems(props: Record<string, unknown>, apiVersion: string): { code: string; message: string; target: string }[] {
+  private dcrProblems(
+    props: Record<string, unknown>,
+    apiVersion: string,
+  ): { code: string; message: string; target: string }[] {
     const out: { code: string; message: string; target: string }[] = [];
     const bad = (target: string, message: string): void => void out.push({ code: 'InvalidProperty', message, target });
     const ds = (props.dataSources ?? {}) as Record<string, { name: string; streams: string[] }[] | undefined>;
     const decls = (props.streamDeclarations ?? {}) as Record<string, unknown>;
     if (!MODERN_DCR_API_VERSIONS.includes(apiVersion)) {
-      for (const f of ['streamDeclarations', 'dataCollectionEndpointId']) if (f in props) bad(`Properties.${f}`, `Property '${f}' is not supported in api-version ${apiVersion}.`);
-      if (ds.logFiles) bad('Properties.DataSources.LogFiles', `Property 'logFiles' is not supported in api-version ${apiVersion}.`);
+      for (const f of ['streamDeclarations', 'dataCollectionEndpointId'])
+        if (f in props) bad(`Properties.${f}`, `Property '${f}' is not supported in api-version ${apiVersion}.`);
+      if (ds.logFiles)
+        bad('Properties.DataSources.LogFiles', `Property 'logFiles' is not supported in api-version ${apiVersion}.`);
     }
-    const dest = (props.destinations ?? {}) as { logAnalytics?: { name: string; workspaceResourceId?: string }[]; azureMonitorMetrics?: { name: string } };
-    const destNames = [...(dest.logAnalytics ?? []).map((d) => d.name), ...(dest.azureMonitorMetrics ? [dest.azureMonitorMetrics.name] : [])];
+    const dest = (props.destinations ?? {}) as {
+      logAnalytics?: { name: string; workspaceResourceId?: string }[];
+      azureMonitorMetrics?: { name: string };
+    };
+    const destNames = [
+      ...(dest.logAnalytics ?? []).map((d) => d.name),
+      ...(dest.azureMonitorMetrics ? [dest.azureMonitorMetrics.name] : []),
+    ];
     if (destNames.length === 0) bad('Properties.Destinations', 'Property cannot be null or empty.');
     for (const [i, la] of (dest.logAnalytics ?? []).entries()) {
-      if (!/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(la.workspaceResourceId ?? '')) bad(`Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`, 'Invalid workspace resource id.');
-      else if (this.knownWorkspaces && !this.knownWorkspaces.some((w) => w.toLowerCase() === la.workspaceResourceId!.toLowerCase())) bad(`Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`, `Workspace '${la.workspaceResourceId}' does not exist or the caller has no access to it.`);
+      if (
+        !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i.test(
+          la.workspaceResourceId ?? '',
+        )
+      )
+        bad(`Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`, 'Invalid workspace resource id.');
+      else if (
+        this.knownWorkspaces &&
+        !this.knownWorkspaces.some((w) => w.toLowerCase() === la.workspaceResourceId!.toLowerCase())
+      )
+        bad(
+          `Properties.Destinations.LogAnalytics[${i}].WorkspaceResourceId`,
+          `Workspace '${la.workspaceResourceId}' does not exist or the caller has no access to it.`,
+        );
     }
     const dceId = props.dataCollectionEndpointId;
-    if (dceId !== undefined && (typeof dceId !== 'string' || !this.monitorResources.has(dceId.toLowerCase()))) bad('Properties.DataCollectionEndpointId', `Data collection endpoint '${String(dceId)}' does not exist.`);
-    const produced = new Set([...Object.values(ds).flatMap((list) => (list ?? []).flatMap((s) => s.streams ?? [])), ...Object.keys(decls)]);
+    if (dceId !== undefined && (typeof dceId !== 'string' || !this.monitorResources.has(dceId.toLowerCase())))
+      bad('Properties.DataCollectionEndpointId', `Data collection endpoint '${String(dceId)}' does not exist.`);
+    const produced = new Set([
+      ...Object.values(ds).flatMap((list) => (list ?? []).flatMap((s) => s.streams ?? [])),
+      ...Object.keys(decls),
+    ]);
     for (const [i, lf] of (ds.logFiles ?? []).entries()) {
-      for (const st of lf.streams) if (!decls[st]) bad(`Properties.DataSources.LogFiles[${i}].Streams`, `Stream '${st}' is not declared in streamDeclarations.`);
+      for (const st of lf.streams)
+        if (!decls[st])
+          bad(`Properties.DataSources.LogFiles[${i}].Streams`, `Stream '${st}' is not declared in streamDeclarations.`);
     }
     const flows = (props.dataFlows ?? []) as { streams?: string[]; destinations?: string[]; outputStream?: string }[];
     if (flows.length === 0) bad('Properties.DataFlows', 'Property cannot be null or empty.');
     for (const [i, f] of flows.entries()) {
       for (const st of f.streams ?? []) {
-        if (!produced.has(st)) bad(`Properties.DataFlows[${i}].Streams`, `Stream '${st}' is not produced by any data source or declared.`);
-        if (st.startsWith('Custom-') && (f.destinations ?? []).some((d) => (dest.logAnalytics ?? []).some((la) => la.name === d)) && !f.outputStream) bad(`Properties.DataFlows[${i}].OutputStream`, `A dataFlow with custom stream '${st}' to Log Analytics requires an outputStream.`);
+        if (!produced.has(st))
+          bad(`Properties.DataFlows[${i}].Streams`, `Stream '${st}' is not produced by any data source or declared.`);
+        if (
+          st.startsWith('Custom-') &&
+          (f.destinations ?? []).some((d) => (dest.logAnalytics ?? []).some((la) => la.name === d)) &&
+          !f.outputStream
+        )
+          bad(
+            `Properties.DataFlows[${i}].OutputStream`,
+            `A dataFlow with custom stream '${st}' to Log Analytics requires an outputStream.`,
+          );
       }
-      for (const d of f.destinations ?? []) if (!destNames.includes(d)) bad(`Properties.DataFlows[${i}].Destinations`, `Destination '${d}' is not defined.`);
+      for (const d of f.destinations ?? [])
+        if (!destNames.includes(d))
+          bad(`Properties.DataFlows[${i}].Destinations`, `Destination '${d}' is not defined.`);
       const table = f.outputStream?.startsWith('Custom-') ? f.outputStream.slice('Custom-'.length) : undefined;
-      if (table && this.workspaceTables && !this.workspaceTables.includes(table)) out.push({ code: 'InvalidOutputTable', message: `Table for output stream '${f.outputStream}' is not available for destination.`, target: `Properties.DataFlows[${i}]` });
+      if (table && this.workspaceTables && !this.workspaceTables.includes(table))
+        out.push({
+          code: 'InvalidOutputTable',
+          message: `Table for output stream '${f.outputStream}' is not available for destination.`,
+          target: `Properties.DataFlows[${i}]`,
+        });
     }
     return out;
   }
@@ -264,9 +437,26 @@ export class FakeArmServer {
 function setProvisioning(ext: Record<string, unknown>, state: string, m: FakeMachine): void {
   const props = (ext.properties as Record<string, unknown>) ?? {};
   props.provisioningState = state;
-  const message = state === 'Succeeded' ? `Enable succeeded: open-ama running on ${m.name}` : `Enable failed: invalid configuration on ${m.name}`;
-  props.instanceView = m.kind === 'arc'
-    ? { name: 'OpenAmaLinuxAgent', status: { code: '0', level: state === 'Succeeded' ? 'Information' : 'Error', displayStatus: state, message } }
-    : { name: 'OpenAmaLinuxAgent', statuses: [{ code: `ProvisioningState/${state.toLowerCase()}`, level: state === 'Succeeded' ? 'Info' : 'Error', displayStatus: `Provisioning ${state.toLowerCase()}`, message }] };
+  const message =
+    state === 'Succeeded'
+      ? `Enable succeeded: open-ama running on ${m.name}`
+      : `Enable failed: invalid configuration on ${m.name}`;
+  props.instanceView =
+    m.kind === 'arc'
+      ? {
+          name: 'OpenAmaLinuxAgent',
+          status: { code: '0', level: state === 'Succeeded' ? 'Information' : 'Error', displayStatus: state, message },
+        }
+      : {
+          name: 'OpenAmaLinuxAgent',
+          statuses: [
+            {
+              code: `ProvisioningState/${state.toLowerCase()}`,
+              level: state === 'Succeeded' ? 'Info' : 'Error',
+              displayStatus: `Provisioning ${state.toLowerCase()}`,
+              message,
+            },
+          ],
+        };
   ext.properties = props;
 }

@@ -73,32 +73,47 @@ export class FakeControlPlaneServer {
     const url = new URL(req.url ?? '/', this.url);
     const query = Object.fromEntries(url.searchParams.entries());
     const metadata = typeof req.headers.metadata === 'string' ? req.headers.metadata : undefined;
-    this.requests.push({ method: req.method ?? '', path: url.pathname, query, authorization: req.headers.authorization ?? '', metadata });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      authorization: req.headers.authorization ?? '',
+      metadata,
+    });
     const send = (status: number, json: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
     };
     const error = (status: number, code: string, message: string): void => send(status, { error: { code, message } });
     if (req.method !== 'GET') return error(405, 'MethodNotAllowed', `${req.method ?? ''} not allowed`);
-    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return error(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
+    if (req.headers.authorization !== `Bearer ${this.expectedToken}`)
+      return error(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     const failure = this.failures.get(url.pathname.toLowerCase());
     if (failure && (failure.times === undefined || failure.times > 0)) {
       if (failure.times !== undefined) failure.times--;
-      res.writeHead(failure.status, { 'content-type': 'application/json' }).end(failure.body ?? JSON.stringify({ error: { code: `Fake${failure.status}`, message: `injected ${failure.status}` } }));
+      res
+        .writeHead(failure.status, { 'content-type': 'application/json' })
+        .end(
+          failure.body ??
+            JSON.stringify({ error: { code: `Fake${failure.status}`, message: `injected ${failure.status}` } }),
+        );
       return;
     }
     const machine = this.machineId.toLowerCase();
     const p = url.pathname.toLowerCase();
     if (p === `${machine}/providers/microsoft.insights/datacollectionruleassociations`) {
-      if (query['api-version'] !== ASSOCIATIONS_API) return error(400, 'InvalidApiVersionParameter', `api-version ${query['api-version'] ?? ''} is not supported`);
+      if (query['api-version'] !== ASSOCIATIONS_API)
+        return error(400, 'InvalidApiVersionParameter', `api-version ${query['api-version'] ?? ''} is not supported`);
       return this.listAssociations(url, send);
     }
     if (p === `${machine}/agentconfigurations`) {
-      if (query['api-version'] !== AGENT_CONFIGURATIONS_API || query.platform !== 'linux') return error(400, 'BadRequest', 'api-version 2022-06-02 and platform=linux are required');
+      if (query['api-version'] !== AGENT_CONFIGURATIONS_API || query.platform !== 'linux')
+        return error(400, 'BadRequest', 'api-version 2022-06-02 and platform=linux are required');
       if (metadata !== 'true') return error(400, 'BadRequest', 'Metadata: true is required');
       return send(200, { configurations: this.configurations });
     }
     if (/\/providers\/microsoft\.insights\/datacollectionrules\/[^/]+$/.test(p)) {
-      if (query['api-version'] !== DCR_API) return error(400, 'InvalidApiVersionParameter', `api-version ${query['api-version'] ?? ''} is not supported`);
+      if (query['api-version'] !== DCR_API)
+        return error(400, 'InvalidApiVersionParameter', `api-version ${query['api-version'] ?? ''} is not supported`);
       const dcr = [...this.dcrs.entries()].find(([id]) => id.toLowerCase() === p)?.[1];
       if (dcr === undefined) return error(404, 'ResourceNotFound', `The Resource '${url.pathname}' was not found.`);
       return send(200, dcr);

@@ -46,13 +46,26 @@ export class FakeImdsServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.base);
     if (req.headers.metadata !== 'true') {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'bad_request_102', error_description: 'Required metadata header not specified' }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'bad_request_102', error_description: 'Required metadata header not specified' }));
       return;
     }
     if (url.pathname === '/metadata/instance') {
       this.instanceRequests++;
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ compute: { resourceId: this.o.resourceId ?? '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1', location: this.o.location ?? 'westeurope', azEnvironment: 'AzurePublicCloud', name: 'vm1', vmId: '11111111-1111-1111-1111-111111111111', subscriptionId: '00000000-0000-0000-0000-000000000000' } }),
+        JSON.stringify({
+          compute: {
+            resourceId:
+              this.o.resourceId ??
+              '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1',
+            location: this.o.location ?? 'westeurope',
+            azEnvironment: 'AzurePublicCloud',
+            name: 'vm1',
+            vmId: '11111111-1111-1111-1111-111111111111',
+            subscriptionId: '00000000-0000-0000-0000-000000000000',
+          },
+        }),
       );
       return;
     }
@@ -62,7 +75,9 @@ export class FakeImdsServer {
     }
     const fail = this.failNext.shift();
     if (fail) {
-      res.writeHead(fail, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'injected', error_description: `injected ${fail}` }));
+      res
+        .writeHead(fail, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'injected', error_description: `injected ${fail}` }));
       return;
     }
     const query = Object.fromEntries(url.searchParams.entries());
@@ -78,7 +93,15 @@ export class FakeImdsServer {
     this.tokenRequests.push({ resource: query.resource ?? '', query, authorized: true });
     const expiresIn = this.o.expiresInSec ?? 3600;
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ access_token: this.o.token ?? 'test-ingestion-token', refresh_token: '', expires_in: String(expiresIn), expires_on: String(Math.floor(Date.now() / 1000) + expiresIn), not_before: String(Math.floor(Date.now() / 1000)), resource: query.resource, token_type: 'Bearer' }),
+      JSON.stringify({
+        access_token: this.o.token ?? 'test-ingestion-token',
+        refresh_token: '',
+        expires_in: String(expiresIn),
+        expires_on: String(Math.floor(Date.now() / 1000) + expiresIn),
+        not_before: String(Math.floor(Date.now() / 1000)),
+        resource: query.resource,
+        token_type: 'Bearer',
+      }),
     );
   }
 }

@@ -74,11 +74,18 @@ export class FakeIngestionServer {
     await closeServerNow(s);
   }
 
-  private handle(req: import('node:http').IncomingMessage, raw: Buffer, res: import('node:http').ServerResponse, arrivedAtMs: number): void {
+  private handle(
+    req: import('node:http').IncomingMessage,
+    raw: Buffer,
+    res: import('node:http').ServerResponse,
+    arrivedAtMs: number,
+  ): void {
     this.requests++;
     const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
       this.rejected.push({ status, reason });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
     };
     const url = new URL(req.url ?? '/', this.url);
     const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
@@ -92,7 +99,8 @@ export class FakeIngestionServer {
     }
     let body = raw;
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(raw);
-    if (body.length > 1_000_000 || raw.length > 1_000_000) return reject(413, `payload ${body.length} bytes exceeds 1 MB`);
+    if (body.length > 1_000_000 || raw.length > 1_000_000)
+      return reject(413, `payload ${body.length} bytes exceeds 1 MB`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
@@ -100,7 +108,14 @@ export class FakeIngestionServer {
       return reject(400, 'body is not JSON');
     }
     if (!Array.isArray(parsed)) return reject(400, 'body must be a JSON array');
-    const received: ReceivedRequest = { dcr: decodeURIComponent(m[1]!), stream: decodeURIComponent(m[2]!), records: parsed as Record<string, unknown>[], uncompressedBytes: body.length, compressedBytes: raw.length, authorization: req.headers.authorization ?? '' };
+    const received: ReceivedRequest = {
+      dcr: decodeURIComponent(m[1]!),
+      stream: decodeURIComponent(m[2]!),
+      records: parsed as Record<string, unknown>[],
+      uncompressedBytes: body.length,
+      compressedBytes: raw.length,
+      authorization: req.headers.authorization ?? '',
+    };
     this.acceptedRecords += received.records.length;
     if (this.options.retainRecords !== false) this.accepted.push(received);
     this.options.onAccepted?.(received, arrivedAtMs);

@@ -31,14 +31,21 @@ export interface AcceptedMetric {
 }
 
 /** A failure answered `times` times, once at least `afterAccepted` documents were accepted (default 0). */
-export type MetricsInjection = { status: number; headers?: Record<string, string>; body?: string; times: number; afterAccepted?: number };
+export type MetricsInjection = {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  times: number;
+  afterAccepted?: number;
+};
 
 const MAX_NAME = 256;
 const MAX_DIMENSIONS = 10;
 const PAST_MS = 20 * 60_000;
 const FUTURE_MS = 5 * 60_000;
 /** An ARM resource ID of a resource (not a subscription or resource group). */
-const RESOURCE_PATH = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+\/[^/]+)*)\/metrics$/i;
+const RESOURCE_PATH =
+  /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+\/[^/]+)*)\/metrics$/i;
 
 export class FakeMetricsServer {
   readonly accepted: AcceptedMetric[] = [];
@@ -63,7 +70,9 @@ export class FakeMetricsServer {
 
   /** Accepted series for one metric, with the document time. */
   series(metric: string): (MetricSeries & { time: string })[] {
-    return this.accepted.filter((a) => a.document.data.baseData.metric === metric).flatMap((a) => a.document.data.baseData.series.map((s) => ({ ...s, time: a.document.time })));
+    return this.accepted
+      .filter((a) => a.document.data.baseData.metric === metric)
+      .flatMap((a) => a.document.data.baseData.series.map((s) => ({ ...s, time: a.document.time })));
   }
 
   async start(port = 0): Promise<void> {
@@ -86,7 +95,9 @@ export class FakeMetricsServer {
     this.requests++;
     const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
       this.rejected.push({ status, reason });
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
     };
     const url = new URL(req.url ?? '/', this.url);
     const m = RESOURCE_PATH.exec(url.pathname);
@@ -97,7 +108,8 @@ export class FakeMetricsServer {
       injection.times--;
       return reject(injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
     }
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return reject(415, 'content-type must be application/json');
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+      return reject(415, 'content-type must be application/json');
     const gzip = req.headers['content-encoding'] === 'gzip';
     let doc: unknown;
     try {
@@ -107,7 +119,12 @@ export class FakeMetricsServer {
     }
     const problem = validateDocument(doc, this.now());
     if (problem) return reject(400, problem);
-    this.accepted.push({ resourceId: m[1]!, document: doc as MetricDocumentBody, authorization: req.headers.authorization ?? '', gzip });
+    this.accepted.push({
+      resourceId: m[1]!,
+      document: doc as MetricDocumentBody,
+      authorization: req.headers.authorization ?? '',
+      gzip,
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   }
 }
@@ -122,7 +139,12 @@ export function validateDocument(doc: unknown, now: number): string | undefined 
   if (t > now + FUTURE_MS) return `time ${d.time} is more than 5 minutes in the future`;
   const b = d.data?.baseData;
   if (!b) return 'data.baseData is required';
-  const name = (v: unknown, what: string): string | undefined => (typeof v !== 'string' || v.length === 0 ? `${what} must be a non-empty string` : v.length > MAX_NAME ? `${what} is longer than ${MAX_NAME} characters` : undefined);
+  const name = (v: unknown, what: string): string | undefined =>
+    typeof v !== 'string' || v.length === 0
+      ? `${what} must be a non-empty string`
+      : v.length > MAX_NAME
+        ? `${what} is longer than ${MAX_NAME} characters`
+        : undefined;
   const bad = name(b.metric, 'metric') ?? name(b.namespace, 'namespace');
   if (bad) return bad;
   const dims = b.dimNames ?? [];
@@ -136,12 +158,14 @@ export function validateDocument(doc: unknown, now: number): string | undefined 
   if (!Array.isArray(b.series) || b.series.length === 0) return 'series must be a non-empty array';
   for (const s of b.series) {
     const values = s.dimValues ?? [];
-    if (values.length !== dims.length) return `series has ${values.length} dimension values for ${dims.length} dimension names`;
+    if (values.length !== dims.length)
+      return `series has ${values.length} dimension values for ${dims.length} dimension names`;
     for (const v of values) {
       const e = name(v, 'dimension value');
       if (e) return e;
     }
-    for (const k of ['min', 'max', 'sum', 'count'] as const) if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) return `series.${k} must be a finite number`;
+    for (const k of ['min', 'max', 'sum', 'count'] as const)
+      if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) return `series.${k} must be a finite number`;
     if (!Number.isInteger(s.count) || s.count < 1) return 'series.count must be a positive integer';
     if (s.min > s.max) return 'series.min is greater than series.max';
   }

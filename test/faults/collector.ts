@@ -66,20 +66,34 @@ export class RunningCollector {
 }
 
 /** Starts the collector and waits until it applied its config and the syslog port (if any) accepts. */
-export async function startCollector(root: string, env: Record<string, string>, syslogPort?: number): Promise<RunningCollector> {
-  const child = spawn(process.execPath, [COLLECTOR], { env: { ...process.env, OPEN_AMA_ROOT: root, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+export async function startCollector(
+  root: string,
+  env: Record<string, string>,
+  syslogPort?: number,
+): Promise<RunningCollector> {
+  const child = spawn(process.execPath, [COLLECTOR], {
+    env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   const c = new RunningCollector(child);
   running.add(c);
-  await Promise.race([c.ready, c.exited.then(() => Promise.reject(new Error(`collector exited before ready: ${c.stderr}`)))]);
+  await Promise.race([
+    c.ready,
+    c.exited.then(() => Promise.reject(new Error(`collector exited before ready: ${c.stderr}`))),
+  ]);
   if (syslogPort !== undefined) {
-    await waitFor(async () => {
-      try {
-        (await connect(syslogPort)).destroy();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 20_000, 'syslog listener');
+    await waitFor(
+      async () => {
+        try {
+          (await connect(syslogPort)).destroy();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      'syslog listener',
+    );
   }
   return c;
 }
@@ -102,7 +116,9 @@ export function queuedSeqs(root: string): number[] {
     } catch {
       // nothing acknowledged yet
     }
-    for (const name of readdirSync(dir).filter((n) => /^\d{8}\.seg$/.test(n)).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => /^\d{8}\.seg$/.test(n))
+      .sort()) {
       const id = Number(name.slice(0, 8));
       if (id < ack.seg) continue;
       const buf = readFileSync(path.join(dir, name));
@@ -137,7 +153,8 @@ export function segmentFiles(root: string): { file: string; size: number }[] {
 export async function droppedFromMetrics(port: number, reason: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let n = 0;
-  for (const m of text.matchAll(/^open_ama_dropped_records_total\{([^}]*)\} (\d+)/gm)) if (m[1]!.includes(`reason="${reason}"`)) n += Number(m[2]);
+  for (const m of text.matchAll(/^open_ama_dropped_records_total\{([^}]*)\} (\d+)/gm))
+    if (m[1]!.includes(`reason="${reason}"`)) n += Number(m[2]);
   return n;
 }
 
@@ -166,7 +183,12 @@ export async function createWorld(prefix: string, o: { caEnv?: Record<string, st
     ca,
     imds,
     newRoot: (name) => mkdtempSync(path.join(dir, `${name}-`)),
-    env: (syslogPort) => ({ NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(syslogPort), OPEN_AMA_OFFLINE: '1' }),
+    env: (syslogPort) => ({
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(syslogPort),
+      OPEN_AMA_OFFLINE: '1',
+    }),
     async close() {
       await killAllCollectors();
       await imds.stop();

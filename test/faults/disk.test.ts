@@ -10,7 +10,14 @@ import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync } fro
 import * as path from 'node:path';
 import { freePort } from '../fakes/tinyproxy.js';
 import { syslogToLaDcr, waitFor, writeConfig } from '../helpers/collector-process.js';
-import { createWorld, droppedFromMetrics, killAllCollectors, segmentFiles, startCollector, type FaultWorld } from './collector.js';
+import {
+  createWorld,
+  droppedFromMetrics,
+  killAllCollectors,
+  segmentFiles,
+  startCollector,
+  type FaultWorld,
+} from './collector.js';
 import { FaultIngestion } from './fault-ingestion.js';
 import { count, record, scaled, SyslogLoad, writeResults } from './ledger.js';
 
@@ -43,124 +50,203 @@ async function downIngestion(): Promise<FaultIngestion> {
 }
 
 describe('fault: disk', () => {
-  test('disk quota reached while ingestion is down: drops counted as "quota", queue within one segment of the quota, the rest delivered', async () => {
-    const quotaMB = 16;
-    const ingestion = await downIngestion();
-    const root = world.newRoot('quota');
-    const port = await freePort();
-    const metricsPort = await freePort();
-    writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000001', ingestion.url)], { diskQuotaMB: quotaMB, selfMetrics: { port: metricsPort } });
-    const collector = await startCollector(root, world.env(port), port);
-    const load = new SyslogLoad(port, 0, 500);
-    try {
-      await load.burst(60_000); // ~40 MB of serialised records for a 16 MB quota
-      await waitFor(async () => (await collector.health()).recordsIn >= load.next, 60_000, 'every record through the listener');
-      const quotaDrops = await droppedFromMetrics(metricsPort, 'quota');
-      const queueBytes = segmentFiles(root).reduce((n, s) => n + s.size, 0);
-      await ingestion.start();
-      await waitFor(async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0), scaled(120_000), 'the backlog to drain');
-      await collector.stop();
-      const c = count(load.next, ingestion.seqs);
-      record('disk-quota', { sent: c.sent, received: c.received, lost: c.lost, duplicated: c.duplicated, quotaMB, droppedQuota: quotaDrops, queueBytesAtPeak: queueBytes });
-      expect(quotaDrops).toBeGreaterThan(0);
-      expect(c.lost).toBe(quotaDrops); // every record lost is a counted drop
-      expect(c.duplicated).toBe(0);
-      expect(queueBytes).toBeLessThanOrEqual(quotaMB * 1024 * 1024 + SEGMENT_BYTES);
-      // Drop-oldest: what was dropped is older than everything delivered after the outage began.
-      expect(Math.max(...c.lostSeqs)).toBeLessThan(load.next - 1);
-    } finally {
-      await collector.stop();
-      await ingestion.stop();
-    }
-  }, scaled(180_000));
-
-  test('a real full disk (3 MB tmpfs under the queue) while ingestion is down: the collector keeps running, counts what it could not queue, delivers the rest', async () => {
-    if (process.getuid?.() !== 0) {
-      process.stdout.write('disk full: skipped (mounting a tmpfs needs root)\n');
-      return;
-    }
-    const root = world.newRoot('diskfull');
-    const queueDir = path.join(root, 'var/opt/open-ama/queue');
-    mkdirSync(queueDir, { recursive: true });
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=0700', 'tmpfs', queueDir], { stdio: 'ignore' });
-    } catch {
-      process.stdout.write('disk full: skipped (mount -t tmpfs is not permitted here)\n');
-      return;
-    }
-    mounts.push(queueDir);
-    const ingestion = await downIngestion();
-    const port = await freePort();
-    writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000002', ingestion.url)]);
-    const collector = await startCollector(root, world.env(port), port);
-    const load = new SyslogLoad(port, 0, 300);
-    try {
-      await load.burst(15_000); // ~7 MB for a 3 MB disk
-      await waitFor(async () => (await collector.health()).recordsIn >= load.next, 60_000, 'every record through the listener');
-      const during = await collector.health();
-      const notQueued = during.droppedByReason.disk_full ?? 0;
-      await ingestion.start();
-      await waitFor(async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0), scaled(30_000), 'the backlog to drain').catch(async (e: Error) => {
-        process.stdout.write(JSON.stringify(await collector.health()) + '\n' + execFileSync('tail', ['-n', '30', path.join(root, 'log/collector.log')]).toString() + execFileSync('ls', ['-la', queueDir + '/' ]).toString());
-        throw e;
+  test(
+    'disk quota reached while ingestion is down: drops counted as "quota", queue within one segment of the quota, the rest delivered',
+    async () => {
+      const quotaMB = 16;
+      const ingestion = await downIngestion();
+      const root = world.newRoot('quota');
+      const port = await freePort();
+      const metricsPort = await freePort();
+      writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000001', ingestion.url)], {
+        diskQuotaMB: quotaMB,
+        selfMetrics: { port: metricsPort },
       });
-      // Space is back: new records are queued and delivered again.
-      const before = load.next;
-      await load.burst(1000);
-      await waitFor(() => count(load.next, ingestion.seqs).lostSeqs.every((s) => s < before), 20_000, 'records sent after the disk had room again').catch(async (e: Error) => {
-        process.stdout.write(JSON.stringify(await collector.health()) + '\n' + execFileSync('tail', ['-n', '8', path.join(root, 'log/collector.log')]).toString() + execFileSync('ls', ['-laR', queueDir + '/' ]).toString());
-        throw e;
-      });
-      const after = await collector.health();
-      expect(collector.alive).toBe(true);
-      await collector.stop();
-      const c = count(load.next, ingestion.seqs);
-      record('disk-full-tmpfs', { sent: c.sent, received: c.received, lost: c.lost, duplicated: c.duplicated, droppedDiskFull: notQueued, reasons: JSON.stringify(after.droppedByReason) });
-      expect(notQueued).toBeGreaterThan(0);
-      expect(c.lost).toBe(notQueued); // every record lost is counted, as disk_full
-      expect(c.duplicated).toBe(0);
-    } finally {
-      await collector.stop();
-      await ingestion.stop();
-    }
-  }, scaled(180_000));
+      const collector = await startCollector(root, world.env(port), port);
+      const load = new SyslogLoad(port, 0, 500);
+      try {
+        await load.burst(60_000); // ~40 MB of serialised records for a 16 MB quota
+        await waitFor(
+          async () => (await collector.health()).recordsIn >= load.next,
+          60_000,
+          'every record through the listener',
+        );
+        const quotaDrops = await droppedFromMetrics(metricsPort, 'quota');
+        const queueBytes = segmentFiles(root).reduce((n, s) => n + s.size, 0);
+        await ingestion.start();
+        await waitFor(
+          async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0),
+          scaled(120_000),
+          'the backlog to drain',
+        );
+        await collector.stop();
+        const c = count(load.next, ingestion.seqs);
+        record('disk-quota', {
+          sent: c.sent,
+          received: c.received,
+          lost: c.lost,
+          duplicated: c.duplicated,
+          quotaMB,
+          droppedQuota: quotaDrops,
+          queueBytesAtPeak: queueBytes,
+        });
+        expect(quotaDrops).toBeGreaterThan(0);
+        expect(c.lost).toBe(quotaDrops); // every record lost is a counted drop
+        expect(c.duplicated).toBe(0);
+        expect(queueBytes).toBeLessThanOrEqual(quotaMB * 1024 * 1024 + SEGMENT_BYTES);
+        // Drop-oldest: what was dropped is older than everything delivered after the outage began.
+        expect(Math.max(...c.lostSeqs)).toBeLessThan(load.next - 1);
+      } finally {
+        await collector.stop();
+        await ingestion.stop();
+      }
+    },
+    scaled(180_000),
+  );
 
-  test('a corrupt queue segment (bytes flipped while stopped): the collector recovers, counts the damage and delivers the rest', async () => {
-    const ingestion = await downIngestion();
-    const root = world.newRoot('corrupt');
-    const port = await freePort();
-    writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000003', ingestion.url)]);
-    const env = world.env(port);
-    let collector = await startCollector(root, env, port);
-    const load = new SyslogLoad(port, 0, 500);
-    try {
-      await load.burst(20_000); // > one 8 MB segment: the damage is in a sealed one
-      await waitFor(async () => (await collector.health()).recordsIn >= load.next, 60_000, 'every record through the listener');
-      await collector.stop();
-      const segs = segmentFiles(root);
-      expect(segs.length).toBeGreaterThanOrEqual(2);
-      const victim = segs[0]!;
-      flipBytes(victim.file, payloadNear(victim.file, Math.floor(victim.size / 2)) + 20, 16); // inside one record
-      await ingestion.start();
-      collector = await startCollector(root, env, port);
-      await waitFor(async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0), scaled(120_000), 'the backlog to drain');
-      const before = load.next;
-      await load.burst(1000);
-      await waitFor(() => count(load.next, ingestion.seqs).lostSeqs.every((s) => s < before), 60_000, 'records sent after the restart');
-      const h = await collector.health();
-      await collector.stop();
-      const c = count(load.next, ingestion.seqs);
-      const countedCorrupt = h.droppedByReason.parse_error ?? 0;
-      record('corrupt-segment', { sent: c.sent, received: c.received, lost: c.lost, duplicated: c.duplicated, countedParseError: countedCorrupt, flippedBytes: 16 });
-      // Only the damaged record is lost — the rest of its segment is delivered — and it is counted.
-      expect(c.lost).toBe(1);
-      expect(countedCorrupt).toBe(1);
-      expect(c.duplicated).toBe(0);
-    } finally {
-      await collector.stop();
-      await ingestion.stop();
-    }
-  }, scaled(180_000));
+  test(
+    'a real full disk (3 MB tmpfs under the queue) while ingestion is down: the collector keeps running, counts what it could not queue, delivers the rest',
+    async () => {
+      if (process.getuid?.() !== 0) {
+        process.stdout.write('disk full: skipped (mounting a tmpfs needs root)\n');
+        return;
+      }
+      const root = world.newRoot('diskfull');
+      const queueDir = path.join(root, 'var/opt/open-ama/queue');
+      mkdirSync(queueDir, { recursive: true });
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=0700', 'tmpfs', queueDir], { stdio: 'ignore' });
+      } catch {
+        process.stdout.write('disk full: skipped (mount -t tmpfs is not permitted here)\n');
+        return;
+      }
+      mounts.push(queueDir);
+      const ingestion = await downIngestion();
+      const port = await freePort();
+      writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000002', ingestion.url)]);
+      const collector = await startCollector(root, world.env(port), port);
+      const load = new SyslogLoad(port, 0, 300);
+      try {
+        await load.burst(15_000); // ~7 MB for a 3 MB disk
+        await waitFor(
+          async () => (await collector.health()).recordsIn >= load.next,
+          60_000,
+          'every record through the listener',
+        );
+        const during = await collector.health();
+        const notQueued = during.droppedByReason.disk_full ?? 0;
+        await ingestion.start();
+        await waitFor(
+          async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0),
+          scaled(30_000),
+          'the backlog to drain',
+        ).catch(async (e: Error) => {
+          process.stdout.write(
+            JSON.stringify(await collector.health()) +
+              '\n' +
+              execFileSync('tail', ['-n', '30', path.join(root, 'log/collector.log')]).toString() +
+              execFileSync('ls', ['-la', queueDir + '/']).toString(),
+          );
+          throw e;
+        });
+        // Space is back: new records are queued and delivered again.
+        const before = load.next;
+        await load.burst(1000);
+        await waitFor(
+          () => count(load.next, ingestion.seqs).lostSeqs.every((s) => s < before),
+          20_000,
+          'records sent after the disk had room again',
+        ).catch(async (e: Error) => {
+          process.stdout.write(
+            JSON.stringify(await collector.health()) +
+              '\n' +
+              execFileSync('tail', ['-n', '8', path.join(root, 'log/collector.log')]).toString() +
+              execFileSync('ls', ['-laR', queueDir + '/']).toString(),
+          );
+          throw e;
+        });
+        const after = await collector.health();
+        expect(collector.alive).toBe(true);
+        await collector.stop();
+        const c = count(load.next, ingestion.seqs);
+        record('disk-full-tmpfs', {
+          sent: c.sent,
+          received: c.received,
+          lost: c.lost,
+          duplicated: c.duplicated,
+          droppedDiskFull: notQueued,
+          reasons: JSON.stringify(after.droppedByReason),
+        });
+        expect(notQueued).toBeGreaterThan(0);
+        expect(c.lost).toBe(notQueued); // every record lost is counted, as disk_full
+        expect(c.duplicated).toBe(0);
+      } finally {
+        await collector.stop();
+        await ingestion.stop();
+      }
+    },
+    scaled(180_000),
+  );
+
+  test(
+    'a corrupt queue segment (bytes flipped while stopped): the collector recovers, counts the damage and delivers the rest',
+    async () => {
+      const ingestion = await downIngestion();
+      const root = world.newRoot('corrupt');
+      const port = await freePort();
+      writeConfig(root, [syslogToLaDcr('dcr-d0000000000000000000000000000003', ingestion.url)]);
+      const env = world.env(port);
+      let collector = await startCollector(root, env, port);
+      const load = new SyslogLoad(port, 0, 500);
+      try {
+        await load.burst(20_000); // > one 8 MB segment: the damage is in a sealed one
+        await waitFor(
+          async () => (await collector.health()).recordsIn >= load.next,
+          60_000,
+          'every record through the listener',
+        );
+        await collector.stop();
+        const segs = segmentFiles(root);
+        expect(segs.length).toBeGreaterThanOrEqual(2);
+        const victim = segs[0]!;
+        flipBytes(victim.file, payloadNear(victim.file, Math.floor(victim.size / 2)) + 20, 16); // inside one record
+        await ingestion.start();
+        collector = await startCollector(root, env, port);
+        await waitFor(
+          async () => (await collector.health()).destinations.every((d) => d.backlogRecords === 0),
+          scaled(120_000),
+          'the backlog to drain',
+        );
+        const before = load.next;
+        await load.burst(1000);
+        await waitFor(
+          () => count(load.next, ingestion.seqs).lostSeqs.every((s) => s < before),
+          60_000,
+          'records sent after the restart',
+        );
+        const h = await collector.health();
+        await collector.stop();
+        const c = count(load.next, ingestion.seqs);
+        const countedCorrupt = h.droppedByReason.parse_error ?? 0;
+        record('corrupt-segment', {
+          sent: c.sent,
+          received: c.received,
+          lost: c.lost,
+          duplicated: c.duplicated,
+          countedParseError: countedCorrupt,
+          flippedBytes: 16,
+        });
+        // Only the damaged record is lost — the rest of its segment is delivered — and it is counted.
+        expect(c.lost).toBe(1);
+        expect(countedCorrupt).toBe(1);
+        expect(c.duplicated).toBe(0);
+      } finally {
+        await collector.stop();
+        await ingestion.stop();
+      }
+    },
+    scaled(180_000),
+  );
 });
 
 /** Offset of the payload of the first frame that starts at or after `at` (frames: u32 length, u32 CRC, payload). */
@@ -182,4 +268,3 @@ function flipBytes(file: string, at: number, n: number): void {
     closeSync(fd);
   }
 }
-

@@ -19,7 +19,12 @@ export function faketimeLibrary(): string | undefined {
 
 /** Environment that makes a child read its wall-clock offset from `offsetFile`. */
 export function faketimeEnv(lib: string, offsetFile: string): Record<string, string> {
-  return { LD_PRELOAD: lib, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' };
+  return {
+    LD_PRELOAD: lib,
+    FAKETIME_TIMESTAMP_FILE: offsetFile,
+    FAKETIME_NO_CACHE: '1',
+    FAKETIME_DONT_FAKE_MONOTONIC: '1',
+  };
 }
 
 /** Environment for a short-lived child (openssl) whose whole wall clock is `offset` away. */
@@ -31,18 +36,25 @@ export function fixedOffsetEnv(lib: string, offset: string): Record<string, stri
 export function probeFaketime(): string | undefined {
   const lib = faketimeLibrary();
   if (!lib) return 'libfaketime is not installed (apt-get install faketime)';
-  const script = 'const t0 = performance.now(); setTimeout(() => console.log(JSON.stringify({ now: Date.now(), waited: performance.now() - t0 })), 50);';
+  const script =
+    'const t0 = performance.now(); setTimeout(() => console.log(JSON.stringify({ now: Date.now(), waited: performance.now() - t0 })), 50);';
   const before = Date.now();
-  const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...fixedOffsetEnv(lib, '+1h') }, encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, ['-e', script], {
+    env: { ...process.env, ...fixedOffsetEnv(lib, '+1h') },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   const after = Date.now();
-  if (r.status !== 0) return `node under libfaketime (${lib}) failed: status ${r.status}, ${r.error?.message ?? r.stderr.slice(0, 300)}`;
+  if (r.status !== 0)
+    return `node under libfaketime (${lib}) failed: status ${r.status}, ${r.error?.message ?? r.stderr.slice(0, 300)}`;
   let seen: { now: number; waited: number };
   try {
     seen = JSON.parse(r.stdout) as { now: number; waited: number };
   } catch {
     return `node under libfaketime printed ${JSON.stringify(r.stdout.slice(0, 200))}`;
   }
-  if (seen.now < before + 3_590_000 || seen.now > after + 3_610_000) return `LD_PRELOAD=${lib} FAKETIME=+1h did not shift node's Date.now() by one hour`;
+  if (seen.now < before + 3_590_000 || seen.now > after + 3_610_000)
+    return `LD_PRELOAD=${lib} FAKETIME=+1h did not shift node's Date.now() by one hour`;
   if (!(seen.waited >= 40)) return 'setTimeout under libfaketime did not wait on the monotonic clock';
   return undefined;
 }

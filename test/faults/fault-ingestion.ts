@@ -90,13 +90,23 @@ export class FaultIngestion {
     let bytes = 0;
     const answer = (status: number, records: number, headers: Record<string, string> = {}, body = ''): void => {
       const ra = headers['retry-after'];
-      this.log.push({ at: Date.now(), status, records, bytes, ...(ra !== undefined ? { retryAfterMs: Number(ra) * 1000 } : {}) });
+      this.log.push({
+        at: Date.now(),
+        status,
+        records,
+        bytes,
+        ...(ra !== undefined ? { retryAfterMs: Number(ra) * 1000 } : {}),
+      });
       if (res.destroyed) return;
       if (status === 204) res.writeHead(204).end();
-      else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ error: { code: `Fake${status}`, message: body || `status ${status}` } }));
+      else
+        res
+          .writeHead(status, { 'content-type': 'application/json', ...headers })
+          .end(JSON.stringify({ error: { code: `Fake${status}`, message: body || `status ${status}` } }));
     };
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    if (req.method !== 'POST' || !/^\/dataCollectionRules\/[^/]+\/streams\/[^/]+$/.test(url.pathname)) return answer(404, 0);
+    if (req.method !== 'POST' || !/^\/dataCollectionRules\/[^/]+\/streams\/[^/]+$/.test(url.pathname))
+      return answer(404, 0);
     if (url.searchParams.get('api-version') !== '2023-01-01') return answer(400, 0);
     if (req.headers.authorization !== 'Bearer test-ingestion-token') return answer(401, 0);
     let body: Buffer;
@@ -116,7 +126,8 @@ export class FaultIngestion {
     if (!Array.isArray(parsed)) return answer(400, 0);
     const decided = this.policy?.(parsed.length);
     if (decided) return answer(decided.status, parsed.length, decided.headers, decided.body);
-    for (const r of parsed as Record<string, unknown>[]) this.seqs.push(...seqsIn(String(r.SyslogMessage ?? r.RawData ?? '')));
+    for (const r of parsed as Record<string, unknown>[])
+      this.seqs.push(...seqsIn(String(r.SyslogMessage ?? r.RawData ?? '')));
     this.onAccepted?.(parsed as Record<string, unknown>[]);
     answer(204, parsed.length);
   }

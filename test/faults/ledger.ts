@@ -202,7 +202,13 @@ export async function writeResults(file: string): Promise<void> {
     const scenarios = doc && doc.scale === SCALE ? doc.scenarios : {};
     const now = new Date().toISOString();
     for (const [name, r] of results) scenarios[name] = { ...r, file, measuredAt: now };
-    const out: ResultsDoc = { command: `OPEN_AMA_FAULT_SCALE=${SCALE} npm run test:faults`, scale: SCALE, node: process.version, updatedAt: now, scenarios };
+    const out: ResultsDoc = {
+      command: `OPEN_AMA_FAULT_SCALE=${SCALE} npm run test:faults`,
+      scale: SCALE,
+      node: process.version,
+      updatedAt: now,
+      scenarios,
+    };
     writeFileSync(`${RESULTS_FILE}.tmp`, JSON.stringify(out, null, 2) + '\n');
     renameSync(`${RESULTS_FILE}.tmp`, RESULTS_FILE);
   } finally {

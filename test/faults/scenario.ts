@@ -46,14 +46,27 @@ export async function runLoadedScenario(
     load.start();
     await o.fault({ ingestion, collector, load, root });
     const sent = await load.stop();
-    await waitFor(() => count(sent, ingestion.seqs).lost === 0, o.drainMs ?? scaled(120_000), `all ${sent} records delivered (${o.name})`).catch((err: Error) => {
+    await waitFor(
+      () => count(sent, ingestion.seqs).lost === 0,
+      o.drainMs ?? scaled(120_000),
+      `all ${sent} records delivered (${o.name})`,
+    ).catch((err: Error) => {
       const c = count(sent, ingestion.seqs);
-      throw new Error(`${err.message}: ${c.received} received, ${c.lost} lost, first lost ${c.lostSeqs.slice(0, 5).join(',')}`);
+      throw new Error(
+        `${err.message}: ${c.received} received, ${c.lost} lost, first lost ${c.lostSeqs.slice(0, 5).join(',')}`,
+      );
     });
     await collector.stop();
     const c = count(sent, ingestion.seqs);
     const perRecord = Math.min(...ingestion.accepted().map((r) => r.bytes / Math.max(1, r.records)));
-    return { sent: c.sent, received: c.received, lost: c.lost, duplicated: c.duplicated, ingestion, recordsPerBatch: Math.ceil(1_000_000 / perRecord) };
+    return {
+      sent: c.sent,
+      received: c.received,
+      lost: c.lost,
+      duplicated: c.duplicated,
+      ingestion,
+      recordsPerBatch: Math.ceil(1_000_000 / perRecord),
+    };
   } finally {
     await load.stop();
     await collector.stop();

@@ -26,10 +26,27 @@ function textLogDcr(id: string, endpoint: string, file: string): unknown {
     properties: {
       immutableId: id,
       endpoints: { logsIngestion: endpoint },
-      streamDeclarations: { 'Custom-App': { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }] } },
+      streamDeclarations: {
+        'Custom-App': {
+          columns: [
+            { name: 'TimeGenerated', type: 'datetime' },
+            { name: 'RawData', type: 'string' },
+          ],
+        },
+      },
       dataSources: { logFiles: [{ name: 'app', streams: ['Custom-App'], filePatterns: [file], format: 'text' }] },
-      destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] },
-      dataFlows: [{ streams: ['Custom-App'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-App' }],
+      destinations: {
+        logAnalytics: [
+          {
+            name: 'la',
+            workspaceResourceId:
+              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+          },
+        ],
+      },
+      dataFlows: [
+        { streams: ['Custom-App'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-App' },
+      ],
     },
   };
 }
@@ -47,7 +64,8 @@ class LineWriter {
     this.timer = setInterval(() => {
       const due = Math.floor(((Date.now() - t0) * this.lps) / 1000) - this.next;
       let chunk = '';
-      for (let i = 0; i < due; i++) chunk += `2026-11-25T10:00:00Z INFO request handled seq=${this.next++} ${'y'.repeat(60)}\n`;
+      for (let i = 0; i < due; i++)
+        chunk += `2026-11-25T10:00:00Z INFO request handled seq=${this.next++} ${'y'.repeat(60)}\n`;
       if (chunk) appendFileSync(this.file, chunk);
     }, 10);
   }
@@ -58,53 +76,77 @@ class LineWriter {
 }
 
 describe('fault: log rotation storm', () => {
-  test('rename+create rotations back to back, then copytruncate ones, while writing: rename rotation exactly once; copytruncate never duplicates', async () => {
-    const ingestion = new FaultIngestion(world.ca);
-    await ingestion.start();
-    const root = world.newRoot('rotate');
-    const logDir = path.join(root, 'app');
-    mkdirSync(logDir, { recursive: true });
-    const file = path.join(logDir, 'app.log');
-    writeConfig(root, [textLogDcr('dcr-e0000000000000000000000000000001', ingestion.url, file)]);
-    const collector = await startCollector(root, world.env(0));
-    const writer = new LineWriter(file, 2000);
-    const renames = Math.round(10 * SCALE);
-    const copytruncates = Math.round(5 * SCALE);
-    try {
-      writeFileSync(file, '');
-      await sleep(1500); // the tailer has seen the (empty) file
-      writer.start();
-      for (let i = 1; i <= renames; i++) {
-        await sleep(1100 + Math.floor(Math.random() * 300));
-        renameSync(file, `${file}.${i}`);
+  test(
+    'rename+create rotations back to back, then copytruncate ones, while writing: rename rotation exactly once; copytruncate never duplicates',
+    async () => {
+      const ingestion = new FaultIngestion(world.ca);
+      await ingestion.start();
+      const root = world.newRoot('rotate');
+      const logDir = path.join(root, 'app');
+      mkdirSync(logDir, { recursive: true });
+      const file = path.join(logDir, 'app.log');
+      writeConfig(root, [textLogDcr('dcr-e0000000000000000000000000000001', ingestion.url, file)]);
+      const collector = await startCollector(root, world.env(0));
+      const writer = new LineWriter(file, 2000);
+      const renames = Math.round(10 * SCALE);
+      const copytruncates = Math.round(5 * SCALE);
+      try {
         writeFileSync(file, '');
+        await sleep(1500); // the tailer has seen the (empty) file
+        writer.start();
+        for (let i = 1; i <= renames; i++) {
+          await sleep(1100 + Math.floor(Math.random() * 300));
+          renameSync(file, `${file}.${i}`);
+          writeFileSync(file, '');
+        }
+        const copytruncateFrom = writer.next;
+        for (let i = 1; i <= copytruncates; i++) {
+          await sleep(1100 + Math.floor(Math.random() * 300));
+          copyFileSync(file, path.join(logDir, `copy-${i}.bak`));
+          truncateSync(file, 0);
+        }
+        await sleep(1500);
+        const sent = writer.stop();
+        await waitFor(
+          async () => {
+            const h = await collector.health();
+            return (
+              h.recordsIn >= 0 &&
+              h.destinations.every((d) => d.backlogRecords === 0) &&
+              count(sent, ingestion.seqs).lostSeqs.every((s) => s >= copytruncateFrom)
+            );
+          },
+          scaled(60_000),
+          'every line before the copytruncate phase',
+        );
+        await sleep(3000); // late lines of the last generation
+        await collector.stop();
+        const all = count(sent, ingestion.seqs);
+        const renamePhase = count(copytruncateFrom, ingestion.seqs);
+        const lostInCopytruncate = all.lostSeqs.filter((s) => s >= copytruncateFrom).length;
+        record('log-rotation-rename', {
+          sent: renamePhase.sent,
+          received: renamePhase.received,
+          lost: renamePhase.lost,
+          duplicated: renamePhase.duplicated,
+          rotations: renames,
+        });
+        record('log-rotation-copytruncate', {
+          sent: sent - copytruncateFrom,
+          received: sent - copytruncateFrom - lostInCopytruncate,
+          lost: lostInCopytruncate,
+          duplicated: all.duplicated - renamePhase.duplicated,
+          rotations: copytruncates,
+        });
+        expect(renamePhase.lost).toBe(0);
+        expect(renamePhase.duplicated).toBe(0);
+        expect(all.duplicated).toBe(0);
+      } finally {
+        writer.stop();
+        await collector.stop();
+        await ingestion.stop();
       }
-      const copytruncateFrom = writer.next;
-      for (let i = 1; i <= copytruncates; i++) {
-        await sleep(1100 + Math.floor(Math.random() * 300));
-        copyFileSync(file, path.join(logDir, `copy-${i}.bak`));
-        truncateSync(file, 0);
-      }
-      await sleep(1500);
-      const sent = writer.stop();
-      await waitFor(async () => {
-        const h = await collector.health();
-        return h.recordsIn >= 0 && h.destinations.every((d) => d.backlogRecords === 0) && count(sent, ingestion.seqs).lostSeqs.every((s) => s >= copytruncateFrom);
-      }, scaled(60_000), 'every line before the copytruncate phase');
-      await sleep(3000); // late lines of the last generation
-      await collector.stop();
-      const all = count(sent, ingestion.seqs);
-      const renamePhase = count(copytruncateFrom, ingestion.seqs);
-      const lostInCopytruncate = all.lostSeqs.filter((s) => s >= copytruncateFrom).length;
-      record('log-rotation-rename', { sent: renamePhase.sent, received: renamePhase.received, lost: renamePhase.lost, duplicated: renamePhase.duplicated, rotations: renames });
-      record('log-rotation-copytruncate', { sent: sent - copytruncateFrom, received: sent - copytruncateFrom - lostInCopytruncate, lost: lostInCopytruncate, duplicated: all.duplicated - renamePhase.duplicated, rotations: copytruncates });
-      expect(renamePhase.lost).toBe(0);
-      expect(renamePhase.duplicated).toBe(0);
-      expect(all.duplicated).toBe(0);
-    } finally {
-      writer.stop();
-      await collector.stop();
-      await ingestion.stop();
-    }
-  }, scaled(180_000));
+    },
+    scaled(180_000),
+  );
 });

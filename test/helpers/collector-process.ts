@@ -14,14 +14,24 @@ export function writeConfig(root: string, dcrs: unknown[], extra: Partial<AgentC
   const cfg = testAgentConfig({
     writtenAt: new Date().toISOString(),
     dataCollectionRules: dcrs,
-    status: { handlerName: 'x', extensionVersion: '0', statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log') },
+    status: {
+      handlerName: 'x',
+      extensionVersion: '0',
+      statusFolder: path.join(root, 'status'),
+      seq: 1,
+      logFolder: path.join(root, 'log'),
+    },
     ...extra,
   });
   writeFileSync(path.join(dir, 'agent-config.json'), JSON.stringify(cfg), { mode: 0o600 });
 }
 
 export function startCollector(root: string, env: Record<string, string>): ResultPromise {
-  return execa(process.execPath, [path.join(REPO, 'dist', 'collector.mjs')], { env: { ...process.env, OPEN_AMA_ROOT: root, ...env }, reject: false, stdio: 'ignore' });
+  return execa(process.execPath, [path.join(REPO, 'dist', 'collector.mjs')], {
+    env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
+    reject: false,
+    stdio: 'ignore',
+  });
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -33,7 +43,19 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs:
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export const SYSLOG_COMPANION_COLUMNS = ['TimeGenerated', 'Computer', 'EventTime', 'Facility', 'HostName', 'HostIP', 'SeverityLevel', 'SyslogMessage', 'ProcessID', 'ProcessName', 'CollectorHostName'].map((name) => ({ name, type: name === 'ProcessID' ? 'int' : /Time/.test(name) ? 'datetime' : 'string' }));
+export const SYSLOG_COMPANION_COLUMNS = [
+  'TimeGenerated',
+  'Computer',
+  'EventTime',
+  'Facility',
+  'HostName',
+  'HostIP',
+  'SeverityLevel',
+  'SyslogMessage',
+  'ProcessID',
+  'ProcessName',
+  'CollectorHostName',
+].map((name) => ({ name, type: name === 'ProcessID' ? 'int' : /Time/.test(name) ? 'datetime' : 'string' }));
 
 export function syslogToLaDcr(id: string, endpoint: string): unknown {
   return {
@@ -42,10 +64,23 @@ export function syslogToLaDcr(id: string, endpoint: string): unknown {
       endpoints: { logsIngestion: endpoint },
       streamDeclarations: { 'Custom-OpenAma-Syslog': { columns: SYSLOG_COMPANION_COLUMNS } },
       dataSources: { syslog: [{ name: 'all', streams: ['Microsoft-Syslog'], facilityNames: ['*'], logLevels: ['*'] }] },
-      destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] },
+      destinations: {
+        logAnalytics: [
+          {
+            name: 'la',
+            workspaceResourceId:
+              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+          },
+        ],
+      },
       dataFlows: [
         { streams: ['Microsoft-Syslog'], destinations: ['la'], transformKql: 'source' },
-        { streams: ['Custom-OpenAma-Syslog'], destinations: ['la'], transformKql: 'source', outputStream: 'Microsoft-Syslog' },
+        {
+          streams: ['Custom-OpenAma-Syslog'],
+          destinations: ['la'],
+          transformKql: 'source',
+          outputStream: 'Microsoft-Syslog',
+        },
       ],
     },
   };

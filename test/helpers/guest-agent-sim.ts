@@ -37,16 +37,55 @@ export function installPackage(root: string, zip: string, version: string): SimE
   chmodUx(extDir);
   for (const d of ['config', 'status']) mkdirSync(path.join(extDir, d), { recursive: true, mode: 0o700 });
   mkdirSync(path.join(logFolder, 'events'), { recursive: true, mode: 0o700 });
-  const env = [{ name: HANDLER_NAME, version: 1.0, handlerEnvironment: { logFolder, configFolder: path.join(extDir, 'config'), statusFolder: path.join(extDir, 'status'), heartbeatFile: path.join(extDir, 'heartbeat.log'), eventsFolder: path.join(logFolder, 'events'), eventsFolder_preview: path.join(logFolder, 'events') } }];
+  const env = [
+    {
+      name: HANDLER_NAME,
+      version: 1.0,
+      handlerEnvironment: {
+        logFolder,
+        configFolder: path.join(extDir, 'config'),
+        statusFolder: path.join(extDir, 'status'),
+        heartbeatFile: path.join(extDir, 'heartbeat.log'),
+        eventsFolder: path.join(logFolder, 'events'),
+        eventsFolder_preview: path.join(logFolder, 'events'),
+      },
+    },
+  ];
   writeFileSync(path.join(extDir, 'HandlerEnvironment.json'), JSON.stringify(env, null, 2));
-  return { root, libDir, extDir, logFolder, statusFolder: path.join(extDir, 'status'), configFolder: path.join(extDir, 'config'), version };
+  return {
+    root,
+    libDir,
+    extDir,
+    logFolder,
+    statusFolder: path.join(extDir, 'status'),
+    configFolder: path.join(extDir, 'config'),
+    version,
+  };
 }
 
 export function makeCertificate(libDir: string): string {
   mkdirSync(libDir, { recursive: true });
   const tmpCrt = path.join(libDir, 'tmp.crt');
   const tmpKey = path.join(libDir, 'tmp.prv');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/DC=Windows Azure CRP Certificate Generator', '-keyout', tmpKey, '-out', tmpCrt], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/DC=Windows Azure CRP Certificate Generator',
+      '-keyout',
+      tmpKey,
+      '-out',
+      tmpCrt,
+    ],
+    { stdio: 'ignore' },
+  );
   const fp = execFileSync('openssl', ['x509', '-in', tmpCrt, '-noout', '-fingerprint', '-sha1']).toString();
   const thumb = fp.split('=')[1]!.trim().replace(/:/g, '').toUpperCase();
   execFileSync('mv', [tmpCrt, path.join(libDir, `${thumb}.crt`)]);
@@ -55,16 +94,35 @@ export function makeCertificate(libDir: string): string {
 }
 
 export function encrypt(libDir: string, thumb: string, settings: unknown, cipher: 'des3' | 'aes256'): string {
-  const der = execFileSync('openssl', ['cms', '-encrypt', '-binary', '-outform', 'DER', `-${cipher}`, path.join(libDir, `${thumb}.crt`)], { input: JSON.stringify(settings) });
+  const der = execFileSync(
+    'openssl',
+    ['cms', '-encrypt', '-binary', '-outform', 'DER', `-${cipher}`, path.join(libDir, `${thumb}.crt`)],
+    { input: JSON.stringify(settings) },
+  );
   return der.toString('base64');
 }
 
-export function writeSettings(ext: SimExtension, seq: number, publicSettings: unknown, protectedB64: string | null = null, thumb: string | null = null): void {
-  const doc = { runtimeSettings: [{ handlerSettings: { publicSettings, protectedSettings: protectedB64, protectedSettingsCertThumbprint: thumb } }] };
+export function writeSettings(
+  ext: SimExtension,
+  seq: number,
+  publicSettings: unknown,
+  protectedB64: string | null = null,
+  thumb: string | null = null,
+): void {
+  const doc = {
+    runtimeSettings: [
+      { handlerSettings: { publicSettings, protectedSettings: protectedB64, protectedSettingsCertThumbprint: thumb } },
+    ],
+  };
   writeFileSync(path.join(ext.configFolder, `${seq}.settings`), JSON.stringify(doc));
 }
 
-export async function runOp(ext: SimExtension, op: string, seq: number | string, extraEnv: Record<string, string> = {}) {
+export async function runOp(
+  ext: SimExtension,
+  op: string,
+  seq: number | string,
+  extraEnv: Record<string, string> = {},
+) {
   const env: Record<string, string> = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     OPEN_AMA_ROOT: ext.root,
@@ -77,7 +135,14 @@ export async function runOp(ext: SimExtension, op: string, seq: number | string,
     ...extraEnv,
   };
   for (const [k, v] of Object.entries(env)) if (v === '__unset__') delete env[k];
-  return execa('/bin/sh', ['-c', `${ext.extDir}/bin/open-ama-handler ${op}`], { cwd: ext.extDir, env, extendEnv: false, reject: false, detached: true, timeout: 120_000 });
+  return execa('/bin/sh', ['-c', `${ext.extDir}/bin/open-ama-handler ${op}`], {
+    cwd: ext.extDir,
+    env,
+    extendEnv: false,
+    reject: false,
+    detached: true,
+    timeout: 120_000,
+  });
 }
 
 /** Processes whose command line or environment mentions `needle` (our temp root). */

@@ -36,7 +36,10 @@ async function buildOnce(version: string): Promise<string> {
   if (PRODUCT_BUNDLES.some((b) => !existsSync(path.join(distDir, b)))) {
     await withLock(path.join(cacheRoot, 'build.lock'), async () => {
       if (PRODUCT_BUNDLES.some((b) => !existsSync(path.join(distDir, b)))) {
-        await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+        await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], {
+          cwd: repoRoot,
+          maxBuffer: 16 * 1024 * 1024,
+        });
       }
     });
   }
@@ -50,10 +53,18 @@ async function buildOnce(version: string): Promise<string> {
     const staging = `${dir}.tmp-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     try {
-      await buildPackage({ repoRoot, arch: hostArch(), version, outDir: staging, runtimeCompressionLevel: 1, log: () => undefined });
+      await buildPackage({
+        repoRoot,
+        arch: hostArch(),
+        version,
+        outDir: staging,
+        runtimeCompressionLevel: 1,
+        log: () => undefined,
+      });
       // Older builds of this version are stale by construction (their inputs differ).
       for (const old of await readdir(versionDir)) {
-        if (path.join(versionDir, old) !== staging) await rm(path.join(versionDir, old), { recursive: true, force: true });
+        if (path.join(versionDir, old) !== staging)
+          await rm(path.join(versionDir, old), { recursive: true, force: true });
       }
       await rename(staging, dir);
     } finally {
@@ -66,15 +77,26 @@ async function buildOnce(version: string): Promise<string> {
 async function inputsHash(): Promise<string> {
   const hash = createHash('sha256');
   const listed = async (dir: string, keep: (name: string) => boolean): Promise<string[]> =>
-    existsSync(dir) ? (await readdir(dir)).filter(keep).sort().map((f) => path.join(dir, f)) : [];
+    existsSync(dir)
+      ? (await readdir(dir))
+          .filter(keep)
+          .sort()
+          .map((f) => path.join(dir, f))
+      : [];
   const files = [
     ...(await listed(path.join(repoRoot, 'dist'), (f) => f.endsWith('.mjs') || f.endsWith('.mjs.map'))),
     ...(await listed(path.join(repoRoot, 'settings-schemas'), (f) => f.endsWith('.schema.json'))),
     ...(await listed(path.join(repoRoot, 'packaging'), (f) => /\.(ts|mjs)$/.test(f))),
-    ...['HandlerManifest.json', 'bin/open-ama-handler', 'manifest/ExtensionImage.template.xml', 'package.json'].map((f) => path.join(repoRoot, f)),
+    ...['HandlerManifest.json', 'bin/open-ama-handler', 'manifest/ExtensionImage.template.xml', 'package.json'].map(
+      (f) => path.join(repoRoot, f),
+    ),
   ];
   for (const file of files) {
-    hash.update(path.relative(repoRoot, file)).update('\0').update(await readFile(file)).update('\0');
+    hash
+      .update(path.relative(repoRoot, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }

@@ -11,7 +11,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packagedZip } from '../helpers/packaged-zip.js';
-import { encrypt, installPackage, makeCertificate, runOp, writeSettings, type SimExtension } from '../helpers/guest-agent-sim.js';
+import {
+  encrypt,
+  installPackage,
+  makeCertificate,
+  runOp,
+  writeSettings,
+  type SimExtension,
+} from '../helpers/guest-agent-sim.js';
 import { syslogToLaDcr, waitFor } from '../helpers/collector-process.js';
 import { createTestCa, type TestCa } from '../fakes/test-ca.js';
 import { FakeIngestionServer } from '../fakes/ingestion-server.js';
@@ -65,7 +72,11 @@ afterAll(async () => {
 function needles(): { name: string; bytes: Buffer }[] {
   const out: { name: string; bytes: Buffer }[] = [];
   for (const s of SENTINELS) {
-    const forms = new Map<string, string>([[`"${s}"`, s], [`url("${s}")`, encodeURIComponent(s)], [`form("${s}")`, new URLSearchParams({ x: s }).toString().slice(2)]]);
+    const forms = new Map<string, string>([
+      [`"${s}"`, s],
+      [`url("${s}")`, encodeURIComponent(s)],
+      [`form("${s}")`, new URLSearchParams({ x: s }).toString().slice(2)],
+    ]);
     for (let k = 0; k < 3; k++) {
       // Encode behind k filler bytes; keep only the characters that depend on the sentinel alone.
       const b64 = Buffer.concat([Buffer.alloc(k), Buffer.from(s)]).toString('base64');
@@ -103,7 +114,10 @@ function extensionPids(): number[] {
     .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root) || readFileSync(`/proc/${pid}/environ`, 'utf8').includes(root);
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(root) ||
+          readFileSync(`/proc/${pid}/environ`, 'utf8').includes(root)
+        );
       } catch {
         return false;
       }
@@ -112,7 +126,12 @@ function extensionPids(): number[] {
 }
 
 /** Leaks in every file under the root (except the 0600 agent config) and in every readable process. */
-function scan(step: string): { leaks: string[]; filesScanned: number; processesScanned: number; secretFiles: string[] } {
+function scan(step: string): {
+  leaks: string[];
+  filesScanned: number;
+  processesScanned: number;
+  secretFiles: string[];
+} {
   const leaks: string[] = [];
   const secretFiles: string[] = [];
   const files = allFiles(root);
@@ -158,16 +177,33 @@ async function sendSyslog(port: number, text: string): Promise<void> {
   await new Promise<void>((resolve) => s.end(`<14>Nov 25 10:00:00 host app: ${text}\n`, () => resolve()));
 }
 
-function statusOf(ext: SimExtension, seq: number): { status: string; formattedMessage: { message: string }; substatus?: { name: string; status: string; formattedMessage: { message: string } }[] } {
-  return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!.status;
+function statusOf(
+  ext: SimExtension,
+  seq: number,
+): {
+  status: string;
+  formattedMessage: { message: string };
+  substatus?: { name: string; status: string; formattedMessage: { message: string } }[];
+} {
+  return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!
+    .status;
 }
 
 describe('secrets across the lifecycle of the packaged extension', () => {
   test('the scanner sees a Basic proxy header, a proxy URL with credentials and a form body', () => {
     const basic = Buffer.from(`Proxy-Authorization: Basic ${Buffer.from(`${USER_B}:${BAD_PASS}`).toString('base64')}`);
-    expect(leaksIn('header', basic).map((l) => l.replace(/.*: /, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/^base64@\d\("sentinel-user-b3z"\)$/), expect.stringMatching(/^base64@\d\("Sentinel Bad/)]));
-    expect(leaksIn('url', Buffer.from(`http://${USER_A}:${encodeURIComponent(BAD_PASS)}@127.0.0.1:3128`))).toEqual(expect.arrayContaining(['url @ offset 7: "sentinel-user-a7q"', 'url @ offset 25: url("Sentinel Bad/Pw@%:+7e")']));
-    expect(leaksIn('form', Buffer.from(new URLSearchParams({ p: BAD_PASS }).toString()))).toEqual(['form @ offset 2: form("Sentinel Bad/Pw@%:+7e")']);
+    expect(leaksIn('header', basic).map((l) => l.replace(/.*: /, ''))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^base64@\d\("sentinel-user-b3z"\)$/),
+        expect.stringMatching(/^base64@\d\("Sentinel Bad/),
+      ]),
+    );
+    expect(leaksIn('url', Buffer.from(`http://${USER_A}:${encodeURIComponent(BAD_PASS)}@127.0.0.1:3128`))).toEqual(
+      expect.arrayContaining(['url @ offset 7: "sentinel-user-a7q"', 'url @ offset 25: url("Sentinel Bad/Pw@%:+7e")']),
+    );
+    expect(leaksIn('form', Buffer.from(new URLSearchParams({ p: BAD_PASS }).toString()))).toEqual([
+      'form @ offset 2: form("Sentinel Bad/Pw@%:+7e")',
+    ]);
     expect(leaksIn('clean', Buffer.from('sentinel-user sentinel.pw Sentinel Bad'))).toEqual([]);
   });
 
@@ -175,7 +211,11 @@ describe('secrets across the lifecycle of the packaged extension', () => {
     const ext = installPackage(root, zip, '0.1.0');
     const thumb = makeCertificate(ext.libDir);
     const syslogPort = await freePort();
-    const env = { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(syslogPort) };
+    const env = {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(syslogPort),
+    };
     const dcrs = [syslogToLaDcr(DCR_ID, ingestion.url)];
     const outputs: string[] = [];
     const op = async (name: string, seq: number): Promise<number | undefined> => {
@@ -186,14 +226,24 @@ describe('secrets across the lifecycle of the packaged extension', () => {
     // Records arrive, and the proxy of the current settings tunnelled to the ingestion fake.
     const uploadedThrough = async (proxy: TinyproxyHandle, text: string): Promise<void> => {
       const before = ingestion.records().length;
-      await waitFor(async () => {
-        await sendSyslog(syslogPort, text).catch(() => undefined);
-        return ingestion.records().length > before && (await proxy.connectCount()) > 0;
-      }, 60_000, `an upload through ${proxy.url}`);
+      await waitFor(
+        async () => {
+          await sendSyslog(syslogPort, text).catch(() => undefined);
+          return ingestion.records().length > before && (await proxy.connectCount()) > 0;
+        },
+        60_000,
+        `an upload through ${proxy.url}`,
+      );
     };
 
     // 1. install + enable: legacy shape, proxy A with basic auth; debug logging, the likeliest to leak.
-    writeSettings(ext, 0, { proxy: { mode: 'application', address: proxyA.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'), thumb);
+    writeSettings(
+      ext,
+      0,
+      { proxy: { mode: 'application', address: proxyA.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs },
+      encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'),
+      thumb,
+    );
     expect(await op('install', 0)).toBe(0);
     expectNoLeak('install');
     expect(await op('enable', 0)).toBe(0);
@@ -204,21 +254,50 @@ describe('secrets across the lifecycle of the packaged extension', () => {
     expect(scan('enable 0').secretFiles).toEqual([AGENT_CONFIG]);
 
     // 2. new settings: AMA's next-generation shape, the other protected field, proxy B.
-    const pub1 = { azureMonitorConfiguration: { enable: true, configuration: { proxy: { mode: 'application', address: proxyB.url, auth: 'true' } } }, dataCollectionRules: dcrs };
-    writeSettings(ext, 1, pub1, encrypt(ext.libDir, thumb, { azureMonitorConfiguration: { proxy: { username: USER_B, password: PASS_B } } }, 'des3'), thumb);
+    const pub1 = {
+      azureMonitorConfiguration: {
+        enable: true,
+        configuration: { proxy: { mode: 'application', address: proxyB.url, auth: 'true' } },
+      },
+      dataCollectionRules: dcrs,
+    };
+    writeSettings(
+      ext,
+      1,
+      pub1,
+      encrypt(
+        ext.libDir,
+        thumb,
+        { azureMonitorConfiguration: { proxy: { username: USER_B, password: PASS_B } } },
+        'des3',
+      ),
+      thumb,
+    );
     expect(await op('enable', 1)).toBe(0);
     expect(statusOf(ext, 1).status).toBe('success');
     await uploadedThrough(proxyB, 'then through proxy B');
     expectNoLeak('enable 1, uploading through proxy B');
 
     // 3. a wrong password: uploads fail with the proxy's 401/407, and nothing quotes the password.
-    writeSettings(ext, 2, { proxy: { mode: 'application', address: proxyB.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs }, encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'), thumb);
+    writeSettings(
+      ext,
+      2,
+      { proxy: { mode: 'application', address: proxyB.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs },
+      encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'),
+      thumb,
+    );
     expect(await op('enable', 2)).toBe(0);
-    await waitFor(async () => {
-      await sendSyslog(syslogPort, 'refused by the proxy').catch(() => undefined);
-      const st = statusOf(ext, 2);
-      return (st.substatus ?? []).some((s) => s.status !== 'success' && /40[17]|proxy/i.test(s.formattedMessage.message));
-    }, 90_000, 'the status to report the proxy refusing the credentials');
+    await waitFor(
+      async () => {
+        await sendSyslog(syslogPort, 'refused by the proxy').catch(() => undefined);
+        const st = statusOf(ext, 2);
+        return (st.substatus ?? []).some(
+          (s) => s.status !== 'success' && /40[17]|proxy/i.test(s.formattedMessage.message),
+        );
+      },
+      90_000,
+      'the status to report the proxy refusing the credentials',
+    );
     expect(JSON.stringify(statusOf(ext, 2))).not.toContain(BAD_PASS);
     expectNoLeak('enable 2, wrong proxy password');
 

@@ -124,7 +124,9 @@ export class DiskQueue implements EvictableQueue {
       if (corrupt) {
         await fs.truncate(file, validBytes);
         this.o.drops.drop('parse_error', 1, this.id);
-        this.o.logger.warn(`queue ${this.id}: ${name} had a torn or corrupt tail; truncated ${st.size - validBytes} bytes at offset ${validBytes}`);
+        this.o.logger.warn(
+          `queue ${this.id}: ${name} had a torn or corrupt tail; truncated ${st.size - validBytes} bytes at offset ${validBytes}`,
+        );
       }
       // Damage in the middle: cut only the damaged bytes after the ack position (before it, all was delivered).
       const cut = damaged.filter((d) => d.to > ackOff).map((d) => ({ ...d, from: Math.max(d.from, ackOff) }));
@@ -132,7 +134,9 @@ export class DiskQueue implements EvictableQueue {
         size = await cutRanges(file, cut, validBytes);
         const lost = cut.reduce((n, d) => n + d.frames, 0);
         this.o.drops.drop('parse_error', lost, this.id);
-        this.o.logger.warn(`queue ${this.id}: ${name} had ${cut.length} damaged range(s) (${validBytes - size} bytes, ~${lost} record(s)); cut them and kept the records after them`);
+        this.o.logger.warn(
+          `queue ${this.id}: ${name} had ${cut.length} damaged range(s) (${validBytes - size} bytes, ~${lost} record(s)); cut them and kept the records after them`,
+        );
       }
       this.segments.push({ id, size, entries, createdAt: st.mtimeMs });
       if (id === this.ackPos.seg) this.ackedEntriesInHead = entriesBeforeAck;
@@ -154,7 +158,10 @@ export class DiskQueue implements EvictableQueue {
    * frame followed by valid ones is a damaged range (skipped to the next frame whose length and CRC
    * check out); a bad frame with nothing valid after it is a torn or corrupt tail.
    */
-  private async scan(file: string, ackOff: number): Promise<{ validBytes: number; entries: number; entriesBeforeAck: number; corrupt: boolean; damaged: Damage[] }> {
+  private async scan(
+    file: string,
+    ackOff: number,
+  ): Promise<{ validBytes: number; entries: number; entriesBeforeAck: number; corrupt: boolean; damaged: Damage[] }> {
     const fh = await fs.open(file, 'r');
     try {
       const size = (await fh.stat()).size;
@@ -252,19 +259,30 @@ export class DiskQueue implements EvictableQueue {
         try {
           // A nearly full disk gives a short write without an error: the frames are not all there.
           const { bytesWritten } = await this.fd!.write(frames);
-          if (bytesWritten < frames.length) throw Object.assign(new Error(`short write (${bytesWritten} of ${frames.length} bytes)`), { code: 'ENOSPC' });
+          if (bytesWritten < frames.length)
+            throw Object.assign(new Error(`short write (${bytesWritten} of ${frames.length} bytes)`), {
+              code: 'ENOSPC',
+            });
           break;
         } catch (err) {
           if (!isNoSpace(err)) throw err;
           this.noSpace = true;
           await this.fd!.truncate(active.size).catch(() => undefined);
-          if (attempt === 0 && !this.inFlight && this.ackPos.seg === active.id && active.size > 0 && this.ackPos.off >= active.size) {
+          if (
+            attempt === 0 &&
+            !this.inFlight &&
+            this.ackPos.seg === active.id &&
+            active.size > 0 &&
+            this.ackPos.off >= active.size
+          ) {
             // Everything in the active segment was delivered: drop it to make room, then try once more.
             await this.deleteFinished();
             active = this.segments[this.segments.length - 1]!;
             continue;
           }
-          throw new DiskFullError(`no space left on the device holding ${this.dir}: ${count} record(s) could not be queued`);
+          throw new DiskFullError(
+            `no space left on the device holding ${this.dir}: ${count} record(s) could not be queued`,
+          );
         }
       }
       active.size += frames.length;
@@ -277,7 +295,12 @@ export class DiskQueue implements EvictableQueue {
   private async roll(): Promise<Segment> {
     await this.sync();
     await this.fd?.close();
-    const seg: Segment = { id: this.segments[this.segments.length - 1]!.id + 1, size: 0, entries: 0, createdAt: Date.now() };
+    const seg: Segment = {
+      id: this.segments[this.segments.length - 1]!.id + 1,
+      size: 0,
+      entries: 0,
+      createdAt: Date.now(),
+    };
     this.fd = await fs.open(path.join(this.dir, segName(seg.id)), 'a', 0o600);
     this.segments.push(seg);
     return seg;
@@ -323,7 +346,10 @@ export class DiskQueue implements EvictableQueue {
         }
         // One read of up to the byte budget (plus room for one frame header), parsed in memory:
         // a couple of syscalls per batch instead of two per entry.
-        const want = Math.min(seg.size - pos.off, Math.max(HEADER_BYTES, maxBytes - bytes) + HEADER_BYTES * 2 + 64 * 1024);
+        const want = Math.min(
+          seg.size - pos.off,
+          Math.max(HEADER_BYTES, maxBytes - bytes) + HEADER_BYTES * 2 + 64 * 1024,
+        );
         const chunk = Buffer.allocUnsafe(want);
         let fh: fs.FileHandle;
         try {
@@ -437,7 +463,13 @@ export class DiskQueue implements EvictableQueue {
       await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
     }
     const head = this.segments[0]!;
-    if (head === active && this.ackPos.seg === head.id && head.size > 0 && this.ackPos.off >= head.size && (head.size > this.segmentLimit / 2 || this.noSpace)) {
+    if (
+      head === active &&
+      this.ackPos.seg === head.id &&
+      head.size > 0 &&
+      this.ackPos.off >= head.size &&
+      (head.size > this.segmentLimit / 2 || this.noSpace)
+    ) {
       // Start fresh so the fully acked segment can go now (on a full disk it is all the space there is).
       // Called from ack() with nothing in flight, so the read position is the ack position.
       const next = await this.roll();
@@ -467,7 +499,12 @@ export class DiskQueue implements EvictableQueue {
       entries -= this.ackedEntriesInHead;
       bytes -= this.ackPos.off;
     }
-    return { entries: Math.max(0, entries), bytes: Math.max(0, bytes), segments: this.segments.length, oldestAppendedAt: head.createdAt };
+    return {
+      entries: Math.max(0, entries),
+      bytes: Math.max(0, bytes),
+      segments: this.segments.length,
+      oldestAppendedAt: head.createdAt,
+    };
   }
 
   diskBytes(): number {
@@ -534,8 +571,11 @@ async function cutRanges(file: string, ranges: Damage[], validBytes: number): Pr
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK);
     let pos = 0;
-    for (const keep of [...ranges.map((r, i) => ({ from: i === 0 ? 0 : ranges[i - 1]!.to, to: r.from })), { from: ranges[ranges.length - 1]!.to, to: validBytes }]) {
-      for (pos = keep.from; pos < keep.to; ) {
+    for (const keep of [
+      ...ranges.map((r, i) => ({ from: i === 0 ? 0 : ranges[i - 1]!.to, to: r.from })),
+      { from: ranges[ranges.length - 1]!.to, to: validBytes },
+    ]) {
+      for (pos = keep.from; pos < keep.to;) {
         const { bytesRead } = await src.read(buf, 0, Math.min(READ_CHUNK, keep.to - pos), pos);
         if (bytesRead === 0) break;
         await dst.write(buf.subarray(0, bytesRead));

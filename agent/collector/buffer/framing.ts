@@ -45,6 +45,7 @@ export function checkFrame(buf: Buffer, off: number): FrameCheck {
   if (length === 0 || length > MAX_ENTRY_BYTES) return { ok: false, reason: 'length' };
   if (buf.length - off < HEADER_BYTES + length) return { ok: false, reason: 'short' };
   const expected = buf.readUInt32LE(off + 4);
-  if (crc32(buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + length)) !== expected) return { ok: false, reason: 'crc' };
+  if (crc32(buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + length)) !== expected)
+    return { ok: false, reason: 'crc' };
   return { ok: true, length };
 }

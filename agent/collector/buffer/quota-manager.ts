@@ -52,7 +52,9 @@ export class QuotaManager {
       if (!victim) return false;
       const { entries, bytes: freed } = await victim.evictOldest();
       this.o.drops.drop('quota', entries, victim.id);
-      this.o.logger.warn(`disk quota of ${Math.round(this.maxBytes / 1048576)} MB reached: dropped the oldest ${entries} unsent record(s) (${freed} bytes) of ${victim.id}`);
+      this.o.logger.warn(
+        `disk quota of ${Math.round(this.maxBytes / 1048576)} MB reached: dropped the oldest ${entries} unsent record(s) (${freed} bytes) of ${victim.id}`,
+      );
       if (freed === 0 && entries === 0) return false;
     }
     return true;

@@ -4,10 +4,71 @@
 import { BUILT_IN_COMPANIONS, dcrProperties } from './model.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });
-const SYSLOG = [col('TimeGenerated', 'datetime'), col('Computer', 'string'), col('EventTime', 'datetime'), col('Facility', 'string'), col('HostName', 'string'), col('HostIP', 'string'), col('SeverityLevel', 'string'), col('SyslogMessage', 'string'), col('ProcessID', 'int'), col('ProcessName', 'string'), col('CollectorHostName', 'string')];
-const CEF = [col('TimeGenerated', 'datetime'), col('Computer', 'string'), col('DeviceVendor', 'string'), col('DeviceProduct', 'string'), col('DeviceVersion', 'string'), col('DeviceEventClassID', 'string'), col('Activity', 'string'), col('LogSeverity', 'string'), col('OriginalLogSeverity', 'string'), col('AdditionalExtensions', 'string'), col('DeviceAction', 'string'), col('ApplicationProtocol', 'string'), col('EventCount', 'int'), col('SourceIP', 'string'), col('SourcePort', 'int'), col('DestinationIP', 'string'), col('DestinationPort', 'int'), col('Protocol', 'string'), col('SourceUserName', 'string'), col('DestinationUserName', 'string'), col('SourceHostName', 'string'), col('DestinationHostName', 'string'), col('DeviceAddress', 'string'), col('DeviceName', 'string'), col('ReceivedBytes', 'long'), col('SentBytes', 'long'), col('RequestURL', 'string'), col('RequestMethod', 'string'), col('Message', 'string'), col('ReceiptTime', 'string'), col('ProcessID', 'int'), col('ProcessName', 'string')];
-const PERF = [col('TimeGenerated', 'datetime'), col('Computer', 'string'), col('ObjectName', 'string'), col('CounterName', 'string'), col('InstanceName', 'string'), col('CounterValue', 'real'), col('CounterPath', 'string')];
-const IM = [col('TimeGenerated', 'datetime'), col('Computer', 'string'), col('Origin', 'string'), col('Namespace', 'string'), col('Name', 'string'), col('Val', 'real'), col('Tags', 'string')];
+const SYSLOG = [
+  col('TimeGenerated', 'datetime'),
+  col('Computer', 'string'),
+  col('EventTime', 'datetime'),
+  col('Facility', 'string'),
+  col('HostName', 'string'),
+  col('HostIP', 'string'),
+  col('SeverityLevel', 'string'),
+  col('SyslogMessage', 'string'),
+  col('ProcessID', 'int'),
+  col('ProcessName', 'string'),
+  col('CollectorHostName', 'string'),
+];
+const CEF = [
+  col('TimeGenerated', 'datetime'),
+  col('Computer', 'string'),
+  col('DeviceVendor', 'string'),
+  col('DeviceProduct', 'string'),
+  col('DeviceVersion', 'string'),
+  col('DeviceEventClassID', 'string'),
+  col('Activity', 'string'),
+  col('LogSeverity', 'string'),
+  col('OriginalLogSeverity', 'string'),
+  col('AdditionalExtensions', 'string'),
+  col('DeviceAction', 'string'),
+  col('ApplicationProtocol', 'string'),
+  col('EventCount', 'int'),
+  col('SourceIP', 'string'),
+  col('SourcePort', 'int'),
+  col('DestinationIP', 'string'),
+  col('DestinationPort', 'int'),
+  col('Protocol', 'string'),
+  col('SourceUserName', 'string'),
+  col('DestinationUserName', 'string'),
+  col('SourceHostName', 'string'),
+  col('DestinationHostName', 'string'),
+  col('DeviceAddress', 'string'),
+  col('DeviceName', 'string'),
+  col('ReceivedBytes', 'long'),
+  col('SentBytes', 'long'),
+  col('RequestURL', 'string'),
+  col('RequestMethod', 'string'),
+  col('Message', 'string'),
+  col('ReceiptTime', 'string'),
+  col('ProcessID', 'int'),
+  col('ProcessName', 'string'),
+];
+const PERF = [
+  col('TimeGenerated', 'datetime'),
+  col('Computer', 'string'),
+  col('ObjectName', 'string'),
+  col('CounterName', 'string'),
+  col('InstanceName', 'string'),
+  col('CounterValue', 'real'),
+  col('CounterPath', 'string'),
+];
+const IM = [
+  col('TimeGenerated', 'datetime'),
+  col('Computer', 'string'),
+  col('Origin', 'string'),
+  col('Namespace', 'string'),
+  col('Name', 'string'),
+  col('Val', 'real'),
+  col('Tags', 'string'),
+];
 export const COMPANION_COLUMNS: Record<string, { name: string; type: string }[]> = {
   'Custom-OpenAma-Syslog': SYSLOG,
   'Custom-OpenAma-CommonSecurityLog': CEF,
@@ -19,8 +80,15 @@ export function addCompanionDeclarations(dcrJson: unknown): { dcr: unknown; adde
   const copy = JSON.parse(JSON.stringify(dcrJson)) as Record<string, unknown>;
   const { props } = dcrProperties(copy);
   const decls = (props.streamDeclarations ??= {}) as Record<string, unknown>;
-  const flows = (props.dataFlows ??= []) as { streams: string[]; destinations: string[]; transformKql?: string; outputStream?: string }[];
-  const la = new Set((((props.destinations as Record<string, unknown>)?.logAnalytics as { name: string }[]) ?? []).map((d) => d.name));
+  const flows = (props.dataFlows ??= []) as {
+    streams: string[];
+    destinations: string[];
+    transformKql?: string;
+    outputStream?: string;
+  }[];
+  const la = new Set(
+    (((props.destinations as Record<string, unknown>)?.logAnalytics as { name: string }[]) ?? []).map((d) => d.name),
+  );
   const added: string[] = [];
   for (const flow of [...flows]) {
     for (const s of flow.streams) {
@@ -35,7 +103,12 @@ export function addCompanionDeclarations(dcrJson: unknown): { dcr: unknown; adde
       if (existing) {
         for (const d of dests) if (!existing.destinations.includes(d)) existing.destinations.push(d);
       } else {
-        flows.push({ streams: [c.companion], destinations: dests, transformKql: 'source', outputStream: c.outputStream });
+        flows.push({
+          streams: [c.companion],
+          destinations: dests,
+          transformKql: 'source',
+          outputStream: c.outputStream,
+        });
       }
     }
   }

@@ -58,14 +58,23 @@ export interface Dcr {
 export function dcrProperties(json: unknown): { props: Record<string, unknown>; name?: string } {
   const obj = (json ?? {}) as Record<string, unknown>;
   if (typeof obj.properties === 'object' && obj.properties !== null) {
-    return { props: obj.properties as Record<string, unknown>, name: typeof obj.name === 'string' ? obj.name : undefined };
+    return {
+      props: obj.properties as Record<string, unknown>,
+      name: typeof obj.name === 'string' ? obj.name : undefined,
+    };
   }
   return { props: obj };
 }
 
 export const BUILT_IN_COMPANIONS: Record<string, { companion: string; outputStream: string }> = {
   'Microsoft-Syslog': { companion: 'Custom-OpenAma-Syslog', outputStream: 'Microsoft-Syslog' },
-  'Microsoft-CommonSecurityLog': { companion: 'Custom-OpenAma-CommonSecurityLog', outputStream: 'Microsoft-CommonSecurityLog' },
+  'Microsoft-CommonSecurityLog': {
+    companion: 'Custom-OpenAma-CommonSecurityLog',
+    outputStream: 'Microsoft-CommonSecurityLog',
+  },
   'Microsoft-Perf': { companion: 'Custom-OpenAma-Perf', outputStream: 'Custom-OpenAmaPerf_CL' },
-  'Microsoft-InsightsMetrics': { companion: 'Custom-OpenAma-InsightsMetrics', outputStream: 'Custom-OpenAmaInsightsMetrics_CL' },
+  'Microsoft-InsightsMetrics': {
+    companion: 'Custom-OpenAma-InsightsMetrics',
+    outputStream: 'Custom-OpenAmaInsightsMetrics_CL',
+  },
 };

@@ -39,9 +39,7 @@ const MAX_ASSOCIATION_PAGES = 50;
 export class ArmDcrSource implements RemoteDcrSource {
   readonly name = 'arm' as const;
   private readonly http: HttpClient;
-  constructor(
-    private readonly deps: RemoteDeps & { armUrl: string },
-  ) {
+  constructor(private readonly deps: RemoteDeps & { armUrl: string }) {
     this.http = deps.http ?? new HttpClient();
   }
 
@@ -53,22 +51,43 @@ export class ArmDcrSource implements RemoteDcrSource {
   async fetch(): Promise<FetchedDcr[]> {
     const base = this.deps.armUrl.replace(/\/+$/, '');
     const ids: string[] = [];
-    let next: string | undefined = `${base}${this.deps.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations?api-version=${ARM_ASSOCIATIONS_API}`;
+    let next: string | undefined =
+      `${base}${this.deps.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations?api-version=${ARM_ASSOCIATIONS_API}`;
     for (let page = 0; next !== undefined && page < MAX_ASSOCIATION_PAGES; page++) {
       const res = await this.get(next);
-      if (res.status === 403) throw new Error(`ARM returned 403 for ${res.path}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on its DCRs for dcrSource "arm"`);
+      if (res.status === 403)
+        throw new Error(
+          `ARM returned 403 for ${res.path}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on its DCRs for dcrSource "arm"`,
+        );
       if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${res.path}`);
       const list = res.json() as { value?: { properties?: { dataCollectionRuleId?: string } }[]; nextLink?: unknown };
-      ids.push(...(list.value ?? []).map((a) => a.properties?.dataCollectionRuleId).filter((id): id is string => typeof id === 'string' && id.length > 0));
+      ids.push(
+        ...(list.value ?? [])
+          .map((a) => a.properties?.dataCollectionRuleId)
+          .filter((id): id is string => typeof id === 'string' && id.length > 0),
+      );
       next = typeof list.nextLink === 'string' && list.nextLink.length > 0 ? list.nextLink : undefined;
       // The token goes with the request: never follow a link to another host.
-      if (next !== undefined && new URL(next).origin !== new URL(base).origin) throw new Error(`ARM returned a nextLink to another host (${new URL(next).origin}); not following it`);
+      if (next !== undefined && new URL(next).origin !== new URL(base).origin)
+        throw new Error(`ARM returned a nextLink to another host (${new URL(next).origin}); not following it`);
     }
     const out: FetchedDcr[] = [];
     for (const id of ids) {
       const res = await this.get(`${base}${id}?api-version=${ARM_DCR_API}`);
-      if (res.status === 403) out.push({ json: undefined, origin: 'arm', ref: id, error: `ARM returned 403 for ${id}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on this DCR for dcrSource "arm"` });
-      else if (res.status === 404) out.push({ json: undefined, origin: 'arm', ref: id, error: `ARM returned 404 for ${id}: the DCR does not exist (deleted?) but is still associated with this machine; remove the association` });
+      if (res.status === 403)
+        out.push({
+          json: undefined,
+          origin: 'arm',
+          ref: id,
+          error: `ARM returned 403 for ${id}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on this DCR for dcrSource "arm"`,
+        });
+      else if (res.status === 404)
+        out.push({
+          json: undefined,
+          origin: 'arm',
+          ref: id,
+          error: `ARM returned 404 for ${id}: the DCR does not exist (deleted?) but is still associated with this machine; remove the association`,
+        });
       else if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${id}`);
       else out.push({ json: res.json(), origin: 'arm', ref: id });
     }
@@ -78,8 +97,18 @@ export class ArmDcrSource implements RemoteDcrSource {
   private async get(href: string): Promise<{ status: number; path: string; json: () => unknown }> {
     const url = new URL(href);
     const token = await this.deps.tokens.getToken(`${new URL(this.deps.armUrl).origin}/`);
-    const res = await this.http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}` }, proxy: resolveProxy(url, this.deps.proxy, this.deps.arc), timeoutMs: 30_000 });
-    return { status: res.status, path: url.pathname, json: () => parseJson(res.body, `ARM's answer for ${url.pathname}`) };
+    const res = await this.http.request({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${token.token}` },
+      proxy: resolveProxy(url, this.deps.proxy, this.deps.arc),
+      timeoutMs: 30_000,
+    });
+    return {
+      status: res.status,
+      path: url.pathname,
+      json: () => parseJson(res.body, `ARM's answer for ${url.pathname}`),
+    };
   }
 }
 
@@ -105,11 +134,23 @@ export class ControlPlaneDcrSource implements RemoteDcrSource {
     url.searchParams.set('includeMeConfig', 'true');
     url.searchParams.set('api-version', '2022-06-02');
     const token = await this.deps.tokens.getToken(this.deps.audience);
-    const res = await this.http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}`, Metadata: 'true' }, proxy: resolveProxy(url, this.deps.proxy, this.deps.arc), timeoutMs: 30_000 });
+    const res = await this.http.request({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${token.token}`, Metadata: 'true' },
+      proxy: resolveProxy(url, this.deps.proxy, this.deps.arc),
+      timeoutMs: 30_000,
+    });
     if (res.status !== 200) throw new Error(`control plane returned ${res.status} for agentConfigurations`);
-    const body = parseJson(res.body, 'the control plane\'s agentConfigurations answer') as { configurations?: { configurationId?: string; content?: { dataCollectionRule?: unknown } }[] };
+    const body = parseJson(res.body, "the control plane's agentConfigurations answer") as {
+      configurations?: { configurationId?: string; content?: { dataCollectionRule?: unknown } }[];
+    };
     return (body.configurations ?? [])
       .filter((c) => c.content?.dataCollectionRule !== undefined)
-      .map((c, i) => ({ json: c.content!.dataCollectionRule, origin: 'control-plane' as const, ref: c.configurationId ?? `configuration ${i}` }));
+      .map((c, i) => ({
+        json: c.content!.dataCollectionRule,
+        origin: 'control-plane' as const,
+        ref: c.configurationId ?? `configuration ${i}`,
+      }));
   }
 }

@@ -51,11 +51,20 @@ function makeBatch(entries: Buffer[], size: number, oversized: boolean): Request
     off += entries[i]!.copy(json, off);
   }
   json[off++] = 0x5d; // ]
-  return { entries, count: entries.length, uncompressedBytes: off, body: gzipSync(json.subarray(0, off), { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }), oversized };
+  return {
+    entries,
+    count: entries.length,
+    uncompressedBytes: off,
+    body: gzipSync(json.subarray(0, off), { level: GZIP_LEVEL, strategy: zlibConstants.Z_DEFAULT_STRATEGY }),
+    oversized,
+  };
 }
 
 /** One record as JSON text (the lane frames a whole batch of them into one buffer). */
-export function serializeRecord(record: LogRecord, { maxFieldBytes }: { maxFieldBytes: number }): { json: string; truncatedFields: number } {
+export function serializeRecord(
+  record: LogRecord,
+  { maxFieldBytes }: { maxFieldBytes: number },
+): { json: string; truncatedFields: number } {
   let truncatedFields = 0;
   let target: LogRecord = record;
   // for…in rather than Object.entries: no per-record arrays on the hot path.

@@ -83,7 +83,10 @@ export class DeliveryWorker {
       await this.linger();
       // Room for "[", "]" and a comma per entry: a full read is ONE request (so a crash re-sends at
       // most one request's worth), not a request plus a few leftover records.
-      const batch = await this.o.queue.read(this.o.uploader.maxRequestBytes - 2 - MAX_ENTRIES_PER_READ, MAX_ENTRIES_PER_READ);
+      const batch = await this.o.queue.read(
+        this.o.uploader.maxRequestBytes - 2 - MAX_ENTRIES_PER_READ,
+        MAX_ENTRIES_PER_READ,
+      );
       if (!batch) {
         await this.idleSleep(this.o.flushIntervalMs ?? 1000);
         continue;
@@ -116,13 +119,22 @@ export class DeliveryWorker {
     while (pending.length > 0) {
       const request = pending[0]!;
       if (request.oversized) {
-        this.drop('oversized', request.count, `a single record of ${request.uncompressedBytes} bytes exceeds the ${this.o.uploader.maxRequestBytes}-byte request limit`);
+        this.drop(
+          'oversized',
+          request.count,
+          `a single record of ${request.uncompressedBytes} bytes exceeds the ${this.o.uploader.maxRequestBytes}-byte request limit`,
+        );
         pending = pending.slice(1);
         continue;
       }
       const outcome = await this.untilStopped(
         this.o.uploader.upload(
-          { stream: this.o.stream, records: request.entries, body: request.body, uncompressedBytes: request.uncompressedBytes },
+          {
+            stream: this.o.stream,
+            records: request.entries,
+            body: request.body,
+            uncompressedBytes: request.uncompressedBytes,
+          },
           { forceTokenRefresh },
         ),
       );
@@ -131,7 +143,10 @@ export class DeliveryWorker {
         return 0;
       }
       forceTokenRefresh = false;
-      const verdict = classifyResponse({ status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers }, this.attempt + 1);
+      const verdict = classifyResponse(
+        { status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers },
+        this.attempt + 1,
+      );
       switch (verdict.action) {
         case 'success':
           pending = pending.slice(1);
@@ -145,7 +160,9 @@ export class DeliveryWorker {
           continue;
         }
         case 'drop':
-          this.o.logger.warn(`lane ${this.o.laneId}: dropping ${request.count} records: ${outcome.detail}; sample: ${request.entries[0]?.toString('utf8').slice(0, 300) ?? ''}`);
+          this.o.logger.warn(
+            `lane ${this.o.laneId}: dropping ${request.count} records: ${outcome.detail}; sample: ${request.entries[0]?.toString('utf8').slice(0, 300) ?? ''}`,
+          );
           this.drop('rejected_400', request.count, outcome.detail);
           pending = pending.slice(1);
           continue;
@@ -167,7 +184,12 @@ export class DeliveryWorker {
     return 0;
   }
 
-  private async retryLater(batch: QueueBatch, detail: string, state: LaneHealth['state'], delayMs?: number): Promise<number> {
+  private async retryLater(
+    batch: QueueBatch,
+    detail: string,
+    state: LaneHealth['state'],
+    delayMs?: number,
+  ): Promise<number> {
     // When a split batch fails half-way, the accepted half is re-sent once: the documented
     // at-least-once window (duplicates ≤ one batch per lane per failure).
     this.o.queue.release(batch);
@@ -176,7 +198,9 @@ export class DeliveryWorker {
     this.health.state = state;
     this.health.lastError = detail;
     const wait = delayMs ?? nextBackoffMs(this.attempt);
-    this.o.logger.warn(`lane ${this.o.laneId}: upload failed (${detail}); retry ${this.attempt} in ${Math.round(wait / 1000)} s`);
+    this.o.logger.warn(
+      `lane ${this.o.laneId}: upload failed (${detail}); retry ${this.attempt} in ${Math.round(wait / 1000)} s`,
+    );
     return wait;
   }
 

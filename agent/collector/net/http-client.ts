@@ -58,17 +58,25 @@ export class HttpClient {
     return new Promise<HttpResponse>((resolve, reject) => {
       // With a proxy, TLS to the target is set up by the agent from these request options, so the CA goes here.
       const tlsOptions = this.ca && req.url.protocol === 'https:' ? { ca: this.ca } : {};
-      const r = mod.request(req.url, { method: req.method, headers, agent, timeout: req.timeoutMs ?? 30_000, ...tlsOptions }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', (err) => reject(toNetworkError(err, req)));
-      });
-      r.on('timeout', () => r.destroy(Object.assign(new Error(`timed out after ${req.timeoutMs ?? 30_000} ms`), { code: 'ETIMEDOUT' })));
+      const r = mod.request(
+        req.url,
+        { method: req.method, headers, agent, timeout: req.timeoutMs ?? 30_000, ...tlsOptions },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size <= MAX_RESPONSE_BYTES) chunks.push(c);
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', (err) => reject(toNetworkError(err, req)));
+        },
+      );
+      r.on('timeout', () =>
+        r.destroy(Object.assign(new Error(`timed out after ${req.timeoutMs ?? 30_000} ms`), { code: 'ETIMEDOUT' })),
+      );
       r.on('error', (err) => reject(toNetworkError(err, req)));
       r.end(req.body);
     });
@@ -86,7 +94,10 @@ export class HttpClient {
       if (proxy) {
         agent = new HttpsProxyAgent(proxy.url, { keepAlive: true, maxSockets: 8, ...(this.ca ? { ca: this.ca } : {}) });
       } else {
-        agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 8, ...(this.ca ? { ca: this.ca } : {}) }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+        agent =
+          url.protocol === 'https:'
+            ? new https.Agent({ keepAlive: true, maxSockets: 8, ...(this.ca ? { ca: this.ca } : {}) })
+            : new http.Agent({ keepAlive: true, maxSockets: 8 });
       }
       this.agents.set(key, agent);
     }
@@ -97,5 +108,7 @@ export class HttpClient {
 function toNetworkError(err: Error, req: HttpRequest): NetworkError {
   const code = (err as NodeJS.ErrnoException).code ?? 'ENETWORK';
   const via = req.proxy ? ` via proxy ${req.proxy.display}` : '';
-  return new NetworkError(`${req.method} ${req.url.origin}${req.url.pathname}${via} failed: ${err.message}`, code, { cause: err });
+  return new NetworkError(`${req.method} ${req.url.origin}${req.url.pathname}${via} failed: ${err.message}`, code, {
+    cause: err,
+  });
 }

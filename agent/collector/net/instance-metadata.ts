@@ -12,7 +12,10 @@ export interface InstanceMetadata {
   subscriptionId?: string;
 }
 
-export async function fetchInstanceMetadata(endpoints: IdentityEndpoints, http = new HttpClient()): Promise<InstanceMetadata> {
+export async function fetchInstanceMetadata(
+  endpoints: IdentityEndpoints,
+  http = new HttpClient(),
+): Promise<InstanceMetadata> {
   const url = new URL(`${endpoints.imdsBase}/metadata/instance`);
   url.searchParams.set('api-version', endpoints.kind === 'arc' ? '2019-11-01' : '2021-02-01');
   const res = await http.request({ method: 'GET', url, headers: { Metadata: 'true' }, timeoutMs: 10_000 });

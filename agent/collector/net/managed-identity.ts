@@ -25,7 +25,10 @@ export interface IdentityEndpoints {
 }
 
 export class ManagedIdentityError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'ManagedIdentityError';
   }
@@ -35,7 +38,13 @@ export class ManagedIdentityError extends Error {
 export function detectIdentityEndpoints(env: NodeJS.ProcessEnv): IdentityEndpoints {
   if (env.IDENTITY_ENDPOINT) {
     const base = env.IMDS_ENDPOINT ?? new URL(env.IDENTITY_ENDPOINT).origin;
-    return { kind: 'arc', tokenUrl: env.IDENTITY_ENDPOINT, imdsBase: base.replace(/\/$/, ''), apiVersion: '2020-06-01', keyDir: env.OPEN_AMA_HIMDS_KEY_DIR ?? '/var/opt/azcmagent/tokens' };
+    return {
+      kind: 'arc',
+      tokenUrl: env.IDENTITY_ENDPOINT,
+      imdsBase: base.replace(/\/$/, ''),
+      apiVersion: '2020-06-01',
+      keyDir: env.OPEN_AMA_HIMDS_KEY_DIR ?? '/var/opt/azcmagent/tokens',
+    };
   }
   const base = (env.OPEN_AMA_IMDS_URL ?? 'http://169.254.169.254').replace(/\/$/, '');
   return { kind: 'imds', tokenUrl: `${base}/metadata/identity/oauth2/token`, imdsBase: base, apiVersion: '2018-02-01' };
@@ -107,19 +116,36 @@ export class ManagedIdentityTokenClient {
     let res = await this.http.request({ method: 'GET', url, headers: { Metadata: 'true' }, timeoutMs: 15_000 });
     if (ep.kind === 'arc' && res.status === 401) {
       const secret = await readChallengeKey(res, ep.keyDir ?? '/var/opt/azcmagent/tokens');
-      res = await this.http.request({ method: 'GET', url, headers: { Metadata: 'true', Authorization: `Basic ${secret}` }, timeoutMs: 15_000 });
+      res = await this.http.request({
+        method: 'GET',
+        url,
+        headers: { Metadata: 'true', Authorization: `Basic ${secret}` },
+        timeoutMs: 15_000,
+      });
     }
     if (res.status !== 200) {
-      throw new ManagedIdentityError(`${ep.kind === 'arc' ? 'Arc HIMDS' : 'IMDS'} token request for ${resource} returned ${res.status}: ${describeError(res)}`, res.status);
+      throw new ManagedIdentityError(
+        `${ep.kind === 'arc' ? 'Arc HIMDS' : 'IMDS'} token request for ${resource} returned ${res.status}: ${describeError(res)}`,
+        res.status,
+      );
     }
-    const body = JSON.parse(res.body.toString('utf8')) as { access_token?: string; expires_on?: string | number; expires_in?: string | number };
+    const body = JSON.parse(res.body.toString('utf8')) as {
+      access_token?: string;
+      expires_on?: string | number;
+      expires_in?: string | number;
+    };
     if (!body.access_token) throw new ManagedIdentityError(`token response for ${resource} has no access_token`);
     registerSecret(body.access_token);
     // The lifetime from expires_in (relative) when given: expires_on is on the token service's clock,
     // which a stepped local clock disagrees with (after a +1 h step every fresh token would look expired).
     const expiresIn = Number(body.expires_in);
     const expiresOn = Number(body.expires_on);
-    const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : Number.isFinite(expiresOn) && expiresOn > 0 ? expiresOn * 1000 - Date.now() : 3_600_000;
+    const lifetimeMs =
+      Number.isFinite(expiresIn) && expiresIn > 0
+        ? expiresIn * 1000
+        : Number.isFinite(expiresOn) && expiresOn > 0
+          ? expiresOn * 1000 - Date.now()
+          : 3_600_000;
     return { token: { token: body.access_token, expiresAt: Date.now() + lifetimeMs }, lifetimeMs };
   }
 }
@@ -130,10 +156,14 @@ async function readChallengeKey(res: HttpResponse, keyDir: string): Promise<stri
   if (!m) throw new ManagedIdentityError('Arc HIMDS answered 401 without a Basic realm challenge', 401);
   const file = path.resolve(m[1]!.trim().replace(/^"|"$/g, ''));
   if (path.dirname(file) !== path.resolve(keyDir) || !file.endsWith('.key')) {
-    throw new ManagedIdentityError(`Arc HIMDS challenge names ${file}, which is not a .key file in ${keyDir}; refusing to read it`, 401);
+    throw new ManagedIdentityError(
+      `Arc HIMDS challenge names ${file}, which is not a .key file in ${keyDir}; refusing to read it`,
+      401,
+    );
   }
   const st = await fs.stat(file);
-  if (st.size > 4096) throw new ManagedIdentityError(`Arc HIMDS key file ${file} is larger than 4096 bytes; refusing it`, 401);
+  if (st.size > 4096)
+    throw new ManagedIdentityError(`Arc HIMDS key file ${file} is larger than 4096 bytes; refusing it`, 401);
   const secret = (await fs.readFile(file, 'utf8')).trim();
   registerSecret(secret);
   return secret;
@@ -142,7 +172,12 @@ async function readChallengeKey(res: HttpResponse, keyDir: string): Promise<stri
 function describeError(res: HttpResponse): string {
   try {
     const b = JSON.parse(res.body.toString('utf8')) as { error?: unknown; error_description?: unknown };
-    return [b.error, b.error_description].filter((x) => typeof x === 'string').join(': ').slice(0, 300) || 'no error body';
+    return (
+      [b.error, b.error_description]
+        .filter((x) => typeof x === 'string')
+        .join(': ')
+        .slice(0, 300) || 'no error body'
+    );
   } catch {
     return 'no error body';
   }

@@ -25,7 +25,10 @@ export interface ArcLocalConfig {
 /** Reads azcmagent's localconfig.json (under OPEN_AMA_ROOT in tests); absent → undefined. */
 export function readArcLocalConfig(root: string): ArcLocalConfig | undefined {
   try {
-    const raw = JSON.parse(readFileSync(path.join(root, 'var/opt/azcmagent/localconfig.json'), 'utf8')) as Record<string, unknown>;
+    const raw = JSON.parse(readFileSync(path.join(root, 'var/opt/azcmagent/localconfig.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const bypass = Array.isArray(raw['proxy.bypass']) ? (raw['proxy.bypass'] as unknown[]).map(String) : [];
     const url = typeof raw['proxy.url'] === 'string' && raw['proxy.url'].length > 0 ? raw['proxy.url'] : undefined;
     return { proxyUrl: url, bypassAma: bypass.some((b) => b.toUpperCase() === 'AMA') };

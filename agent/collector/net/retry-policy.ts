@@ -43,27 +43,55 @@ export function parseRetryAfter(h: Headers | undefined, now: number = Date.now()
 }
 
 /** Full-jitter exponential backoff: random in [0, min(cap, base·2^attempt)], never below 100 ms. */
-export function nextBackoffMs(attempt: number, o: { baseMs?: number; capMs?: number; random?: () => number } = {}): number {
+export function nextBackoffMs(
+  attempt: number,
+  o: { baseMs?: number; capMs?: number; random?: () => number } = {},
+): number {
   const cap = Math.min(o.capMs ?? MAX_BACKOFF_MS, (o.baseMs ?? BASE_BACKOFF_MS) * 2 ** Math.min(attempt, 20));
   return Math.max(100, Math.round((o.random ?? Math.random)() * cap));
 }
 
-export function classifyResponse(o: { status?: number; errorCode?: string; headers?: Headers }, attempt = 1, random: () => number = Math.random): RetryVerdict {
+export function classifyResponse(
+  o: { status?: number; errorCode?: string; headers?: Headers },
+  attempt = 1,
+  random: () => number = Math.random,
+): RetryVerdict {
   const s = o.status;
   if (s === undefined) {
-    return { action: 'retry', delayMs: nextBackoffMs(attempt, { random }), reason: `network error ${o.errorCode ?? ''}`.trim() };
+    return {
+      action: 'retry',
+      delayMs: nextBackoffMs(attempt, { random }),
+      reason: `network error ${o.errorCode ?? ''}`.trim(),
+    };
   }
   if (s >= 200 && s < 300) return { action: 'success', reason: `${s}` };
   if (s === 429 || s === 503) {
-    return { action: 'retry', delayMs: parseRetryAfter(o.headers) ?? nextBackoffMs(attempt, { random }), reason: s === 429 ? 'throttled (429)' : 'service unavailable (503)' };
+    return {
+      action: 'retry',
+      delayMs: parseRetryAfter(o.headers) ?? nextBackoffMs(attempt, { random }),
+      reason: s === 429 ? 'throttled (429)' : 'service unavailable (503)',
+    };
   }
   if (s === 413) return { action: 'split', reason: 'payload too large (413)' };
   if (s === 400) return { action: 'drop', reason: 'rejected as malformed (400)' };
-  if (s === 401) return { action: 'refresh-token', delayMs: nextBackoffMs(attempt, { random, capMs: LONG_BACKOFF_MS }), reason: 'unauthorized (401)' };
+  if (s === 401)
+    return {
+      action: 'refresh-token',
+      delayMs: nextBackoffMs(attempt, { random, capMs: LONG_BACKOFF_MS }),
+      reason: 'unauthorized (401)',
+    };
   if (s === 403 || s === 404 || s === 407) {
-    return { action: 'degrade', delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })), reason: `${s}` };
+    return {
+      action: 'degrade',
+      delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })),
+      reason: `${s}`,
+    };
   }
   if (s === 408 || s >= 500) return { action: 'retry', delayMs: nextBackoffMs(attempt, { random }), reason: `${s}` };
   // Unknown 4xx: keep the data and back off long; an operator can act on the status message.
-  return { action: 'degrade', delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })), reason: `unexpected status ${s}` };
+  return {
+    action: 'degrade',
+    delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })),
+    reason: `unexpected status ${s}`,
+  };
 }

@@ -98,7 +98,10 @@ export function diffNodes<T extends { id: string; key: string }>(before: T[], af
 export function describeGraph(g: PipelineGraph): string {
   const lines: string[] = [];
   for (const s of g.sources) lines.push(`source ${s.id} (${s.kind}) → ${s.streams.join(', ')}`);
-  for (const r of g.routes) lines.push(`route ${r.sourceStream} → ${r.laneId}${r.transformKql && r.transformKql !== 'source' ? ` [transform: ${r.transformKql}]` : ''}`);
+  for (const r of g.routes)
+    lines.push(
+      `route ${r.sourceStream} → ${r.laneId}${r.transformKql && r.transformKql !== 'source' ? ` [transform: ${r.transformKql}]` : ''}`,
+    );
   for (const d of g.destinations) lines.push(`destination ${d.id} (${d.kind}${d.endpoint ? ` ${d.endpoint}` : ''})`);
   return lines.join('\n');
 }

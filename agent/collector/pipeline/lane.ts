@@ -44,7 +44,15 @@ export class Lane implements LaneWriter {
   static async open(node: LaneNode, deps: LaneDeps): Promise<Lane> {
     const dir = path.join(deps.queueDir, laneDirName(node.id));
     const queue = await DiskQueue.open(dir, { id: node.id, quota: deps.quota, drops: deps.drops, logger: deps.logger });
-    const worker = new DeliveryWorker({ laneId: node.id, stream: node.uploadStream, queue, uploader: deps.uploader, drops: deps.drops, logger: deps.logger, onSent: deps.onSent });
+    const worker = new DeliveryWorker({
+      laneId: node.id,
+      stream: node.uploadStream,
+      queue,
+      uploader: deps.uploader,
+      drops: deps.drops,
+      logger: deps.logger,
+      onSent: deps.onSent,
+    });
     return new Lane(node, queue, worker, deps);
   }
 
@@ -89,7 +97,10 @@ export class Lane implements LaneWriter {
       truncated += s.truncatedFields;
       json[i] = s.json;
     }
-    if (truncated > 0) this.deps.logger.warn(`lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`);
+    if (truncated > 0)
+      this.deps.logger.warn(
+        `lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`,
+      );
     await this.queue.appendStrings(json);
   }
 }

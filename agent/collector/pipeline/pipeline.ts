@@ -82,7 +82,10 @@ export class Pipeline {
     const changedDestinations = new Set(destDiff.removed.map((d) => d.id));
     // A lane is rebuilt when it changed or its destination changed (new endpoint, new uploader).
     const laneDiff = diffNodes(this.graph.lanes, next.lanes);
-    const lanesToStop = new Set([...laneDiff.removed.map((l) => l.id), ...this.graph.lanes.filter((l) => changedDestinations.has(l.destinationId)).map((l) => l.id)]);
+    const lanesToStop = new Set([
+      ...laneDiff.removed.map((l) => l.id),
+      ...this.graph.lanes.filter((l) => changedDestinations.has(l.destinationId)).map((l) => l.id),
+    ]);
     const sourceDiff = diffNodes(this.graph.sources, next.sources);
 
     // 1. Stop removed/changed sources first (they flush into the still-running lanes).

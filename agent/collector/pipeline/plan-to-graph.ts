@@ -10,7 +10,14 @@ import type { DcrHealth } from '../ipc.js';
 import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
 import { validateDcr } from '../dcr/validate.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
-import { nodeKey, type DestinationNode, type LaneNode, type PipelineGraph, type RouteNode, type SourceNode } from './graph.js';
+import {
+  nodeKey,
+  type DestinationNode,
+  type LaneNode,
+  type PipelineGraph,
+  type RouteNode,
+  type SourceNode,
+} from './graph.js';
 
 export interface DcrInput {
   json: unknown;
@@ -35,7 +42,10 @@ export interface SyslogFilterSpec {
 
 export const DEFAULT_SYSLOG_PORT = 28330;
 
-export function syslogFilterKey(facilities: string[] | undefined, levels: string[] | undefined): { key: string; facilities: string[]; levels: string[] } {
+export function syslogFilterKey(
+  facilities: string[] | undefined,
+  levels: string[] | undefined,
+): { key: string; facilities: string[]; levels: string[] } {
   const f = [...new Set((facilities ?? ['*']).map((x) => x.toLowerCase()))].sort();
   const l = [...new Set((levels ?? ['*']).map((x) => x.toLowerCase()))].sort();
   return { key: nodeKey({ f, l }).slice(0, 8), facilities: f, levels: l };
@@ -49,7 +59,10 @@ function networkKey(config: AgentConfig): string {
   return nodeKey({ salt: NETWORK_KEY_SALT, proxy: config.proxy, identity: config.managedIdentity ?? null });
 }
 
-export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[] } {
+export function buildPipelineGraph(
+  inputs: DcrInput[],
+  ctx: BuildContext,
+): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[] } {
   const dcrs: DcrHealth[] = [];
   const warnings: string[] = [];
   const accepted: Dcr[] = [];
@@ -87,7 +100,11 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
       produced.set(stream, [...(produced.get(stream) ?? []), virtual]);
     };
     for (const pc of dcr.dataSources.performanceCounters ?? []) {
-      const spec = { counterSpecifiers: [...pc.counterSpecifiers].sort(), intervalSec: pc.samplingFrequencyInSeconds ?? 60, streams: [...pc.streams].sort() };
+      const spec = {
+        counterSpecifiers: [...pc.counterSpecifiers].sort(),
+        intervalSec: pc.samplingFrequencyInSeconds ?? 60,
+        streams: [...pc.streams].sort(),
+      };
       const id = `perf/${nodeKey(spec).slice(0, 10)}`;
       sources.set(id, { id, kind: 'perf', spec, streams: spec.streams, key: nodeKey(spec) });
       for (const s of pc.streams) add(s, `${id}|${s}`);
@@ -102,7 +119,13 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
     }
     for (const lf of dcr.dataSources.logFiles ?? []) {
       const stream = lf.streams[0]!;
-      const spec = { filePatterns: [...lf.filePatterns].sort(), format: lf.format, recordStartTimestampFormat: lf.settings?.text?.recordStartTimestampFormat, stream, columns: dcr.streamDeclarations[stream]?.columns.map((c) => c.name) ?? [] };
+      const spec = {
+        filePatterns: [...lf.filePatterns].sort(),
+        format: lf.format,
+        recordStartTimestampFormat: lf.settings?.text?.recordStartTimestampFormat,
+        stream,
+        columns: dcr.streamDeclarations[stream]?.columns.map((c) => c.name) ?? [],
+      };
       const id = `text-logs/${nodeKey(spec).slice(0, 10)}`;
       sources.set(id, { id, kind: 'text-logs', spec, streams: [stream], key: nodeKey(spec) });
       add(stream, `${id}|${stream}`);
@@ -113,16 +136,29 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
     const companions = new Set(Object.values(BUILT_IN_COMPANIONS).map((c) => c.companion));
     for (const flow of dcr.dataFlows) {
       for (const destName of flow.destinations) {
-        const kind = (dcr.destinations.logAnalytics ?? []).some((d) => d.name === destName) ? 'logs-ingestion' : dcr.destinations.azureMonitorMetrics?.name === destName ? 'metrics' : 'file';
+        const kind = (dcr.destinations.logAnalytics ?? []).some((d) => d.name === destName)
+          ? 'logs-ingestion'
+          : dcr.destinations.azureMonitorMetrics?.name === destName
+            ? 'metrics'
+            : 'file';
         const destId = `${dcr.immutableId}/${destName}`;
-        const dest: DestinationNode = { id: destId, kind, dcrImmutableId: dcr.immutableId, name: destName, ...(kind === 'logs-ingestion' ? { endpoint } : {}), key: '' };
+        const dest: DestinationNode = {
+          id: destId,
+          kind,
+          dcrImmutableId: dcr.immutableId,
+          name: destName,
+          ...(kind === 'logs-ingestion' ? { endpoint } : {}),
+          key: '',
+        };
         dest.key = nodeKey({ ...dest, key: undefined, ...(kind === 'file' ? {} : { net: networkKey(ctx.config) }) });
         destinations.set(destId, dest);
         for (const stream of flow.streams) {
           if (companions.has(stream)) continue; // the service-side half of a companion pair
           const virtuals = produced.get(stream) ?? [];
           if (virtuals.length === 0) {
-            warnings.push(`${dcr.immutableId}: no data source produces ${stream}; its flow to ${destName} carries nothing`);
+            warnings.push(
+              `${dcr.immutableId}: no data source produces ${stream}; its flow to ${destName} carries nothing`,
+            );
             continue;
           }
           const companion = BUILT_IN_COMPANIONS[stream];
@@ -133,7 +169,9 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
             transformMode = companion ? 'full' : 'prefilter';
           } else if (kind === 'metrics') {
             if (stream !== 'Microsoft-Perf' && stream !== 'Microsoft-InsightsMetrics') {
-              warnings.push(`${dcr.immutableId}: stream ${stream} cannot go to the metrics destination ${destName}; only performance counters can`);
+              warnings.push(
+                `${dcr.immutableId}: stream ${stream} cannot go to the metrics destination ${destName}; only performance counters can`,
+              );
               continue;
             }
             uploadStream = 'metrics';
@@ -141,24 +179,51 @@ export function buildPipelineGraph(inputs: DcrInput[], ctx: BuildContext): { gra
             uploadStream = flow.outputStream ?? stream;
           }
           const laneId = `${destId}/${uploadStream}`;
-          lanes.set(laneId, { id: laneId, destinationId: destId, uploadStream, key: nodeKey({ laneId, dest: dest.key }) });
-          const columns = kind === 'logs-ingestion' ? dcr.streamDeclarations[uploadStream]?.columns.map((c) => c.name) : undefined;
+          lanes.set(laneId, {
+            id: laneId,
+            destinationId: destId,
+            uploadStream,
+            key: nodeKey({ laneId, dest: dest.key }),
+          });
+          const columns =
+            kind === 'logs-ingestion' ? dcr.streamDeclarations[uploadStream]?.columns.map((c) => c.name) : undefined;
           for (const v of virtuals) {
-            routes.push({ sourceStream: v, laneId, transformKql: flow.transformKql, transformMode, ...(columns ? { columns } : {}) });
+            routes.push({
+              sourceStream: v,
+              laneId,
+              transformKql: flow.transformKql,
+              transformMode,
+              ...(columns ? { columns } : {}),
+            });
           }
         }
       }
     }
   }
   if (syslogFilters.size > 0) {
-    const spec = { port, filters: [...syslogFilters.values()].sort((a, b) => a.key.localeCompare(b.key)), streams: [...syslogStreams].sort() };
+    const spec = {
+      port,
+      filters: [...syslogFilters.values()].sort((a, b) => a.key.localeCompare(b.key)),
+      streams: [...syslogStreams].sort(),
+    };
     sources.set('syslog', { id: 'syslog', kind: 'syslog', spec, streams: spec.streams, key: nodeKey(spec) });
   }
   if (routes.some((r) => r.sourceStream.startsWith('heartbeat|'))) {
-    sources.set('heartbeat', { id: 'heartbeat', kind: 'heartbeat', spec: {}, streams: [HEARTBEAT_STREAM], key: 'heartbeat' });
+    sources.set('heartbeat', {
+      id: 'heartbeat',
+      kind: 'heartbeat',
+      spec: {},
+      streams: [HEARTBEAT_STREAM],
+      key: 'heartbeat',
+    });
   }
   return {
-    graph: { sources: [...sources.values()], destinations: [...destinations.values()], lanes: [...lanes.values()], routes },
+    graph: {
+      sources: [...sources.values()],
+      destinations: [...destinations.values()],
+      lanes: [...lanes.values()],
+      routes,
+    },
     dcrs,
     warnings,
   };

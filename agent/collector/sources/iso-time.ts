@@ -26,7 +26,15 @@ const offsetByHour = new Map<number, number>();
  * call: the zone offset is looked up once per local hour (cached; zones change offset on hour
  * boundaries, except a few historic half-hour shifts, which take the exact path). Invalid → NaN.
  */
-export function localTimeMs(year: number, month: number, day: number, h: number, min: number, sec: number, ms: number): number {
+export function localTimeMs(
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  min: number,
+  sec: number,
+  ms: number,
+): number {
   const key = ((year * 12 + month) * 32 + day) * 24 + h;
   let off = offsetByHour.get(key);
   if (off === undefined) {
@@ -50,7 +58,8 @@ const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${
 
 /** new Date(ms).toISOString(), with the "YYYY-MM-DDT" prefix cached per day (throws the same RangeError). */
 export function isoFromMs(ms: number): string {
-  if (!(ms >= MIN_4DIGIT_YEAR_MS && ms < MAX_4DIGIT_YEAR_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  if (!(ms >= MIN_4DIGIT_YEAR_MS && ms < MAX_4DIGIT_YEAR_MS) || !Number.isInteger(ms))
+    return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
   let prefix = dayPrefixes.get(day);
   if (prefix === undefined) {

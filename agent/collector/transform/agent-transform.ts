@@ -11,9 +11,7 @@ import { KqlUnsupportedError, parseKql, type Operator } from './kql-parser.js';
 import type { LogRecord } from '../pipeline/types.js';
 
 export type CompiledTransform =
-  | { kind: 'identity' }
-  | { kind: 'agent'; ops: Operator[] }
-  | { kind: 'service'; reason: string };
+  { kind: 'identity' } | { kind: 'agent'; ops: Operator[] } | { kind: 'service'; reason: string };
 
 const cache = new Map<string, CompiledTransform>();
 
@@ -32,7 +30,8 @@ export function compileTransform(kql: string | undefined, mode: TransformMode = 
     const run = mode === 'full' ? ops : ops.slice(0, firstNonWhere < 0 ? ops.length : firstNonWhere);
     compiled = run.length === 0 ? { kind: 'identity' } : { kind: 'agent', ops: run };
   } catch (err) {
-    if (err instanceof KqlUnsupportedError || err instanceof KqlSyntaxError) compiled = { kind: 'service', reason: err.message };
+    if (err instanceof KqlUnsupportedError || err instanceof KqlSyntaxError)
+      compiled = { kind: 'service', reason: err.message };
     else throw err;
   }
   if (cache.size > 1000) cache.clear();

@@ -65,7 +65,10 @@ export function evaluate(e: Expr, r: LogRecord): unknown {
       return e.negate ? !hit : hit;
     }
     case 'call':
-      return call(e.fn, e.args.map((a) => evaluate(a, r)));
+      return call(
+        e.fn,
+        e.args.map((a) => evaluate(a, r)),
+      );
     case 'bin':
       return binary(e.op, e.l, e.r, r);
   }
@@ -160,7 +163,8 @@ function truthy(v: unknown): boolean {
 }
 
 function call(fn: string, a: unknown[]): unknown {
-  const s = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const s = (v: unknown): string =>
+    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
   switch (fn) {
     case 'tostring':
       return a[0] === null || a[0] === undefined ? '' : s(a[0]);
@@ -176,7 +180,11 @@ function call(fn: string, a: unknown[]): unknown {
     }
     case 'tobool':
     case 'toboolean':
-      return a[0] === true || a[0] === 'true' || a[0] === 1 ? true : a[0] === false || a[0] === 'false' || a[0] === 0 ? false : null;
+      return a[0] === true || a[0] === 'true' || a[0] === 1
+        ? true
+        : a[0] === false || a[0] === 'false' || a[0] === 0
+          ? false
+          : null;
     case 'parse_json':
     case 'todynamic':
       if (typeof a[0] !== 'string') return a[0] ?? null;

@@ -70,7 +70,8 @@ export function tokenize(text: string): Token[] {
       const m = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(text.slice(i))!;
       // "project-away" is one keyword; otherwise a '-' inside an identifier is a minus sign.
       let word = m[0];
-      if (word.includes('-') && !/^(project-away|project-rename|project-keep|!has|!contains)$/.test(word)) word = word.slice(0, word.indexOf('-'));
+      if (word.includes('-') && !/^(project-away|project-rename|project-keep|!has|!contains)$/.test(word))
+        word = word.slice(0, word.indexOf('-'));
       tokens.push({ kind: 'ident', value: word, pos: i });
       i += word.length;
       continue;

@@ -33,12 +33,53 @@ export class KqlUnsupportedError extends Error {
 }
 
 export const SUPPORTED_FUNCTIONS = new Set([
-  'tostring', 'toint', 'tolong', 'toreal', 'todouble', 'tobool', 'toboolean', 'parse_json', 'todynamic',
-  'isempty', 'isnotempty', 'isnull', 'isnotnull', 'strlen', 'tolower', 'toupper', 'trim', 'substring',
-  'strcat', 'iif', 'iff', 'now', 'not', 'todatetime', 'coalesce',
+  'tostring',
+  'toint',
+  'tolong',
+  'toreal',
+  'todouble',
+  'tobool',
+  'toboolean',
+  'parse_json',
+  'todynamic',
+  'isempty',
+  'isnotempty',
+  'isnull',
+  'isnotnull',
+  'strlen',
+  'tolower',
+  'toupper',
+  'trim',
+  'substring',
+  'strcat',
+  'iif',
+  'iff',
+  'now',
+  'not',
+  'todatetime',
+  'coalesce',
 ]);
 
-const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', '=~', '!~', 'has', '!has', 'contains', '!contains', 'startswith', '!startswith', 'endswith', '!endswith', 'has_cs', 'contains_cs']);
+const COMPARISONS = new Set([
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '=~',
+  '!~',
+  'has',
+  '!has',
+  'contains',
+  '!contains',
+  'startswith',
+  '!startswith',
+  'endswith',
+  '!endswith',
+  'has_cs',
+  'contains_cs',
+]);
 
 /** Brackets, calls and unary operators nested deeper than this are left to the service. */
 export const MAX_NESTING = 100;
@@ -48,7 +89,8 @@ export const MAX_EXPR_DEPTH = 1000;
 export function parseKql(text: string): Operator[] {
   const ops = new Parser(tokenize(text)).query();
   for (const op of ops) {
-    const exprs = op.op === 'where' ? [op.pred] : op.op === 'project' || op.op === 'extend' ? op.items.map((i) => i.e) : [];
+    const exprs =
+      op.op === 'where' ? [op.pred] : op.op === 'project' || op.op === 'extend' ? op.items.map((i) => i.e) : [];
     for (const e of exprs) checkDepth(e);
   }
   return ops;
@@ -59,8 +101,23 @@ function checkDepth(root: Expr): void {
   const stack: [Expr, number][] = [[root, 1]];
   while (stack.length > 0) {
     const [e, d] = stack.pop()!;
-    if (d > MAX_EXPR_DEPTH) throw new KqlUnsupportedError(`an expression nested deeper than ${MAX_EXPR_DEPTH} levels is not supported on the agent`, 0);
-    const children = e.t === 'member' ? [e.obj, e.key] : e.t === 'call' ? e.args : e.t === 'unary' ? [e.e] : e.t === 'bin' ? [e.l, e.r] : e.t === 'in' ? [e.e, ...e.list] : [];
+    if (d > MAX_EXPR_DEPTH)
+      throw new KqlUnsupportedError(
+        `an expression nested deeper than ${MAX_EXPR_DEPTH} levels is not supported on the agent`,
+        0,
+      );
+    const children =
+      e.t === 'member'
+        ? [e.obj, e.key]
+        : e.t === 'call'
+          ? e.args
+          : e.t === 'unary'
+            ? [e.e]
+            : e.t === 'bin'
+              ? [e.l, e.r]
+              : e.t === 'in'
+                ? [e.e, ...e.list]
+                : [];
     for (const c of children) stack.push([c, d + 1]);
   }
 }
@@ -73,7 +130,10 @@ class Parser {
   /** Runs a recursive step one nesting level deeper, refusing past MAX_NESTING. */
   private nested<T>(step: () => T): T {
     if (this.depth >= MAX_NESTING) {
-      throw new KqlUnsupportedError(`nesting deeper than ${MAX_NESTING} levels (brackets, calls, unary operators) is not supported on the agent`, this.peek().pos);
+      throw new KqlUnsupportedError(
+        `nesting deeper than ${MAX_NESTING} levels (brackets, calls, unary operators) is not supported on the agent`,
+        this.peek().pos,
+      );
     }
     this.depth++;
     try {
@@ -95,13 +155,18 @@ class Parser {
   }
   private expect(kind: Token['kind'], value?: string): Token {
     const t = this.peek();
-    if (!this.is(kind, value)) throw new KqlSyntaxError(`expected ${value ?? kind} but found ${t.kind === 'eof' ? 'end of text' : JSON.stringify(t.value)}`, t.pos);
+    if (!this.is(kind, value))
+      throw new KqlSyntaxError(
+        `expected ${value ?? kind} but found ${t.kind === 'eof' ? 'end of text' : JSON.stringify(t.value)}`,
+        t.pos,
+      );
     return this.next();
   }
 
   query(): Operator[] {
     const first = this.expect('ident');
-    if (first.value !== 'source') throw new KqlUnsupportedError(`a transform must start with "source", found "${first.value}"`, first.pos);
+    if (first.value !== 'source')
+      throw new KqlUnsupportedError(`a transform must start with "source", found "${first.value}"`, first.pos);
     const ops: Operator[] = [];
     while (this.is('punct', '|')) {
       this.next();
@@ -255,7 +320,8 @@ class Parser {
         const args = this.is('punct', ')') ? [] : this.list(() => this.expr());
         this.expect('punct', ')');
         const fn = t.value.toLowerCase();
-        if (!SUPPORTED_FUNCTIONS.has(fn)) throw new KqlUnsupportedError(`function ${t.value}() is not supported on the agent`, t.pos);
+        if (!SUPPORTED_FUNCTIONS.has(fn))
+          throw new KqlUnsupportedError(`function ${t.value}() is not supported on the agent`, t.pos);
         if (fn === 'not') return { t: 'unary', op: 'not', e: args[0] ?? { t: 'lit', v: null } };
         return { t: 'call', fn, args, pos: t.pos };
       }

@@ -1,7 +1,13 @@
 // Client side of the control socket, used by the handler, the launcher and tests: one request per
 // connection, one answer line, bounded by a timeout. "Not reachable" is a SupervisorUnavailableError.
 import * as net from 'node:net';
-import { MAX_LINE_BYTES, type ApplyResult, type ControlRequest, type ControlResponse, type SupervisorStatus } from './protocol.js';
+import {
+  MAX_LINE_BYTES,
+  type ApplyResult,
+  type ControlRequest,
+  type ControlResponse,
+  type SupervisorStatus,
+} from './protocol.js';
 
 export class SupervisorUnavailableError extends Error {
   constructor(message: string) {
@@ -30,13 +36,22 @@ export class SupervisorClient {
         sock.destroy();
         fn();
       };
-      const timer = setTimeout(() => settle(() => reject(new SupervisorUnavailableError(`no answer from the supervisor to "${req.op}" within ${timeoutMs} ms`))), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new SupervisorUnavailableError(`no answer from the supervisor to "${req.op}" within ${timeoutMs} ms`),
+            ),
+          ),
+        timeoutMs,
+      );
       sock.on('connect', () => sock.write(JSON.stringify(req) + '\n'));
       sock.on('data', (d) => {
         buf += d.toString('utf8');
         const nl = buf.indexOf('\n');
         if (nl < 0) {
-          if (buf.length > MAX_LINE_BYTES) settle(() => reject(new SupervisorUnavailableError('the supervisor sent an oversized answer')));
+          if (buf.length > MAX_LINE_BYTES)
+            settle(() => reject(new SupervisorUnavailableError('the supervisor sent an oversized answer')));
           return;
         }
         settle(() => {
@@ -47,14 +62,27 @@ export class SupervisorClient {
           }
         });
       });
-      sock.on('close', () => settle(() => reject(new SupervisorUnavailableError(`the supervisor closed the connection without answering "${req.op}"`))));
-      sock.on('error', (err: NodeJS.ErrnoException) => settle(() => reject(new SupervisorUnavailableError(`supervisor not reachable at ${this.socketPath}: ${err.code ?? err.message}`))));
+      sock.on('close', () =>
+        settle(() =>
+          reject(new SupervisorUnavailableError(`the supervisor closed the connection without answering "${req.op}"`)),
+        ),
+      );
+      sock.on('error', (err: NodeJS.ErrnoException) =>
+        settle(() =>
+          reject(
+            new SupervisorUnavailableError(
+              `supervisor not reachable at ${this.socketPath}: ${err.code ?? err.message}`,
+            ),
+          ),
+        ),
+      );
     });
   }
 
   async ping(timeoutMs = 2000): Promise<{ version: string; pid: number }> {
     const r = await this.request({ op: 'ping' }, timeoutMs);
-    if (r.op !== 'pong') throw new SupervisorUnavailableError(`unexpected answer to ping: ${r.op === 'error' ? r.message : r.op}`);
+    if (r.op !== 'pong')
+      throw new SupervisorUnavailableError(`unexpected answer to ping: ${r.op === 'error' ? r.message : r.op}`);
     return { version: r.version, pid: r.pid };
   }
 

@@ -4,9 +4,18 @@
 // Shared by the handler's enable (first status) and the supervisor's reporter (live status).
 import type { CollectorHealth, DestinationHealth } from '../../collector/ipc.js';
 
-export type HealthSubstatus = { name: string; status: 'success' | 'warning' | 'error' | 'transitioning'; code: number; message: string };
+export type HealthSubstatus = {
+  name: string;
+  status: 'success' | 'warning' | 'error' | 'transitioning';
+  code: number;
+  message: string;
+};
 
-const KIND_LABEL: Record<DestinationHealth['kind'], string> = { 'logs-ingestion': 'Logs Ingestion API', metrics: 'custom metrics', file: 'local file' };
+const KIND_LABEL: Record<DestinationHealth['kind'], string> = {
+  'logs-ingestion': 'Logs Ingestion API',
+  metrics: 'custom metrics',
+  file: 'local file',
+};
 
 function backlogText(d: DestinationHealth): string {
   const mb = d.backlogBytes >= 1024 * 1024 ? ` (${(d.backlogBytes / 1024 / 1024).toFixed(1)} MB)` : '';
@@ -17,7 +26,12 @@ export function destinationSubstatus(d: DestinationHealth): HealthSubstatus {
   const last = `last successful upload ${d.lastSuccessAt ?? 'never'}`;
   const dropped = d.droppedRecords ? `, ${d.droppedRecords} records dropped (see collector.log)` : '';
   if (d.state === 'ok') {
-    return { name: `destination ${d.id}`, status: 'success', code: 0, message: `${KIND_LABEL[d.kind]} ok: ${last}, ${backlogText(d)}${dropped}` };
+    return {
+      name: `destination ${d.id}`,
+      status: 'success',
+      code: 0,
+      message: `${KIND_LABEL[d.kind]} ok: ${last}, ${backlogText(d)}${dropped}`,
+    };
   }
   const problem = d.lastError ?? (d.state === 'failed' ? 'uploads are failing' : 'uploads are being retried');
   return {
@@ -37,7 +51,9 @@ export function healthSubstatus(health: CollectorHealth): HealthSubstatus[] {
       status: rejected.length === 0 ? 'success' : loaded.length === 0 ? 'error' : 'warning',
       code: 0,
       message:
-        (rejected.length ? `${rejected.length} rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}; ` : '') +
+        (rejected.length
+          ? `${rejected.length} rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}; `
+          : '') +
         `${loaded.length} loaded` +
         (loaded.length ? ` (${loaded.map((d) => `${d.immutableId} from ${d.source}`).join(', ')})` : ''),
     },

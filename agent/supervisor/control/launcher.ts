@@ -41,7 +41,10 @@ const COLLECTOR_CMD = 'collector';
 export function systemdAvailable(paths: AgentPaths): boolean {
   if (isRedirectedRoot(paths)) return false;
   try {
-    return readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' && ['/bin/systemctl', '/usr/bin/systemctl'].some((p) => existsSync(p));
+    return (
+      readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd' &&
+      ['/bin/systemctl', '/usr/bin/systemctl'].some((p) => existsSync(p))
+    );
   } catch {
     return false;
   }
@@ -49,7 +52,10 @@ export function systemdAvailable(paths: AgentPaths): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function pingUntil(client: SupervisorClient, until: number): Promise<{ version: string; pid: number } | undefined> {
+async function pingUntil(
+  client: SupervisorClient,
+  until: number,
+): Promise<{ version: string; pid: number } | undefined> {
   do {
     try {
       return await client.ping(1000);
@@ -61,7 +67,11 @@ async function pingUntil(client: SupervisorClient, until: number): Promise<{ ver
 }
 
 /** The running supervisor (answering, or starting up and answering within HUNG_AFTER_MS), if any. */
-async function findRunning(paths: AgentPaths, client: SupervisorClient, until: number): Promise<{ version: string; pid: number } | undefined> {
+async function findRunning(
+  paths: AgentPaths,
+  client: SupervisorClient,
+  until: number,
+): Promise<{ version: string; pid: number } | undefined> {
   const now = await pingUntil(client, 0);
   if (now) return now;
   const pid = readPidFile(paths.pidFile);
@@ -83,14 +93,27 @@ export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<
   if (running) await stopSupervisor(o.paths, { timeoutMs: Math.max(5_000, until - Date.now()) }); // update handoff
 
   await fs.mkdir(o.paths.runDir, { recursive: true, mode: 0o755 });
-  const env = Object.fromEntries(Object.entries(o.env ?? process.env).filter((e): e is [string, string] => PASS_ENV.test(e[0]) && e[1] !== undefined));
+  const env = Object.fromEntries(
+    Object.entries(o.env ?? process.env).filter(
+      (e): e is [string, string] => PASS_ENV.test(e[0]) && e[1] !== undefined,
+    ),
+  );
   let earlyExit: string | undefined;
   if (mode === 'systemd') {
-    await writeFileAtomic(path.join(o.paths.systemdUnitDir, UNIT_NAME), renderUnitFile({ nodePath: o.nodePath, supervisorScript: o.supervisorScript, limits: o.resourceLimits, env }), { mode: 0o644 });
+    await writeFileAtomic(
+      path.join(o.paths.systemdUnitDir, UNIT_NAME),
+      renderUnitFile({ nodePath: o.nodePath, supervisorScript: o.supervisorScript, limits: o.resourceLimits, env }),
+      { mode: 0o644 },
+    );
     await execa('systemctl', ['daemon-reload']);
     await execa('systemctl', ['enable', '--now', UNIT_NAME]);
   } else {
-    const child = spawn(o.nodePath, [o.supervisorScript], { detached: true, stdio: 'ignore', env, cwd: o.paths.runDir });
+    const child = spawn(o.nodePath, [o.supervisorScript], {
+      detached: true,
+      stdio: 'ignore',
+      env,
+      cwd: o.paths.runDir,
+    });
     child.once('error', (err) => (earlyExit = err.message));
     // Exit 0 = another supervisor won the instance lock (a concurrent start): keep waiting for it.
     child.once('exit', (code, sig) => (earlyExit = code === 0 ? undefined : `exited with ${sig ?? `code ${code}`}`));
@@ -101,8 +124,12 @@ export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<
     if (r?.version === o.version) return { started: true, pid: r.pid, mode, version: r.version };
     await sleep(POLL_MS);
   }
-  const why = earlyExit ? `it ${earlyExit}` : `its control socket did not answer within ${Math.round(timeoutMs / 1000)} s`;
-  throw new Error(`the open-ama supervisor ${o.version} did not start (${mode}): ${why}; see supervisor.log in the log folder`);
+  const why = earlyExit
+    ? `it ${earlyExit}`
+    : `its control socket did not answer within ${Math.round(timeoutMs / 1000)} s`;
+  throw new Error(
+    `the open-ama supervisor ${o.version} did not start (${mode}): ${why}; see supervisor.log in the log folder`,
+  );
 }
 
 function kill(pid: number, sig: NodeJS.Signals, group: boolean): void {
@@ -115,7 +142,10 @@ function kill(pid: number, sig: NodeJS.Signals, group: boolean): void {
  * then SIGKILL by pidfile at the deadline; a collector that survived its supervisor is killed with its
  * process group. Nothing of ours is left running afterwards.
  */
-export async function stopSupervisor(paths: AgentPaths, o: { timeoutMs?: number; removeUnit?: boolean } = {}): Promise<{ wasRunning: boolean }> {
+export async function stopSupervisor(
+  paths: AgentPaths,
+  o: { timeoutMs?: number; removeUnit?: boolean } = {},
+): Promise<{ wasRunning: boolean }> {
   const until = Date.now() + (o.timeoutMs ?? 60_000);
   const left = (share: number): number => Math.max(1_000, (until - Date.now()) * share);
   const collectorPidFile = path.join(paths.runDir, 'collector.pid');

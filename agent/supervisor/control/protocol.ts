@@ -7,10 +7,7 @@ import type { CollectorHealth } from '../../collector/ipc.js';
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export type ControlRequest =
-  | { op: 'ping' }
-  | { op: 'apply-config'; configVersion: number; timeoutMs: number }
-  | { op: 'status' }
-  | { op: 'stop' };
+  { op: 'ping' } | { op: 'apply-config'; configVersion: number; timeoutMs: number } | { op: 'status' } | { op: 'stop' };
 
 export interface ApplyResult {
   ok: boolean;
@@ -71,7 +68,8 @@ export function parseControlRequest(line: string): ControlRequest | { error: str
     case 'stop':
       return { op: o.op };
     case 'apply-config':
-      if (!isInt(o.configVersion) || o.configVersion < 0) return { error: 'apply-config needs a non-negative integer configVersion' };
+      if (!isInt(o.configVersion) || o.configVersion < 0)
+        return { error: 'apply-config needs a non-negative integer configVersion' };
       if (!isInt(o.timeoutMs) || o.timeoutMs <= 0) return { error: 'apply-config needs a positive integer timeoutMs' };
       return { op: 'apply-config', configVersion: o.configVersion, timeoutMs: o.timeoutMs };
     default:

@@ -30,7 +30,10 @@ beforeAll(async () => {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'error',
   });
-  await writeFile(path.join(dir, 'public.json'), JSON.stringify({ proxy: { mode: 'application', address: 'http://10.0.0.4:3128', auth: true } }));
+  await writeFile(
+    path.join(dir, 'public.json'),
+    JSON.stringify({ proxy: { mode: 'application', address: 'http://10.0.0.4:3128', auth: true } }),
+  );
   await writeFile(path.join(dir, 'protected.json'), JSON.stringify({ proxy: { username: 'ops', password: SECRET } }));
 }, 120_000);
 
@@ -47,7 +50,13 @@ function machines(): FakeMachine[] {
     failExtension: i === 7 || i === 23,
     throttleFirstPut: i % 10 === 3 ? 1 : 0,
   }));
-  const arc: FakeMachine[] = Array.from({ length: 10 }, (_, i) => ({ name: `arc${i}`, resourceGroup: 'rg-arc', kind: 'arc' as const, failExtension: i === 4, throttleFirstPut: i === 1 ? 1 : 0 }));
+  const arc: FakeMachine[] = Array.from({ length: 10 }, (_, i) => ({
+    name: `arc${i}`,
+    resourceGroup: 'rg-arc',
+    kind: 'arc' as const,
+    failExtension: i === 4,
+    throttleFirstPut: i === 1 ? 1 : 0,
+  }));
   return [...vms, ...arc];
 }
 
@@ -62,11 +71,32 @@ async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>): Promise<T> {
 }
 
 function run(arm: FakeArmServer, args: string[]) {
-  return execa('node', [cli, 'deploy', 'extension', '--subscription', SUB, '--arm-endpoint', arm.url, '--version', '0.1', '--settings', path.join(dir, 'public.json'), '--protected-settings', path.join(dir, 'protected.json'), '--poll-interval', '0.05', ...args], {
-    reject: false,
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-    timeout: 120_000,
-  });
+  return execa(
+    'node',
+    [
+      cli,
+      'deploy',
+      'extension',
+      '--subscription',
+      SUB,
+      '--arm-endpoint',
+      arm.url,
+      '--version',
+      '0.1',
+      '--settings',
+      path.join(dir, 'public.json'),
+      '--protected-settings',
+      path.join(dir, 'protected.json'),
+      '--poll-interval',
+      '0.05',
+      ...args,
+    ],
+    {
+      reject: false,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
+      timeout: 120_000,
+    },
+  );
 }
 
 describe('open-ama deploy extension', () => {
@@ -83,7 +113,14 @@ describe('open-ama deploy extension', () => {
       expect(arm.maxInFlight).toBeLessThanOrEqual(6);
       expect(arm.maxInFlight).toBeGreaterThan(1);
       // protected settings reach ARM in the request body, and nowhere in our output
-      expect(arm.puts[0]!.body).toMatchObject({ properties: { protectedSettings: { proxy: { password: SECRET } }, publisher: 'OpenAma.Monitor', type: 'OpenAmaLinuxAgent', typeHandlerVersion: '0.1' } });
+      expect(arm.puts[0]!.body).toMatchObject({
+        properties: {
+          protectedSettings: { proxy: { password: SECRET } },
+          publisher: 'OpenAma.Monitor',
+          type: 'OpenAmaLinuxAgent',
+          typeHandlerVersion: '0.1',
+        },
+      });
       expect(r.stdout + r.stderr).not.toContain(SECRET);
     });
   }, 120_000);
@@ -92,10 +129,16 @@ describe('open-ama deploy extension', () => {
     await withArm(async (arm) => {
       const r = await run(arm, ['--arc', '--resource-group', 'rg-arc', '--json']);
       expect(r.exitCode).toBe(1);
-      const out = JSON.parse(r.stdout) as { failed: number; outcomes: { target: { name: string; kind: string }; result: string; statusMessage: string }[] };
+      const out = JSON.parse(r.stdout) as {
+        failed: number;
+        outcomes: { target: { name: string; kind: string }; result: string; statusMessage: string }[];
+      };
       expect(out.outcomes).toHaveLength(10);
       expect(out.failed).toBe(1);
-      expect(out.outcomes.find((o) => o.target.name === 'arc4')).toMatchObject({ result: 'failed', statusMessage: expect.stringContaining('invalid configuration on arc4') });
+      expect(out.outcomes.find((o) => o.target.name === 'arc4')).toMatchObject({
+        result: 'failed',
+        statusMessage: expect.stringContaining('invalid configuration on arc4'),
+      });
       expect(out.outcomes.filter((o) => o.target.kind === 'arc' && o.result === 'succeeded')).toHaveLength(9);
       expect(arm.throttled).toBe(1);
       const tagged = await run(arm, ['--resource-group', 'rg-other', '--tag', 'env=prod']);

@@ -5,7 +5,14 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSyn
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packagedZip } from '../../helpers/packaged-zip.js';
-import { encrypt, installPackage, makeCertificate, runOp, writeSettings, type SimExtension } from '../../helpers/guest-agent-sim.js';
+import {
+  encrypt,
+  installPackage,
+  makeCertificate,
+  runOp,
+  writeSettings,
+  type SimExtension,
+} from '../../helpers/guest-agent-sim.js';
 
 const SECRET = 'Sentinel-Bad-Input-Pw-3318';
 let zip: string;
@@ -25,17 +32,31 @@ function fresh(): SimExtension {
   return installPackage(r, zip, '0.1.0');
 }
 
-function statusOf(ext: SimExtension, seq: number): { status: string; code: number; formattedMessage: { message: string } } {
-  return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!.status;
+function statusOf(
+  ext: SimExtension,
+  seq: number,
+): { status: string; code: number; formattedMessage: { message: string } } {
+  return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!
+    .status;
 }
 
 function everythingWritten(ext: SimExtension): string {
   const read = (dir: string): string =>
-    existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? read(path.join(dir, e.name)) : readFileSync(path.join(dir, e.name), 'utf8'))).join('\n') : '';
+    existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true })
+          .map((e) => (e.isDirectory() ? read(path.join(dir, e.name)) : readFileSync(path.join(dir, e.name), 'utf8')))
+          .join('\n')
+      : '';
   return [read(ext.logFolder), read(ext.statusFolder)].join('\n');
 }
 
-async function expectFailure(ext: SimExtension, seq: number, exit: number, message: RegExp, env: Record<string, string> = {}): Promise<void> {
+async function expectFailure(
+  ext: SimExtension,
+  seq: number,
+  exit: number,
+  message: RegExp,
+  env: Record<string, string> = {},
+): Promise<void> {
   const r = await runOp(ext, 'enable', seq, env);
   expect({ exit: r.exitCode, stderr: r.stderr.slice(-300) }).toMatchObject({ exit });
   const st = statusOf(ext, seq);
@@ -53,12 +74,18 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
     const r = await runOp(ext, 'enable', 0);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/HandlerEnvironment.json not found/);
-    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', formattedMessage: { message: expect.stringMatching(/HandlerEnvironment.json not found/) } });
+    expect(statusOf(ext, 0)).toMatchObject({
+      status: 'error',
+      formattedMessage: { message: expect.stringMatching(/HandlerEnvironment.json not found/) },
+    });
   }, 60_000);
 
   test('malformed settings JSON → 53, message gives the position but not the content', async () => {
     const ext = fresh();
-    writeFileSync(path.join(ext.configFolder, '0.settings'), `{"runtimeSettings":[{"handlerSettings":{"publicSettings":{"x":"${SECRET}"`);
+    writeFileSync(
+      path.join(ext.configFolder, '0.settings'),
+      `{"runtimeSettings":[{"handlerSettings":{"publicSettings":{"x":"${SECRET}"`,
+    );
     await expectFailure(ext, 0, 53, /0\.settings is not valid JSON/);
   }, 60_000);
 
@@ -71,20 +98,35 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   test('wrong types → 53 naming each path and what was expected', async () => {
     const ext = fresh();
     writeSettings(ext, 0, { diskQuotaMB: 'lots', logLevel: 'verbose' });
-    await expectFailure(ext, 0, 53, /diskQuotaMB: must be integer.*logLevel: must be one of|logLevel: must be one of.*diskQuotaMB: must be integer/);
+    await expectFailure(
+      ext,
+      0,
+      53,
+      /diskQuotaMB: must be integer.*logLevel: must be one of|logLevel: must be one of.*diskQuotaMB: must be integer/,
+    );
   }, 60_000);
 
   test('proxy.auth without protected credentials → 53 naming the missing protected keys', async () => {
     const ext = fresh();
     writeSettings(ext, 0, { proxy: { mode: 'application', address: 'http://proxy:3128', auth: 'true' } });
-    await expectFailure(ext, 0, 53, /proxy\.auth is true but protectedSettings\.proxy\.username and protectedSettings\.proxy\.password are missing/);
+    await expectFailure(
+      ext,
+      0,
+      53,
+      /proxy\.auth is true but protectedSettings\.proxy\.username and protectedSettings\.proxy\.password are missing/,
+    );
   }, 60_000);
 
   test('undecryptable protected settings → 53 naming the certificate, no secret, no blob', async () => {
     const ext = fresh();
     const thumb = makeCertificate(ext.libDir);
     const other = makeCertificate(path.join(ext.root, 'elsewhere'));
-    const blob = encrypt(path.join(ext.root, 'elsewhere'), other, { proxy: { username: 'u', password: SECRET } }, 'des3');
+    const blob = encrypt(
+      path.join(ext.root, 'elsewhere'),
+      other,
+      { proxy: { username: 'u', password: SECRET } },
+      'des3',
+    );
     writeSettings(ext, 0, { proxy: { mode: 'application', address: 'http://proxy:3128', auth: true } }, blob, thumb);
     await expectFailure(ext, 0, 53, new RegExp(`cannot be decrypted with certificate ${thumb}`));
     expect(everythingWritten(ext)).not.toContain(blob.slice(0, 40));
@@ -93,9 +135,19 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   test('missing certificate → 53 naming the thumbprint and where it was looked for', async () => {
     const ext = fresh();
     const thumb = makeCertificate(path.join(ext.root, 'elsewhere'));
-    const blob = encrypt(path.join(ext.root, 'elsewhere'), thumb, { proxy: { username: 'u', password: SECRET } }, 'aes256');
+    const blob = encrypt(
+      path.join(ext.root, 'elsewhere'),
+      thumb,
+      { proxy: { username: 'u', password: SECRET } },
+      'aes256',
+    );
     writeSettings(ext, 0, {}, blob, thumb);
-    await expectFailure(ext, 0, 53, new RegExp(`certificate ${thumb} .*is not in ${ext.libDir.replace(/[/]/g, '\\/')}`));
+    await expectFailure(
+      ext,
+      0,
+      53,
+      new RegExp(`certificate ${thumb} .*is not in ${ext.libDir.replace(/[/]/g, '\\/')}`),
+    );
   }, 60_000);
 
   test('non-numeric ConfigSequenceNumber falls back to the newest settings file and says so; with none → 53', async () => {
@@ -104,11 +156,16 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
     const r = await runOp(ext, 'install', 'abc');
     expect(r.exitCode).toBe(0);
     const st = JSON.parse(readFileSync(path.join(ext.statusFolder, '2.status'), 'utf8'))[0].status;
-    expect(JSON.stringify(st.substatus)).toMatch(/ConfigSequenceNumber \\"abc\\" is not a non-negative integer; using 2/);
+    expect(JSON.stringify(st.substatus)).toMatch(
+      /ConfigSequenceNumber \\"abc\\" is not a non-negative integer; using 2/,
+    );
     rmSync(path.join(ext.configFolder, '2.settings'));
     const r2 = await runOp(ext, 'enable', 'abc');
     expect(r2.exitCode).toBe(53);
-    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', formattedMessage: { message: expect.stringMatching(/ConfigSequenceNumber "abc" is not a non-negative integer/) } });
+    expect(statusOf(ext, 0)).toMatchObject({
+      status: 'error',
+      formattedMessage: { message: expect.stringMatching(/ConfigSequenceNumber "abc" is not a non-negative integer/) },
+    });
   }, 60_000);
 
   test('read-only status dir → exit 1 and the reason on stderr (the only channel left)', async () => {
@@ -136,6 +193,10 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
     writeSettings(ext, 0, {});
     const r = await runOp(ext, 'install', 0, { OPEN_AMA_MIN_FREE_MB: '999999999' });
     expect(r.exitCode).toBe(52);
-    expect(statusOf(ext, 0)).toMatchObject({ status: 'error', code: 52, formattedMessage: { message: expect.stringMatching(/only \d+ MB free .* needs at least 999999999 MB/) } });
+    expect(statusOf(ext, 0)).toMatchObject({
+      status: 'error',
+      code: 52,
+      formattedMessage: { message: expect.stringMatching(/only \d+ MB free .* needs at least 999999999 MB/) },
+    });
   }, 60_000);
 });

@@ -6,7 +6,15 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { packagedZip } from '../../helpers/packaged-zip.js';
-import { encrypt, installPackage, makeCertificate, processesMentioning, runOp, writeSettings, type SimExtension } from '../../helpers/guest-agent-sim.js';
+import {
+  encrypt,
+  installPackage,
+  makeCertificate,
+  processesMentioning,
+  runOp,
+  writeSettings,
+  type SimExtension,
+} from '../../helpers/guest-agent-sim.js';
 
 const SECRET = 'Sentinel-Proxy-Pw-4471';
 const SECRET2 = 'Sentinel-Proxy-Pw-9902';
@@ -27,7 +35,16 @@ function newRoot(): string {
   return r;
 }
 
-function status(ext: SimExtension, seq: number): { operation: string; status: string; code: number; formattedMessage: { lang: string; message: string }; substatus: { status: string; formattedMessage: { lang: string; message: string } }[] } {
+function status(
+  ext: SimExtension,
+  seq: number,
+): {
+  operation: string;
+  status: string;
+  code: number;
+  formattedMessage: { lang: string; message: string };
+  substatus: { status: string; formattedMessage: { lang: string; message: string } }[];
+} {
   const doc = JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[];
   expect(Array.isArray(doc)).toBe(true);
   const st = doc[0]!.status as ReturnType<typeof status>;
@@ -45,14 +62,35 @@ function allFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
-    return e.isDirectory() ? allFiles(p) : e.isFile() && statSync(p).size < 50 * 1024 * 1024 && !p.includes('/runtime/') ? [p] : [];
+    return e.isDirectory()
+      ? allFiles(p)
+      : e.isFile() && statSync(p).size < 50 * 1024 * 1024 && !p.includes('/runtime/')
+        ? [p]
+        : [];
   });
 }
 
 const dcr = (root: string) => ({
   immutableId: 'dcr-0123456789abcdef0123456789abcdef',
-  dataSources: { performanceCounters: [{ name: 'perf', streams: ['Microsoft-Perf'], samplingFrequencyInSeconds: 5, counterSpecifiers: ['Memory(*)\\% Used Memory'] }], logFiles: [{ name: 'app', streams: ['Custom-App'], filePatterns: [`${root}/app/*.log`], format: 'text' }] },
-  streamDeclarations: { 'Custom-App': { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }] } },
+  dataSources: {
+    performanceCounters: [
+      {
+        name: 'perf',
+        streams: ['Microsoft-Perf'],
+        samplingFrequencyInSeconds: 5,
+        counterSpecifiers: ['Memory(*)\\% Used Memory'],
+      },
+    ],
+    logFiles: [{ name: 'app', streams: ['Custom-App'], filePatterns: [`${root}/app/*.log`], format: 'text' }],
+  },
+  streamDeclarations: {
+    'Custom-App': {
+      columns: [
+        { name: 'TimeGenerated', type: 'datetime' },
+        { name: 'RawData', type: 'string' },
+      ],
+    },
+  },
   destinations: { openAmaFile: [{ name: 'local-file' }] },
   dataFlows: [{ streams: ['Microsoft-Perf', 'Custom-App'], destinations: ['local-file'] }],
 });
@@ -62,8 +100,17 @@ describe('handler lifecycle from the packaged ZIP', () => {
     const root = newRoot();
     const ext = installPackage(root, zip, '0.1.0');
     const thumb = makeCertificate(ext.libDir);
-    const pub0 = { proxy: { mode: 'application', address: 'http://127.0.0.1:3128', auth: true }, dataCollectionRules: [dcr(root)] };
-    writeSettings(ext, 0, pub0, encrypt(ext.libDir, thumb, { proxy: { username: 'alice', password: SECRET } }, 'des3'), thumb);
+    const pub0 = {
+      proxy: { mode: 'application', address: 'http://127.0.0.1:3128', auth: true },
+      dataCollectionRules: [dcr(root)],
+    };
+    writeSettings(
+      ext,
+      0,
+      pub0,
+      encrypt(ext.libDir, thumb, { proxy: { username: 'alice', password: SECRET } }, 'des3'),
+      thumb,
+    );
 
     const install = await runOp(ext, 'install', 0);
     expect(install.exitCode).toBe(0);
@@ -75,12 +122,17 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect(readFileSync(path.join(ext.extDir, 'mrseq'), 'utf8')).toBe('0');
     const cfg = path.join(root, 'etc/opt/open-ama/agent-config.json');
     expect(statSync(cfg).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(cfg, 'utf8'))).toMatchObject({ configVersion: 0, proxy: { username: 'alice', password: SECRET } });
+    expect(JSON.parse(readFileSync(cfg, 'utf8'))).toMatchObject({
+      configVersion: 0,
+      proxy: { username: 'alice', password: SECRET },
+    });
     expect(processesMentioning(root).filter((p) => p.includes('supervisor.mjs'))).toHaveLength(1);
     expect(processesMentioning(root).filter((p) => p.includes('collector.mjs'))).toHaveLength(1);
     // No secret in any process argument on the machine.
     expect(processesMentioning(SECRET).filter((p) => !p.includes('jest'))).toEqual([]);
-    const heartbeat = JSON.parse(readFileSync(path.join(ext.extDir, 'heartbeat.log'), 'utf8')) as { heartbeat: { status: string } }[];
+    const heartbeat = JSON.parse(readFileSync(path.join(ext.extDir, 'heartbeat.log'), 'utf8')) as {
+      heartbeat: { status: string };
+    }[];
     expect(heartbeat[0]!.heartbeat.status).toBe('Ready');
 
     // Re-running enable with the same seq is a no-op that rewrites success.
@@ -90,11 +142,21 @@ describe('handler lifecycle from the packaged ZIP', () => {
 
     // New seq, changed settings, AES-256 protected settings.
     const pub1 = { ...pub0, logLevel: 'debug' };
-    writeSettings(ext, 1, pub1, encrypt(ext.libDir, thumb, { proxy: { username: 'bob', password: SECRET2 } }, 'aes256'), thumb);
+    writeSettings(
+      ext,
+      1,
+      pub1,
+      encrypt(ext.libDir, thumb, { proxy: { username: 'bob', password: SECRET2 } }, 'aes256'),
+      thumb,
+    );
     const enable1 = await runOp(ext, 'enable', 1);
     expect(enable1.exitCode).toBe(0);
     expect(status(ext, 1)).toMatchObject({ operation: 'Enable', status: 'success' });
-    expect(JSON.parse(readFileSync(cfg, 'utf8'))).toMatchObject({ configVersion: 1, logLevel: 'debug', proxy: { username: 'bob', password: SECRET2 } });
+    expect(JSON.parse(readFileSync(cfg, 'utf8'))).toMatchObject({
+      configVersion: 1,
+      logLevel: 'debug',
+      proxy: { username: 'bob', password: SECRET2 },
+    });
 
     const disable = await runOp(ext, 'disable', 1);
     expect(disable.exitCode).toBe(0);
@@ -111,9 +173,15 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect(readdirSync(ext.logFolder).some((f) => f.startsWith('handler.log'))).toBe(true); // logs stay
 
     // Secrets: nowhere in logs, status files, events, heartbeat, or command output.
-    const outputs = [install, enable0, again, enable1, disable, uninstall].map((r) => `${r.stdout}${r.stderr}`).join('\n');
+    const outputs = [install, enable0, again, enable1, disable, uninstall]
+      .map((r) => `${r.stdout}${r.stderr}`)
+      .join('\n');
     expect(outputs).not.toContain(SECRET);
-    for (const f of [...allFiles(ext.logFolder), ...allFiles(ext.statusFolder), path.join(ext.extDir, 'heartbeat.log')]) {
+    for (const f of [
+      ...allFiles(ext.logFolder),
+      ...allFiles(ext.statusFolder),
+      path.join(ext.extDir, 'heartbeat.log'),
+    ]) {
       const text = readFileSync(f, 'utf8');
       expect({ f, leaked: text.includes(SECRET) || text.includes(SECRET2) }).toEqual({ f, leaked: false });
     }
@@ -137,7 +205,11 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect(processesMentioning(root)).toEqual([]);
     // Step 3: the agent copies mrseq and status files A → B (simulated by the harness in its own tests).
     // Step 4: B update.
-    const upd = await runOp(b, 'update', 4, { VERSION: '0.1.1', AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: '0.1.0', AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: '0' });
+    const upd = await runOp(b, 'update', 4, {
+      VERSION: '0.1.1',
+      AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: '0.1.0',
+      AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: '0',
+    });
     expect(upd.exitCode).toBe(0);
     // Step 5: A uninstall must keep the shared state for B.
     expect((await runOp(a, 'uninstall', 4)).exitCode).toBe(0);
@@ -148,7 +220,11 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect((await runOp(b, 'install', 4, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: '0' })).exitCode).toBe(0);
     const en = await runOp(b, 'enable', 4, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: '0' });
     expect(en.exitCode).toBe(0);
-    expect(status(b, 4)).toMatchObject({ operation: 'Enable', status: 'success', formattedMessage: { message: expect.stringContaining('0.1.1') } });
+    expect(status(b, 4)).toMatchObject({
+      operation: 'Enable',
+      status: 'success',
+      formattedMessage: { message: expect.stringContaining('0.1.1') },
+    });
     const procs = processesMentioning(root);
     expect(procs.filter((p) => p.includes('supervisor.mjs'))).toHaveLength(1);
     expect(procs.every((p) => !p.includes('/0.1.0/'))).toBe(true);

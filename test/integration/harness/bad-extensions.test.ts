@@ -22,8 +22,24 @@ function badZip(behavior: string, version = '1.0.0', manifest: Record<string, un
   mkdirSync(path.join(d, 'pkg/bin'), { recursive: true });
   copyFileSync(path.resolve('test/fixtures/bad-extensions/handler.sh'), path.join(d, 'pkg/bin/handler.sh'));
   writeFileSync(path.join(d, 'pkg/behavior'), behavior);
-  const cmds = Object.fromEntries(['install', 'enable', 'disable', 'update', 'uninstall'].map((op) => [`${op}Command`, `bin/handler.sh ${op}`]));
-  writeFileSync(path.join(d, 'pkg/HandlerManifest.json'), JSON.stringify([{ version: 1.0, handlerManifest: { ...cmds, reportHeartbeat: false, updateMode: 'UpdateWithInstall', continueOnUpdateFailure: false, ...manifest } }]));
+  const cmds = Object.fromEntries(
+    ['install', 'enable', 'disable', 'update', 'uninstall'].map((op) => [`${op}Command`, `bin/handler.sh ${op}`]),
+  );
+  writeFileSync(
+    path.join(d, 'pkg/HandlerManifest.json'),
+    JSON.stringify([
+      {
+        version: 1.0,
+        handlerManifest: {
+          ...cmds,
+          reportHeartbeat: false,
+          updateMode: 'UpdateWithInstall',
+          continueOnUpdateFailure: false,
+          ...manifest,
+        },
+      },
+    ]),
+  );
   const zip = path.join(d, `bad-${version}.zip`);
   execFileSync('zip', ['-qr', zip, '.'], { cwd: path.join(d, 'pkg') });
   return zip;
@@ -32,7 +48,13 @@ function badZip(behavior: string, version = '1.0.0', manifest: Record<string, un
 function agent(): SimulatedGuestAgent {
   const root = mkdtempSync(path.join(os.tmpdir(), 'oa-harness-'));
   dirs.push(root);
-  return new SimulatedGuestAgent({ root, name: 'Test.Bad', timeScale: 0.005, waitMs: 1500, env: { PATH: process.env.PATH } });
+  return new SimulatedGuestAgent({
+    root,
+    name: 'Test.Bad',
+    timeScale: 0.005,
+    waitMs: 1500,
+    env: { PATH: process.env.PATH },
+  });
 }
 
 describe('harness reports misbehaving extensions like the agent', () => {
@@ -42,7 +64,9 @@ describe('harness reports misbehaving extensions like the agent', () => {
     expect(await a.install(badZip('install=exit-nonzero'), '1.0.0')).toBe(false);
     const step = a.steps.find((s) => s.operation === 'install')!;
     expect(step.result).toMatchObject({ exitCode: 7, agentErrorCode: 1007 });
-    expect(step.result!.message).toMatch(/^Non-zero exit code: 7, .*bin\/handler.sh install\n\[stdout\]\n\n\n\[stderr\]\nfatal: cannot do install/);
+    expect(step.result!.message).toMatch(
+      /^Non-zero exit code: 7, .*bin\/handler.sh install\n\[stdout\]\n\n\n\[stderr\]\nfatal: cannot do install/,
+    );
     expect(a.steps.some((s) => s.operation === 'enable')).toBe(false);
     expect(a.state.handlerState).toBe('NotInstalled');
   });
@@ -52,7 +76,10 @@ describe('harness reports misbehaving extensions like the agent', () => {
     await a.load();
     expect(await a.install(badZip('install=no-status\nenable=no-status'), '1.0.0')).toBe(false);
     const wait = a.steps.find((s) => s.operation === 'wait-status')!;
-    expect(wait.status).toMatchObject({ status: 'transitioning', message: expect.stringMatching(/no status file was reported by extension Test.Bad/) });
+    expect(wait.status).toMatchObject({
+      status: 'transitioning',
+      message: expect.stringMatching(/no status file was reported by extension Test.Bad/),
+    });
     expect(wait.note).toMatch(/no terminal status/);
   });
 
@@ -84,7 +111,10 @@ describe('harness reports misbehaving extensions like the agent', () => {
     await a.load();
     expect(await a.install(badZip('enable=daemon'), '1.0.0')).toBe(true);
     expect(await a.uninstall()).toBe(false);
-    expect(a.steps.find((s) => s.operation === 'leak-check')).toMatchObject({ ok: false, note: expect.stringMatching(/processes left behind: \d+ sleep 300/) });
+    expect(a.steps.find((s) => s.operation === 'leak-check')).toMatchObject({
+      ok: false,
+      note: expect.stringMatching(/processes left behind: \d+ sleep 300/),
+    });
   });
 
   test('update where the new version fails its update command: FailedUpgrade, old version disabled but installed', async () => {
@@ -93,7 +123,14 @@ describe('harness reports misbehaving extensions like the agent', () => {
     expect(await a.install(badZip(''), '1.0.0')).toBe(true);
     expect(await a.update(badZip('update=exit-nonzero', '1.1.0'), '1.1.0')).toBe(false);
     const ops = a.steps.map((s) => `${s.operation}@${s.version}`);
-    expect(ops).toEqual(['install@1.0.0', 'enable@1.0.0', 'wait-status@1.0.0', 'disable@1.0.0', 'copy-state@1.1.0', 'update@1.1.0']);
+    expect(ops).toEqual([
+      'install@1.0.0',
+      'enable@1.0.0',
+      'wait-status@1.0.0',
+      'disable@1.0.0',
+      'copy-state@1.1.0',
+      'update@1.1.0',
+    ]);
     expect(a.state).toMatchObject({ version: '1.0.0', handlerState: 'Installed' });
   });
 

@@ -9,10 +9,15 @@ import { REPO } from '../../helpers/collector-process.js';
 describe('open-ama harness run', () => {
   test('succeeds with records from every default stream and leaves nothing running', async () => {
     const zip = await packagedZip();
-    const r = await execa('sh', [path.join(REPO, 'bin/open-ama'), 'harness', 'run', '--zip', zip, '--duration', '15'], { reject: false, timeout: 240_000, env: { ...process.env, FORCE_COLOR: '0' } });
+    const r = await execa('sh', [path.join(REPO, 'bin/open-ama'), 'harness', 'run', '--zip', zip, '--duration', '15'], {
+      reject: false,
+      timeout: 240_000,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
     expect({ exit: r.exitCode, tail: r.stdout.slice(-1500) }).toMatchObject({ exit: 0 });
     expect(r.stdout).toMatch(/data arrived on every default stream/);
-    for (const stream of ['Microsoft-Perf', 'Microsoft-Syslog', 'Custom-HarnessText']) expect(r.stdout).toMatch(new RegExp(`${stream}: [1-9]\\d* record`));
+    for (const stream of ['Microsoft-Perf', 'Microsoft-Syslog', 'Custom-HarnessText'])
+      expect(r.stdout).toMatch(new RegExp(`${stream}: [1-9]\\d* record`));
     expect(r.stdout).toMatch(/✔ leak-check .*\n\s+no process left behind/);
     expect(r.stdout).toMatch(/harness: all steps succeeded/);
   }, 300_000);
@@ -26,7 +31,13 @@ describe('harness scenarios against our ZIP', () => {
     const os = await import('node:os');
     const root = mkdtempSync(path.join(os.tmpdir(), 'oa-harness-ours-'));
     try {
-      const a = new SimulatedGuestAgent({ root, name: 'OpenAma.Monitor.OpenAmaLinuxAgent', timeScale: 0.2, waitMs: 30_000, env: { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_SYSLOG_PORT: '0' } });
+      const a = new SimulatedGuestAgent({
+        root,
+        name: 'OpenAma.Monitor.OpenAmaLinuxAgent',
+        timeScale: 0.2,
+        waitMs: 30_000,
+        env: { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_SYSLOG_PORT: '0' },
+      });
       await a.load();
       a.state.publicSettings = defaultPublicSettings(root);
       a.state.protectedSettings = { proxy: { username: 'u', password: 'Harness-Secret-77' } };
@@ -35,7 +46,20 @@ describe('harness scenarios against our ZIP', () => {
       expect(await a.changeSettings({ ...defaultPublicSettings(root), logLevel: 'debug' })).toBe(true);
       expect(await a.enable()).toBe(true); // reboot: same seq
       expect(await a.update(await packagedZip({ version: '0.1.1' }), '0.1.1')).toBe(true);
-      expect(a.steps.filter((s) => s.operation !== 'wait-status').map((s) => `${s.operation}@${s.version}`).slice(-7)).toEqual(['disable@0.1.0', 'copy-state@0.1.1', 'update@0.1.1', 'uninstall@0.1.0', 'delete-extdir@0.1.0', 'install@0.1.1', 'enable@0.1.1']);
+      expect(
+        a.steps
+          .filter((s) => s.operation !== 'wait-status')
+          .map((s) => `${s.operation}@${s.version}`)
+          .slice(-7),
+      ).toEqual([
+        'disable@0.1.0',
+        'copy-state@0.1.1',
+        'update@0.1.1',
+        'uninstall@0.1.0',
+        'delete-extdir@0.1.0',
+        'install@0.1.1',
+        'enable@0.1.1',
+      ]);
       expect(a.steps.filter((s) => s.operation === 'enable').pop()).toMatchObject({ version: '0.1.1', ok: true });
       expect(await a.uninstall()).toBe(true);
       expect(a.steps.pop()).toMatchObject({ operation: 'leak-check', ok: true });

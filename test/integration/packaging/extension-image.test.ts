@@ -5,7 +5,9 @@ import { assertExtensionVersion } from '../../../packaging/project-metadata.js';
 
 describe('stampExtensionImage', () => {
   it('XML-escapes substituted values', () => {
-    expect(stampExtensionImage('<Description>{{d}}</Description>', { d: 'a < b & "c"' })).toBe('<Description>a &#60; b &#38; &#34;c&#34;</Description>');
+    expect(stampExtensionImage('<Description>{{d}}</Description>', { d: 'a < b & "c"' })).toBe(
+      '<Description>a &#60; b &#38; &#34;c&#34;</Description>',
+    );
   });
 
   it('fails on a placeholder it has no value for instead of shipping it literally', () => {
@@ -15,5 +17,7 @@ describe('stampExtensionImage', () => {
 
 describe('assertExtensionVersion', () => {
   it.each(['1.0', '0.1.0', '1.2.3.4'])('accepts %s', (v) => expect(() => assertExtensionVersion(v)).not.toThrow());
-  it.each(['1', '1.0.0-beta', 'v1.0.0', '1.2.3.4.5', ''])('rejects %s', (v) => expect(() => assertExtensionVersion(v)).toThrow('not an extension version'));
+  it.each(['1', '1.0.0-beta', 'v1.0.0', '1.2.3.4.5', ''])('rejects %s', (v) =>
+    expect(() => assertExtensionVersion(v)).toThrow('not an extension version'),
+  );
 });

@@ -18,7 +18,8 @@ let out: string;
 
 beforeAll(async () => {
   out = await mkdtemp(path.join(tmpdir(), 'open-ama-package-cli-'));
-  if (!existsSync(packageTool)) await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], { cwd: repoRoot });
+  if (!existsSync(packageTool))
+    await run(process.execPath, [path.join(repoRoot, 'packaging', 'build.mjs')], { cwd: repoRoot });
 });
 
 afterAll(async () => {
@@ -27,20 +28,28 @@ afterAll(async () => {
 
 describe('package.mjs --version', () => {
   it('stamps 9.9.9 into VERSION, the bundles and ExtensionImage.xml, and reports the ZIP and part sizes', async () => {
-    const { stdout } = await run(process.execPath, [packageTool, '--version', '9.9.9', '--out', out], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(process.execPath, [packageTool, '--version', '9.9.9', '--out', out], {
+      cwd: repoRoot,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const zip = path.join(out, `open-ama-9.9.9-linux-${hostArch()}.zip`);
     expect((await readZipEntry(zip, 'VERSION')).toString()).toBe('9.9.9\n');
     expect((await readZipEntry(zip, 'dist/handler.mjs')).toString()).toContain('"9.9.9"');
-    expect(await readFile(path.join(out, extensionImageFileName('9.9.9')), 'utf8')).toContain('<Version>9.9.9</Version>');
+    expect(await readFile(path.join(out, extensionImageFileName('9.9.9')), 'utf8')).toContain(
+      '<Version>9.9.9</Version>',
+    );
     expect(stdout).toMatch(/ZIP \d+\.\d MiB \(\d+ bytes\)/);
-    for (const part of ['runtime/node', 'dist/handler.mjs', 'dist/*.mjs.map', 'settings-schemas/*.json']) expect(stdout).toContain(part);
+    for (const part of ['runtime/node', 'dist/handler.mjs', 'dist/*.mjs.map', 'settings-schemas/*.json'])
+      expect(stdout).toContain(part);
     // Production settings: the runtime is deflated (not stored) and the entries match the test-helper ZIP layout.
     const runtime = (await listZipEntries(zip)).find((e) => e.path === 'runtime/node')!;
     expect(runtime.compressedSize).toBeLessThan(runtime.uncompressedSize * 0.5);
   }, 600_000);
 
   it('refuses a version the guest agent cannot use in a directory name, before building anything', async () => {
-    const failure = await run(process.execPath, [packageTool, '--version', '1.0.0-beta', '--out', out], { cwd: repoRoot }).then(
+    const failure = await run(process.execPath, [packageTool, '--version', '1.0.0-beta', '--out', out], {
+      cwd: repoRoot,
+    }).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );

@@ -11,7 +11,10 @@ export async function unpackLikeGuestAgent(zipPath: string, extDir: string): Pro
 
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 export interface RunResult {
@@ -21,7 +24,12 @@ export interface RunResult {
 }
 
 /** `<shell> -c "<commandLine>"` with exactly `env` (nothing inherited) in `cwd`, as the agent runs commands. */
-export function runThroughShell(shell: string, commandLine: string, cwd: string, env: Record<string, string>): Promise<RunResult> {
+export function runThroughShell(
+  shell: string,
+  commandLine: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(shell, ['-c', commandLine], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

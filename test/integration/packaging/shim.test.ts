@@ -14,7 +14,9 @@ import { packagedZip } from '../../helpers/packaged-zip.js';
 import { runThroughShell, unpackLikeGuestAgent } from './run-like-agent.js';
 
 const meta = readProjectMetadata(findRepoRoot(process.cwd()));
-const SHELLS = [...new Map(['/bin/sh', '/bin/dash', '/bin/bash'].filter(existsSync).map((s) => [realpathSync(s), s])).values()];
+const SHELLS = [
+  ...new Map(['/bin/sh', '/bin/dash', '/bin/bash'].filter(existsSync).map((s) => [realpathSync(s), s])).values(),
+];
 
 let work: string;
 let extDir: string;
@@ -40,11 +42,23 @@ async function brokenCopy(name: string, runtime: Buffer | undefined): Promise<st
 /** HandlerEnvironment.json as WALinuxAgent writes it (json.dumps: one line). */
 async function writeHandlerEnvironment(dir: string): Promise<string> {
   const statusFolder = path.join(dir, 'status');
-  const env = [{ name: 'OpenAma.Monitor.OpenAmaLinuxAgent', version: 1.0, handlerEnvironment: {
-    logFolder: path.join(work, 'log'), configFolder: path.join(dir, 'config'), statusFolder,
-    heartbeatFile: path.join(dir, 'heartbeat.log'), eventsFolder: path.join(work, 'log', 'events'),
-  } }];
-  await writeFile(path.join(dir, 'HandlerEnvironment.json'), JSON.stringify(env).replace(/":/g, '": ').replace(/,"/g, ', "'));
+  const env = [
+    {
+      name: 'OpenAma.Monitor.OpenAmaLinuxAgent',
+      version: 1.0,
+      handlerEnvironment: {
+        logFolder: path.join(work, 'log'),
+        configFolder: path.join(dir, 'config'),
+        statusFolder,
+        heartbeatFile: path.join(dir, 'heartbeat.log'),
+        eventsFolder: path.join(work, 'log', 'events'),
+      },
+    },
+  ];
+  await writeFile(
+    path.join(dir, 'HandlerEnvironment.json'),
+    JSON.stringify(env).replace(/":/g, '": ').replace(/,"/g, ', "'),
+  );
   await mkdir(statusFolder, { recursive: true });
   return statusFolder;
 }
@@ -59,7 +73,11 @@ function foreignElfHeader(): Buffer {
   return header;
 }
 
-async function readStatus(file: string): Promise<{ status: { status: string; code: number; operation: string; formattedMessage: { lang: string; message: string } } }[]> {
+async function readStatus(
+  file: string,
+): Promise<
+  { status: { status: string; code: number; operation: string; formattedMessage: { lang: string; message: string } } }[]
+> {
   return JSON.parse(await readFile(file, 'utf8'));
 }
 
@@ -71,16 +89,29 @@ describe('the bundled runtime', () => {
 });
 
 describe('bin/open-ama-handler', () => {
-  it.each(SHELLS)('runs dist/handler.mjs on runtime/node with the operation arguments, without PATH (%s)', async (shell) => {
-    const probeDir = await brokenCopy(`probe-${path.basename(shell)}`, await readFile(path.join(extDir, 'runtime', 'node')));
-    await writeFile(path.join(probeDir, 'dist', 'handler.mjs'),
-      'console.log(JSON.stringify({ version: process.version, execPath: process.execPath, argv: process.argv.slice(2), cwd: process.cwd() })); process.exit(7);\n');
-    const result = await runThroughShell(shell, `${probeDir}/bin/open-ama-handler enable 'two words'`, probeDir, { ConfigSequenceNumber: '0' });
-    expect(result.code).toBe(7);
-    expect(JSON.parse(result.stdout)).toEqual({
-      version: `v${meta.runtimeNodeVersion}`, execPath: path.join(probeDir, 'runtime', 'node'), argv: ['enable', 'two words'], cwd: probeDir,
-    });
-  });
+  it.each(SHELLS)(
+    'runs dist/handler.mjs on runtime/node with the operation arguments, without PATH (%s)',
+    async (shell) => {
+      const probeDir = await brokenCopy(
+        `probe-${path.basename(shell)}`,
+        await readFile(path.join(extDir, 'runtime', 'node')),
+      );
+      await writeFile(
+        path.join(probeDir, 'dist', 'handler.mjs'),
+        'console.log(JSON.stringify({ version: process.version, execPath: process.execPath, argv: process.argv.slice(2), cwd: process.cwd() })); process.exit(7);\n',
+      );
+      const result = await runThroughShell(shell, `${probeDir}/bin/open-ama-handler enable 'two words'`, probeDir, {
+        ConfigSequenceNumber: '0',
+      });
+      expect(result.code).toBe(7);
+      expect(JSON.parse(result.stdout)).toEqual({
+        version: `v${meta.runtimeNodeVersion}`,
+        execPath: path.join(probeDir, 'runtime', 'node'),
+        argv: ['enable', 'two words'],
+        cwd: probeDir,
+      });
+    },
+  );
 
   it('reaches the shipped handler bundle, which rejects an unknown operation with its usage line and exit 1', async () => {
     const result = await runThroughShell('/bin/sh', `${extDir}/bin/open-ama-handler no-such-op`, extDir, {});
@@ -88,31 +119,53 @@ describe('bin/open-ama-handler', () => {
     expect(result.code).toBe(1);
   });
 
-  it.each(SHELLS)('exits 52 and writes an error status when runtime/node is not an ELF executable (%s)', async (shell) => {
-    const dir = await brokenCopy(`not-elf-${path.basename(shell)}`, Buffer.from('#!/bin/sh\necho this must never run\n'));
-    const statusFolder = await writeHandlerEnvironment(dir);
-    const result = await runThroughShell(shell, `${dir}/bin/open-ama-handler enable`, dir, { ConfigSequenceNumber: '7' });
-    expect(result.code).toBe(52);
-    expect(result.stdout).not.toContain('must never run');
-    expect(result.stderr).toContain('runtime is damaged');
-    const [status] = await readStatus(path.join(statusFolder, '7.status'));
-    expect(status!.status).toMatchObject({ status: 'error', code: 52, operation: 'Enable', formattedMessage: { lang: 'en-US' } });
-    expect(status!.status.formattedMessage.message).toContain('remove and re-add the extension');
-  });
+  it.each(SHELLS)(
+    'exits 52 and writes an error status when runtime/node is not an ELF executable (%s)',
+    async (shell) => {
+      const dir = await brokenCopy(
+        `not-elf-${path.basename(shell)}`,
+        Buffer.from('#!/bin/sh\necho this must never run\n'),
+      );
+      const statusFolder = await writeHandlerEnvironment(dir);
+      const result = await runThroughShell(shell, `${dir}/bin/open-ama-handler enable`, dir, {
+        ConfigSequenceNumber: '7',
+      });
+      expect(result.code).toBe(52);
+      expect(result.stdout).not.toContain('must never run');
+      expect(result.stderr).toContain('runtime is damaged');
+      const [status] = await readStatus(path.join(statusFolder, '7.status'));
+      expect(status!.status).toMatchObject({
+        status: 'error',
+        code: 52,
+        operation: 'Enable',
+        formattedMessage: { lang: 'en-US' },
+      });
+      expect(status!.status.formattedMessage.message).toContain('remove and re-add the extension');
+    },
+  );
 
-  it.each(SHELLS)('exits 51 and writes an error status naming both CPUs when the runtime is for another architecture (%s)', async (shell) => {
-    const dir = await brokenCopy(`foreign-${path.basename(shell)}`, foreignElfHeader());
-    const statusFolder = await writeHandlerEnvironment(dir);
-    const result = await runThroughShell(shell, `${dir}/bin/open-ama-handler -install`, dir, { ConfigSequenceNumber: '3' });
-    expect(result.code).toBe(51);
-    const [status] = await readStatus(path.join(statusFolder, '3.status'));
-    expect(status!.status).toMatchObject({ status: 'error', code: 51, operation: 'Install' });
-    expect(status!.status.formattedMessage.message).toMatch(/unsupported CPU architecture: this package's runtime is for \S+ .* but this machine is \S+/);
-  });
+  it.each(SHELLS)(
+    'exits 51 and writes an error status naming both CPUs when the runtime is for another architecture (%s)',
+    async (shell) => {
+      const dir = await brokenCopy(`foreign-${path.basename(shell)}`, foreignElfHeader());
+      const statusFolder = await writeHandlerEnvironment(dir);
+      const result = await runThroughShell(shell, `${dir}/bin/open-ama-handler -install`, dir, {
+        ConfigSequenceNumber: '3',
+      });
+      expect(result.code).toBe(51);
+      const [status] = await readStatus(path.join(statusFolder, '3.status'));
+      expect(status!.status).toMatchObject({ status: 'error', code: 51, operation: 'Install' });
+      expect(status!.status.formattedMessage.message).toMatch(
+        /unsupported CPU architecture: this package's runtime is for \S+ .* but this machine is \S+/,
+      );
+    },
+  );
 
   it('exits 52 when runtime/node is missing, writing the status into <ext>/status when HandlerEnvironment.json is absent', async () => {
     const dir = await brokenCopy('missing', undefined);
-    const result = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler disable`, dir, { ConfigSequenceNumber: '12' });
+    const result = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler disable`, dir, {
+      ConfigSequenceNumber: '12',
+    });
     expect(result.code).toBe(52);
     expect(result.stderr).toContain('runtime is missing');
     const [status] = await readStatus(path.join(dir, 'status', '12.status'));

@@ -27,7 +27,9 @@ beforeAll(async () => {
 }, 600_000);
 
 async function expectedLayout(): Promise<string[]> {
-  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas'))).filter((f) => f.endsWith('.schema.json')).sort();
+  const schemas = (await readdir(path.join(repoRoot, 'settings-schemas')))
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort();
   return [
     'HandlerManifest.json',
     'bin/open-ama-handler',
@@ -49,7 +51,10 @@ describe('extension ZIP layout', () => {
       expect(entry.isSymlink).toBe(false);
       expect(entry.isDirectory).toBe(false);
       const executable = entry.path === 'bin/open-ama-handler' || entry.path === 'runtime/node';
-      expect({ path: entry.path, mode: entry.unixMode.toString(8) }).toEqual({ path: entry.path, mode: executable ? '100755' : '100644' });
+      expect({ path: entry.path, mode: entry.unixMode.toString(8) }).toEqual({
+        path: entry.path,
+        mode: executable ? '100755' : '100644',
+      });
     }
   });
 
@@ -93,7 +98,12 @@ describe('HandlerManifest.json in the ZIP (PROTOCOL.md §1)', () => {
       continueOnUpdateFailure: true,
       supportsMultipleExtensions: false,
     });
-    for (const key of ['rebootAfterInstall', 'reportHeartbeat', 'continueOnUpdateFailure', 'supportsMultipleExtensions']) {
+    for (const key of [
+      'rebootAfterInstall',
+      'reportHeartbeat',
+      'continueOnUpdateFailure',
+      'supportsMultipleExtensions',
+    ]) {
       expect(typeof hm[key]).toBe('boolean');
     }
   });
@@ -133,8 +143,19 @@ describe('reproducible packaging', () => {
       }
       const digests: string[] = [];
       for (const out of ['a', 'b']) {
-        const result = await buildPackage({ repoRoot, arch: hostArch(), bundlesDir: bundles, outDir: path.join(work, out), runtimeCompressionLevel: 0, log: () => undefined });
-        digests.push(createHash('sha256').update(await readFile(result.zipPath)).digest('hex'));
+        const result = await buildPackage({
+          repoRoot,
+          arch: hostArch(),
+          bundlesDir: bundles,
+          outDir: path.join(work, out),
+          runtimeCompressionLevel: 0,
+          log: () => undefined,
+        });
+        digests.push(
+          createHash('sha256')
+            .update(await readFile(result.zipPath))
+            .digest('hex'),
+        );
       }
       expect(digests[0]).toBe(digests[1]);
     } finally {

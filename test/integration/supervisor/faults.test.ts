@@ -17,33 +17,52 @@ describe('supervisor with misbehaving collectors', () => {
     const client = new SupervisorClient(m.paths.controlSocket);
     const applied = await client.applyConfig(1, 3_000);
     expect(applied.ok).toBe(false);
-    expect(applied.reason).toMatch(/the collector is not running .*exited with code 1: .*boom: cannot bind 127\.0\.0\.1:28330/);
-    await waitFor(async () => (await client.status()).collector.state === 'crash-looping', 30_000, 'crash loop detected');
+    expect(applied.reason).toMatch(
+      /the collector is not running .*exited with code 1: .*boom: cannot bind 127\.0\.0\.1:28330/,
+    );
+    await waitFor(
+      async () => (await client.status()).collector.state === 'crash-looping',
+      30_000,
+      'crash loop detected',
+    );
     const st = await client.status();
     expect(st.collector.restarts).toBeGreaterThanOrEqual(5);
     expect(st.collector.nextRestartAt).toBeDefined(); // it keeps retrying, slowly
     await waitFor(() => readStatus(m)?.status === 'error', 10_000, 'error status');
     const doc = readStatus(m)!;
-    expect(doc.formattedMessage.message).toMatch(/no data can flow — the collector keeps crashing: exited with code 1: .*boom: cannot bind 127\.0\.0\.1:28330 \(address already in use\)/);
+    expect(doc.formattedMessage.message).toMatch(
+      /no data can flow — the collector keeps crashing: exited with code 1: .*boom: cannot bind 127\.0\.0\.1:28330 \(address already in use\)/,
+    );
     expect(doc.substatus[0]).toMatchObject({ name: 'collector', status: 'error' });
-    expect(doc.substatus[0]!.formattedMessage.message).toMatch(/crash-looping \(\d+ crashes within 5 min, retrying every 60 s\): it exited with code 1/);
+    expect(doc.substatus[0]!.formattedMessage.message).toMatch(
+      /crash-looping \(\d+ crashes within 5 min, retrying every 60 s\): it exited with code 1/,
+    );
     expect(readHeartbeat(m)).toMatchObject({ status: 'NotReady' });
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
     expect(processesUnder(m.root)).toEqual([]);
   }, 60_000);
 
   test('the memory watchdog restarts a leaking collector gracefully and the status says why', async () => {
-    const m = fx.machine('leaky', { env: { OPEN_AMA_WATCHDOG_INTERVAL_MS: '300' }, config: { resourceLimits: { ...DEFAULT_RESOURCE_LIMITS, memoryMaxMB: 100 } } });
+    const m = fx.machine('leaky', {
+      env: { OPEN_AMA_WATCHDOG_INTERVAL_MS: '300' },
+      config: { resourceLimits: { ...DEFAULT_RESOURCE_LIMITS, memoryMaxMB: 100 } },
+    });
     await m.ensure();
     const client = new SupervisorClient(m.paths.controlSocket);
     expect((await client.applyConfig(1, 10_000)).ok).toBe(true);
     const first = (await client.status()).collector.pid!;
     await waitFor(async () => (await client.status()).collector.restarts >= 1, 30_000, 'watchdog restart');
     const st = await client.status();
-    expect(st.collector.lastExit).toMatch(/^restarted by the memory watchdog: RSS \d+ MB stayed above the 100 MB limit \(resourceLimits\.memoryMaxMB\) for 3 checks/);
+    expect(st.collector.lastExit).toMatch(
+      /^restarted by the memory watchdog: RSS \d+ MB stayed above the 100 MB limit \(resourceLimits\.memoryMaxMB\) for 3 checks/,
+    );
     expect(isAlive(first)).toBe(false);
     expect(readFileSync(path.join(m.root, 'test-flushed'), 'utf8')).toBe(String(first)); // graceful: "shutdown", not a kill
-    await waitFor(() => /memory watchdog/.test(readStatus(m)?.substatus[0]?.formattedMessage.message ?? ''), 15_000, 'status names the watchdog');
+    await waitFor(
+      () => /memory watchdog/.test(readStatus(m)?.substatus[0]?.formattedMessage.message ?? ''),
+      15_000,
+      'status names the watchdog',
+    );
     expect(readFileSync(path.join(m.root, 'log/supervisor.log'), 'utf8')).toMatch(/memory watchdog/);
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
     expect(processesUnder(m.root)).toEqual([]);
@@ -62,7 +81,9 @@ describe('supervisor with misbehaving collectors', () => {
     expect(isAlive(col)).toBe(false);
     expect(isAlive(sup.pid)).toBe(false);
     expect(processesUnder(m.root)).toEqual([]);
-    expect(readFileSync(path.join(m.root, 'log/supervisor.log'), 'utf8')).toMatch(/did not exit within 1\.5 s of \\"shutdown\\": SIGKILL/);
+    expect(readFileSync(path.join(m.root, 'log/supervisor.log'), 'utf8')).toMatch(
+      /did not exit within 1\.5 s of \\"shutdown\\": SIGKILL/,
+    );
   }, 60_000);
 
   test('SIGTERM to the supervisor stops it gracefully: the collector flushes, socket and pidfile are removed', async () => {

@@ -2,13 +2,27 @@
 // and the collector stand-ins with esbuild, lays out temp roots (OPEN_AMA_ROOT) with bin/supervisor.mjs
 // + bin/collector.mjs and an AgentConfig, reads status files, and finds or kills every process whose
 // command line or environment mentions a root (so no test leaves anything behind).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from '@jest/globals';
 import { build } from 'esbuild';
 import { agentPaths, DEFAULT_RESOURCE_LIMITS, type AgentConfig, type AgentPaths } from '../../../agent/config/index.js';
-import { ensureSupervisorRunning, stopSupervisor, type EnsureRunningResult } from '../../../agent/supervisor/control/index.js';
+import {
+  ensureSupervisorRunning,
+  stopSupervisor,
+  type EnsureRunningResult,
+} from '../../../agent/supervisor/control/index.js';
 import { REPO, writeConfig } from '../../helpers/collector-process.js';
 
 export { waitFor } from '../../helpers/collector-process.js';
@@ -30,14 +44,32 @@ export async function buildBundles(): Promise<Bundles> {
   const supervisor: Record<string, string> = {};
   for (const v of [V1, V2]) {
     const outfile = path.join(dir, v, 'supervisor.mjs');
-    await build({ entryPoints: [path.join(REPO, 'agent/supervisor/main.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'esm', banner, logLevel: 'warning', define: { __OPEN_AMA_VERSION__: JSON.stringify(v) } });
+    await build({
+      entryPoints: [path.join(REPO, 'agent/supervisor/main.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      banner,
+      logLevel: 'warning',
+      define: { __OPEN_AMA_VERSION__: JSON.stringify(v) },
+    });
     supervisor[v] = outfile;
   }
   const kinds = ['scripted', 'crash-on-start', 'leaky', 'ignores-shutdown'] as const;
   const child = {} as Bundles['child'];
   for (const k of kinds) {
     child[k] = path.join(dir, 'children', `${k}.mjs`);
-    await build({ entryPoints: [path.join(REPO, `test/fixtures/children/${k}.ts`)], outfile: child[k], bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning' });
+    await build({
+      entryPoints: [path.join(REPO, `test/fixtures/children/${k}.ts`)],
+      outfile: child[k],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      logLevel: 'warning',
+    });
   }
   return { dir, supervisor, child };
 }
@@ -63,7 +95,12 @@ export async function stopAllMachines(): Promise<void> {
   for (const m of made.splice(0)) await stopSupervisor(m.paths, { timeoutMs: 10_000 }).catch(() => undefined);
 }
 
-export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { env?: Record<string, string>; config?: Partial<AgentConfig>; dcrs?: unknown[] } = {}): Machine {
+export function makeMachine(
+  b: Bundles,
+  parent: string,
+  kind: ChildKind,
+  o: { env?: Record<string, string>; config?: Partial<AgentConfig>; dcrs?: unknown[] } = {},
+): Machine {
   const root = mkdtempSync(path.join(parent, `${kind}-`));
   for (const v of [V1, V2]) {
     const bin = path.join(root, 'opt/open-ama', v, 'dist');
@@ -73,8 +110,24 @@ export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { en
   }
   mkdirSync(path.join(root, 'status'), { recursive: true });
   const heartbeatFile = path.join(root, 'heartbeat.log');
-  writeConfig(root, o.dcrs ?? [], { status: { handlerName: 'OpenAma.Monitor.OpenAmaLinuxAgent', extensionVersion: V1, statusFolder: path.join(root, 'status'), seq: 1, logFolder: path.join(root, 'log'), heartbeatFile }, ...o.config });
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, OPEN_AMA_ROOT: root, OPEN_AMA_OFFLINE: '1', OPEN_AMA_HEALTH_POLL_MS: '500', ...o.env };
+  writeConfig(root, o.dcrs ?? [], {
+    status: {
+      handlerName: 'OpenAma.Monitor.OpenAmaLinuxAgent',
+      extensionVersion: V1,
+      statusFolder: path.join(root, 'status'),
+      seq: 1,
+      logFolder: path.join(root, 'log'),
+      heartbeatFile,
+    },
+    ...o.config,
+  });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    OPEN_AMA_ROOT: root,
+    OPEN_AMA_OFFLINE: '1',
+    OPEN_AMA_HEALTH_POLL_MS: '500',
+    ...o.env,
+  };
   const paths = agentPaths(env);
   const script = (v = V1): string => path.join(root, 'opt/open-ama', v, 'dist/supervisor.mjs');
   const m: Machine = {
@@ -84,7 +137,16 @@ export function makeMachine(b: Bundles, parent: string, kind: ChildKind, o: { en
     script,
     statusFile: path.join(root, 'status/1.status'),
     heartbeatFile,
-    ensure: (v = V1, timeoutMs = 20_000) => ensureSupervisorRunning({ paths, version: v, nodePath: process.execPath, supervisorScript: script(v), resourceLimits: DEFAULT_RESOURCE_LIMITS, env, timeoutMs }),
+    ensure: (v = V1, timeoutMs = 20_000) =>
+      ensureSupervisorRunning({
+        paths,
+        version: v,
+        nodePath: process.execPath,
+        supervisorScript: script(v),
+        resourceLimits: DEFAULT_RESOURCE_LIMITS,
+        env,
+        timeoutMs,
+      }),
   };
   made.push(m);
   return m;
@@ -114,7 +176,11 @@ export function readStatus(m: Machine): StatusDoc | undefined {
 
 export function readHeartbeat(m: Machine): { status: string; message: string } | undefined {
   try {
-    const hb = (JSON.parse(readFileSync(m.heartbeatFile, 'utf8')) as { heartbeat: { status: string; formattedMessage: { message: string } } }[])[0]!.heartbeat;
+    const hb = (
+      JSON.parse(readFileSync(m.heartbeatFile, 'utf8')) as {
+        heartbeat: { status: string; formattedMessage: { message: string } };
+      }[]
+    )[0]!.heartbeat;
     return { status: hb.status, message: hb.formattedMessage.message };
   } catch {
     return undefined;

@@ -37,7 +37,11 @@ describe('supervisor life cycle', () => {
     const m = fx.machine('scripted');
     const [a, b, c] = await Promise.all([m.ensure(), m.ensure(), m.ensure()]);
     expect(new Set([a.pid, b.pid, c.pid]).size).toBe(1);
-    await waitFor(() => processesUnder(m.root, 'supervisor.mjs').length === 1, 10_000, 'losers of the lock race to exit');
+    await waitFor(
+      () => processesUnder(m.root, 'supervisor.mjs').length === 1,
+      10_000,
+      'losers of the lock race to exit',
+    );
     await waitFor(() => processesUnder(m.root, 'collector.mjs').length === 1, 10_000, 'one collector');
     expect(processesUnder(m.root, 'supervisor.mjs')).toEqual([a.pid]);
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
@@ -51,15 +55,26 @@ describe('supervisor life cycle', () => {
     expect(await client.applyConfig(1, 10_000)).toMatchObject({ ok: true, configVersion: 1 });
     const victim = (await client.status()).collector.pid!;
     process.kill(victim, 'SIGKILL');
-    await waitFor(async () => {
-      const s = await client.status();
-      return s.collector.restarts === 1 && s.collector.state === 'running';
-    }, 15_000, 'collector restarted');
+    await waitFor(
+      async () => {
+        const s = await client.status();
+        return s.collector.restarts === 1 && s.collector.state === 'running';
+      },
+      15_000,
+      'collector restarted',
+    );
     const st = await client.status();
     expect(st.collector.lastExit).toBe('was killed by SIGKILL');
     expect(st.collector.pid).not.toBe(victim);
     expect(isAlive(victim)).toBe(false);
-    await waitFor(() => /restarted 1 time\(s\), last at .*: was killed by SIGKILL/.test(readStatus(m)?.substatus[0]?.formattedMessage.message ?? ''), 15_000, 'status reports the restart');
+    await waitFor(
+      () =>
+        /restarted 1 time\(s\), last at .*: was killed by SIGKILL/.test(
+          readStatus(m)?.substatus[0]?.formattedMessage.message ?? '',
+        ),
+      15_000,
+      'status reports the restart',
+    );
     expect(readStatus(m)).toMatchObject({ status: 'success', operation: 'Enable' });
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
     expect(processesUnder(m.root)).toEqual([]);
@@ -112,13 +127,26 @@ describe('supervisor life cycle', () => {
     expect(await client.applyConfig(1, 10_000)).toMatchObject({ ok: true, hot: true, configVersion: 1 });
     const lagging = await client.applyConfig(7, 10_000);
     expect(lagging.ok).toBe(false);
-    expect(lagging.reason).toMatch(/agent-config\.json holds configuration 1; write configuration 7 before applying it/);
+    expect(lagging.reason).toMatch(
+      /agent-config\.json holds configuration 1; write configuration 7 before applying it/,
+    );
     const cfgFile = m.paths.agentConfigFile;
     writeFileSync(cfgFile, readFileSync(cfgFile, 'utf8').replace('"configVersion":1', '"configVersion":2'));
-    writeFileSync(path.join(m.root, 'test-reject.json'), JSON.stringify({ 2: 'DCR dcr-1 is missing stream Custom-OpenAma-Syslog' }));
-    expect(await client.applyConfig(2, 10_000)).toMatchObject({ ok: false, reason: 'DCR dcr-1 is missing stream Custom-OpenAma-Syslog' });
+    writeFileSync(
+      path.join(m.root, 'test-reject.json'),
+      JSON.stringify({ 2: 'DCR dcr-1 is missing stream Custom-OpenAma-Syslog' }),
+    );
+    expect(await client.applyConfig(2, 10_000)).toMatchObject({
+      ok: false,
+      reason: 'DCR dcr-1 is missing stream Custom-OpenAma-Syslog',
+    });
     const st = await client.status();
-    expect(st).toMatchObject({ version: V1, appliedConfigVersion: 1, collector: { state: 'running', restarts: 0 }, reportingStatus: true });
+    expect(st).toMatchObject({
+      version: V1,
+      appliedConfigVersion: 1,
+      collector: { state: 'running', restarts: 0 },
+      reportingStatus: true,
+    });
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
     expect(processesUnder(m.root)).toEqual([]);
   }, 60_000);

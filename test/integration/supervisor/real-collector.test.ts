@@ -11,10 +11,18 @@ import { createTestCa } from '../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../../fakes/imds-server.js';
 import { freePort } from '../../fakes/tinyproxy.js';
-import { haveRealCollector, processesUnder, readStatus, realCollector, useSupervisorFixture, waitFor } from './fixture.js';
+import {
+  haveRealCollector,
+  processesUnder,
+  readStatus,
+  realCollector,
+  useSupervisorFixture,
+  waitFor,
+} from './fixture.js';
 
 const maybe = haveRealCollector() ? describe : describe.skip;
-if (!haveRealCollector()) console.warn(`skipping the real-collector supervisor tests: ${realCollector} does not exist (run npm run build)`);
+if (!haveRealCollector())
+  console.warn(`skipping the real-collector supervisor tests: ${realCollector} does not exist (run npm run build)`);
 
 const fx = useSupervisorFixture('oa-sup-real-');
 
@@ -29,11 +37,19 @@ maybe('supervisor with the real collector', () => {
 
     const victim = (await client.status()).collector.pid!;
     process.kill(victim, 'SIGKILL');
-    await waitFor(async () => {
-      const s = await client.status();
-      return s.collector.restarts === 1 && s.collector.state === 'running';
-    }, 20_000, 'collector restart');
-    await waitFor(() => /restarted 1 time\(s\).*SIGKILL/.test(readStatus(m)?.substatus[0]?.formattedMessage.message ?? ''), 15_000, 'status reports the restart');
+    await waitFor(
+      async () => {
+        const s = await client.status();
+        return s.collector.restarts === 1 && s.collector.state === 'running';
+      },
+      20_000,
+      'collector restart',
+    );
+    await waitFor(
+      () => /restarted 1 time\(s\).*SIGKILL/.test(readStatus(m)?.substatus[0]?.formattedMessage.message ?? ''),
+      15_000,
+      'status reports the restart',
+    );
 
     const col = (await client.status()).collector.pid!;
     process.kill(first.pid, 'SIGKILL');
@@ -64,18 +80,35 @@ maybe('supervisor with the real collector', () => {
         await new Promise<void>((r) => s.once('connect', () => r()));
         await new Promise<void>((r) => s.end(text, () => r()));
       };
-      const destinationOk = (): boolean => readStatus(m)?.substatus.some((s) => s.name.startsWith('destination') && s.status === 'success' && /last successful upload 20/.test(s.formattedMessage.message)) === true;
+      const destinationOk = (): boolean =>
+        readStatus(m)?.substatus.some(
+          (s) =>
+            s.name.startsWith('destination') &&
+            s.status === 'success' &&
+            /last successful upload 20/.test(s.formattedMessage.message),
+        ) === true;
       await send('<14>Nov 25 10:00:00 h app: first\n');
       await waitFor(() => ingestion.records().length >= 1, 20_000, 'first upload');
       await waitFor(destinationOk, 20_000, 'success with the last upload time');
 
       ingestion.inject({ status: 403, times: 1, body: 'AuthorizationFailed' });
       await send('<14>Nov 25 10:00:01 h app: second\n');
-      await waitFor(() => readStatus(m)?.substatus.some((s) => s.status === 'warning' && /403 .*Monitoring Metrics Publisher/.test(s.formattedMessage.message)) === true, 30_000, 'warning naming the missing role');
+      await waitFor(
+        () =>
+          readStatus(m)?.substatus.some(
+            (s) => s.status === 'warning' && /403 .*Monitoring Metrics Publisher/.test(s.formattedMessage.message),
+          ) === true,
+        30_000,
+        'warning naming the missing role',
+      );
       expect(readStatus(m)?.status).toBe('success');
 
       await waitFor(() => ingestion.records().length >= 2, 60_000, 'upload after recovery');
-      await waitFor(() => readStatus(m)?.substatus.every((s) => s.status === 'success') === true, 30_000, 'back to success');
+      await waitFor(
+        () => readStatus(m)?.substatus.every((s) => s.status === 'success') === true,
+        30_000,
+        'back to success',
+      );
       await stopSupervisor(m.paths, { timeoutMs: 30_000 });
       expect(processesUnder(m.root)).toEqual([]);
     } finally {

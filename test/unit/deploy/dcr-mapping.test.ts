@@ -8,7 +8,14 @@ import { type AgentConfig } from '../../../agent/config/index.js';
 import { testAgentConfig } from '../../helpers/agent-config.js';
 import { defaultPublicSettings, DEFAULT_DCR_ID } from '../../../harness/default-settings.js';
 import { validatePublicSettings } from '../../../settings-schemas/generated/validators.js';
-import { customOutputStream, DcrMappingError, settingsSnippet, settingsToArmDcr, TEXT_LOG_COLUMNS, workspaceName } from '../../../deploy/dcr-mapping.js';
+import {
+  customOutputStream,
+  DcrMappingError,
+  settingsSnippet,
+  settingsToArmDcr,
+  TEXT_LOG_COLUMNS,
+  workspaceName,
+} from '../../../deploy/dcr-mapping.js';
 import { describeArmError } from '../../../deploy/monitor-arm.js';
 import { retryThrottled } from '../../../deploy/throttle.js';
 
@@ -34,13 +41,42 @@ describe('settingsToArmDcr', () => {
     expect(p.dataCollectionEndpointId).toBe(DCE);
     expect(p.dataSources).toEqual(src.dataSources);
     expect(p.destinations).toEqual({ logAnalytics: [{ name: 'la-ws-main', workspaceResourceId: WS }] });
-    expect(Object.keys(p.streamDeclarations).sort()).toEqual(['Custom-HarnessText', 'Custom-OpenAma-Perf', 'Custom-OpenAma-Syslog']);
+    expect(Object.keys(p.streamDeclarations).sort()).toEqual([
+      'Custom-HarnessText',
+      'Custom-OpenAma-Perf',
+      'Custom-OpenAma-Syslog',
+    ]);
     expect(p.dataFlows).toEqual([
-      { streams: ['Microsoft-Perf'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Microsoft-Perf' },
-      { streams: ['Microsoft-Syslog'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Microsoft-Syslog' },
-      { streams: ['Custom-HarnessText'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Custom-HarnessText_CL' },
-      { streams: ['Custom-OpenAma-Perf'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Custom-OpenAmaPerf_CL' },
-      { streams: ['Custom-OpenAma-Syslog'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Microsoft-Syslog' },
+      {
+        streams: ['Microsoft-Perf'],
+        destinations: ['la-ws-main'],
+        transformKql: 'source',
+        outputStream: 'Microsoft-Perf',
+      },
+      {
+        streams: ['Microsoft-Syslog'],
+        destinations: ['la-ws-main'],
+        transformKql: 'source',
+        outputStream: 'Microsoft-Syslog',
+      },
+      {
+        streams: ['Custom-HarnessText'],
+        destinations: ['la-ws-main'],
+        transformKql: 'source',
+        outputStream: 'Custom-HarnessText_CL',
+      },
+      {
+        streams: ['Custom-OpenAma-Perf'],
+        destinations: ['la-ws-main'],
+        transformKql: 'source',
+        outputStream: 'Custom-OpenAmaPerf_CL',
+      },
+      {
+        streams: ['Custom-OpenAma-Syslog'],
+        destinations: ['la-ws-main'],
+        transformKql: 'source',
+        outputStream: 'Microsoft-Syslog',
+      },
     ]);
     expect(Object.keys(customTables).sort()).toEqual(['HarnessText_CL', 'OpenAmaPerf_CL']);
     expect(customTables.HarnessText_CL).toEqual(TEXT_LOG_COLUMNS);
@@ -49,15 +85,29 @@ describe('settingsToArmDcr', () => {
   test('the settings snippet is valid public settings, and the agent runs the DCR through the Logs Ingestion API', () => {
     const settings = defaultPublicSettings('/tmp/root');
     const { body } = settingsToArmDcr(settings, target);
-    const snippet = settingsSnippet(body.properties, DEFAULT_DCR_ID, 'https://dce1-abcd.westeurope-1.ingest.monitor.azure.com', settings);
+    const snippet = settingsSnippet(
+      body.properties,
+      DEFAULT_DCR_ID,
+      'https://dce1-abcd.westeurope-1.ingest.monitor.azure.com',
+      settings,
+    );
     expect(validatePublicSettings(snippet)).toBe(true);
     expect(snippet).toMatchObject({ dcrSource: 'inline', diskQuotaMB: 500 });
     const dcr = (snippet.dataCollectionRules as unknown[])[0];
     const v = validateDcr(dcr);
     expect(v.ok).toBe(true);
-    const built = buildPipelineGraph([{ json: dcr, origin: 'inline', ref: 'snippet' }], { computer: 'm', config: config(), env: {}, outDir: '/tmp/out' });
+    const built = buildPipelineGraph([{ json: dcr, origin: 'inline', ref: 'snippet' }], {
+      computer: 'm',
+      config: config(),
+      env: {},
+      outDir: '/tmp/out',
+    });
     // One upload lane per input stream: built-in streams only through their companion, no duplicates.
-    expect([...new Set(built.graph.routes.map((r) => r.laneId))].sort()).toEqual([`${DEFAULT_DCR_ID}/la-ws-main/Custom-HarnessText`, `${DEFAULT_DCR_ID}/la-ws-main/Custom-OpenAma-Perf`, `${DEFAULT_DCR_ID}/la-ws-main/Custom-OpenAma-Syslog`]);
+    expect([...new Set(built.graph.routes.map((r) => r.laneId))].sort()).toEqual([
+      `${DEFAULT_DCR_ID}/la-ws-main/Custom-HarnessText`,
+      `${DEFAULT_DCR_ID}/la-ws-main/Custom-OpenAma-Perf`,
+      `${DEFAULT_DCR_ID}/la-ws-main/Custom-OpenAma-Syslog`,
+    ]);
     expect(built.warnings).toEqual([]);
   });
 
@@ -68,14 +118,34 @@ describe('settingsToArmDcr', () => {
         immutableId: 'dcr-11111111111111111111111111111111',
         endpoints: { logsIngestion: 'https://x.ingest.monitor.azure.com' },
         dataSources: {
-          performanceCounters: [{ name: 'p', streams: ['Microsoft-InsightsMetrics', 'Microsoft-Perf'], samplingFrequencyInSeconds: 60, counterSpecifiers: ['Processor(*)\\% Processor Time'] }],
+          performanceCounters: [
+            {
+              name: 'p',
+              streams: ['Microsoft-InsightsMetrics', 'Microsoft-Perf'],
+              samplingFrequencyInSeconds: 60,
+              counterSpecifiers: ['Processor(*)\\% Processor Time'],
+            },
+          ],
           logFiles: [{ name: 'app', streams: ['Custom-App_CL'], filePatterns: ['/var/log/app.log'], format: 'text' }],
           windowsEventLogs: [{ name: 'w', streams: ['Microsoft-Event'], xPathQueries: ['System!*'] }],
         },
-        destinations: { logAnalytics: [{ name: 'old-ws', workspaceResourceId: '/subscriptions/x/resourceGroups/y/providers/Microsoft.OperationalInsights/workspaces/old' }], azureMonitorMetrics: { name: 'm' } },
+        destinations: {
+          logAnalytics: [
+            {
+              name: 'old-ws',
+              workspaceResourceId:
+                '/subscriptions/x/resourceGroups/y/providers/Microsoft.OperationalInsights/workspaces/old',
+            },
+          ],
+          azureMonitorMetrics: { name: 'm' },
+        },
         dataFlows: [
           { streams: ['Microsoft-InsightsMetrics'], destinations: ['m'] },
-          { streams: ['Microsoft-Perf', 'Custom-App_CL'], destinations: ['old-ws'], transformKql: 'source | where true' },
+          {
+            streams: ['Microsoft-Perf', 'Custom-App_CL'],
+            destinations: ['old-ws'],
+            transformKql: 'source | where true',
+          },
         ],
       },
     };
@@ -83,14 +153,32 @@ describe('settingsToArmDcr', () => {
     const p = body.properties;
     expect(warnings).toEqual([expect.stringContaining('windowsEventLogs')]);
     expect(p.dataSources).not.toHaveProperty('windowsEventLogs');
-    expect(p.destinations).toEqual({ logAnalytics: [{ name: 'la-ws-main', workspaceResourceId: WS }], azureMonitorMetrics: { name: 'azureMonitorMetrics-default' } });
+    expect(p.destinations).toEqual({
+      logAnalytics: [{ name: 'la-ws-main', workspaceResourceId: WS }],
+      azureMonitorMetrics: { name: 'azureMonitorMetrics-default' },
+    });
     expect(p.streamDeclarations['Custom-App_CL']).toEqual({ columns: TEXT_LOG_COLUMNS });
     expect(p.dataFlows).toEqual(
       expect.arrayContaining([
         { streams: ['Microsoft-InsightsMetrics'], destinations: ['azureMonitorMetrics-default'] },
-        { streams: ['Microsoft-Perf'], destinations: ['la-ws-main'], transformKql: 'source | where true', outputStream: 'Microsoft-Perf' },
-        { streams: ['Custom-App_CL'], destinations: ['la-ws-main'], transformKql: 'source | where true', outputStream: 'Custom-App_CL' },
-        { streams: ['Custom-OpenAma-Perf'], destinations: ['la-ws-main'], transformKql: 'source', outputStream: 'Custom-OpenAmaPerf_CL' },
+        {
+          streams: ['Microsoft-Perf'],
+          destinations: ['la-ws-main'],
+          transformKql: 'source | where true',
+          outputStream: 'Microsoft-Perf',
+        },
+        {
+          streams: ['Custom-App_CL'],
+          destinations: ['la-ws-main'],
+          transformKql: 'source | where true',
+          outputStream: 'Custom-App_CL',
+        },
+        {
+          streams: ['Custom-OpenAma-Perf'],
+          destinations: ['la-ws-main'],
+          transformKql: 'source',
+          outputStream: 'Custom-OpenAmaPerf_CL',
+        },
       ]),
     );
     expect(p.dataFlows.some((f) => f.streams.includes('Custom-OpenAma-InsightsMetrics'))).toBe(false);
@@ -99,12 +187,19 @@ describe('settingsToArmDcr', () => {
   test('several inline DCRs merge into one; clashing source names are made unique', () => {
     const one = (id: string) => ({
       immutableId: id,
-      dataSources: { syslog: [{ name: 'sys', streams: ['Microsoft-Syslog'], facilityNames: ['cron'], logLevels: ['Error'] }] },
+      dataSources: {
+        syslog: [{ name: 'sys', streams: ['Microsoft-Syslog'], facilityNames: ['cron'], logLevels: ['Error'] }],
+      },
       destinations: { logAnalytics: [{ name: 'la' }] },
       dataFlows: [{ streams: ['Microsoft-Syslog'], destinations: ['la'] }],
       endpoints: { logsIngestion: 'https://a.ingest.monitor.azure.com' },
     });
-    const { body } = settingsToArmDcr({ dataCollectionRules: [one('dcr-11111111111111111111111111111111'), one('dcr-22222222222222222222222222222222')] }, target);
+    const { body } = settingsToArmDcr(
+      {
+        dataCollectionRules: [one('dcr-11111111111111111111111111111111'), one('dcr-22222222222222222222222222222222')],
+      },
+      target,
+    );
     expect(body.properties.dataSources.syslog!.map((s) => s.name)).toEqual(['sys', 'sys-2']);
     expect(body.properties.dataFlows.filter((f) => f.streams[0] === 'Microsoft-Syslog')).toHaveLength(1);
   });
@@ -112,10 +207,27 @@ describe('settingsToArmDcr', () => {
   test('refuses what cannot become a DCR, naming the problem', () => {
     expect(() => settingsToArmDcr({ logLevel: 'info' }, target)).toThrow(/no dataCollectionRules/);
     expect(() => settingsToArmDcr({ logLevel: 'info', bogus: 1 }, target)).toThrow(DcrMappingError);
-    expect(() => settingsToArmDcr(defaultPublicSettings('/r'), { ...target, workspaceResourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/x' })).toThrow(/--workspace must be a Log Analytics workspace resource ID/);
-    const json = { dataSources: { logFiles: [{ name: 'j', streams: ['Custom-J'], filePatterns: ['/var/log/j.json'], format: 'json' }] }, destinations: { logAnalytics: [{ name: 'la' }] }, dataFlows: [{ streams: ['Custom-J'], destinations: ['la'] }] };
-    expect(() => settingsToArmDcr(json, target)).toThrow(/JSON log source "j" writes Custom-J, which streamDeclarations must declare/);
-    const nowhere = { dataSources: { syslog: [{ name: 's', streams: ['Microsoft-Syslog'] }] }, destinations: {}, dataFlows: [] };
+    expect(() =>
+      settingsToArmDcr(defaultPublicSettings('/r'), {
+        ...target,
+        workspaceResourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/x',
+      }),
+    ).toThrow(/--workspace must be a Log Analytics workspace resource ID/);
+    const json = {
+      dataSources: {
+        logFiles: [{ name: 'j', streams: ['Custom-J'], filePatterns: ['/var/log/j.json'], format: 'json' }],
+      },
+      destinations: { logAnalytics: [{ name: 'la' }] },
+      dataFlows: [{ streams: ['Custom-J'], destinations: ['la'] }],
+    };
+    expect(() => settingsToArmDcr(json, target)).toThrow(
+      /JSON log source "j" writes Custom-J, which streamDeclarations must declare/,
+    );
+    const nowhere = {
+      dataSources: { syslog: [{ name: 's', streams: ['Microsoft-Syslog'] }] },
+      destinations: {},
+      dataFlows: [],
+    };
     expect(() => settingsToArmDcr(nowhere, target)).toThrow(/collect nothing/);
   });
 
@@ -130,14 +242,27 @@ describe('ARM call helpers', () => {
   test('retryThrottled retries 429 only, up to the limit', async () => {
     let calls = 0;
     const throttled = Object.assign(new Error('throttled'), { statusCode: 429 });
-    const ok = await retryThrottled(async () => (++calls < 3 ? Promise.reject(throttled) : 'done'), { retries: 3, sleep: async () => undefined });
+    const ok = await retryThrottled(async () => (++calls < 3 ? Promise.reject(throttled) : 'done'), {
+      retries: 3,
+      sleep: async () => undefined,
+    });
     expect(ok).toBe('done');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryThrottled(async () => Promise.reject(throttled).finally(() => calls++), { retries: 2, sleep: async () => undefined })).rejects.toThrow('throttled');
+    await expect(
+      retryThrottled(async () => Promise.reject(throttled).finally(() => calls++), {
+        retries: 2,
+        sleep: async () => undefined,
+      }),
+    ).rejects.toThrow('throttled');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(retryThrottled(async () => Promise.reject(Object.assign(new Error('bad'), { statusCode: 400 })).finally(() => calls++), { retries: 2, sleep: async () => undefined })).rejects.toThrow('bad');
+    await expect(
+      retryThrottled(
+        async () => Promise.reject(Object.assign(new Error('bad'), { statusCode: 400 })).finally(() => calls++),
+        { retries: 2, sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('bad');
     expect(calls).toBe(1);
   });
 
@@ -145,9 +270,25 @@ describe('ARM call helpers', () => {
     const err = Object.assign(new Error('Data collection rule is invalid'), {
       statusCode: 400,
       code: 'InvalidPayload',
-      response: { bodyAsText: JSON.stringify({ error: { code: 'InvalidPayload', message: 'Data collection rule is invalid', details: [{ code: 'InvalidProperty', message: 'Property cannot be null or empty.', target: 'Properties.Destinations' }] } }) },
+      response: {
+        bodyAsText: JSON.stringify({
+          error: {
+            code: 'InvalidPayload',
+            message: 'Data collection rule is invalid',
+            details: [
+              {
+                code: 'InvalidProperty',
+                message: 'Property cannot be null or empty.',
+                target: 'Properties.Destinations',
+              },
+            ],
+          },
+        }),
+      },
     });
-    expect(describeArmError(err)).toBe('400 InvalidPayload: Data collection rule is invalid (Properties.Destinations: Property cannot be null or empty.)');
+    expect(describeArmError(err)).toBe(
+      '400 InvalidPayload: Data collection rule is invalid (Properties.Destinations: Property cannot be null or empty.)',
+    );
     expect(describeArmError(new Error('socket hang up'))).toBe('socket hang up');
   });
 });

@@ -4,10 +4,15 @@ import fc from 'fast-check';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const hex = (n: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
+const hex = (n: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
 export const immutableIdArb = hex(32).map((h) => `dcr-${h}`);
 const guidArb = fc.uuid();
-const nameArb = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'), minLength: 1, maxLength: 12 });
+const nameArb = fc.string({
+  unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-'),
+  minLength: 1,
+  maxLength: 12,
+});
 
 /** A DCR our validator must accept: every flow reads a produced or declared stream, every destination exists. */
 export const validDcrArb: fc.Arbitrary<Json> = fc
@@ -18,34 +23,76 @@ export const validDcrArb: fc.Arbitrary<Json> = fc
     syslog: fc.boolean(),
     files: fc.integer({ min: 0, max: 2 }),
     la: fc.boolean(),
-    kql: fc.constantFrom(undefined, 'source', 'source | where SeverityLevel == "error"', 'source | extend X = strlen(RawData) | project-away X'),
+    kql: fc.constantFrom(
+      undefined,
+      'source',
+      'source | where SeverityLevel == "error"',
+      'source | extend X = strlen(RawData) | project-away X',
+    ),
   })
   .map(({ id, arm, perf, syslog, files, la, kql }) => {
     const streams: string[] = [];
     const decl: Record<string, Json> = {};
     const dataSources: Record<string, Json> = {};
     const flows: Json[] = [];
-    const cols = { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }] };
+    const cols = {
+      columns: [
+        { name: 'TimeGenerated', type: 'datetime' },
+        { name: 'RawData', type: 'string' },
+      ],
+    };
     if (perf) {
-      dataSources.performanceCounters = [{ name: 'perf', streams: ['Microsoft-Perf'], samplingFrequencyInSeconds: 60, counterSpecifiers: ['Processor(*)\\% Processor Time'] }];
+      dataSources.performanceCounters = [
+        {
+          name: 'perf',
+          streams: ['Microsoft-Perf'],
+          samplingFrequencyInSeconds: 60,
+          counterSpecifiers: ['Processor(*)\\% Processor Time'],
+        },
+      ];
       streams.push('Microsoft-Perf');
     }
     if (syslog) {
-      dataSources.syslog = [{ name: 'sys', streams: ['Microsoft-Syslog'], facilityNames: ['auth', 'daemon'], logLevels: ['Warning', 'Error'] }];
+      dataSources.syslog = [
+        {
+          name: 'sys',
+          streams: ['Microsoft-Syslog'],
+          facilityNames: ['auth', 'daemon'],
+          logLevels: ['Warning', 'Error'],
+        },
+      ];
       streams.push('Microsoft-Syslog');
     }
     if (files > 0) {
-      dataSources.logFiles = Array.from({ length: files }, (_, i) => ({ name: `app${i}`, streams: [`Custom-App${i}_CL`], filePatterns: [`/var/log/app${i}/*.log`], format: 'text' }));
+      dataSources.logFiles = Array.from({ length: files }, (_, i) => ({
+        name: `app${i}`,
+        streams: [`Custom-App${i}_CL`],
+        filePatterns: [`/var/log/app${i}/*.log`],
+        format: 'text',
+      }));
       for (let i = 0; i < files; i++) {
         decl[`Custom-App${i}_CL`] = cols;
         streams.push(`Custom-App${i}_CL`);
       }
     }
-    const destinations: Record<string, Json> = la ? { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] } : { openAmaFile: [{ name: 'file' }] };
+    const destinations: Record<string, Json> = la
+      ? {
+          logAnalytics: [
+            {
+              name: 'la',
+              workspaceResourceId:
+                '/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+            },
+          ],
+        }
+      : { openAmaFile: [{ name: 'file' }] };
     const dest = la ? 'la' : 'file';
     for (const s of streams) flows.push({ streams: [s], destinations: [dest], ...(kql ? { transformKql: kql } : {}) });
     if (la) {
-      for (const [s, c] of [['Microsoft-Perf', 'Custom-OpenAma-Perf'], ['Microsoft-Syslog', 'Custom-OpenAma-Syslog']] as const) {
+      for (const [s, c] of [
+        ['Microsoft-Perf', 'Custom-OpenAma-Perf'],
+        ['Microsoft-Syslog', 'Custom-OpenAma-Syslog'],
+      ] as const) {
         if (!streams.includes(s)) continue;
         decl[c] = cols;
         flows.push({ streams: [c], destinations: ['la'], outputStream: s });
@@ -64,13 +111,27 @@ export const validDcrArb: fc.Arbitrary<Json> = fc
 
 const proxyArb = fc.oneof(
   fc.constant({ mode: 'none' }),
-  fc.record({ mode: fc.constant('application'), address: fc.constantFrom('http://127.0.0.1:3128', 'https://proxy.corp.example:8443/'), auth: fc.constantFrom(true, false, 'true', 'False'), bypass: fc.array(nameArb, { maxLength: 3 }) }, { requiredKeys: ['mode', 'address'] }),
+  fc.record(
+    {
+      mode: fc.constant('application'),
+      address: fc.constantFrom('http://127.0.0.1:3128', 'https://proxy.corp.example:8443/'),
+      auth: fc.constantFrom(true, false, 'true', 'False'),
+      bypass: fc.array(nameArb, { maxLength: 3 }),
+    },
+    { requiredKeys: ['mode', 'address'] },
+  ),
 );
 const identityArb = fc.oneof(
   fc.record({ 'identifier-name': fc.constantFrom('object_id', 'client_id'), 'identifier-value': guidArb }),
-  nameArb.map((n) => ({ 'identifier-name': 'mi_res_id', 'identifier-value': `/subscriptions/${n}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}` })),
+  nameArb.map((n) => ({
+    'identifier-name': 'mi_res_id',
+    'identifier-value': `/subscriptions/${n}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${n}`,
+  })),
 );
-const credsArb = fc.record({ username: fc.string({ minLength: 1, maxLength: 20 }), password: fc.string({ minLength: 1, maxLength: 40 }) });
+const credsArb = fc.record({
+  username: fc.string({ minLength: 1, maxLength: 20 }),
+  password: fc.string({ minLength: 1, maxLength: 40 }),
+});
 
 /** Public + protected settings the handler must accept (legacy and next-generation shapes). */
 export const validSettingsArb: fc.Arbitrary<{ pub: Json; prot: Json }> = fc.oneof(
@@ -84,14 +145,22 @@ export const validSettingsArb: fc.Arbitrary<{ pub: Json; prot: Json }> = fc.oneo
         diskQuotaMB: fc.integer({ min: 100, max: 1_000_000 }),
         selfMetrics: fc.record({ port: fc.integer({ min: 1, max: 65535 }) }),
         logLevel: fc.constantFrom('error', 'warn', 'info', 'debug'),
-        resourceLimits: fc.record({ cpuQuotaPercent: fc.integer({ min: 5, max: 800 }), memoryMaxMB: fc.integer({ min: 64, max: 65536 }) }, { requiredKeys: [] }),
+        resourceLimits: fc.record(
+          { cpuQuotaPercent: fc.integer({ min: 5, max: 800 }), memoryMaxMB: fc.integer({ min: 64, max: 65536 }) },
+          { requiredKeys: [] },
+        ),
       },
       { requiredKeys: [] },
     )
     .chain((pub) => credsArb.map((c) => ({ pub: pub as Json, prot: { proxy: c } as Json }))),
   fc
     .record({ proxy: proxyArb, authentication: fc.record({ managedIdentity: identityArb }) }, { requiredKeys: [] })
-    .chain((configuration) => fc.tuple(credsArb, fc.array(validDcrArb, { maxLength: 1 })).map(([c, dcrs]) => ({ pub: { azureMonitorConfiguration: { enable: true, configuration }, dataCollectionRules: dcrs } as Json, prot: { azureMonitorConfiguration: { proxy: c } } as Json }))),
+    .chain((configuration) =>
+      fc.tuple(credsArb, fc.array(validDcrArb, { maxLength: 1 })).map(([c, dcrs]) => ({
+        pub: { azureMonitorConfiguration: { enable: true, configuration }, dataCollectionRules: dcrs } as Json,
+        prot: { azureMonitorConfiguration: { proxy: c } } as Json,
+      })),
+    ),
 );
 
 /** Sets an own property even for "__proto__", as JSON.parse would. */
@@ -128,9 +197,20 @@ export function mutate(json: Json, step: Step): Json {
     case 'replace':
       return set(step.value);
     case 'retype':
-      return set(typeof target.node === 'string' ? 42 : typeof target.node === 'number' ? String(target.node) : Array.isArray(target.node) ? {} : target.node !== null && typeof target.node === 'object' ? [] : 'x');
+      return set(
+        typeof target.node === 'string'
+          ? 42
+          : typeof target.node === 'number'
+            ? String(target.node)
+            : Array.isArray(target.node)
+              ? {}
+              : target.node !== null && typeof target.node === 'object'
+                ? []
+                : 'x',
+      );
     case 'unknownKey':
-      if (target.node !== null && typeof target.node === 'object' && !Array.isArray(target.node)) defineKey(target.node, step.key, step.value);
+      if (target.node !== null && typeof target.node === 'object' && !Array.isArray(target.node))
+        defineKey(target.node, step.key, step.value);
       else return set(defineKey({}, step.key, step.value));
       return copy;
   }
@@ -140,7 +220,10 @@ export const stepArb: fc.Arbitrary<Step> = fc.record({
   kind: fc.constantFrom('delete', 'replace', 'unknownKey', 'retype'),
   at: fc.nat(),
   value: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  key: fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor', 'proxy', 'username', 'password', 'immutableId', 'properties')),
+  key: fc.oneof(
+    fc.string({ maxLength: 12 }),
+    fc.constantFrom('__proto__', 'constructor', 'proxy', 'username', 'password', 'immutableId', 'properties'),
+  ),
 });
 
 /** One to three mutations in a row. */

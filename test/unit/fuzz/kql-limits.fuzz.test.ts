@@ -58,7 +58,15 @@ describe('KQL limits', () => {
     const opener = fc.constantFrom('(', '-', 'tostring(', 'not(', 'a[', 'a in (', 'iif(');
     fc.assert(
       fc.property(fc.array(opener, { maxLength: 3000 }), fc.boolean(), (opens, close) => {
-        const body = opens.join('') + 'a' + (close ? opens.map((o) => (o.endsWith('[') ? ']' : o.endsWith('(') ? ')' : '')).reverse().join('') : '');
+        const body =
+          opens.join('') +
+          'a' +
+          (close
+            ? opens
+                .map((o) => (o.endsWith('[') ? ']' : o.endsWith('(') ? ')' : ''))
+                .reverse()
+                .join('')
+            : '');
         expect(['agent', 'service']).toContain(compileTransform(`source | where ${body}`).kind);
       }),
       { numRuns: 60 },

@@ -18,7 +18,13 @@ const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v) ?? '');
 
 /** A 64 KiB line made of the given pieces, behind a syslog header and optionally a CEF prefix. */
 const denseLine = fc
-  .tuple(fc.constantFrom('', 'CEF:0|', 'CEF:0|v|p|1|id|name|5|'), fc.array(fc.constantFrom('=', '|', '\\', ' ', 'k=', 'a', '\\=', '\\|', '=|', 'x=y '), { minLength: 1, maxLength: 8 }))
+  .tuple(
+    fc.constantFrom('', 'CEF:0|', 'CEF:0|v|p|1|id|name|5|'),
+    fc.array(fc.constantFrom('=', '|', '\\', ' ', 'k=', 'a', '\\=', '\\|', '=|', 'x=y '), {
+      minLength: 1,
+      maxLength: 8,
+    }),
+  )
   .map(([prefix, unit]) => {
     const head = `<134>Nov 25 10:00:00 host app: ${prefix}`;
     const body = unit.join('').repeat(Math.ceil(LINE / unit.join('').length));
@@ -33,7 +39,11 @@ describe('syslog/CEF parsers on dense 64 KiB garbage', () => {
         expect(size(p.record)).toBeLessThan(4 * LINE + 4096);
         if (p.cef) expect(size(p.cef)).toBeLessThan(8 * LINE + 4096);
         const body = line.slice(line.indexOf(': ') + 2);
-        const cef = parseCefMessage(body.startsWith('CEF:') ? body : `CEF:0|${body}`, { computer: 'c', host: 'h', time: ctx.now });
+        const cef = parseCefMessage(body.startsWith('CEF:') ? body : `CEF:0|${body}`, {
+          computer: 'c',
+          host: 'h',
+          time: ctx.now,
+        });
         expect(size(cef)).toBeLessThan(8 * LINE + 4096);
         expect(size(parseKeyValueBody(body))).toBeLessThan(8 * LINE + 4096);
       }),

@@ -7,7 +7,11 @@ describe('control protocol', () => {
     expect(parseControlRequest('{"op":"ping"}')).toEqual({ op: 'ping' });
     expect(parseControlRequest('{"op":"status","extra":1}')).toEqual({ op: 'status' });
     expect(parseControlRequest('{"op":"stop"}')).toEqual({ op: 'stop' });
-    expect(parseControlRequest('{"op":"apply-config","configVersion":3,"timeoutMs":5000}')).toEqual({ op: 'apply-config', configVersion: 3, timeoutMs: 5000 });
+    expect(parseControlRequest('{"op":"apply-config","configVersion":3,"timeoutMs":5000}')).toEqual({
+      op: 'apply-config',
+      configVersion: 3,
+      timeoutMs: 5000,
+    });
   });
 
   test.each([

@@ -14,7 +14,19 @@ describe('restart policy', () => {
   });
 
   test('test overrides come from OPEN_AMA_* variables and ignore junk', () => {
-    const t = timingsFromEnv({ OPEN_AMA_BACKOFF_BASE_MS: '100', OPEN_AMA_WATCHDOG_INTERVAL_MS: 'abc', OPEN_AMA_COLLECTOR_STOP_MS: '-5', OPEN_AMA_HEALTH_POLL_MS: '500' });
-    expect(t).toMatchObject({ backoffBaseMs: 100, watchdogIntervalMs: 10_000, collectorStopMs: 20_000, healthPollMs: 500, crashLoopCount: 5, crashLoopWindowMs: 300_000 });
+    const t = timingsFromEnv({
+      OPEN_AMA_BACKOFF_BASE_MS: '100',
+      OPEN_AMA_WATCHDOG_INTERVAL_MS: 'abc',
+      OPEN_AMA_COLLECTOR_STOP_MS: '-5',
+      OPEN_AMA_HEALTH_POLL_MS: '500',
+    });
+    expect(t).toMatchObject({
+      backoffBaseMs: 100,
+      watchdogIntervalMs: 10_000,
+      collectorStopMs: 20_000,
+      healthPollMs: 500,
+      crashLoopCount: 5,
+      crashLoopWindowMs: 300_000,
+    });
   });
 });

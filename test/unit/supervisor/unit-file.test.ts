@@ -5,12 +5,19 @@ import { describe, expect, test } from '@jest/globals';
 import { renderUnitFile, SUPERVISOR_MEMORY_HEADROOM_MB } from '../../../agent/supervisor/control/index.js';
 import { systemdWord } from '../../../agent/supervisor/control/unit-file.js';
 
-const base = { nodePath: '/opt/open-ama/0.2.0/runtime/node', supervisorScript: '/opt/open-ama/0.2.0/dist/supervisor.mjs', limits: { cpuQuotaPercent: 75, memoryMaxMB: 300 }, env: {} };
+const base = {
+  nodePath: '/opt/open-ama/0.2.0/runtime/node',
+  supervisorScript: '/opt/open-ama/0.2.0/dist/supervisor.mjs',
+  limits: { cpuQuotaPercent: 75, memoryMaxMB: 300 },
+  env: {},
+};
 
 describe('open-ama.service', () => {
   test('runs the supervisor from the install dir with CPUQuota, MemoryMax (watchdog limit + supervisor headroom), Restart=on-failure and KillMode=mixed', () => {
     const unit = renderUnitFile(base);
-    expect(unit).toMatch(/^ExecStart=\/opt\/open-ama\/0\.2\.0\/runtime\/node \/opt\/open-ama\/0\.2\.0\/dist\/supervisor\.mjs$/m);
+    expect(unit).toMatch(
+      /^ExecStart=\/opt\/open-ama\/0\.2\.0\/runtime\/node \/opt\/open-ama\/0\.2\.0\/dist\/supervisor\.mjs$/m,
+    );
     expect(unit).not.toMatch(/waagent|\/var\/lib/);
     expect(unit).toMatch(/^Type=simple$/m);
     expect(unit).toMatch(/^CPUQuota=75%$/m);
@@ -23,7 +30,10 @@ describe('open-ama.service', () => {
   });
 
   test('passes the environment as Environment= lines with systemd escapes and drops empty or malformed entries', () => {
-    const unit = renderUnitFile({ ...base, env: { OPEN_AMA_LOG: 'x', EMPTY: '', 'BAD-KEY': 'v', OPEN_AMA_PCT: '50%"q"', OPEN_AMA_NL: 'a\nb' } });
+    const unit = renderUnitFile({
+      ...base,
+      env: { OPEN_AMA_LOG: 'x', EMPTY: '', 'BAD-KEY': 'v', OPEN_AMA_PCT: '50%"q"', OPEN_AMA_NL: 'a\nb' },
+    });
     expect(unit).toContain('Environment="OPEN_AMA_LOG=x"');
     expect(unit).toContain('Environment="OPEN_AMA_PCT=50%%\\"q\\""');
     expect(unit).not.toMatch(/EMPTY|BAD-KEY|OPEN_AMA_NL/);

@@ -32,7 +32,9 @@ export class LogsIngestionUploader implements Uploader {
 
   urlFor(stream: string): URL {
     const base = this.opts.endpoint.replace(/\/+$/, '');
-    const url = new URL(`${base}/dataCollectionRules/${encodeURIComponent(this.opts.dcrImmutableId)}/streams/${encodeURIComponent(stream)}`);
+    const url = new URL(
+      `${base}/dataCollectionRules/${encodeURIComponent(this.opts.dcrImmutableId)}/streams/${encodeURIComponent(stream)}`,
+    );
     url.searchParams.set('api-version', LOGS_INGESTION_API_VERSION);
     return url;
   }
@@ -43,7 +45,10 @@ export class LogsIngestionUploader implements Uploader {
     try {
       token = (await this.opts.tokens.getToken(this.opts.audience, forceTokenRefresh)).token;
     } catch (err) {
-      return { errorCode: 'ETOKEN', detail: `cannot get a managed identity token for ${this.opts.audience}: ${(err as Error).message}` };
+      return {
+        errorCode: 'ETOKEN',
+        detail: `cannot get a managed identity token for ${this.opts.audience}: ${(err as Error).message}`,
+      };
     }
     try {
       const res = await this.http.request({
@@ -60,7 +65,11 @@ export class LogsIngestionUploader implements Uploader {
         body: req.body,
       });
       const viaProxy = resolveProxy(url, this.opts.proxy, this.opts.arc) !== undefined;
-      return { status: res.status, headers: res.headers, detail: describe(res.status, res.body, this.opts.dcrImmutableId, req.stream, viaProxy) };
+      return {
+        status: res.status,
+        headers: res.headers,
+        detail: describe(res.status, res.body, this.opts.dcrImmutableId, req.stream, viaProxy),
+      };
     } catch (err) {
       const code = err instanceof NetworkError ? err.code : 'ENETWORK';
       return { errorCode: code, detail: (err as Error).message };
@@ -82,11 +91,16 @@ function describe(status: number, body: Buffer, dcr: string, stream: string, via
     serviceMessage = body.toString('utf8').slice(0, 200);
   }
   const hint =
-    status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the DCR (or a network ACL blocks it)'
-    : status === 404 ? ` — DCR ${dcr} or stream ${stream} is unknown at this endpoint (check immutableId and endpoint region)`
-    : status === 407 ? ' — the proxy rejected the credentials: check proxy.username / proxy.password in the protected settings'
-    : status === 401 && viaProxy ? ' — the proxy or the service rejected the credentials (some proxies answer 401 for bad proxy credentials): check the protected proxy settings, and the identity'
-    : status === 401 ? ' — the token was rejected (wrong audience or expired)'
-    : '';
+    status === 403
+      ? ' — the machine identity lacks Monitoring Metrics Publisher on the DCR (or a network ACL blocks it)'
+      : status === 404
+        ? ` — DCR ${dcr} or stream ${stream} is unknown at this endpoint (check immutableId and endpoint region)`
+        : status === 407
+          ? ' — the proxy rejected the credentials: check proxy.username / proxy.password in the protected settings'
+          : status === 401 && viaProxy
+            ? ' — the proxy or the service rejected the credentials (some proxies answer 401 for bad proxy credentials): check the protected proxy settings, and the identity'
+            : status === 401
+              ? ' — the token was rejected (wrong audience or expired)'
+              : '';
   return `${status} from DCR ${dcr} stream ${stream}${hint}${serviceMessage ? ` (${serviceMessage})` : ''}`;
 }

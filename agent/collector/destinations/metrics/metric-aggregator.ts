@@ -79,7 +79,12 @@ export class MetricAggregator {
 function toSample(r: LogRecord): { metric: string; instance: string; value: number; time: number } | undefined {
   const time = Date.parse(String(r.TimeGenerated ?? '')) || Date.now();
   if (typeof r.CounterName === 'string' && typeof r.CounterValue === 'number' && Number.isFinite(r.CounterValue)) {
-    return { metric: r.CounterName.slice(0, MAX_NAME), instance: String(r.InstanceName ?? '_Total').slice(0, MAX_NAME) || '_Total', value: r.CounterValue, time };
+    return {
+      metric: r.CounterName.slice(0, MAX_NAME),
+      instance: String(r.InstanceName ?? '_Total').slice(0, MAX_NAME) || '_Total',
+      value: r.CounterValue,
+      time,
+    };
   }
   if (typeof r.Name === 'string' && typeof r.Val === 'number' && Number.isFinite(r.Val)) {
     return { metric: r.Name.slice(0, MAX_NAME), instance: instanceFromTags(r.Tags), value: r.Val, time };

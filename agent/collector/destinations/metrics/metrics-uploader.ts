@@ -45,19 +45,28 @@ export class MetricsUploader implements Uploader {
 
   async upload(req: UploadRequest, { forceTokenRefresh }: { forceTokenRefresh: boolean }): Promise<UploadOutcome> {
     // The metrics API takes one document per request; the queue batch holds several.
-    const docs = req.records.length > 0 ? req.records : (JSON.parse(gunzipSync(req.body).toString('utf8')) as unknown[]).map((d) => Buffer.from(JSON.stringify(d)));
+    const docs =
+      req.records.length > 0
+        ? req.records
+        : (JSON.parse(gunzipSync(req.body).toString('utf8')) as unknown[]).map((d) => Buffer.from(JSON.stringify(d)));
     let token: string;
     try {
       token = (await this.o.tokens.getToken(METRICS_AUDIENCE, forceTokenRefresh)).token;
     } catch (err) {
-      return { errorCode: 'ETOKEN', detail: `cannot get a managed identity token for ${METRICS_AUDIENCE}: ${(err as Error).message}` };
+      return {
+        errorCode: 'ETOKEN',
+        detail: `cannot get a managed identity token for ${METRICS_AUDIENCE}: ${(err as Error).message}`,
+      };
     }
     let url: URL;
     let resourceId: string;
     try {
       ({ url, resourceId } = await this.url());
     } catch (err) {
-      return { errorCode: 'EMETADATA', detail: `cannot read this machine's resource ID and region from instance metadata: ${(err as Error).message}` };
+      return {
+        errorCode: 'EMETADATA',
+        detail: `cannot read this machine's resource ID and region from instance metadata: ${(err as Error).message}`,
+      };
     }
     const accepted: string[] = [];
     let rejected: { outcome: UploadOutcome; count: number } | undefined;
@@ -78,18 +87,29 @@ export class MetricsUploader implements Uploader {
           body: gzipSync(doc),
         });
         if (res.status < 200 || res.status >= 300) {
-          const outcome = { status: res.status, headers: res.headers, detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}` };
+          const outcome = {
+            status: res.status,
+            headers: res.headers,
+            detail: `${res.status} from the custom metrics endpoint for ${resourceId}${res.status === 403 ? ' — the machine identity lacks Monitoring Metrics Publisher on the resource' : ''}: ${res.body.toString('utf8').slice(0, 200)}`,
+          };
           if (res.status !== 400) return failed(outcome);
           rejected = { outcome: rejected?.outcome ?? outcome, count: (rejected?.count ?? 0) + 1 };
           continue;
         }
         accepted.push(hash);
       } catch (err) {
-        return failed({ errorCode: err instanceof NetworkError ? err.code : 'ENETWORK', detail: (err as Error).message });
+        return failed({
+          errorCode: err instanceof NetworkError ? err.code : 'ENETWORK',
+          detail: (err as Error).message,
+        });
       }
     }
     this.acceptedBeforeFailure.clear();
-    if (rejected) return { ...rejected.outcome, detail: `${rejected.outcome.detail} (${rejected.count} of ${docs.length} metric documents rejected, the others accepted)` };
+    if (rejected)
+      return {
+        ...rejected.outcome,
+        detail: `${rejected.outcome.detail} (${rejected.count} of ${docs.length} metric documents rejected, the others accepted)`,
+      };
     return { status: 204, detail: `${docs.length} metric documents accepted` };
   }
 

@@ -8,10 +8,51 @@ export interface CounterSpec {
 }
 
 export const SUPPORTED: Record<string, string[]> = {
-  Processor: ['% Processor Time', '% Idle Time', '% User Time', '% Nice Time', '% Privileged Time', '% IO Wait Time', '% Interrupt Time'],
-  Memory: ['Available MBytes Memory', '% Available Memory', 'Used Memory MBytes', '% Used Memory', 'Pages/sec', 'Page Reads/sec', 'Page Writes/sec', 'Available MBytes Swap', '% Available Swap Space', 'Used MBytes Swap Space', '% Used Swap Space'],
-  'Logical Disk': ['% Free Inodes', '% Used Inodes', 'Free Megabytes', '% Free Space', '% Used Space', 'Logical Disk Bytes/sec', 'Disk Read Bytes/sec', 'Disk Write Bytes/sec', 'Disk Transfers/sec', 'Disk Reads/sec', 'Disk Writes/sec'],
-  Network: ['Total Bytes Transmitted', 'Total Bytes Received', 'Total Bytes', 'Total Packets Transmitted', 'Total Packets Received', 'Total Rx Errors', 'Total Tx Errors', 'Total Collisions'],
+  Processor: [
+    '% Processor Time',
+    '% Idle Time',
+    '% User Time',
+    '% Nice Time',
+    '% Privileged Time',
+    '% IO Wait Time',
+    '% Interrupt Time',
+  ],
+  Memory: [
+    'Available MBytes Memory',
+    '% Available Memory',
+    'Used Memory MBytes',
+    '% Used Memory',
+    'Pages/sec',
+    'Page Reads/sec',
+    'Page Writes/sec',
+    'Available MBytes Swap',
+    '% Available Swap Space',
+    'Used MBytes Swap Space',
+    '% Used Swap Space',
+  ],
+  'Logical Disk': [
+    '% Free Inodes',
+    '% Used Inodes',
+    'Free Megabytes',
+    '% Free Space',
+    '% Used Space',
+    'Logical Disk Bytes/sec',
+    'Disk Read Bytes/sec',
+    'Disk Write Bytes/sec',
+    'Disk Transfers/sec',
+    'Disk Reads/sec',
+    'Disk Writes/sec',
+  ],
+  Network: [
+    'Total Bytes Transmitted',
+    'Total Bytes Received',
+    'Total Bytes',
+    'Total Packets Transmitted',
+    'Total Packets Received',
+    'Total Rx Errors',
+    'Total Tx Errors',
+    'Total Collisions',
+  ],
   System: ['Uptime', 'Load1', 'Load5', 'Load15', 'Users', 'Unique Users', 'CPUs'],
   Process: ['Pct User Time', 'Pct Privileged Time', 'Used Memory', 'Virtual Shared Memory'],
 };
@@ -38,7 +79,10 @@ export function resolveSpecifiers(specifiers: string[]): { counters: CounterSpec
       unknown.push(raw);
       continue;
     }
-    const names = spec.counter === '*' ? SUPPORTED[object]! : SUPPORTED[object]!.filter((c) => c.toLowerCase() === spec.counter.toLowerCase());
+    const names =
+      spec.counter === '*'
+        ? SUPPORTED[object]!
+        : SUPPORTED[object]!.filter((c) => c.toLowerCase() === spec.counter.toLowerCase());
     if (names.length === 0) unknown.push(raw);
     for (const counter of names) counters.push({ object, instance: spec.instance, counter });
   }

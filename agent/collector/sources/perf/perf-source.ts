@@ -44,7 +44,10 @@ export class PerfSource implements Component {
     this.id = spec.id;
     const { counters, unknown } = resolveSpecifiers(spec.counterSpecifiers);
     this.counters = counters;
-    if (unknown.length > 0) ctx.logger.warn(`${spec.id}: ignoring ${unknown.length} counter specifier(s) not supported on Linux: ${unknown.slice(0, 10).join(', ')}`);
+    if (unknown.length > 0)
+      ctx.logger.warn(
+        `${spec.id}: ignoring ${unknown.length} counter specifier(s) not supported on Linux: ${unknown.slice(0, 10).join(', ')}`,
+      );
   }
 
   async start(): Promise<void> {
@@ -62,7 +65,10 @@ export class PerfSource implements Component {
   /** One sample → records; exported for tests and the benchmark. */
   async tick(): Promise<void> {
     try {
-      const cur = await takeSample(this.spec.procRoot, this.counters.some((c) => c.object === 'Process'));
+      const cur = await takeSample(
+        this.spec.procRoot,
+        this.counters.some((c) => c.object === 'Process'),
+      );
       const values = computeValues(this.prev, cur);
       const first = this.prev === undefined;
       this.prev = cur;
@@ -71,8 +77,16 @@ export class PerfSource implements Component {
       if (!first && !this.reportedMissing) this.reportMissing(values);
       if (selected.length === 0) return;
       const now = new Date(cur.at).toISOString();
-      if (this.spec.streams.includes('Microsoft-Perf')) await this.ctx.sink.write('Microsoft-Perf', selected.map((v) => this.perfRecord(v, now)));
-      if (this.spec.streams.includes('Microsoft-InsightsMetrics')) await this.ctx.sink.write('Microsoft-InsightsMetrics', selected.map((v) => this.imRecord(v, now)));
+      if (this.spec.streams.includes('Microsoft-Perf'))
+        await this.ctx.sink.write(
+          'Microsoft-Perf',
+          selected.map((v) => this.perfRecord(v, now)),
+        );
+      if (this.spec.streams.includes('Microsoft-InsightsMetrics'))
+        await this.ctx.sink.write(
+          'Microsoft-InsightsMetrics',
+          selected.map((v) => this.imRecord(v, now)),
+        );
     } catch (err) {
       this.ctx.logger.warn(`${this.id}: sample failed: ${(err as Error).message}`);
     }
@@ -82,7 +96,12 @@ export class PerfSource implements Component {
     this.reportedMissing = true;
     const missing = this.counters.filter((c) => !values.some((v) => matches(c, v)));
     if (missing.length > 0) {
-      this.ctx.logger.warn(`${this.id}: ${missing.length} counter(s) produce no value on this machine (reported once): ${missing.slice(0, 10).map((c) => `${c.object}(${c.instance})\\${c.counter}`).join(', ')}`);
+      this.ctx.logger.warn(
+        `${this.id}: ${missing.length} counter(s) produce no value on this machine (reported once): ${missing
+          .slice(0, 10)
+          .map((c) => `${c.object}(${c.instance})\\${c.counter}`)
+          .join(', ')}`,
+      );
     }
   }
 
@@ -100,8 +119,23 @@ export class PerfSource implements Component {
 
   imRecord(v: CounterValue, time: string): LogRecord {
     const [namespace, name] = IM_NAMES[`${v.object}|${v.counter}`] ?? [v.object.replace(/\s+/g, ''), v.counter];
-    const tagKey = v.object === 'Logical Disk' ? 'vm.azm.ms/mountId' : v.object === 'Network' ? 'vm.azm.ms/networkDeviceId' : v.object === 'Processor' ? 'vm.azm.ms/cpuId' : 'instance';
-    return { TimeGenerated: time, Computer: this.ctx.computer, Origin: 'vm.azm.ms', Namespace: namespace, Name: name, Val: v.value, Tags: JSON.stringify({ [tagKey]: v.instance }) };
+    const tagKey =
+      v.object === 'Logical Disk'
+        ? 'vm.azm.ms/mountId'
+        : v.object === 'Network'
+          ? 'vm.azm.ms/networkDeviceId'
+          : v.object === 'Processor'
+            ? 'vm.azm.ms/cpuId'
+            : 'instance';
+    return {
+      TimeGenerated: time,
+      Computer: this.ctx.computer,
+      Origin: 'vm.azm.ms',
+      Namespace: namespace,
+      Name: name,
+      Val: v.value,
+      Tags: JSON.stringify({ [tagKey]: v.instance }),
+    };
   }
 }
 

@@ -17,7 +17,10 @@ export function parseProcStat(text: string): Map<string, CpuTimes> {
   for (const line of text.split('\n')) {
     const m = /^cpu(\d*)\s+(.*)$/.exec(line);
     if (!m) continue;
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = m[2]!.trim().split(/\s+/).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = m[2]!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     out.set(m[1] === '' ? '_Total' : m[1]!, { user, nice, system, idle, iowait, irq, softirq, steal });
   }
   return out;
@@ -58,7 +61,16 @@ export function parseNetDev(text: string): Map<string, NetDev> {
     const m = /^\s*([^:]+):\s*(.*)$/.exec(line);
     if (!m) continue;
     const f = m[2]!.trim().split(/\s+/).map(Number);
-    out.set(m[1]!.trim(), { rxBytes: f[0] ?? 0, rxPackets: f[1] ?? 0, rxErrors: f[2] ?? 0, rxDrop: f[3] ?? 0, txBytes: f[8] ?? 0, txPackets: f[9] ?? 0, txErrors: f[10] ?? 0, txDrop: f[11] ?? 0 });
+    out.set(m[1]!.trim(), {
+      rxBytes: f[0] ?? 0,
+      rxPackets: f[1] ?? 0,
+      rxErrors: f[2] ?? 0,
+      rxDrop: f[3] ?? 0,
+      txBytes: f[8] ?? 0,
+      txPackets: f[9] ?? 0,
+      txErrors: f[10] ?? 0,
+      txDrop: f[11] ?? 0,
+    });
   }
   return out;
 }
@@ -75,7 +87,12 @@ export function parseDiskstats(text: string): Map<string, DiskStat> {
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f.length < 10) continue;
-    out.set(f[2]!, { reads: Number(f[3]), readSectors: Number(f[5]), writes: Number(f[7]), writeSectors: Number(f[9]) });
+    out.set(f[2]!, {
+      reads: Number(f[3]),
+      readSectors: Number(f[5]),
+      writes: Number(f[7]),
+      writeSectors: Number(f[9]),
+    });
   }
   return out;
 }
@@ -86,7 +103,32 @@ export interface Mount {
   fsType: string;
 }
 
-const PSEUDO_FS = new Set(['proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'cgroup', 'cgroup2', 'securityfs', 'pstore', 'bpf', 'debugfs', 'tracefs', 'mqueue', 'hugetlbfs', 'fusectl', 'configfs', 'autofs', 'binfmt_misc', 'rpc_pipefs', 'nsfs', 'overlay', 'squashfs', 'efivarfs', 'ramfs']);
+const PSEUDO_FS = new Set([
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'tmpfs',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'pstore',
+  'bpf',
+  'debugfs',
+  'tracefs',
+  'mqueue',
+  'hugetlbfs',
+  'fusectl',
+  'configfs',
+  'autofs',
+  'binfmt_misc',
+  'rpc_pipefs',
+  'nsfs',
+  'overlay',
+  'squashfs',
+  'efivarfs',
+  'ramfs',
+]);
 
 /** Real file systems from /proc/self/mounts (pseudo and read-only image file systems are skipped, like AMA). */
 export function parseMounts(text: string): Mount[] {

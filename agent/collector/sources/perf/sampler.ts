@@ -2,7 +2,17 @@
 // two consecutive samples into counter values. Rates need two samples: the first tick yields none.
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import { parseDiskstats, parseKeyValueColumns, parseMeminfo, parseMounts, parseNetDev, parseProcStat, type CpuTimes, type DiskStat, type NetDev } from './proc-readers.js';
+import {
+  parseDiskstats,
+  parseKeyValueColumns,
+  parseMeminfo,
+  parseMounts,
+  parseNetDev,
+  parseProcStat,
+  type CpuTimes,
+  type DiskStat,
+  type NetDev,
+} from './proc-readers.js';
 
 export interface RawSample {
   at: number;
@@ -22,13 +32,25 @@ const read = (p: string): Promise<string> => fs.readFile(p, 'utf8').catch(() => 
 
 export async function takeSample(root = '/proc', wantProcesses = false): Promise<RawSample> {
   const [stat, meminfo, vmstat, netdev, diskstats, loadavg, uptime, mounts] = await Promise.all(
-    ['stat', 'meminfo', 'vmstat', 'net/dev', 'diskstats', 'loadavg', 'uptime', 'self/mounts'].map((f) => read(`${root}/${f}`)),
+    ['stat', 'meminfo', 'vmstat', 'net/dev', 'diskstats', 'loadavg', 'uptime', 'self/mounts'].map((f) =>
+      read(`${root}/${f}`),
+    ),
   );
-  const fsInfo = new Map<string, { device: string; total: number; free: number; avail: number; files: number; ffree: number }>();
+  const fsInfo = new Map<
+    string,
+    { device: string; total: number; free: number; avail: number; files: number; ffree: number }
+  >();
   for (const m of parseMounts(mounts!)) {
     try {
       const s = await fs.statfs(m.mountPoint);
-      fsInfo.set(m.mountPoint, { device: m.device, total: s.blocks * s.bsize, free: s.bfree * s.bsize, avail: s.bavail * s.bsize, files: s.files, ffree: s.ffree });
+      fsInfo.set(m.mountPoint, {
+        device: m.device,
+        total: s.blocks * s.bsize,
+        free: s.bfree * s.bsize,
+        avail: s.bavail * s.bsize,
+        files: s.files,
+        ffree: s.ffree,
+      });
     } catch {
       // unmounted meanwhile or not accessible
     }
@@ -55,7 +77,10 @@ function readUtmpUsers(file = '/var/run/utmp'): string[] {
     const users: string[] = [];
     for (let off = 0; off + 384 <= buf.length; off += 384) {
       if (buf.readInt32LE(off) !== 7) continue; // USER_PROCESS
-      const name = buf.subarray(off + 44, off + 76).toString('utf8').replace(/\0.*$/s, '');
+      const name = buf
+        .subarray(off + 44, off + 76)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
       if (name) users.push(name);
     }
     return users;
@@ -73,7 +98,13 @@ async function readProcesses(root: string): Promise<RawSample['procs']> {
     if (close < 0) continue;
     const name = stat.slice(stat.indexOf('(') + 1, close);
     const f = stat.slice(close + 2).split(' ');
-    out.set(pid, { name, utime: Number(f[11]), stime: Number(f[12]), vsize: Number(f[20]), rss: Number(f[21]) * pageSize });
+    out.set(pid, {
+      name,
+      utime: Number(f[11]),
+      stime: Number(f[12]),
+      vsize: Number(f[20]),
+      rss: Number(f[21]) * pageSize,
+    });
   }
   return out;
 }
@@ -94,7 +125,8 @@ const rate = (a: number | undefined, b: number | undefined, secs: number): numbe
 export function computeValues(prev: RawSample | undefined, cur: RawSample): CounterValue[] {
   const out: CounterValue[] = [];
   const push = (object: string, instance: string, counter: string, value: number | undefined): void => {
-    if (value !== undefined && Number.isFinite(value)) out.push({ object, instance, counter, value: Math.round(value * 1000) / 1000 });
+    if (value !== undefined && Number.isFinite(value))
+      out.push({ object, instance, counter, value: Math.round(value * 1000) / 1000 });
   };
   const secs = prev ? (cur.at - prev.at) / 1000 : 0;
   if (prev) {
@@ -102,7 +134,8 @@ export function computeValues(prev: RawSample | undefined, cur: RawSample): Coun
       const p = prev.cpu.get(inst);
       if (!p) continue;
       const d = (k: keyof CpuTimes): number => Math.max(0, c[k] - p[k]);
-      const total = d('user') + d('nice') + d('system') + d('idle') + d('iowait') + d('irq') + d('softirq') + d('steal');
+      const total =
+        d('user') + d('nice') + d('system') + d('idle') + d('iowait') + d('irq') + d('softirq') + d('steal');
       if (total <= 0) continue;
       push('Processor', inst, '% Processor Time', 100 - pct(d('idle') + d('iowait'), total));
       push('Processor', inst, '% Idle Time', pct(d('idle'), total));

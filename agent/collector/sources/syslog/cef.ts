@@ -126,12 +126,27 @@ export function parseCefMessage(text: string, ctx: CefContext): CefResult | unde
   if (!start) return undefined;
   const h = splitCefHeader(text.slice(start[0].length));
   if (h.length < 7) return { record: baseRecord(ctx), problems: ['bad_cef'] };
-  const [vendor, product, devVersion, classId, name, severity, ext] = h as [string, string, string, string, string, string, string];
+  const [vendor, product, devVersion, classId, name, severity, ext] = h as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const problems: ParseProblem[] = [];
   const record: LogRecord = {
-    TimeGenerated: isoOf(ctx.time), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer,
-    DeviceVendor: vendor, DeviceProduct: product, DeviceVersion: devVersion, DeviceEventClassID: classId, Activity: name,
-    LogSeverity: cefLogSeverity(severity), OriginalLogSeverity: severity.trim(),
+    TimeGenerated: isoOf(ctx.time),
+    Computer: ctx.host || ctx.computer,
+    CollectorHostName: ctx.computer,
+    DeviceVendor: vendor,
+    DeviceProduct: product,
+    DeviceVersion: devVersion,
+    DeviceEventClassID: classId,
+    Activity: name,
+    LogSeverity: cefLogSeverity(severity),
+    OriginalLogSeverity: severity.trim(),
   };
   const additional: string[] = [];
   for (const [k, v] of parseCefExtension(ext)) {

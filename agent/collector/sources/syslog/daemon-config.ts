@@ -1,5 +1,12 @@
 // Former entry point, kept for existing callers (component factories pass `filters`): see daemon-config/.
-import { applySyslogDaemonConfig as apply, renderRsyslogConfig, unionOf, type ApplySyslogDaemonOptions, type SyslogDaemonResult, type SyslogSelector } from './daemon-config/index.js';
+import {
+  applySyslogDaemonConfig as apply,
+  renderRsyslogConfig,
+  unionOf,
+  type ApplySyslogDaemonOptions,
+  type SyslogDaemonResult,
+  type SyslogSelector,
+} from './daemon-config/index.js';
 
 export * from './daemon-config/index.js';
 

@@ -42,7 +42,8 @@ export class SyslogFramer {
       if (this.skip.kind === 'bytes') {
         const n = Math.min(this.skip.remaining, b.length - pos);
         pos += n;
-        this.skip = this.skip.remaining === n ? { kind: 'none' } : { kind: 'bytes', remaining: this.skip.remaining - n };
+        this.skip =
+          this.skip.remaining === n ? { kind: 'none' } : { kind: 'bytes', remaining: this.skip.remaining - n };
         continue;
       }
       const c = b[pos]!;

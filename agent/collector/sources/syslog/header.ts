@@ -2,13 +2,7 @@
 // problem never stops parsing: the record is still produced (best effort) and the problem is counted.
 
 export type ParseProblem =
-  | 'no_pri'
-  | 'bad_pri'
-  | 'bad_timestamp'
-  | 'bad_structured_data'
-  | 'bad_cef'
-  | 'bad_cef_value'
-  | 'oversized';
+  'no_pri' | 'bad_pri' | 'bad_timestamp' | 'bad_structured_data' | 'bad_cef' | 'bad_cef_value' | 'oversized';
 
 export interface SyslogHeader {
   /** EventTime as an ISO 8601 UTC string (the receive time when the message has no usable timestamp). */

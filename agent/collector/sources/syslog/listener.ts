@@ -136,7 +136,8 @@ export class SyslogListener {
 
   private bindAddress(host: string | undefined): string {
     const h = host ?? '127.0.0.1';
-    if (!LOOPBACK.has(h)) this.logger.warn(`syslog listener binds ${h}, not loopback: it accepts messages from the network`);
+    if (!LOOPBACK.has(h))
+      this.logger.warn(`syslog listener binds ${h}, not loopback: it accepts messages from the network`);
     return h;
   }
 
@@ -145,7 +146,8 @@ export class SyslogListener {
     server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     server.on('drop', () => {
       this.refusedConnections++;
-      if (!this.refusedLogged) this.logger.warn(`syslog listener: connection refused, ${server.maxConnections} connections already open`);
+      if (!this.refusedLogged)
+        this.logger.warn(`syslog listener: connection refused, ${server.maxConnections} connections already open`);
       this.refusedLogged = true;
     });
     server.on('error', (err) => this.logger.error(`syslog listener: ${err.message}`));

@@ -46,7 +46,6 @@ export interface ParseContext {
   security?: boolean;
 }
 
-
 export interface ParsedMessage {
   facility: FacilityName;
   /** 0–23 (1, user, when the message had no PRI). */
@@ -94,16 +93,28 @@ export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedM
   for (const p of h.problems) problems.push(p);
 
   const record: SyslogRecord = {
-    TimeGenerated: isoOf(now), Computer: ctx.computer, EventTime: h.eventTime, Facility: facility,
-    HostName: h.host || ctx.computer, HostIP: ctx.sourceIp ?? '', SeverityLevel: SEVERITIES[severity]!,
-    SyslogMessage: h.msg, ProcessID: h.pid, ProcessName: h.app, CollectorHostName: ctx.computer,
+    TimeGenerated: isoOf(now),
+    Computer: ctx.computer,
+    EventTime: h.eventTime,
+    Facility: facility,
+    HostName: h.host || ctx.computer,
+    HostIP: ctx.sourceIp ?? '',
+    SeverityLevel: SEVERITIES[severity]!,
+    SyslogMessage: h.msg,
+    ProcessID: h.pid,
+    ProcessName: h.app,
+    CollectorHostName: ctx.computer,
   };
   const out: ParsedMessage = { facility, facilityCode: pri >> 3, severity, hasPri, record, problems };
   if (ctx.security !== false) addSecurityRecord(out, h, { computer: ctx.computer, host: h.host, time: now });
   return out;
 }
 
-function addSecurityRecord(out: ParsedMessage, h: SyslogHeader, ctx: { computer: string; host: string; time: Date }): void {
+function addSecurityRecord(
+  out: ParsedMessage,
+  h: SyslogHeader,
+  ctx: { computer: string; host: string; time: Date },
+): void {
   const cefAt = h.msg.slice(0, CEF_SEARCH_WINDOW).search(/CEF: ?\d{1,3}\|/);
   if (cefAt >= 0 && isCef(h.msg.slice(cefAt))) {
     const cef = parseCefMessage(h.msg.slice(cefAt), ctx);
@@ -127,6 +138,7 @@ function addSecurityRecord(out: ParsedMessage, h: SyslogHeader, ctx: { computer:
 
 function trimLineEnd(s: string): string {
   let end = s.length;
-  while (end > 0 && (s.charCodeAt(end - 1) === 10 || s.charCodeAt(end - 1) === 13 || s.charCodeAt(end - 1) === 0)) end--;
+  while (end > 0 && (s.charCodeAt(end - 1) === 10 || s.charCodeAt(end - 1) === 13 || s.charCodeAt(end - 1) === 0))
+    end--;
   return end === s.length ? s : s.slice(0, end);
 }

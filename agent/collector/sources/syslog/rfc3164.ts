@@ -6,7 +6,20 @@
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
 import { isoFromMs, localTimeMs } from '../iso-time.js';
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+const MONTHS: Record<string, number> = {
+  Jan: 0,
+  Feb: 1,
+  Mar: 2,
+  Apr: 3,
+  May: 4,
+  Jun: 5,
+  Jul: 6,
+  Aug: 7,
+  Sep: 8,
+  Oct: 9,
+  Nov: 10,
+  Dec: 11,
+};
 const BSD_TS = /^([A-Z][a-z]{2}) ( ?\d|\d{2}) (?:(\d{4}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?:? /;
 const RFC3339_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})):? /;
 const KV_START = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}=/;
@@ -72,12 +85,26 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
 
 function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  return bsdTimeOf(MONTHS[m[1]!], Number(m[2]), m[3] ? Number(m[3]) : undefined, Number(m[4]), Number(m[5]), Number(m[6]), ms, now);
+  return bsdTimeOf(
+    MONTHS[m[1]!],
+    Number(m[2]),
+    m[3] ? Number(m[3]) : undefined,
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+    ms,
+    now,
+  );
 }
 
 /** "Mmm dd hh:mm:ss " (day space-padded or 2 digits; no year, fraction or colon): the common shape. */
 const CLASSIC_BSD_LENGTH = 16;
-const MONTH_BY_CODES = new Map(Object.entries(MONTHS).map(([name, n]) => [(name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2), n]));
+const MONTH_BY_CODES = new Map(
+  Object.entries(MONTHS).map(([name, n]) => [
+    (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),
+    n,
+  ]),
+);
 const digitAt = (s: string, i: number): number => s.charCodeAt(i) - 48;
 const isDigitAt = (s: string, i: number): boolean => {
   const c = s.charCodeAt(i);
@@ -94,18 +121,51 @@ function isClassicBsd(s: string): boolean {
   const c1 = s.charCodeAt(1);
   const c2 = s.charCodeAt(2);
   if (c0 < 65 || c0 > 90 || c1 < 97 || c1 > 122 || c2 < 97 || c2 > 122) return false;
-  if (s.charCodeAt(3) !== 32 || s.charCodeAt(6) !== 32 || s.charCodeAt(9) !== 58 || s.charCodeAt(12) !== 58 || s.charCodeAt(15) !== 32) return false;
+  if (
+    s.charCodeAt(3) !== 32 ||
+    s.charCodeAt(6) !== 32 ||
+    s.charCodeAt(9) !== 58 ||
+    s.charCodeAt(12) !== 58 ||
+    s.charCodeAt(15) !== 32
+  )
+    return false;
   if (s.charCodeAt(4) !== 32 && !isDigitAt(s, 4)) return false;
-  return isDigitAt(s, 5) && isDigitAt(s, 7) && isDigitAt(s, 8) && isDigitAt(s, 10) && isDigitAt(s, 11) && isDigitAt(s, 13) && isDigitAt(s, 14);
+  return (
+    isDigitAt(s, 5) &&
+    isDigitAt(s, 7) &&
+    isDigitAt(s, 8) &&
+    isDigitAt(s, 10) &&
+    isDigitAt(s, 11) &&
+    isDigitAt(s, 13) &&
+    isDigitAt(s, 14)
+  );
 }
 
 function classicBsdTime(s: string, now: Date): string | undefined {
   const month = MONTH_BY_CODES.get((s.charCodeAt(0) << 16) | (s.charCodeAt(1) << 8) | s.charCodeAt(2));
   const day = (s.charCodeAt(4) === 32 ? 0 : digitAt(s, 4) * 10) + digitAt(s, 5);
-  return bsdTimeOf(month, day, undefined, digitAt(s, 7) * 10 + digitAt(s, 8), digitAt(s, 10) * 10 + digitAt(s, 11), digitAt(s, 13) * 10 + digitAt(s, 14), 0, now);
+  return bsdTimeOf(
+    month,
+    day,
+    undefined,
+    digitAt(s, 7) * 10 + digitAt(s, 8),
+    digitAt(s, 10) * 10 + digitAt(s, 11),
+    digitAt(s, 13) * 10 + digitAt(s, 14),
+    0,
+    now,
+  );
 }
 
-function bsdTimeOf(month: number | undefined, day: number, fullYear: number | undefined, h: number, min: number, sec: number, ms: number, now: Date): string | undefined {
+function bsdTimeOf(
+  month: number | undefined,
+  day: number,
+  fullYear: number | undefined,
+  h: number,
+  min: number,
+  sec: number,
+  ms: number,
+  now: Date,
+): string | undefined {
   if (month === undefined || day < 1 || day > 31 || h > 23 || min > 59 || sec > 60) return undefined;
   if (fullYear !== undefined) return isoFromMs(localTimeMs(fullYear, month, day, h, min, sec, ms));
   const year = now.getFullYear();

@@ -51,7 +51,16 @@ export function parseRfc5424(s: string, now: Date): Rfc5424Result {
   }
   if (rest.startsWith(' ')) rest = rest.slice(1);
   if (rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
-  return { eventTime, host: nil(host), app: nil(app), pid: pidOf(procid), msg: rest, msgId: nil(msgid), structuredData, problems };
+  return {
+    eventTime,
+    host: nil(host),
+    app: nil(app),
+    pid: pidOf(procid),
+    msg: rest,
+    msgId: nil(msgid),
+    structuredData,
+    problems,
+  };
 }
 
 /** Index just past the last `]` of the SD elements at the start of `s`, or -1 when unterminated. */

@@ -5,7 +5,14 @@
 // a loss). Batches ≤ 500 records or 50 ms; while more than HIGH_WATERMARK records wait for the sink the
 // listener is paused (bounded memory; the sending daemon queues).
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
-import { compileFilter, filterSelects, CEF_STREAM, SYSLOG_STREAM, type CompiledFilter, type SyslogFilter } from './filter.js';
+import {
+  compileFilter,
+  filterSelects,
+  CEF_STREAM,
+  SYSLOG_STREAM,
+  type CompiledFilter,
+  type SyslogFilter,
+} from './filter.js';
 import type { ParseProblem } from './header.js';
 import { DEFAULT_SYSLOG_PORT, SyslogListener, type SyslogListenerOptions } from './listener.js';
 import { parseMessage, type ParseContext } from './parse-message.js';
@@ -89,7 +96,11 @@ export class SyslogSource implements Component {
       tcp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' },
       ...(spec.udp ? { udp: { port: spec.port ?? DEFAULT_SYSLOG_PORT, host: spec.host ?? '127.0.0.1' } } : {}),
     };
-    this.listener = new SyslogListener(listenerOptions, { onMessage: (m, r) => this.onMessage(m, r), onOversized: () => this.oversized++ }, ctx.logger);
+    this.listener = new SyslogListener(
+      listenerOptions,
+      { onMessage: (m, r) => this.onMessage(m, r), onOversized: () => this.oversized++ },
+      ctx.logger,
+    );
   }
 
   /** Bound TCP port (0 before start or without TCP). */
@@ -99,17 +110,26 @@ export class SyslogSource implements Component {
 
   stats(): SyslogSourceStats {
     return {
-      received: this.received, written: this.written, filtered: this.filtered, oversized: this.oversized,
-      parseProblems: { ...this.problems }, connections: this.listener.connections, paused: this.listener.isPaused,
+      received: this.received,
+      written: this.written,
+      filtered: this.filtered,
+      oversized: this.oversized,
+      parseProblems: { ...this.problems },
+      connections: this.listener.connections,
+      paused: this.listener.isPaused,
     };
   }
 
   async start(): Promise<void> {
     await this.listener.start();
     const l = this.listener;
-    this.ctx.logger.info(`syslog listener: tcp ${l.tcpPort || '-'}, udp ${l.udpPort || '-'}, ${this.filters.length} filter(s)`);
+    this.ctx.logger.info(
+      `syslog listener: tcp ${l.tcpPort || '-'}, udp ${l.udpPort || '-'}, ${this.filters.length} filter(s)`,
+    );
     if (this.spec.onListening && l.tcpPort) {
-      void this.spec.onListening(l.tcpPort, this.spec.filters).catch((err: Error) => this.ctx.logger.warn(`syslog daemon integration: ${err.message}`));
+      void this.spec
+        .onListening(l.tcpPort, this.spec.filters)
+        .catch((err: Error) => this.ctx.logger.warn(`syslog daemon integration: ${err.message}`));
     }
   }
 
@@ -158,12 +178,17 @@ export class SyslogSource implements Component {
           await this.ctx.sink.write(stream, records);
           this.written += records.length;
         } catch (err) {
-          this.ctx.drops.drop((err as Error).name === 'DiskFullError' ? 'disk_full' : 'shutdown', records.length, this.id);
+          this.ctx.drops.drop(
+            (err as Error).name === 'DiskFullError' ? 'disk_full' : 'shutdown',
+            records.length,
+            this.id,
+          );
           this.logNotQueued(records.length, (err as Error).message);
         }
       }
       this.unqueued -= count;
-      if (this.unqueued + this.pendingCount < (this.spec.lowWatermark ?? LOW_WATERMARK) && !this.stopped) this.listener.resume();
+      if (this.unqueued + this.pendingCount < (this.spec.lowWatermark ?? LOW_WATERMARK) && !this.stopped)
+        this.listener.resume();
     });
     return this.inflight;
   }
@@ -173,7 +198,9 @@ export class SyslogSource implements Component {
     this.notQueuedSinceLog += count;
     const now = performance.now(); // monotonic: a wall-clock step back must not silence it
     if (this.notQueuedLoggedAt !== undefined && now - this.notQueuedLoggedAt < NOT_QUEUED_LOG_MS) return;
-    this.ctx.logger.error(`syslog: ${this.notQueuedSinceLog} record(s) not queued${this.notQueuedLoggedAt !== undefined ? ` in the last ${Math.round((now - this.notQueuedLoggedAt) / 1000)} s` : ''} (counted as drops): ${reason}`);
+    this.ctx.logger.error(
+      `syslog: ${this.notQueuedSinceLog} record(s) not queued${this.notQueuedLoggedAt !== undefined ? ` in the last ${Math.round((now - this.notQueuedLoggedAt) / 1000)} s` : ''} (counted as drops): ${reason}`,
+    );
     this.notQueuedLoggedAt = now;
     this.notQueuedSinceLog = 0;
   }

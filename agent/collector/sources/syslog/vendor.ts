@@ -32,17 +32,31 @@ export function recognizeCisco(h: SyslogHeader): { info: CiscoInfo; msg: string 
   const t = CISCO_TAG.exec(h.app);
   if (t) return { info: { kind: 'cisco', product: t[1]!, level: Number(t[2]), messageId: t[3]! }, msg: h.msg };
   const m = CISCO_IN_MSG.exec(h.msg);
-  if (m) return { info: { kind: 'cisco', product: m[1]!, level: Number(m[2]), messageId: m[3]! }, msg: h.msg.slice(m[0].length) };
+  if (m)
+    return {
+      info: { kind: 'cisco', product: m[1]!, level: Number(m[2]), messageId: m[3]! },
+      msg: h.msg.slice(m[0].length),
+    };
   return undefined;
 }
 
 const ENDPOINT = /(\S+?):(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]+:[0-9a-fA-F]*)\/(\d{1,5})/g;
 
-export function ciscoRecord(info: CiscoInfo, msg: string, ctx: { computer: string; host: string; time: Date }): LogRecord {
+export function ciscoRecord(
+  info: CiscoInfo,
+  msg: string,
+  ctx: { computer: string; host: string; time: Date },
+): LogRecord {
   const rec: LogRecord = {
-    TimeGenerated: ctx.time.toISOString(), Computer: ctx.host || ctx.computer, CollectorHostName: ctx.computer,
-    DeviceVendor: 'Cisco', DeviceProduct: info.product, DeviceEventClassID: info.messageId,
-    LogSeverity: String(info.level), OriginalLogSeverity: String(info.level), Message: msg,
+    TimeGenerated: ctx.time.toISOString(),
+    Computer: ctx.host || ctx.computer,
+    CollectorHostName: ctx.computer,
+    DeviceVendor: 'Cisco',
+    DeviceProduct: info.product,
+    DeviceEventClassID: info.messageId,
+    LogSeverity: String(info.level),
+    OriginalLogSeverity: String(info.level),
+    Message: msg,
   };
   const proto = /\b(TCP|UDP|ICMP|GRE)\b/.exec(msg.slice(0, 200));
   if (proto) rec.Protocol = proto[1];
@@ -51,8 +65,12 @@ export function ciscoRecord(info: CiscoInfo, msg: string, ctx: { computer: strin
     // "Built outbound … for outside:REMOTE to inside:LOCAL": the inside host is the source.
     const [a, b] = /^Built outbound/.test(msg) ? [ends[1]!, ends[0]!] : [ends[0]!, ends[1]!];
     Object.assign(rec, {
-      SourceIP: a[2], SourcePort: Number(a[3]), DeviceInboundInterface: a[1],
-      DestinationIP: b[2], DestinationPort: Number(b[3]), DeviceOutboundInterface: b[1],
+      SourceIP: a[2],
+      SourcePort: Number(a[3]),
+      DeviceInboundInterface: a[1],
+      DestinationIP: b[2],
+      DestinationPort: Number(b[3]),
+      DeviceOutboundInterface: b[1],
     });
   }
   return rec;
@@ -75,6 +93,11 @@ export function parseKeyValueBody(msg: string): KeyValueInfo | undefined {
     i = KV_PAIR.lastIndex;
   }
   if (count < 3) return undefined;
-  const vendor = 'device_name' in fields && 'log_id' in fields ? 'Sophos XG' : 'logid' in fields && ('devname' in fields || 'devid' in fields) ? 'Fortinet' : undefined;
+  const vendor =
+    'device_name' in fields && 'log_id' in fields
+      ? 'Sophos XG'
+      : 'logid' in fields && ('devname' in fields || 'devid' in fields)
+        ? 'Fortinet'
+        : undefined;
   return { kind: 'key-value', ...(vendor ? { vendor } : {}), fields };
 }

@@ -97,7 +97,10 @@ export class TextLogSource implements Component {
       // A pattern without glob characters is a plain file path: walk its directory.
       return { base: scan.isGlob ? scan.base || '/' : path.dirname(p), match: picomatch(p, { dot: true }) };
     });
-    this.startRe = spec.format === 'text' && spec.recordStartTimestampFormat ? RECORD_START[spec.recordStartTimestampFormat] : undefined;
+    this.startRe =
+      spec.format === 'text' && spec.recordStartTimestampFormat
+        ? RECORD_START[spec.recordStartTimestampFormat]
+        : undefined;
     this.wantsRawData = spec.columns.includes('RawData');
     this.wantsFilePath = spec.columns.includes('FilePath');
     this.wantsComputer = spec.columns.includes('Computer');
@@ -109,7 +112,16 @@ export class TextLogSource implements Component {
     const v2 = isV2(loaded);
     const saved = loaded === undefined ? undefined : v2 ? loaded.files : (loaded as Record<string, FileCheckpoint>);
     for (const [key, cp] of Object.entries(saved ?? {})) {
-      this.files.set(key, { key, path: cp.path, offset: cp.offset, committed: cp.offset, fingerprint: cp.fingerprint, partial: Buffer.alloc(0), lastData: performance.now(), gone: false });
+      this.files.set(key, {
+        key,
+        path: cp.path,
+        offset: cp.offset,
+        committed: cp.offset,
+        fingerprint: cp.fingerprint,
+        partial: Buffer.alloc(0),
+        lastData: performance.now(),
+        gone: false,
+      });
     }
     this.firstScan = saved === undefined || (!v2 && Object.keys(saved).length === 0);
     this.timer = setInterval(() => this.poll(), this.spec.pollIntervalMs ?? 1000);
@@ -145,25 +157,42 @@ export class TextLogSource implements Component {
       if (t && t.fingerprint && (await fingerprint(file, fingerprintLength(t.fingerprint))) !== t.fingerprint) {
         // Same inode reused for a different file (deleted and recreated, or rewritten in place): start over.
         this.replacedFiles++;
-        this.ctx.logger.warn(`${this.id}: ${file} is not the file read before under this inode (first bytes differ); reading it from the start`);
+        this.ctx.logger.warn(
+          `${this.id}: ${file} is not the file read before under this inode (first bytes differ); reading it from the start`,
+        );
         this.files.delete(key);
         await t.fh?.close().catch(() => undefined);
         t = undefined;
       }
       // The full-length fingerprint is read only until it is complete (one open per file and poll after that).
-      const fp = !t || fingerprintLength(t.fingerprint) < FINGERPRINT_BYTES ? await fingerprint(file, FINGERPRINT_BYTES) : t.fingerprint;
+      const fp =
+        !t || fingerprintLength(t.fingerprint) < FINGERPRINT_BYTES
+          ? await fingerprint(file, FINGERPRINT_BYTES)
+          : t.fingerprint;
       if (!t) {
         const fromEnd = this.firstScan;
-        t = { key, path: file, offset: fromEnd ? st.size : 0, committed: fromEnd ? st.size : 0, fingerprint: fp, partial: Buffer.alloc(0), lastData: performance.now(), gone: false };
+        t = {
+          key,
+          path: file,
+          offset: fromEnd ? st.size : 0,
+          committed: fromEnd ? st.size : 0,
+          fingerprint: fp,
+          partial: Buffer.alloc(0),
+          lastData: performance.now(),
+          gone: false,
+        };
         this.files.set(key, t);
       }
       t.path = file;
       t.gone = false;
-      if (fingerprintLength(fp) > fingerprintLength(t.fingerprint) && t.offset >= fingerprintLength(fp)) t.fingerprint = fp;
+      if (fingerprintLength(fp) > fingerprintLength(t.fingerprint) && t.offset >= fingerprintLength(fp))
+        t.fingerprint = fp;
       if (st.size < t.offset) {
         // copytruncate or shrink: the data we had read is gone; restart at 0.
         this.shrinkResets++;
-        this.ctx.logger.warn(`${this.id}: ${file} shrank (${t.offset} → ${st.size} bytes); reading it again from the start`);
+        this.ctx.logger.warn(
+          `${this.id}: ${file} shrank (${t.offset} → ${st.size} bytes); reading it again from the start`,
+        );
         t.offset = 0;
         t.committed = 0;
         t.partial = Buffer.alloc(0);
@@ -333,7 +362,10 @@ export class TextLogSource implements Component {
   /** One record, or undefined for a line that is not one (W3C directive) or could not be parsed (counted). */
   private toRecord(text: string, t: TrackedFile): LogRecord | undefined {
     // ≤ 3 UTF-8 bytes per UTF-16 unit: short lines never need the byte count
-    const clipped = text.length * 3 > MAX_RECORD_BYTES && Buffer.byteLength(text) > MAX_RECORD_BYTES ? clipUtf8(text, MAX_RECORD_BYTES) : text;
+    const clipped =
+      text.length * 3 > MAX_RECORD_BYTES && Buffer.byteLength(text) > MAX_RECORD_BYTES
+        ? clipUtf8(text, MAX_RECORD_BYTES)
+        : text;
     const rec: LogRecord = { TimeGenerated: isoOfMs(Date.now()) }; // formatted once per millisecond
     if (this.spec.format === 'json') {
       let obj: unknown;
@@ -388,7 +420,10 @@ export class TextLogSource implements Component {
       t.pendingRecord = undefined;
       committed = t.offset - t.partial.length;
     }
-    const bomPrefix = t.offset === t.partial.length && t.partial.length < BOM.length && BOM.subarray(0, t.partial.length).equals(t.partial);
+    const bomPrefix =
+      t.offset === t.partial.length &&
+      t.partial.length < BOM.length &&
+      BOM.subarray(0, t.partial.length).equals(t.partial);
     if (t.partial.length > 0 && !bomPrefix) {
       const { line, invalid } = this.decodeLine(t.partial);
       if (invalid) this.ctx.drops.drop('invalid_encoding', 1, this.id);
@@ -404,13 +439,15 @@ export class TextLogSource implements Component {
   private async flushIdle(): Promise<void> {
     const wait = this.spec.partialFlushMs ?? 5000;
     for (const t of this.files.values()) {
-      if ((t.partial.length > 0 || t.pendingRecord) && performance.now() - t.lastData > wait) await this.flushPartial(t);
+      if ((t.partial.length > 0 || t.pendingRecord) && performance.now() - t.lastData > wait)
+        await this.flushPartial(t);
     }
   }
 
   private async saveCheckpoints(): Promise<void> {
     const files: Record<string, FileCheckpoint> = {};
-    for (const t of this.files.values()) files[t.key] = { path: t.path, offset: t.committed, fingerprint: t.fingerprint };
+    for (const t of this.files.values())
+      files[t.key] = { path: t.path, offset: t.committed, fingerprint: t.fingerprint };
     await this.ctx.checkpoints.save<Checkpoints>(this.id, { v: 2, files });
   }
 
@@ -462,7 +499,9 @@ async function w3cStateBefore(fh: fs.FileHandle, offset: number): Promise<W3cSta
     pos += bytesRead;
     const lines = (carry + buf.subarray(0, bytesRead).toString('latin1')).split('\n');
     carry = lines.pop() ?? '';
-    for (const l of lines) if (l.startsWith('#') || l.startsWith('\u00ef\u00bb\u00bf#')) parseW3cLine(Buffer.from(l.replace(/^\u00ef\u00bb\u00bf/, ''), 'latin1').toString('utf8'), state);
+    for (const l of lines)
+      if (l.startsWith('#') || l.startsWith('\u00ef\u00bb\u00bf#'))
+        parseW3cLine(Buffer.from(l.replace(/^\u00ef\u00bb\u00bf/, ''), 'latin1').toString('utf8'), state);
   }
   return state;
 }
@@ -484,7 +523,12 @@ async function fingerprint(file: string, n: number): Promise<string> {
 }
 
 function isV2(v: unknown): v is Checkpoints {
-  return typeof v === 'object' && v !== null && (v as { v?: unknown }).v === 2 && typeof (v as { files?: unknown }).files === 'object';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { v?: unknown }).v === 2 &&
+    typeof (v as { files?: unknown }).files === 'object'
+  );
 }
 
 function fingerprintLength(fp: string): number {

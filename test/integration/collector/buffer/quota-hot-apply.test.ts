@@ -33,7 +33,12 @@ describe('disk quota hot apply', () => {
     const deadPort = await freePort(); // nothing listens: uploads fail, records stay queued
     const dcr = syslogToLaDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', `https://127.0.0.1:${deadPort}`);
     writeConfig(root, [dcr], { diskQuotaMB: 1000 });
-    const env = { OPEN_AMA_ROOT: root, OPEN_AMA_SYSLOG_PORT: String(port), OPEN_AMA_IMDS_URL: `http://127.0.0.1:${deadPort}`, OPEN_AMA_OFFLINE: '1' };
+    const env = {
+      OPEN_AMA_ROOT: root,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+      OPEN_AMA_IMDS_URL: `http://127.0.0.1:${deadPort}`,
+      OPEN_AMA_OFFLINE: '1',
+    };
     const collector = new Collector({
       paths: agentPaths(env),
       env,
@@ -52,7 +57,11 @@ describe('disk quota hot apply', () => {
       expect(report.hot).toBe(true);
       expect(collector.health().queue?.quotaBytes).toBe(1048576);
       await send(port, 3000, 1000);
-      await waitFor(() => (collector.health().droppedByReason.quota ?? 0) > 0, 20_000, 'quota drops under the new quota');
+      await waitFor(
+        () => (collector.health().droppedByReason.quota ?? 0) > 0,
+        20_000,
+        'quota drops under the new quota',
+      );
       const h = collector.health();
       expect(h.recordsIn).toBeGreaterThanOrEqual(4000);
     } finally {

@@ -17,7 +17,8 @@ import { startCollector, syslogToLaDcr, waitFor, writeConfig } from '../../../he
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
-const dcrId = (name: string): string => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/${name}`;
+const dcrId = (name: string): string =>
+  `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/${name}`;
 const GOOD = 'dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const INVALID = 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
@@ -64,7 +65,9 @@ describe('collector with dcrSource "arm"', () => {
     const arm = new FakeControlPlaneServer(ca, MACHINE);
     await arm.start();
     const good = syslogToLaDcr(GOOD, ingestion.url) as { properties: Record<string, unknown> };
-    const invalid = syslogToLaDcr(INVALID, ingestion.url) as { properties: { streamDeclarations: unknown; dataFlows: unknown[] } };
+    const invalid = syslogToLaDcr(INVALID, ingestion.url) as {
+      properties: { streamDeclarations: unknown; dataFlows: unknown[] };
+    };
     invalid.properties.streamDeclarations = {};
     invalid.properties.dataFlows = invalid.properties.dataFlows.slice(0, 1); // AMA-style: no companion stream
     arm.associations = [{ dcr: dcrId('good') }, { dcr: dcrId('ama-style') }, { dcr: dcrId('deleted') }];
@@ -88,21 +91,32 @@ describe('collector with dcrSource "arm"', () => {
         return '';
       }
     };
-    const seqs = (): number[] => ingestion.records('Custom-OpenAma-Syslog').map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
+    const seqs = (): number[] =>
+      ingestion.records('Custom-OpenAma-Syslog').map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
     try {
       await waitFor(() => listening(port), 20_000, 'the syslog listener of the DCR read from ARM');
       await sendSyslog(port, 0, 200);
       await waitFor(() => seqs().length >= 200, 20_000, 'records of the valid DCR');
       expect(ingestion.accepted.every((a) => a.dcr === GOOD)).toBe(true);
-      await waitFor(() => /DCR dcr-b+ rejected/.test(log()) && /rejected: ARM returned 404/.test(log()), 10_000, 'rejections logged');
+      await waitFor(
+        () => /DCR dcr-b+ rejected/.test(log()) && /rejected: ARM returned 404/.test(log()),
+        10_000,
+        'rejections logged',
+      );
       expect(log()).toMatch(new RegExp(`DCR ${INVALID} rejected: .*companion stream Custom-OpenAma-Syslog`));
-      expect(log()).toContain(`DCR ${dcrId('deleted')} rejected: ARM returned 404 for ${dcrId('deleted')}: the DCR does not exist`);
+      expect(log()).toContain(
+        `DCR ${dcrId('deleted')} rejected: ARM returned 404 for ${dcrId('deleted')}: the DCR does not exist`,
+      );
       expect(imds.tokenRequests.some((t) => t.resource === `${arm.url}/`)).toBe(true);
 
       // ARM becomes unreachable: the collector says so and keeps running the DCRs it has.
       const before = arm.requests.length;
       await arm.stop();
-      await waitFor(() => /could not read DCRs from arm: .*ECONNREFUSED.*keeping the 3 DCR\(s\) read before/.test(log()), 20_000, 'the unreachable ARM logged');
+      await waitFor(
+        () => /could not read DCRs from arm: .*ECONNREFUSED.*keeping the 3 DCR\(s\) read before/.test(log()),
+        20_000,
+        'the unreachable ARM logged',
+      );
       expect(arm.requests.length).toBe(before);
       await sendSyslog(port, 200, 200);
       await waitFor(() => seqs().length >= 400, 20_000, 'records after ARM went away');
@@ -122,18 +136,30 @@ describe('collector with dcrSource "arm"', () => {
     await cp.start();
     cp.configurations = [
       { configurationId: 'cfg-good', content: { dataCollectionRule: syslogToLaDcr(GOOD, ingestion.url) } },
-      { configurationId: 'me', content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] } },
+      {
+        configurationId: 'me',
+        content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] },
+      },
     ];
     const root = mkdtempSync(path.join(dir, 'root-'));
     const port = await freePort();
     writeConfig(root, [], { dcrSource: 'control-plane' });
-    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_CONTROL_PLANE_URL: cp.url, OPEN_AMA_SYSLOG_PORT: String(port) });
+    const child = startCollector(root, {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_CONTROL_PLANE_URL: cp.url,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+    });
     try {
       await waitFor(() => listening(port), 20_000, 'the syslog listener of the DCR from the control plane');
       await sendSyslog(port, 0, 50);
       await waitFor(() => ingestion.records('Custom-OpenAma-Syslog').length >= 50, 20_000, 'records');
       expect(ingestion.accepted.every((a) => a.dcr === GOOD)).toBe(true);
-      expect(cp.requests[0]).toMatchObject({ path: `${MACHINE}/agentConfigurations`, metadata: 'true', authorization: 'Bearer test-ingestion-token' });
+      expect(cp.requests[0]).toMatchObject({
+        path: `${MACHINE}/agentConfigurations`,
+        metadata: 'true',
+        authorization: 'Bearer test-ingestion-token',
+      });
       expect(imds.tokenRequests.some((t) => t.resource === 'https://monitor.azure.com/')).toBe(true);
     } finally {
       child.kill('SIGTERM');

@@ -7,9 +7,16 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr } from '../../../../agent/collector/dcr/remote-sources.js';
+import {
+  ArmDcrSource,
+  ControlPlaneDcrSource,
+  type FetchedDcr,
+} from '../../../../agent/collector/dcr/remote-sources.js';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import {
+  ManagedIdentityTokenClient,
+  detectIdentityEndpoints,
+} from '../../../../agent/collector/net/managed-identity.js';
 import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { testAgentConfig } from '../../../helpers/agent-config.js';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
@@ -20,7 +27,8 @@ import { syslogToLaDcr } from '../../../helpers/collector-process.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
-const dcrId = (name: string): string => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/${name}`;
+const dcrId = (name: string): string =>
+  `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/${name}`;
 const IMM = {
   a: 'dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   b: 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
@@ -28,9 +36,20 @@ const IMM = {
 };
 
 /** The DCR as ARM returns it: the resource envelope around properties. */
-function armDcr(name: string, immutableId: string, endpoint = 'https://dce-1.westeurope-1.ingest.monitor.azure.com'): unknown {
+function armDcr(
+  name: string,
+  immutableId: string,
+  endpoint = 'https://dce-1.westeurope-1.ingest.monitor.azure.com',
+): unknown {
   const { properties } = syslogToLaDcr(immutableId, endpoint) as { properties: Record<string, unknown> };
-  return { id: dcrId(name), name, type: 'Microsoft.Insights/dataCollectionRules', location: 'westeurope', kind: 'Linux', properties };
+  return {
+    id: dcrId(name),
+    name,
+    type: 'Microsoft.Insights/dataCollectionRules',
+    location: 'westeurope',
+    kind: 'Linux',
+    properties,
+  };
 }
 
 /** An AMA-style DCR sending Microsoft-Syslog to Log Analytics without the companion stream: invalid for open-ama. */
@@ -43,8 +62,10 @@ function amaOnlyDcr(name: string, immutableId: string): unknown {
 
 const config = testAgentConfig({ dcrSource: 'arm' });
 /** What the collector does with fetched DCRs. */
-const toInputs = (fetched: FetchedDcr[]): DcrInput[] => fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) }));
-const build = (fetched: FetchedDcr[]) => buildPipelineGraph(toInputs(fetched), { computer: 'vm1', config, env: {}, outDir: '/tmp/out' });
+const toInputs = (fetched: FetchedDcr[]): DcrInput[] =>
+  fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) }));
+const build = (fetched: FetchedDcr[]) =>
+  buildPipelineGraph(toInputs(fetched), { computer: 'vm1', config, env: {}, outDir: '/tmp/out' });
 
 let dir: string;
 let ca: TestCa;
@@ -70,7 +91,11 @@ beforeEach(async () => {
   await fake.start();
   imds.tokenRequests = [];
   http = new HttpClient({ extraCa: [ca.caCert] });
-  tokens = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }), http, retryDelaysMs: [0] });
+  tokens = new ManagedIdentityTokenClient({
+    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+    http,
+    retryDelaysMs: [0],
+  });
 });
 
 afterEach(async () => {
@@ -78,16 +103,32 @@ afterEach(async () => {
   await fake.stop();
 });
 
-const arm = (armUrl = fake.url): ArmDcrSource => new ArmDcrSource({ resourceId: MACHINE, tokens, proxy: config.proxy, http, armUrl });
-const controlPlane = (url = fake.url): ControlPlaneDcrSource => new ControlPlaneDcrSource({ resourceId: MACHINE, tokens, proxy: config.proxy, http, controlPlaneUrl: url, audience: 'https://monitor.azure.com/' });
+const arm = (armUrl = fake.url): ArmDcrSource =>
+  new ArmDcrSource({ resourceId: MACHINE, tokens, proxy: config.proxy, http, armUrl });
+const controlPlane = (url = fake.url): ControlPlaneDcrSource =>
+  new ControlPlaneDcrSource({
+    resourceId: MACHINE,
+    tokens,
+    proxy: config.proxy,
+    http,
+    controlPlaneUrl: url,
+    audience: 'https://monitor.azure.com/',
+  });
 
 describe('ArmDcrSource (documented route)', () => {
-  test('lists the machine\'s associations, then reads each associated DCR with a managed-identity token for ARM', async () => {
-    fake.associations = [{ dcr: dcrId('syslog-a') }, { dce: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionEndpoints/dce-1` }, { dcr: dcrId('syslog-b') }];
+  test("lists the machine's associations, then reads each associated DCR with a managed-identity token for ARM", async () => {
+    fake.associations = [
+      { dcr: dcrId('syslog-a') },
+      { dce: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionEndpoints/dce-1` },
+      { dcr: dcrId('syslog-b') },
+    ];
     fake.dcrs.set(dcrId('syslog-a'), armDcr('syslog-a', IMM.a));
     fake.dcrs.set(dcrId('syslog-b'), armDcr('syslog-b', IMM.b));
     const fetched = await arm().fetch();
-    expect(fetched.map((d) => [d.origin, d.ref, d.error])).toEqual([['arm', dcrId('syslog-a'), undefined], ['arm', dcrId('syslog-b'), undefined]]);
+    expect(fetched.map((d) => [d.origin, d.ref, d.error])).toEqual([
+      ['arm', dcrId('syslog-a'), undefined],
+      ['arm', dcrId('syslog-b'), undefined],
+    ]);
     expect(fetched[0]!.json).toEqual(armDcr('syslog-a', IMM.a));
     expect(fake.requests.map((r) => [r.path, r.query['api-version']])).toEqual([
       [`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations`, ASSOCIATIONS_API],
@@ -98,7 +139,10 @@ describe('ArmDcrSource (documented route)', () => {
     // Audience = the ARM origin (https://management.azure.com/ in public Azure); one token, cached.
     expect(imds.tokenRequests.map((t) => t.resource)).toEqual([`${fake.url}/`]);
     const { dcrs } = build(fetched);
-    expect(dcrs.map((d) => [d.immutableId, d.state])).toEqual([[IMM.a, 'loaded'], [IMM.b, 'loaded']]);
+    expect(dcrs.map((d) => [d.immutableId, d.state])).toEqual([
+      [IMM.a, 'loaded'],
+      [IMM.b, 'loaded'],
+    ]);
   });
 
   test('follows nextLink through every page of associations', async () => {
@@ -112,7 +156,10 @@ describe('ArmDcrSource (documented route)', () => {
   });
 
   test('a nextLink to another host is refused (the token would go with it)', async () => {
-    fake.failures.set(`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations`.toLowerCase(), { status: 200, body: JSON.stringify({ value: [], nextLink: 'https://attacker.example/page2' }) });
+    fake.failures.set(`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations`.toLowerCase(), {
+      status: 200,
+      body: JSON.stringify({ value: [], nextLink: 'https://attacker.example/page2' }),
+    });
     await expect(arm().fetch()).rejects.toThrow(/nextLink to another host \(https:\/\/attacker\.example\)/);
     expect(fake.requests).toHaveLength(1);
   });
@@ -123,7 +170,12 @@ describe('ArmDcrSource (documented route)', () => {
     fake.dcrs.set(dcrId('good'), armDcr('good', IMM.b));
     const { dcrs, graph } = build(await arm().fetch());
     expect(dcrs).toEqual([
-      { immutableId: IMM.a, source: 'arm', state: 'rejected', reason: expect.stringMatching(/companion stream Custom-OpenAma-Syslog.*open-ama dcr fix/) },
+      {
+        immutableId: IMM.a,
+        source: 'arm',
+        state: 'rejected',
+        reason: expect.stringMatching(/companion stream Custom-OpenAma-Syslog.*open-ama dcr fix/),
+      },
       { immutableId: IMM.b, source: 'arm', state: 'loaded' },
     ]);
     expect(graph.lanes.map((l) => l.id)).toEqual([`${IMM.b}/la/Custom-OpenAma-Syslog`]);
@@ -131,20 +183,40 @@ describe('ArmDcrSource (documented route)', () => {
 
   test('a DCR the identity may not read (403) or that no longer exists (404) is rejected alone with a reason; the others run', async () => {
     fake.associations = [{ dcr: dcrId('forbidden') }, { dcr: dcrId('deleted') }, { dcr: dcrId('good') }];
-    fake.failures.set(dcrId('forbidden').toLowerCase(), { status: 403, body: JSON.stringify({ error: { code: 'AuthorizationFailed', message: 'does not have authorization to perform action Microsoft.Insights/dataCollectionRules/read' } }) });
+    fake.failures.set(dcrId('forbidden').toLowerCase(), {
+      status: 403,
+      body: JSON.stringify({
+        error: {
+          code: 'AuthorizationFailed',
+          message: 'does not have authorization to perform action Microsoft.Insights/dataCollectionRules/read',
+        },
+      }),
+    });
     fake.dcrs.set(dcrId('good'), armDcr('good', IMM.c));
     const fetched = await arm().fetch();
     expect(fetched.map((d) => d.ref)).toEqual([dcrId('forbidden'), dcrId('deleted'), dcrId('good')]);
     const { dcrs } = build(fetched);
     expect(dcrs).toEqual([
-      { immutableId: dcrId('forbidden'), source: 'arm', state: 'rejected', reason: expect.stringMatching(/403.*needs Reader \(Microsoft\.Insights\/dataCollectionRules\/read\)/) },
-      { immutableId: dcrId('deleted'), source: 'arm', state: 'rejected', reason: expect.stringMatching(/404.*does not exist/) },
+      {
+        immutableId: dcrId('forbidden'),
+        source: 'arm',
+        state: 'rejected',
+        reason: expect.stringMatching(/403.*needs Reader \(Microsoft\.Insights\/dataCollectionRules\/read\)/),
+      },
+      {
+        immutableId: dcrId('deleted'),
+        source: 'arm',
+        state: 'rejected',
+        reason: expect.stringMatching(/404.*does not exist/),
+      },
       { immutableId: IMM.c, source: 'arm', state: 'loaded' },
     ]);
   });
 
   test('a 403 on the association list is an error naming the missing role', async () => {
-    fake.failures.set(`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations`.toLowerCase(), { status: 403 });
+    fake.failures.set(`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations`.toLowerCase(), {
+      status: 403,
+    });
     await expect(arm().fetch()).rejects.toThrow(/403 .*Reader/);
   });
 
@@ -158,7 +230,9 @@ describe('ArmDcrSource (documented route)', () => {
 
   test('an unreachable ARM endpoint is a clear error naming the endpoint and the cause', async () => {
     const port = await freePort();
-    await expect(arm(`https://127.0.0.1:${port}`).fetch()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    await expect(arm(`https://127.0.0.1:${port}`).fetch()).rejects.toThrow(
+      new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`),
+    );
   });
 
   test('a body that is not JSON is a clear error', async () => {
@@ -172,23 +246,40 @@ describe('ControlPlaneDcrSource (observed, undocumented agentConfigurations prot
   test('reads the DCRs out of agentConfigurations with Metadata: true and a token for the monitor audience; chunks without a DCR are skipped', async () => {
     fake.configurations = [
       { configurationId: 'cfg-a', content: { dataCollectionRule: armDcr('syslog-a', IMM.a) } },
-      { configurationId: 'me-chunk', content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] } },
+      {
+        configurationId: 'me-chunk',
+        content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] },
+      },
       { configurationId: 'cfg-b', content: { dataCollectionRule: amaOnlyDcr('ama', IMM.b) } },
     ];
     const fetched = await controlPlane().fetch();
-    expect(fetched.map((d) => [d.origin, d.ref])).toEqual([['control-plane', 'cfg-a'], ['control-plane', 'cfg-b']]);
+    expect(fetched.map((d) => [d.origin, d.ref])).toEqual([
+      ['control-plane', 'cfg-a'],
+      ['control-plane', 'cfg-b'],
+    ]);
     expect(fake.requests).toEqual([
-      { method: 'GET', path: `${MACHINE}/agentConfigurations`, query: { platform: 'linux', includeMeConfig: 'true', 'api-version': '2022-06-02' }, authorization: 'Bearer test-ingestion-token', metadata: 'true' },
+      {
+        method: 'GET',
+        path: `${MACHINE}/agentConfigurations`,
+        query: { platform: 'linux', includeMeConfig: 'true', 'api-version': '2022-06-02' },
+        authorization: 'Bearer test-ingestion-token',
+        metadata: 'true',
+      },
     ]);
     expect(imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.com/']);
     const { dcrs } = build(fetched);
-    expect(dcrs.map((d) => [d.immutableId, d.state, d.source])).toEqual([[IMM.a, 'loaded', 'control-plane'], [IMM.b, 'rejected', 'control-plane']]);
+    expect(dcrs.map((d) => [d.immutableId, d.state, d.source])).toEqual([
+      [IMM.a, 'loaded', 'control-plane'],
+      [IMM.b, 'rejected', 'control-plane'],
+    ]);
   });
 
   test('an error status and an unreachable endpoint are clear errors', async () => {
     fake.failures.set(`${MACHINE}/agentConfigurations`.toLowerCase(), { status: 404 });
     await expect(controlPlane().fetch()).rejects.toThrow(/control plane returned 404 for agentConfigurations/);
     const port = await freePort();
-    await expect(controlPlane(`https://127.0.0.1:${port}`).fetch()).rejects.toThrow(new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
+    await expect(controlPlane(`https://127.0.0.1:${port}`).fetch()).rejects.toThrow(
+      new RegExp(`127\\.0\\.0\\.1:${port}.*ECONNREFUSED`),
+    );
   });
 });

@@ -8,7 +8,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import {
+  ManagedIdentityTokenClient,
+  detectIdentityEndpoints,
+} from '../../../../agent/collector/net/managed-identity.js';
 import { logsIngestionAudience } from '../../../../agent/collector/net/instance-metadata.js';
 import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
 import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
@@ -72,8 +75,19 @@ afterEach(async () => {
 async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } = {}): Promise<Rig> {
   const logger = o.logger ?? createNullLogger();
   const http = new HttpClient({ extraCa: [ca.caCert] });
-  const tokens = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }), http, retryDelaysMs: [0] });
-  const uploader = new LogsIngestionUploader({ endpoint: o.endpoint ?? ingestion.url, dcrImmutableId: DCR, audience: o.audience ?? 'https://monitor.azure.com', tokens, http, proxy: { mode: 'none', bypass: [] } });
+  const tokens = new ManagedIdentityTokenClient({
+    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+    http,
+    retryDelaysMs: [0],
+  });
+  const uploader = new LogsIngestionUploader({
+    endpoint: o.endpoint ?? ingestion.url,
+    dcrImmutableId: DCR,
+    audience: o.audience ?? 'https://monitor.azure.com',
+    tokens,
+    http,
+    proxy: { mode: 'none', bypass: [] },
+  });
   const drops = new CountingDropCounter(logger);
   const laneId = `${DCR}/la/${STREAM}`;
   const queue = await DiskQueue.open(path.join(dir, `q-${Date.now()}-${rigs.length}`), { id: laneId, drops, logger });
@@ -83,20 +97,30 @@ async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } 
   return r;
 }
 
-const record = (i: number, pad = 0): Buffer => Buffer.from(JSON.stringify({ TimeGenerated: '2026-11-25T10:00:00Z', SyslogMessage: `seq=${i} ${'p'.repeat(pad)}` }));
-const seqs = (): number[] => ingestion.records(STREAM).map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
+const record = (i: number, pad = 0): Buffer =>
+  Buffer.from(JSON.stringify({ TimeGenerated: '2026-11-25T10:00:00Z', SyslogMessage: `seq=${i} ${'p'.repeat(pad)}` }));
+const seqs = (): number[] =>
+  ingestion.records(STREAM).map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
 const range = (from: number, n: number): number[] => Array.from({ length: n }, (_, i) => from + i);
 
 describe('Logs Ingestion upload against the HTTPS fake', () => {
-  test('POSTs gzip\'d arrays to {endpoint}/dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01 with a monitor.azure.com token', async () => {
+  test("POSTs gzip'd arrays to {endpoint}/dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01 with a monitor.azure.com token", async () => {
     const r = await rig({ endpoint: `${ingestion.url}/` });
-    expect(r.uploader.urlFor(STREAM).href).toBe(`${ingestion.url}/dataCollectionRules/${DCR}/streams/${STREAM}?api-version=2023-01-01`);
-    expect(r.uploader.urlFor('Custom-My App_CL').pathname).toBe(`/dataCollectionRules/${DCR}/streams/Custom-My%20App_CL`);
+    expect(r.uploader.urlFor(STREAM).href).toBe(
+      `${ingestion.url}/dataCollectionRules/${DCR}/streams/${STREAM}?api-version=2023-01-01`,
+    );
+    expect(r.uploader.urlFor('Custom-My App_CL').pathname).toBe(
+      `/dataCollectionRules/${DCR}/streams/Custom-My%20App_CL`,
+    );
     await r.queue.append(range(0, 20).map((i) => record(i)));
     r.worker.start();
     await waitFor(() => seqs().length === 20, 20_000, 'records');
     expect(seqs()).toEqual(range(0, 20));
-    expect(ingestion.accepted.every((a) => a.dcr === DCR && a.stream === STREAM && a.authorization === `Bearer ${GOOD_TOKEN}`)).toBe(true);
+    expect(
+      ingestion.accepted.every(
+        (a) => a.dcr === DCR && a.stream === STREAM && a.authorization === `Bearer ${GOOD_TOKEN}`,
+      ),
+    ).toBe(true);
     expect(ingestion.accepted.every((a) => a.compressedBytes < a.uncompressedBytes)).toBe(true);
     expect(imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.com']);
     expect(r.worker.health).toMatchObject({ state: 'ok', sentRecords: 20, droppedRecords: 0 });
@@ -104,13 +128,20 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
   });
 
   test('the token audience follows the cloud: monitor.azure.com, .us for Azure Government, .cn for Azure China', async () => {
-    expect(audienceForEndpoint('https://dce-1.westeurope-1.ingest.monitor.azure.com')).toBe('https://monitor.azure.com');
-    expect(audienceForEndpoint('https://dcr-1.usgovvirginia-1.ingest.monitor.azure.us')).toBe('https://monitor.azure.us');
+    expect(audienceForEndpoint('https://dce-1.westeurope-1.ingest.monitor.azure.com')).toBe(
+      'https://monitor.azure.com',
+    );
+    expect(audienceForEndpoint('https://dcr-1.usgovvirginia-1.ingest.monitor.azure.us')).toBe(
+      'https://monitor.azure.us',
+    );
     expect(audienceForEndpoint('https://dcr-1.chinanorth3-1.ingest.monitor.azure.cn')).toBe('https://monitor.azure.cn');
     expect(logsIngestionAudience('AzureUSGovernmentCloud')).toBe('https://monitor.azure.us');
     expect(logsIngestionAudience('AzureChinaCloud')).toBe('https://monitor.azure.cn');
     const r = await rig({ audience: audienceForEndpoint('https://dcr-1.usgovvirginia-1.ingest.monitor.azure.us') });
-    const outcome = await r.uploader.upload({ stream: STREAM, records: [], body: (await import('node:zlib')).gzipSync('[]'), uncompressedBytes: 2 }, { forceTokenRefresh: false });
+    const outcome = await r.uploader.upload(
+      { stream: STREAM, records: [], body: (await import('node:zlib')).gzipSync('[]'), uncompressedBytes: 2 },
+      { forceTokenRefresh: false },
+    );
     expect(outcome.status).toBe(204);
     expect(imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.us']);
   });
@@ -134,7 +165,11 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     const logger = createLogger({ logDir, fileName: 'collector.log', level: 'info' });
     const r = await rig({ logger });
     const secretLooking = 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.sample.signature';
-    await r.queue.append([Buffer.from(JSON.stringify({ TimeGenerated: 'not a date', SyslogMessage: `seq=0 bad row ${secretLooking}` })), record(1), record(2)]);
+    await r.queue.append([
+      Buffer.from(JSON.stringify({ TimeGenerated: 'not a date', SyslogMessage: `seq=0 bad row ${secretLooking}` })),
+      record(1),
+      record(2),
+    ]);
     ingestion.inject({ status: 400, times: 1, body: 'InvalidStream: column TimeGenerated is not a datetime' });
     r.worker.start();
     await waitFor(() => r.drops.byReason.rejected_400 === 3, 20_000, 'the rejected request counted');
@@ -143,7 +178,9 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     expect(seqs()).toEqual([3, 4]);
     expect(r.drops.byReason).toEqual({ rejected_400: 3 });
     expect(r.worker.health.droppedRecords).toBe(3);
-    expect(r.worker.health.lastError).toMatch(/^400 from DCR dcr-0123456789abcdef0123456789abcdef stream Custom-OpenAma-Syslog \(Fake400: InvalidStream: column TimeGenerated/);
+    expect(r.worker.health.lastError).toMatch(
+      /^400 from DCR dcr-0123456789abcdef0123456789abcdef stream Custom-OpenAma-Syslog \(Fake400: InvalidStream: column TimeGenerated/,
+    );
     await r.worker.stop();
     await closeLogger(logger);
     const log = await readFile(path.join(logDir, 'collector.log'), 'utf8');

@@ -12,7 +12,8 @@ import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
 import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
 
-const RESOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const RESOURCE_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const PROXY_USER = 'perf';
 const PROXY_PASSWORD = 'PerfProxyPw42';
 
@@ -39,7 +40,18 @@ const perfToMetricsAndFile = {
   properties: {
     immutableId: 'dcr-00000000000000000000000000000042',
     dataSources: {
-      performanceCounters: [{ name: 'perf', streams: ['Microsoft-Perf'], samplingFrequencyInSeconds: 5, counterSpecifiers: ['Processor(*)\\% Processor Time', 'Memory(*)\\Available MBytes Memory', 'System(*)\\Load1'] }],
+      performanceCounters: [
+        {
+          name: 'perf',
+          streams: ['Microsoft-Perf'],
+          samplingFrequencyInSeconds: 5,
+          counterSpecifiers: [
+            'Processor(*)\\% Processor Time',
+            'Memory(*)\\Available MBytes Memory',
+            'System(*)\\Load1',
+          ],
+        },
+      ],
     },
     destinations: { azureMonitorMetrics: { name: 'metrics' }, openAmaFile: [{ name: 'raw' }] },
     dataFlows: [{ streams: ['Microsoft-Perf'], destinations: ['metrics', 'raw'] }],
@@ -58,9 +70,15 @@ describe('collector → Azure Monitor Metrics', () => {
     const metrics = new FakeMetricsServer(ca);
     await metrics.start();
     const root = mkdtempSync(path.join(dir, 'root-'));
-    writeConfig(root, [perfToMetricsAndFile], { proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password: PROXY_PASSWORD, bypass: [] } });
+    writeConfig(root, [perfToMetricsAndFile], {
+      proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password: PROXY_PASSWORD, bypass: [] },
+    });
     const connectsBefore = await proxy.connectCount();
-    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_METRICS_URL: metrics.url });
+    const child = startCollector(root, {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_METRICS_URL: metrics.url,
+    });
     try {
       // The first document comes once a minute closes (≤ 60 s) and the lane's flush runs (10 s).
       await waitFor(() => metrics.accepted.length > 0, 100_000, 'the first closed minute');
@@ -77,11 +95,17 @@ describe('collector → Azure Monitor Metrics', () => {
         }
       };
       // Samples arrive in order: once the file holds one from a later minute, it holds all of those minutes.
-      await waitFor(() => readRaw().some((r) => Date.parse(r.TimeGenerated) >= last + 60_000), 30_000, 'the raw samples of the aggregated minutes');
+      await waitFor(
+        () => readRaw().some((r) => Date.parse(r.TimeGenerated) >= last + 60_000),
+        30_000,
+        'the raw samples of the aggregated minutes',
+      );
       const raw = readRaw();
       const expected = new Map<string, { min: number; max: number; sum: number; count: number }>();
       for (const r of raw) {
-        const minute = new Date(Math.floor(Date.parse(r.TimeGenerated) / 60_000) * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const minute = new Date(Math.floor(Date.parse(r.TimeGenerated) / 60_000) * 60_000)
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z');
         if (!minutes.has(minute)) continue;
         const key = `${minute}|${r.CounterName}|${r.InstanceName}`;
         const s = expected.get(key);
@@ -105,18 +129,37 @@ describe('collector → Azure Monitor Metrics', () => {
             // the same minute; the service merges them, and so does this check.
             const key = `${d.document.time}|${d.document.data.baseData.metric}|${s.dimValues[0]}`;
             const prev = got.get(key);
-            got.set(key, prev ? { min: Math.min(prev.min, s.min), max: Math.max(prev.max, s.max), sum: prev.sum + s.sum, count: prev.count + s.count } : { min: s.min, max: s.max, sum: s.sum, count: s.count });
+            got.set(
+              key,
+              prev
+                ? {
+                    min: Math.min(prev.min, s.min),
+                    max: Math.max(prev.max, s.max),
+                    sum: prev.sum + s.sum,
+                    count: prev.count + s.count,
+                  }
+                : { min: s.min, max: s.max, sum: s.sum, count: s.count },
+            );
           }
         }
         return got;
       };
-      await waitFor(() => [...expected].every(([k, e]) => aggregate().get(k)?.count === e.count), 30_000, 'every series of the aggregated minutes').catch(() => undefined);
+      await waitFor(
+        () => [...expected].every(([k, e]) => aggregate().get(k)?.count === e.count),
+        30_000,
+        'every series of the aggregated minutes',
+      ).catch(() => undefined);
       const got = aggregate();
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
       expect([...got.keys()].some((k) => k.includes('% Processor Time'))).toBe(true);
       for (const [key, e] of expected) {
         const g = got.get(key)!;
-        expect({ key, min: g.min, max: g.max, count: g.count }).toEqual({ key, min: e.min, max: e.max, count: e.count });
+        expect({ key, min: g.min, max: g.max, count: g.count }).toEqual({
+          key,
+          min: e.min,
+          max: e.max,
+          count: e.count,
+        });
         expect(g.sum).toBeCloseTo(e.sum, 6);
       }
       expect(metrics.rejected).toEqual([]);

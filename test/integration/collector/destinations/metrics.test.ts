@@ -11,10 +11,19 @@ import type { ProxyConfig } from '../../../../agent/config/index.js';
 import { agentPaths } from '../../../../agent/config/index.js';
 import { testAgentConfig } from '../../../helpers/agent-config.js';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import {
+  ManagedIdentityTokenClient,
+  detectIdentityEndpoints,
+} from '../../../../agent/collector/net/managed-identity.js';
 import { fetchInstanceMetadata } from '../../../../agent/collector/net/instance-metadata.js';
-import { MetricsUploader, METRICS_AUDIENCE } from '../../../../agent/collector/destinations/metrics/metrics-uploader.js';
-import { GUEST_METRICS_NAMESPACE, MetricAggregator } from '../../../../agent/collector/destinations/metrics/metric-aggregator.js';
+import {
+  MetricsUploader,
+  METRICS_AUDIENCE,
+} from '../../../../agent/collector/destinations/metrics/metrics-uploader.js';
+import {
+  GUEST_METRICS_NAMESPACE,
+  MetricAggregator,
+} from '../../../../agent/collector/destinations/metrics/metric-aggregator.js';
 import { serializeRecord } from '../../../../agent/collector/destinations/batcher.js';
 import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
 import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
@@ -28,7 +37,8 @@ import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
 import { waitFor } from '../../../helpers/collector-process.js';
 
-const RESOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
+const RESOURCE_ID =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const NO_PROXY: ProxyConfig = { mode: 'none', bypass: [] };
 const PROXY_USER = 'metrics';
 const PROXY_PASSWORD = 'Metr1csProxyPw';
@@ -82,7 +92,8 @@ async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<Rig> {
   const http = new HttpClient({ extraCa: [ca.caCert] });
   const endpoints = detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base });
   const tokens = new ManagedIdentityTokenClient({ endpoints, http, retryDelaysMs: [0] });
-  const target = () => fetchInstanceMetadata(endpoints, http).then((m) => ({ region: m.location, resourceId: m.resourceId }));
+  const target = () =>
+    fetchInstanceMetadata(endpoints, http).then((m) => ({ region: m.location, resourceId: m.resourceId }));
   const uploader = new MetricsUploader({ baseUrl: metrics.url, target, tokens, http, proxy: proxyConfig });
   const drops = new CountingDropCounter(logger);
   const laneId = 'dcr-x/metrics/metrics';
@@ -98,11 +109,22 @@ async function queueAggregated(queue: DiskQueue, records: Record<string, unknown
   const agg = new MetricAggregator();
   for (const r of records) agg.add(r);
   const docs = agg.takeClosed(now);
-  await queue.append(docs.map((d) => Buffer.from(serializeRecord(d as unknown as Record<string, unknown>, { maxFieldBytes: MAX_FIELD_BYTES }).json)));
+  await queue.append(
+    docs.map((d) =>
+      Buffer.from(serializeRecord(d as unknown as Record<string, unknown>, { maxFieldBytes: MAX_FIELD_BYTES }).json),
+    ),
+  );
   return docs.length;
 }
 
-const perf = (t: number, counter: string, instance: string, value: number) => ({ TimeGenerated: new Date(t).toISOString(), Computer: 'vm1', ObjectName: 'Processor', CounterName: counter, InstanceName: instance, CounterValue: value });
+const perf = (t: number, counter: string, instance: string, value: number) => ({
+  TimeGenerated: new Date(t).toISOString(),
+  Computer: 'vm1',
+  ObjectName: 'Processor',
+  CounterName: counter,
+  InstanceName: instance,
+  CounterValue: value,
+});
 const minuteStart = (t: number): number => Math.floor(t / 60_000) * 60_000;
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -131,7 +153,10 @@ function samples(now: number) {
   return { records, expected, docs: 3 };
 }
 
-const byTimeAndInstance = (a: { time: string; dimValues: string[] }, b: { time: string; dimValues: string[] }): number => `${a.time}|${a.dimValues.join()}`.localeCompare(`${b.time}|${b.dimValues.join()}`);
+const byTimeAndInstance = (
+  a: { time: string; dimValues: string[] },
+  b: { time: string; dimValues: string[] },
+): number => `${a.time}|${a.dimValues.join()}`.localeCompare(`${b.time}|${b.dimValues.join()}`);
 
 describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
   test('perf samples aggregated per minute arrive with the right min/max/sum/count, at {resourceId}/metrics, with a monitoring.azure.com/ token', async () => {
@@ -159,12 +184,20 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
 
   test('without an override the endpoint is https://{region}.monitoring.azure.com{resourceId}/metrics', async () => {
     const http = new HttpClient();
-    const up = new MetricsUploader({ target: async () => ({ region: 'westeurope', resourceId: RESOURCE_ID }), tokens: new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }), http }), proxy: NO_PROXY, http });
+    const up = new MetricsUploader({
+      target: async () => ({ region: 'westeurope', resourceId: RESOURCE_ID }),
+      tokens: new ManagedIdentityTokenClient({
+        endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+        http,
+      }),
+      proxy: NO_PROXY,
+      http,
+    });
     expect((await up.url()).url.href).toBe(`https://westeurope.monitoring.azure.com${RESOURCE_ID}/metrics`);
     await up.close();
   });
 
-  test('the collector builds the metrics uploader on OPEN_AMA_METRICS_URL and the machine\'s resource ID from IMDS', async () => {
+  test("the collector builds the metrics uploader on OPEN_AMA_METRICS_URL and the machine's resource ID from IMDS", async () => {
     const root = await mkdtemp(path.join(dir, 'root-'));
     const env = { OPEN_AMA_ROOT: root, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_METRICS_URL: `${metrics.url}/` };
     const logger = createNullLogger();
@@ -177,7 +210,13 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
       checkpoints: { load: async () => undefined, save: async () => undefined },
       config: testAgentConfig({ writtenAt: '', proxy: NO_PROXY, diskQuotaMB: 100 }, root),
     });
-    const up = factories.uploader({ id: 'dcr-x/metrics', kind: 'metrics', dcrImmutableId: 'dcr-x', name: 'metrics', key: '' });
+    const up = factories.uploader({
+      id: 'dcr-x/metrics',
+      kind: 'metrics',
+      dcrImmutableId: 'dcr-x',
+      name: 'metrics',
+      key: '',
+    });
     expect(up).toBeInstanceOf(MetricsUploader);
     expect((await (up as MetricsUploader).url()).url.href).toBe(`${metrics.url}${RESOURCE_ID}/metrics`);
     await up.close();
@@ -187,7 +226,13 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     const before = await proxy.connectCount();
     const now = Date.now();
     const { records, expected, docs } = samples(now);
-    const r = await rig({ mode: 'application', address: proxy.url, username: PROXY_USER, password: PROXY_PASSWORD, bypass: [] });
+    const r = await rig({
+      mode: 'application',
+      address: proxy.url,
+      username: PROXY_USER,
+      password: PROXY_PASSWORD,
+      bypass: [],
+    });
     await queueAggregated(r.queue, records, now);
     r.worker.start();
     await waitFor(() => metrics.accepted.length === docs, 20_000, 'metric documents through the proxy');
@@ -222,7 +267,9 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     r.worker.start();
     await waitFor(() => metrics.accepted.length >= docs, 30_000, 'documents after the retry');
     expect(metrics.rejected.map((x) => x.status)).toEqual([failure.status]);
-    expect(metrics.series('% Processor Time').sort(byTimeAndInstance)).toEqual([...expected['% Processor Time']].sort(byTimeAndInstance));
+    expect(metrics.series('% Processor Time').sort(byTimeAndInstance)).toEqual(
+      [...expected['% Processor Time']].sort(byTimeAndInstance),
+    );
     expect(r.drops.byReason).toEqual({});
     expect(r.worker.health.retries).toBe(1);
   });
@@ -234,7 +281,11 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     await queueAggregated(r.queue, records, now);
     metrics.inject({ status: 503, headers: { 'retry-after': '0' }, times: 1, afterAccepted: 1 }); // the second document fails once
     r.worker.start();
-    await waitFor(() => metrics.accepted.length >= docs && r.queue.stats().entries === 0, 30_000, 'documents after the retry');
+    await waitFor(
+      () => metrics.accepted.length >= docs && r.queue.stats().entries === 0,
+      30_000,
+      'documents after the retry',
+    );
     expect(metrics.rejected.map((x) => x.status)).toEqual([503]);
     const keys = metrics.accepted.map((a) => `${a.document.time}|${a.document.data.baseData.metric}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -247,7 +298,9 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     await queueAggregated(r.queue, [perf(now - 40 * 60_000, '% Processor Time', '_Total', 5)], now);
     r.worker.start();
     await waitFor(() => r.drops.byReason.rejected_400 === 1, 20_000, 'the drop');
-    expect(metrics.rejected).toEqual([{ status: 400, reason: expect.stringMatching(/more than 20 minutes in the past/) }]);
+    expect(metrics.rejected).toEqual([
+      { status: 400, reason: expect.stringMatching(/more than 20 minutes in the past/) },
+    ]);
     expect(metrics.accepted).toEqual([]);
     expect(r.worker.health.lastError).toMatch(/^400 from the custom metrics endpoint/);
     await waitFor(() => r.queue.stats().entries === 0, 10_000, 'queue drained');
@@ -261,7 +314,9 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     r.worker.start();
     await waitFor(() => r.queue.stats().entries === 0 && metrics.requests >= docs + 1, 20_000, 'the batch settled');
     expect(metrics.rejected.map((x) => x.status)).toEqual([400]);
-    expect(metrics.series('% Processor Time').sort(byTimeAndInstance)).toEqual([...expected['% Processor Time']].sort(byTimeAndInstance));
+    expect(metrics.series('% Processor Time').sort(byTimeAndInstance)).toEqual(
+      [...expected['% Processor Time']].sort(byTimeAndInstance),
+    );
     expect(metrics.series('Available MBytes')).toEqual(expected['Available MBytes']);
     expect(r.drops.byReason.rejected_400).toBeGreaterThanOrEqual(1);
     expect(r.worker.health.lastError).toMatch(/1 of 4 metric documents rejected, the others accepted/);
@@ -275,7 +330,9 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     metrics.inject({ status: 403, times: 1, body: 'AuthorizationFailed' });
     r.worker.start();
     await waitFor(() => r.worker.health.state === 'degraded', 20_000, 'degraded');
-    expect(r.worker.health.lastError).toMatch(/^403 from the custom metrics endpoint for \/subscriptions\/.* lacks Monitoring Metrics Publisher on the resource/);
+    expect(r.worker.health.lastError).toMatch(
+      /^403 from the custom metrics endpoint for \/subscriptions\/.* lacks Monitoring Metrics Publisher on the resource/,
+    );
     expect(r.queue.stats().entries).toBe(docs);
     expect(r.drops.byReason).toEqual({});
   });

@@ -6,7 +6,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import {
+  ManagedIdentityTokenClient,
+  detectIdentityEndpoints,
+} from '../../../../agent/collector/net/managed-identity.js';
 import { fetchInstanceMetadata } from '../../../../agent/collector/net/instance-metadata.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
 
@@ -25,27 +28,46 @@ async function imds(o: ConstructorParameters<typeof FakeImdsServer>[0]): Promise
 describe('Azure VM IMDS', () => {
   test('sends Metadata: true and translates mi_res_id to msi_res_id; caches the token', async () => {
     const s = await imds({ mode: 'imds', token: 'tok-1' });
-    const client = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }), identity: { kind: 'mi_res_id', value: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u' }, retryDelaysMs: [0] });
+    const client = new ManagedIdentityTokenClient({
+      endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }),
+      identity: {
+        kind: 'mi_res_id',
+        value: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u',
+      },
+      retryDelaysMs: [0],
+    });
     const t1 = await client.getToken('https://monitor.azure.com');
     const t2 = await client.getToken('https://monitor.azure.com');
     expect(t1.token).toBe('tok-1');
     expect(t2).toEqual(t1);
     expect(s.tokenRequests).toHaveLength(1);
-    expect(s.tokenRequests[0]!.query).toMatchObject({ 'api-version': '2018-02-01', resource: 'https://monitor.azure.com', msi_res_id: expect.stringContaining('userAssignedIdentities') });
+    expect(s.tokenRequests[0]!.query).toMatchObject({
+      'api-version': '2018-02-01',
+      resource: 'https://monitor.azure.com',
+      msi_res_id: expect.stringContaining('userAssignedIdentities'),
+    });
   });
 
   test('retries 429 and 500 then succeeds; a 400 is final', async () => {
     const s = await imds({ mode: 'imds' });
     s.failNext = [429, 500];
-    const client = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }), retryDelaysMs: [0, 1, 1, 1] });
-    await expect(client.getToken('https://monitor.azure.com')).resolves.toMatchObject({ token: 'test-ingestion-token' });
+    const client = new ManagedIdentityTokenClient({
+      endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }),
+      retryDelaysMs: [0, 1, 1, 1],
+    });
+    await expect(client.getToken('https://monitor.azure.com')).resolves.toMatchObject({
+      token: 'test-ingestion-token',
+    });
     s.failNext = [400, 400];
     await expect(client.getToken('https://monitoring.azure.com/')).rejects.toThrow(/returned 400/);
   });
 
   test('a short-lived token is refreshed before it expires', async () => {
     const s = await imds({ mode: 'imds', expiresInSec: 2 });
-    const client = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }), retryDelaysMs: [0] });
+    const client = new ManagedIdentityTokenClient({
+      endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }),
+      retryDelaysMs: [0],
+    });
     await client.getToken('https://monitor.azure.com');
     await new Promise((r) => setTimeout(r, 1100));
     await client.getToken('https://monitor.azure.com');
@@ -55,7 +77,11 @@ describe('Azure VM IMDS', () => {
   test('instance metadata gives resource id, region and cloud', async () => {
     const s = await imds({ mode: 'imds', location: 'northeurope' });
     const md = await fetchInstanceMetadata(detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: s.base }));
-    expect(md).toMatchObject({ location: 'northeurope', azEnvironment: 'AzurePublicCloud', resourceId: expect.stringContaining('/virtualMachines/vm1') });
+    expect(md).toMatchObject({
+      location: 'northeurope',
+      azEnvironment: 'AzurePublicCloud',
+      resourceId: expect.stringContaining('/virtualMachines/vm1'),
+    });
   });
 });
 
@@ -64,7 +90,11 @@ describe('Azure Arc HIMDS', () => {
     const keyDir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-himds-'));
     cleanups.push(() => rm(keyDir, { recursive: true, force: true }));
     const s = await imds({ mode: 'arc', keyDir, token: 'arc-token' });
-    const env = { IDENTITY_ENDPOINT: `${s.base}/metadata/identity/oauth2/token`, IMDS_ENDPOINT: s.base, OPEN_AMA_HIMDS_KEY_DIR: keyDir };
+    const env = {
+      IDENTITY_ENDPOINT: `${s.base}/metadata/identity/oauth2/token`,
+      IMDS_ENDPOINT: s.base,
+      OPEN_AMA_HIMDS_KEY_DIR: keyDir,
+    };
     const client = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints(env), retryDelaysMs: [0] });
     await expect(client.getToken('https://monitor.azure.com')).resolves.toMatchObject({ token: 'arc-token' });
     expect(s.tokenRequests.map((r) => r.authorized)).toEqual([false, true]);
@@ -75,11 +105,19 @@ describe('Azure Arc HIMDS', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-himds-evil-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     await writeFile(path.join(dir, 'secret.key'), 'x');
-    const server = http.createServer((_req, res) => res.writeHead(401, { 'www-authenticate': `Basic realm=${path.join(dir, 'secret.key')}` }).end());
+    const server = http.createServer((_req, res) =>
+      res.writeHead(401, { 'www-authenticate': `Basic realm=${path.join(dir, 'secret.key')}` }).end(),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     cleanups.push(() => new Promise((r) => server.close(() => r())));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const client = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ IDENTITY_ENDPOINT: `${base}/metadata/identity/oauth2/token`, OPEN_AMA_HIMDS_KEY_DIR: path.join(dir, 'tokens') }), retryDelaysMs: [0] });
+    const client = new ManagedIdentityTokenClient({
+      endpoints: detectIdentityEndpoints({
+        IDENTITY_ENDPOINT: `${base}/metadata/identity/oauth2/token`,
+        OPEN_AMA_HIMDS_KEY_DIR: path.join(dir, 'tokens'),
+      }),
+      retryDelaysMs: [0],
+    });
     await expect(client.getToken('https://monitor.azure.com')).rejects.toThrow(/refusing to read it/);
   });
 });

@@ -7,7 +7,10 @@ import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-import { ManagedIdentityTokenClient, detectIdentityEndpoints } from '../../../../agent/collector/net/managed-identity.js';
+import {
+  ManagedIdentityTokenClient,
+  detectIdentityEndpoints,
+} from '../../../../agent/collector/net/managed-identity.js';
 import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
@@ -43,7 +46,11 @@ afterAll(async () => {
 
 function uploader(password: string): LogsIngestionUploader {
   const http = new HttpClient({ extraCa: [ca.caCert] });
-  const tokens = new ManagedIdentityTokenClient({ endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }), http, retryDelaysMs: [0] });
+  const tokens = new ManagedIdentityTokenClient({
+    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+    http,
+    retryDelaysMs: [0],
+  });
   return new LogsIngestionUploader({
     endpoint: ingestion.url,
     dcrImmutableId: DCR,
@@ -56,14 +63,21 @@ function uploader(password: string): LogsIngestionUploader {
 
 function body(records: unknown[]): { records: Buffer[]; body: Buffer; uncompressedBytes: number } {
   const json = Buffer.from(JSON.stringify(records));
-  return { records: records.map((r) => Buffer.from(JSON.stringify(r))), body: gzipSync(json), uncompressedBytes: json.length };
+  return {
+    records: records.map((r) => Buffer.from(JSON.stringify(r))),
+    body: gzipSync(json),
+    uncompressedBytes: json.length,
+  };
 }
 
 describe('upload through an authenticated HTTP proxy', () => {
   test('records reach the ingestion endpoint through the proxy tunnel, and IMDS is asked directly', async () => {
     const before = await proxy.connectCount();
     const up = uploader(PROXY_PASSWORD);
-    const outcome = await up.upload({ stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'hello via proxy' }]) }, { forceTokenRefresh: false });
+    const outcome = await up.upload(
+      { stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'hello via proxy' }]) },
+      { forceTokenRefresh: false },
+    );
     await up.close();
     expect(outcome).toMatchObject({ status: 204 });
     expect(ingestion.records('Custom-OpenAma-Syslog')).toEqual([{ SyslogMessage: 'hello via proxy' }]);
@@ -76,7 +90,10 @@ describe('upload through an authenticated HTTP proxy', () => {
 
   test('wrong proxy credentials give a 401/407 outcome with an actionable message and no secret', async () => {
     const up = uploader('WrongPassword123');
-    const outcome = await up.upload({ stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'x' }]) }, { forceTokenRefresh: false });
+    const outcome = await up.upload(
+      { stream: 'Custom-OpenAma-Syslog', ...body([{ SyslogMessage: 'x' }]) },
+      { forceTokenRefresh: false },
+    );
     await up.close();
     // tinyproxy answers 401 (not 407) for wrong credentials; both must be reported as a proxy problem
     expect([401, 407]).toContain(outcome.status);

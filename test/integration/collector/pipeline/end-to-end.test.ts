@@ -39,7 +39,8 @@ async function sendSyslog(port: number, from: number, count: number, pad = 0): P
   await new Promise<void>((r) => sock.end(() => r()));
 }
 
-const seqs = (server: FakeIngestionServer): number[] => server.records('Custom-OpenAma-Syslog').map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
+const seqs = (server: FakeIngestionServer): number[] =>
+  server.records('Custom-OpenAma-Syslog').map((r) => Number(/seq=(\d+)/.exec(String(r.SyslogMessage))![1]));
 
 describe('collector end to end', () => {
   test('two DCRs to two workspaces: every record exactly once per workspace, gzip, ≤ 1 MB; outage loses nothing', async () => {
@@ -49,10 +50,30 @@ describe('collector end to end', () => {
     await b.start();
     const root = mkdtempSync(path.join(dir, 'root-'));
     const port = await freePort();
-    writeConfig(root, [syslogToLaDcr('dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', a.url), syslogToLaDcr('dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', b.url)]);
-    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(port) });
+    writeConfig(root, [
+      syslogToLaDcr('dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', a.url),
+      syslogToLaDcr('dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', b.url),
+    ]);
+    const child = startCollector(root, {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+    });
     try {
-      await waitFor(() => new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false))), 15_000, 'syslog listener');
+      await waitFor(
+        () =>
+          new Promise((r) =>
+            net
+              .connect(port, '127.0.0.1')
+              .once('connect', function (this: net.Socket) {
+                this.destroy();
+                r(true);
+              })
+              .once('error', () => r(false)),
+          ),
+        15_000,
+        'syslog listener',
+      );
       await sendSyslog(port, 0, 5000, 200);
       await waitFor(() => seqs(a).length >= 5000 && seqs(b).length >= 5000, 30_000, 'all records at both workspaces');
       // Outage of workspace B while more arrives; then it comes back on the same port.
@@ -71,7 +92,19 @@ describe('collector end to end', () => {
           expect(req.compressedBytes).toBeLessThan(req.uncompressedBytes); // gzip'd
           expect(req.authorization).toBe('Bearer test-ingestion-token');
         }
-        expect(Object.keys(s.records('Custom-OpenAma-Syslog')[0]!).sort()).toEqual(['CollectorHostName', 'Computer', 'EventTime', 'Facility', 'HostIP', 'HostName', 'ProcessID', 'ProcessName', 'SeverityLevel', 'SyslogMessage', 'TimeGenerated']);
+        expect(Object.keys(s.records('Custom-OpenAma-Syslog')[0]!).sort()).toEqual([
+          'CollectorHostName',
+          'Computer',
+          'EventTime',
+          'Facility',
+          'HostIP',
+          'HostName',
+          'ProcessID',
+          'ProcessName',
+          'SeverityLevel',
+          'SyslogMessage',
+          'TimeGenerated',
+        ]);
       }
       expect(a.accepted.map((r) => r.dcr)).toContain('dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
       expect(b.accepted.every((r) => r.dcr === 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')).toBe(true);
@@ -91,12 +124,33 @@ describe('collector end to end', () => {
     const root = mkdtempSync(path.join(dir, 'quota-'));
     const port = await freePort();
     const metricsPort = await freePort();
-    writeConfig(root, [syslogToLaDcr('dcr-cccccccccccccccccccccccccccccccc', url)], { diskQuotaMB: 1, selfMetrics: { port: metricsPort } });
-    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(port) });
+    writeConfig(root, [syslogToLaDcr('dcr-cccccccccccccccccccccccccccccccc', url)], {
+      diskQuotaMB: 1,
+      selfMetrics: { port: metricsPort },
+    });
+    const child = startCollector(root, {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+    });
     try {
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.ok).catch(() => false)), 15_000, 'self-metrics endpoint');
+      await waitFor(
+        async () =>
+          await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+            .then((r) => r.ok)
+            .catch(() => false),
+        15_000,
+        'self-metrics endpoint',
+      );
       await sendSyslog(port, 0, 6000, 400); // ~3 MB for a 1 MB quota
-      await waitFor(async () => /open_ama_dropped_records_total\{reason="quota"[^}]*\} [1-9]/.test(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()), 20_000, 'quota drops counted');
+      await waitFor(
+        async () =>
+          /open_ama_dropped_records_total\{reason="quota"[^}]*\} [1-9]/.test(
+            await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+          ),
+        20_000,
+        'quota drops counted',
+      );
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const dropped = Number(/open_ama_dropped_records_total\{reason="quota"[^}]*\} (\d+)/.exec(text)![1]);
       expect(dropped).toBeGreaterThan(0);
@@ -115,10 +169,27 @@ describe('collector end to end', () => {
     const root = mkdtempSync(path.join(dir, 'kill-'));
     const port = await freePort();
     writeConfig(root, [syslogToLaDcr('dcr-dddddddddddddddddddddddddddddddd', a.url)]);
-    const env = { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_SYSLOG_PORT: String(port) };
+    const env = {
+      NODE_EXTRA_CA_CERTS: ca.caCertPath,
+      OPEN_AMA_IMDS_URL: imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+    };
     let child = startCollector(root, env);
     try {
-      await waitFor(() => new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); r(true); }).once('error', () => r(false))), 15_000, 'syslog listener');
+      await waitFor(
+        () =>
+          new Promise((r) =>
+            net
+              .connect(port, '127.0.0.1')
+              .once('connect', function (this: net.Socket) {
+                this.destroy();
+                r(true);
+              })
+              .once('error', () => r(false)),
+          ),
+        15_000,
+        'syslog listener',
+      );
       await sendSyslog(port, 0, 8000, 300);
       await new Promise((r) => setTimeout(r, 2500)); // queued, first upload in flight or done
       child.kill('SIGKILL');
@@ -131,7 +202,9 @@ describe('collector end to end', () => {
       const largestBatch = Math.max(...a.accepted.map((r) => r.records.length));
       expect(new Set(got).size).toBe(8000);
       expect(duplicates).toBeLessThanOrEqual(largestBatch);
-      process.stdout.write(`kill -9 mid-upload: 8000 records, ${duplicates} duplicate(s), largest batch ${largestBatch}\n`);
+      process.stdout.write(
+        `kill -9 mid-upload: 8000 records, ${duplicates} duplicate(s), largest batch ${largestBatch}\n`,
+      );
     } finally {
       child.kill('SIGTERM');
       await child;

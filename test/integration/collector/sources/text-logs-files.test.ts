@@ -6,7 +6,19 @@
 // flushed after the timeout), over-long lines and multi-line records cut at 64 KiB, JSON objects mapped to
 // columns (anything else counted), and W3C logs (BOM, header changes, restart mid-file).
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
@@ -32,11 +44,28 @@ interface Harness {
   writes: number;
 }
 
-function setup(spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] }, dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'))): Harness {
+function setup(
+  spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] },
+  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-')),
+): Harness {
   if (!dirs.includes(dir)) dirs.push(dir);
-  const h: Partial<Harness> & { records: LogRecord[]; drops: Record<string, number>; writes: number } = { dir, records: [], drops: {}, writes: 0 };
+  const h: Partial<Harness> & { records: LogRecord[]; drops: Record<string, number>; writes: number } = {
+    dir,
+    records: [],
+    drops: {},
+    writes: 0,
+  };
   h.src = new TextLogSource(
-    { id: 'text-logs/x', filePatterns: spec.patterns(dir), format: spec.format ?? 'text', recordStartTimestampFormat: spec.recordStartTimestampFormat, stream: 'Custom-T', columns: spec.columns ?? ['TimeGenerated', 'RawData'], pollIntervalMs: 100, partialFlushMs: spec.partialFlushMs ?? 300 },
+    {
+      id: 'text-logs/x',
+      filePatterns: spec.patterns(dir),
+      format: spec.format ?? 'text',
+      recordStartTimestampFormat: spec.recordStartTimestampFormat,
+      stream: 'Custom-T',
+      columns: spec.columns ?? ['TimeGenerated', 'RawData'],
+      pollIntervalMs: 100,
+      partialFlushMs: spec.partialFlushMs ?? 300,
+    },
     {
       logger: createNullLogger(),
       computer: 'vm',
@@ -61,7 +90,8 @@ async function start(h: Harness): Promise<void> {
   await waitFor(() => existsSync(path.join(h.dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
 }
 const raw = (rs: LogRecord[]): string[] => rs.map((r) => String(r.RawData));
-const lines = (from: number, to: number, prefix = 'line'): string => Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join('');
+const lines = (from: number, to: number, prefix = 'line'): string =>
+  Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join('');
 const seqs = (rs: LogRecord[]): number[] => raw(rs).map((s) => Number(s.split(' ')[1]));
 /** Descriptors of this process open on `file` (deleted or not). */
 const openFds = (file: string): number =>
@@ -95,7 +125,9 @@ describe('text logs: files that go away, shrink or are replaced', () => {
     await waitFor(() => h.records.length >= 5000, 10_000, 'every line of the deleted file');
     expect(seqs(h.records)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     await waitFor(() => openFds(f) === 0, 10_000, 'the deleted file closed');
-    const cp = JSON.parse(readFileSync(path.join(h.dir, '.cp', 'text-logs_x.json'), 'utf8')) as { files: Record<string, { path: string }> };
+    const cp = JSON.parse(readFileSync(path.join(h.dir, '.cp', 'text-logs_x.json'), 'utf8')) as {
+      files: Record<string, { path: string }>;
+    };
     expect(Object.values(cp.files).map((c) => c.path)).not.toContain(f); // forgotten, not leaked
   });
 
@@ -112,7 +144,10 @@ describe('text logs: files that go away, shrink or are replaced', () => {
     appendFileSync(f, lines(100, 110));
     await waitFor(() => h.records.length >= 100 + 1 + 40 + 10, 5000, 're-read and new lines');
     const after = h.records.slice(100).filter((r) => r.RawData !== 'marker');
-    expect(seqs(after)).toEqual([...Array.from({ length: 40 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 100 + i)]);
+    expect(seqs(after)).toEqual([
+      ...Array.from({ length: 40 }, (_, i) => i),
+      ...Array.from({ length: 10 }, (_, i) => 100 + i),
+    ]);
     expect(h.src.shrinkResets).toBe(1);
   });
 
@@ -157,7 +192,15 @@ describe('text logs: the kill -9 window', () => {
     let armed = false;
     const queued: LogRecord[][] = [];
     const dying = new TextLogSource(
-      { id: 'text-logs/x', filePatterns: [f], format: 'text', stream: 'Custom-T', columns: ['RawData'], pollIntervalMs: 100, partialFlushMs: 300 },
+      {
+        id: 'text-logs/x',
+        filePatterns: [f],
+        format: 'text',
+        stream: 'Custom-T',
+        columns: ['RawData'],
+        pollIntervalMs: 100,
+        partialFlushMs: 300,
+      },
       {
         logger: createNullLogger(),
         computer: 'vm',
@@ -200,7 +243,9 @@ describe('text logs: the kill -9 window', () => {
     const earlier = new Set(seqs(before));
     const twice = seqs(h.records).filter((n) => earlier.has(n));
     expect(twice).toEqual(lastBatch); // the duplicates are exactly the batch whose checkpoint was lost
-    expect(Buffer.byteLength(lines(lastBatch[0]!, lastBatch[lastBatch.length - 1]! + 1))).toBeLessThanOrEqual(256 * 1024); // ≤ one read
+    expect(Buffer.byteLength(lines(lastBatch[0]!, lastBatch[lastBatch.length - 1]! + 1))).toBeLessThanOrEqual(
+      256 * 1024,
+    ); // ≤ one read
   });
 });
 
@@ -273,7 +318,18 @@ describe('text logs: encodings and partial lines', () => {
   test('invalid UTF-8 bytes become U+FFFD, the record is kept and counted; a real U+FFFD is not counted', async () => {
     const h = setup({ patterns: (d) => [`${d}/a.log`] });
     await start(h);
-    writeFileSync(path.join(h.dir, 'a.log'), Buffer.concat([Buffer.from('ok \uFFFD in file\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from(' and '), Buffer.from([0xc3]), Buffer.from('\nlatin1 caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    writeFileSync(
+      path.join(h.dir, 'a.log'),
+      Buffer.concat([
+        Buffer.from('ok \uFFFD in file\nbad '),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(' and '),
+        Buffer.from([0xc3]),
+        Buffer.from('\nlatin1 caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\n'),
+      ]),
+    );
     await waitFor(() => h.records.length >= 3, 5000, 'records');
     expect(raw(h.records)).toEqual(['ok \uFFFD in file', 'bad \uFFFD\uFFFD and \uFFFD', 'latin1 caf\uFFFD']);
     expect(h.drops.invalid_encoding).toBe(2); // records with replaced bytes
@@ -307,11 +363,18 @@ describe('text logs: encodings and partial lines', () => {
   });
 
   test('a multi-line record without end is cut at 64 KiB (continuation lines past it are not kept); the next record starts clean', async () => {
-    const h = setup({ patterns: (d) => [`${d}/m.log`], recordStartTimestampFormat: 'ISO 8601', partialFlushMs: 60_000 });
+    const h = setup({
+      patterns: (d) => [`${d}/m.log`],
+      recordStartTimestampFormat: 'ISO 8601',
+      partialFlushMs: 60_000,
+    });
     const f = path.join(h.dir, 'm.log');
     writeFileSync(f, '');
     await start(h);
-    appendFileSync(f, `2026-11-25T10:00:00Z start\n${'  continuation line of a huge stack trace\n'.repeat(20_000)}2026-11-25T10:00:01Z next\n2026-11-25T10:00:02Z third\n`);
+    appendFileSync(
+      f,
+      `2026-11-25T10:00:00Z start\n${'  continuation line of a huge stack trace\n'.repeat(20_000)}2026-11-25T10:00:01Z next\n2026-11-25T10:00:02Z third\n`,
+    );
     await waitFor(() => h.records.length >= 2, 5000, 'two records');
     expect(Buffer.byteLength(raw(h.records)[0]!)).toBeLessThanOrEqual(64 * 1024);
     expect(raw(h.records)[0]!.startsWith('2026-11-25T10:00:00Z start\n  continuation')).toBe(true);
@@ -341,13 +404,26 @@ describe('text logs: encodings and partial lines', () => {
 
 describe('text logs: JSON', () => {
   test('one object per line mapped to the declared columns (nested values kept); anything else counted as parse_error', async () => {
-    const h = setup({ patterns: (d) => [`${d}/j.log`], format: 'json', columns: ['TimeGenerated', 'level', 'ctx', 'n', 'FilePath'] });
+    const h = setup({
+      patterns: (d) => [`${d}/j.log`],
+      format: 'json',
+      columns: ['TimeGenerated', 'level', 'ctx', 'n', 'FilePath'],
+    });
     const f = path.join(h.dir, 'j.log');
     writeFileSync(f, '');
     await start(h);
-    appendFileSync(f, '{"level":"warn","ctx":{"user":"a","ids":[1,2]},"n":3,"extra":true,"TimeGenerated":"2026-11-25T10:00:00Z"}\nnot json\n[1,2]\n42\n{"level":"info"\n\n{"n":0}\n');
+    appendFileSync(
+      f,
+      '{"level":"warn","ctx":{"user":"a","ids":[1,2]},"n":3,"extra":true,"TimeGenerated":"2026-11-25T10:00:00Z"}\nnot json\n[1,2]\n42\n{"level":"info"\n\n{"n":0}\n',
+    );
     await waitFor(() => h.records.length >= 2 && (h.drops.parse_error ?? 0) >= 4, 5000, 'records and parse errors');
-    expect(h.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:00:00Z', level: 'warn', ctx: { user: 'a', ids: [1, 2] }, n: 3, FilePath: f });
+    expect(h.records[0]).toEqual({
+      TimeGenerated: '2026-11-25T10:00:00Z',
+      level: 'warn',
+      ctx: { user: 'a', ids: [1, 2] },
+      n: 3,
+      FilePath: f,
+    });
     expect(h.records[1]).toMatchObject({ n: 0, FilePath: f });
     expect(h.records).toHaveLength(2);
     expect(h.drops.parse_error).toBe(4); // "not json", an array, a number, a cut object; the empty line is no record
@@ -368,16 +444,37 @@ describe('text logs: W3C extended (IIS) format', () => {
         'garbage line\r\n',
     );
     await waitFor(() => h.records.length >= 1 && h.drops.parse_error === 1, 5000, 'first entry and the bad line');
-    expect(h.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:00:01.000Z', csMethod: 'GET', csUriStem: '/index.html', scStatus: '200', cIp: '203.0.113.9', csUserAgent: 'Mozilla/5.0', FilePath: f, Computer: 'vm' });
+    expect(h.records[0]).toEqual({
+      TimeGenerated: '2026-11-25T10:00:01.000Z',
+      csMethod: 'GET',
+      csUriStem: '/index.html',
+      scStatus: '200',
+      cIp: '203.0.113.9',
+      csUserAgent: 'Mozilla/5.0',
+      FilePath: f,
+      Computer: 'vm',
+    });
     appendFileSync(f, '#Fields: time cs-method sc-status\r\n10:05:00 POST 500\r\n');
     await waitFor(() => h.records.length >= 2, 5000, 'entry after the header change');
-    expect(h.records[1]).toEqual({ TimeGenerated: '2026-11-25T10:05:00.000Z', csMethod: 'POST', scStatus: '500', FilePath: f, Computer: 'vm' });
+    expect(h.records[1]).toEqual({
+      TimeGenerated: '2026-11-25T10:05:00.000Z',
+      csMethod: 'POST',
+      scStatus: '500',
+      FilePath: f,
+      Computer: 'vm',
+    });
     await h.src.stop();
     appendFileSync(f, '10:06:00 PUT 204\r\n'); // while stopped: the restarted source must know the latest #Fields
     const again = setup({ patterns: (d) => [`${d}/u_ex*.log`], format: 'w3c', columns: COLUMNS }, h.dir);
     await start(again);
     await waitFor(() => again.records.length >= 1, 5000, 'entry after restart');
-    expect(again.records[0]).toEqual({ TimeGenerated: '2026-11-25T10:06:00.000Z', csMethod: 'PUT', scStatus: '204', FilePath: f, Computer: 'vm' });
+    expect(again.records[0]).toEqual({
+      TimeGenerated: '2026-11-25T10:06:00.000Z',
+      csMethod: 'PUT',
+      scStatus: '204',
+      FilePath: f,
+      Computer: 'vm',
+    });
     expect(again.drops.parse_error).toBeUndefined();
   });
 });
@@ -392,7 +489,15 @@ describe('text logs: power-loss ordering', () => {
     const events: string[] = [];
     let queued = 0;
     const src = new TextLogSource(
-      { id: 'text-logs/x', filePatterns: [f], format: 'text', stream: 'Custom-T', columns: ['RawData'], pollIntervalMs: 100, partialFlushMs: 300 },
+      {
+        id: 'text-logs/x',
+        filePatterns: [f],
+        format: 'text',
+        stream: 'Custom-T',
+        columns: ['RawData'],
+        pollIntervalMs: 100,
+        partialFlushMs: 300,
+      },
       {
         logger: createNullLogger(),
         computer: 'vm',

@@ -3,7 +3,18 @@
 // at the loopback Logs Ingestion fake every line arrives, and duplicates are measured and bounded. Then
 // rotated files are deleted and the collector's /proc/<pid>/fd must let go of them. Also: format w3c end to end.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
@@ -34,10 +45,28 @@ function textLogDcr(id: string, endpoint: string, pattern: string): unknown {
     properties: {
       immutableId: id,
       endpoints: { logsIngestion: endpoint },
-      streamDeclarations: { [STREAM]: { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }, { name: 'FilePath', type: 'string' }] } },
+      streamDeclarations: {
+        [STREAM]: {
+          columns: [
+            { name: 'TimeGenerated', type: 'datetime' },
+            { name: 'RawData', type: 'string' },
+            { name: 'FilePath', type: 'string' },
+          ],
+        },
+      },
       dataSources: { logFiles: [{ name: 'app', streams: [STREAM], filePatterns: [pattern], format: 'text' }] },
-      destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] },
-      dataFlows: [{ streams: [STREAM], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AppLog_CL' }],
+      destinations: {
+        logAnalytics: [
+          {
+            name: 'la',
+            workspaceResourceId:
+              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+          },
+        ],
+      },
+      dataFlows: [
+        { streams: [STREAM], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AppLog_CL' },
+      ],
     },
   };
 }
@@ -79,7 +108,11 @@ describe('text logs through the real collector', () => {
 
     let child = startCollector(root, env);
     // The first scan fixes start positions (existing files from their end): write only after it.
-    await waitFor(() => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')), 20_000, 'first scan checkpoint');
+    await waitFor(
+      () => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')),
+      20_000,
+      'first scan checkpoint',
+    );
 
     // The writer runs until every kill is done (so each lands while lines are being written), pacing itself.
     let written = 0;
@@ -103,7 +136,7 @@ describe('text logs through the real collector', () => {
     })();
 
     const KILLS = 5;
-        try {
+    try {
       for (let k = 0; k < KILLS; k++) {
         const before = distinct();
         await waitFor(() => distinct() >= before + 1500, 60_000, `progress before kill ${k + 1}`);
@@ -165,7 +198,11 @@ describe('text logs through the real collector', () => {
       for (let r = 1; r <= rotations; r++) unlinkSync(`${live}.${r}`);
       appendFileSync(live, `seq=${TOTAL} last\n`);
       await waitFor(() => seqs().includes(TOTAL), 20_000, 'a line after the deletions');
-      await waitFor(() => deletedFds(child.pid!, logDir).length === 0, 20_000, `deleted files closed by pid ${child.pid}: ${deletedFds(child.pid!, logDir).join(', ')}`);
+      await waitFor(
+        () => deletedFds(child.pid!, logDir).length === 0,
+        20_000,
+        `deleted files closed by pid ${child.pid}: ${deletedFds(child.pid!, logDir).join(', ')}`,
+      );
       expect(child.exitCode).toBeNull();
     } finally {
       stopWriting = true;
@@ -187,18 +224,47 @@ describe('text logs through the real collector', () => {
         properties: {
           immutableId: 'dcr-ffffffffffffffffffffffffffffffff',
           endpoints: { logsIngestion: fake.url },
-          streamDeclarations: { [stream]: { columns: ['TimeGenerated:datetime', 'csMethod:string', 'csUriStem:string', 'scStatus:string', 'Computer:string'].map((c) => ({ name: c.split(':')[0], type: c.split(':')[1] })) } },
-          dataSources: { logFiles: [{ name: 'iis', streams: [stream], filePatterns: [`${logDir}/u_ex*.log`], format: 'w3c' }] },
-          destinations: { logAnalytics: [{ name: 'la', workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w' }] },
-          dataFlows: [{ streams: [stream], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-IIS_CL' }],
+          streamDeclarations: {
+            [stream]: {
+              columns: [
+                'TimeGenerated:datetime',
+                'csMethod:string',
+                'csUriStem:string',
+                'scStatus:string',
+                'Computer:string',
+              ].map((c) => ({ name: c.split(':')[0], type: c.split(':')[1] })),
+            },
+          },
+          dataSources: {
+            logFiles: [{ name: 'iis', streams: [stream], filePatterns: [`${logDir}/u_ex*.log`], format: 'w3c' }],
+          },
+          destinations: {
+            logAnalytics: [
+              {
+                name: 'la',
+                workspaceResourceId:
+                  '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+              },
+            ],
+          },
+          dataFlows: [
+            { streams: [stream], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-IIS_CL' },
+          ],
         },
       },
     ]);
     const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
     try {
       const cpDir = path.join(root, 'var/opt/open-ama/checkpoints');
-      await waitFor(() => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')), 20_000, 'first scan checkpoint');
-      writeFileSync(path.join(logDir, 'u_ex261125.log'), '#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-method cs-uri-stem sc-status\r\n2026-11-25 10:00:01 GET /a 200\r\n2026-11-25 10:00:02 POST /b 500\r\n');
+      await waitFor(
+        () => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')),
+        20_000,
+        'first scan checkpoint',
+      );
+      writeFileSync(
+        path.join(logDir, 'u_ex261125.log'),
+        '#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-method cs-uri-stem sc-status\r\n2026-11-25 10:00:01 GET /a 200\r\n2026-11-25 10:00:02 POST /b 500\r\n',
+      );
       await waitFor(() => fake.records(stream).length >= 2, 30_000, 'two IIS entries');
       expect(fake.records(stream).map(({ Computer: _c, ...r }) => r)).toEqual([
         { TimeGenerated: '2026-11-25T10:00:01.000Z', csMethod: 'GET', csUriStem: '/a', scStatus: '200' },

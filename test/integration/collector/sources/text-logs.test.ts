@@ -18,12 +18,30 @@ afterEach(async () => {
   while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
 });
 
-function setup(spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] }, dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tail-'))) {
+function setup(
+  spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] },
+  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tail-')),
+) {
   if (!dirs.includes(dir)) dirs.push(dir);
   const records: LogRecord[] = [];
   const src = new TextLogSource(
-    { id: 'text-logs/t', filePatterns: spec.patterns(dir), format: spec.format ?? 'text', recordStartTimestampFormat: spec.recordStartTimestampFormat, stream: 'Custom-T', columns: spec.columns ?? ['TimeGenerated', 'RawData', 'FilePath'], pollIntervalMs: 100, partialFlushMs: spec.partialFlushMs ?? 500 },
-    { logger: createNullLogger(), computer: 'vm', drops: { drop: () => undefined }, checkpoints: new FileCheckpointStore(path.join(dir, '.cp')), sink: { write: async (_s, r) => void records.push(...r) } },
+    {
+      id: 'text-logs/t',
+      filePatterns: spec.patterns(dir),
+      format: spec.format ?? 'text',
+      recordStartTimestampFormat: spec.recordStartTimestampFormat,
+      stream: 'Custom-T',
+      columns: spec.columns ?? ['TimeGenerated', 'RawData', 'FilePath'],
+      pollIntervalMs: 100,
+      partialFlushMs: spec.partialFlushMs ?? 500,
+    },
+    {
+      logger: createNullLogger(),
+      computer: 'vm',
+      drops: { drop: () => undefined },
+      checkpoints: new FileCheckpointStore(path.join(dir, '.cp')),
+      sink: { write: async (_s, r) => void records.push(...r) },
+    },
   );
   sources.push(src);
   return { dir, records, src };
@@ -67,23 +85,43 @@ describe('text logs', () => {
   });
 
   test('multi-line records start at the timestamp format; partial last record flushed after the timeout', async () => {
-    const { dir, records, src } = setup({ patterns: (x) => [`${x}/m.log`], recordStartTimestampFormat: 'ISO 8601', partialFlushMs: 400 });
+    const { dir, records, src } = setup({
+      patterns: (x) => [`${x}/m.log`],
+      recordStartTimestampFormat: 'ISO 8601',
+      partialFlushMs: 400,
+    });
     writeFileSync(path.join(dir, 'm.log'), '');
     await src.start();
     await new Promise((r) => setTimeout(r, 300));
-    appendFileSync(path.join(dir, 'm.log'), '2026-11-25T10:00:00Z ERROR boom\n  at a()\n  at b()\n2026-11-25T10:00:01Z INFO ok\n');
+    appendFileSync(
+      path.join(dir, 'm.log'),
+      '2026-11-25T10:00:00Z ERROR boom\n  at a()\n  at b()\n2026-11-25T10:00:01Z INFO ok\n',
+    );
     await waitFor(() => records.length >= 2, 5000, 'both records');
-    expect(raw(records)).toEqual(['2026-11-25T10:00:00Z ERROR boom\n  at a()\n  at b()', '2026-11-25T10:00:01Z INFO ok']);
+    expect(raw(records)).toEqual([
+      '2026-11-25T10:00:00Z ERROR boom\n  at a()\n  at b()',
+      '2026-11-25T10:00:01Z INFO ok',
+    ]);
   });
 
   test('JSON lines map to the declared columns; a non-JSON line is counted, not fatal', async () => {
-    const { dir, records, src } = setup({ patterns: (x) => [`${x}/j.log`], format: 'json', columns: ['TimeGenerated', 'level', 'msg', 'Computer'] });
+    const { dir, records, src } = setup({
+      patterns: (x) => [`${x}/j.log`],
+      format: 'json',
+      columns: ['TimeGenerated', 'level', 'msg', 'Computer'],
+    });
     writeFileSync(path.join(dir, 'j.log'), '');
     await src.start();
     await new Promise((r) => setTimeout(r, 300));
-    appendFileSync(path.join(dir, 'j.log'), '{"level":"warn","msg":"disk","extra":1}\nnot json\n{"level":"info","msg":"ok"}\n');
+    appendFileSync(
+      path.join(dir, 'j.log'),
+      '{"level":"warn","msg":"disk","extra":1}\nnot json\n{"level":"info","msg":"ok"}\n',
+    );
     await waitFor(() => records.length >= 2, 5000, 'json records');
-    expect(records.map(({ TimeGenerated: _t, ...r }) => r)).toEqual([{ level: 'warn', msg: 'disk', Computer: 'vm' }, { level: 'info', msg: 'ok', Computer: 'vm' }]);
+    expect(records.map(({ TimeGenerated: _t, ...r }) => r)).toEqual([
+      { level: 'warn', msg: 'disk', Computer: 'vm' },
+      { level: 'info', msg: 'ok', Computer: 'vm' },
+    ]);
   });
 
   test('checkpoints survive a restart: nothing re-read, nothing written meanwhile is missed', async () => {

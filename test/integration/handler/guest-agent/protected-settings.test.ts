@@ -11,7 +11,13 @@ import { execa } from 'execa';
 import { decryptProtectedSettings, opensslDecryptArgs } from '../../../../handler/guest-agent/index.js';
 import { HandlerError } from '../../../../handler/errors.js';
 import { clearRegisteredSecrets, closeLogger, createLogger, redactString } from '../../../../agent/telemetry/index.js';
-import { encryptProtectedSettings, encryptProtectedText, generateTenantCertificate, type ContentCipher, type TenantCertificate } from '../../../../harness/guest-agent-crypto.js';
+import {
+  encryptProtectedSettings,
+  encryptProtectedText,
+  generateTenantCertificate,
+  type ContentCipher,
+  type TenantCertificate,
+} from '../../../../harness/guest-agent-crypto.js';
 
 const SECRET = 'S3cr3t-Sentinel!';
 const SETTINGS = { proxy: { username: 'u', password: SECRET } };
@@ -36,7 +42,10 @@ afterAll(async () => {
 });
 
 async function failure(p: Promise<unknown>): Promise<HandlerError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HandlerError);
   return err as HandlerError;
 }
@@ -45,7 +54,9 @@ async function failure(p: Promise<unknown>): Promise<HandlerError> {
 async function reportedText(err: HandlerError): Promise<string> {
   const logDir = await fs.mkdtemp(path.join(root, 'log-'));
   const logger = createLogger({ logDir, fileName: 'handler.log', level: 'info' });
-  logger.error(`Enable failed: [${err.code}] ${err.message}`, { cause: err.cause instanceof Error ? err.cause.message : undefined });
+  logger.error(`Enable failed: [${err.code}] ${err.message}`, {
+    cause: err.cause instanceof Error ? err.cause.message : undefined,
+  });
   await closeLogger(logger);
   const fields = inspect({ code: err.code, exitCode: err.exitCode, cause: err.cause }, { depth: 5 });
   return [err.message, fields, await fs.readFile(path.join(logDir, 'handler.log'), 'utf8')].join('\n');
@@ -57,7 +68,15 @@ describe('tenant certificate (guest agent side)', () => {
     expect(cert.crtPath).toBe(path.join(libDir, `${cert.thumbprint}.crt`));
     expect(cert.prvPath).toBe(path.join(libDir, `${cert.thumbprint}.prv`));
     for (const f of [cert.crtPath, cert.prvPath]) expect((await fs.stat(f)).mode & 0o777).toBe(0o600);
-    const { stdout } = await execa('openssl', ['x509', '-in', cert.crtPath, '-noout', '-fingerprint', '-sha1', '-subject']);
+    const { stdout } = await execa('openssl', [
+      'x509',
+      '-in',
+      cert.crtPath,
+      '-noout',
+      '-fingerprint',
+      '-sha1',
+      '-subject',
+    ]);
     expect(stdout.split('\n')[0]!.split('=')[1]!.replace(/:/g, '')).toBe(cert.thumbprint);
     expect(stdout).toMatch(/DC\s*=\s*Windows Azure CRP Certificate Generator/);
     expect((await fs.readdir(libDir)).filter((n) => n.startsWith('.cert-'))).toEqual([]);
@@ -68,20 +87,37 @@ describe('decryptProtectedSettings', () => {
   test.each([
     ['des-ede3-cbc', /des-ede3-cbc/i],
     ['aes-256-cbc', /aes-256-cbc/i],
-  ] as [ContentCipher, RegExp][])('decrypts CMS EnvelopedData whose content cipher is %s', async (cipher, algorithm) => {
-    const blob = await encryptProtectedSettings(SETTINGS, cert.crtPath, cipher);
-    // The blob really uses that cipher and RSA key transport to our certificate.
-    const printed = await execa('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER'], { input: Buffer.from(blob, 'base64') });
-    expect(printed.stdout).toMatch(algorithm);
-    expect(printed.stdout).toMatch(/rsaEncryption/);
-    await expect(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder })).resolves.toEqual(SETTINGS);
-  });
+  ] as [ContentCipher, RegExp][])(
+    'decrypts CMS EnvelopedData whose content cipher is %s',
+    async (cipher, algorithm) => {
+      const blob = await encryptProtectedSettings(SETTINGS, cert.crtPath, cipher);
+      // The blob really uses that cipher and RSA key transport to our certificate.
+      const printed = await execa('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER'], {
+        input: Buffer.from(blob, 'base64'),
+      });
+      expect(printed.stdout).toMatch(algorithm);
+      expect(printed.stdout).toMatch(/rsaEncryption/);
+      await expect(
+        decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder }),
+      ).resolves.toEqual(SETTINGS);
+    },
+  );
 
   test('registers every decrypted string so the logger and status writer scrub it', async () => {
     clearRegisteredSecrets();
-    const blob = await encryptProtectedSettings({ proxy: { username: 'proxy-user-1', password: SECRET }, list: ['token-value-22'] }, cert.crtPath, 'aes-256-cbc');
-    await decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint.toLowerCase(), configFolder });
-    expect(redactString(`login ${SECRET} as proxy-user-1 with token-value-22`)).toBe('login [REDACTED] as [REDACTED] with [REDACTED]');
+    const blob = await encryptProtectedSettings(
+      { proxy: { username: 'proxy-user-1', password: SECRET }, list: ['token-value-22'] },
+      cert.crtPath,
+      'aes-256-cbc',
+    );
+    await decryptProtectedSettings({
+      protectedSettings: blob,
+      thumbprint: cert.thumbprint.toLowerCase(),
+      configFolder,
+    });
+    expect(redactString(`login ${SECRET} as proxy-user-1 with token-value-22`)).toBe(
+      'login [REDACTED] as [REDACTED] with [REDACTED]',
+    );
   });
 
   test('a missing .prv → PROTECTED_SETTINGS_CERT_MISSING naming the thumbprint and the directory (exit 53)', async () => {
@@ -89,7 +125,9 @@ describe('decryptProtectedSettings', () => {
     const lonelyConfig = path.join(root, 'lonely', 'lib', 'Ext-1.0.0', 'config');
     await fs.rm(lonely.prvPath);
     const blob = await encryptProtectedSettings(SETTINGS, lonely.crtPath, 'des-ede3-cbc');
-    const err = await failure(decryptProtectedSettings({ protectedSettings: blob, thumbprint: lonely.thumbprint, configFolder: lonelyConfig }));
+    const err = await failure(
+      decryptProtectedSettings({ protectedSettings: blob, thumbprint: lonely.thumbprint, configFolder: lonelyConfig }),
+    );
     expect(err.code).toBe('PROTECTED_SETTINGS_CERT_MISSING');
     expect(err.exitCode).toBe(53);
     expect(err.message).toContain(lonely.thumbprint);
@@ -98,34 +136,59 @@ describe('decryptProtectedSettings', () => {
   });
 
   test('a thumbprint that is not 40 hex digits cannot name a file outside the lib dir', async () => {
-    const err = await failure(decryptProtectedSettings({ protectedSettings: 'AAAA', thumbprint: '../../etc/passwd', configFolder }));
+    const err = await failure(
+      decryptProtectedSettings({ protectedSettings: 'AAAA', thumbprint: '../../etc/passwd', configFolder }),
+    );
     expect(err.code).toBe('PROTECTED_SETTINGS_CERT_MISSING');
   });
 
   test.each([
-    ['settings encrypted for another certificate', async () => encryptProtectedSettings(SETTINGS, otherCert.crtPath, 'aes-256-cbc'), /different certificate/],
-    ['corrupt base64', async () => `!!${(await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc')).slice(2)}`, /not valid base64/],
-    ['valid base64 of something that is not CMS', async () => Buffer.from(`not a CMS structure ${SECRET}`).toString('base64'), /corrupt|another certificate/],
-    ['a truncated CMS structure', async () => (await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc')).slice(0, 200), /corrupt|not a CMS/],
-  ])('%s → PROTECTED_SETTINGS_UNDECRYPTABLE naming the thumbprint, with neither the secret nor the blob in any output', async (_what, makeBlob, cause) => {
-    const blob = await makeBlob();
-    const err = await failure(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder }));
-    expect(err.code).toBe('PROTECTED_SETTINGS_UNDECRYPTABLE');
-    expect(err.exitCode).toBe(53);
-    expect(err.message).toContain(cert.thumbprint);
-    expect(err.message).toMatch(cause);
-    const reported = await reportedText(err);
-    expect(reported).not.toContain(SECRET);
-    expect(reported).not.toContain(blob.slice(0, 24));
-    expect(reported).not.toContain(blob.slice(-24));
-    // No base64 or hex blob of any kind once the (public) thumbprint is set aside.
-    expect(reported.split(cert.thumbprint).join('<thumbprint>')).not.toMatch(/[A-Za-z0-9+/=]{24,}/);
-  });
+    [
+      'settings encrypted for another certificate',
+      async () => encryptProtectedSettings(SETTINGS, otherCert.crtPath, 'aes-256-cbc'),
+      /different certificate/,
+    ],
+    [
+      'corrupt base64',
+      async () => `!!${(await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc')).slice(2)}`,
+      /not valid base64/,
+    ],
+    [
+      'valid base64 of something that is not CMS',
+      async () => Buffer.from(`not a CMS structure ${SECRET}`).toString('base64'),
+      /corrupt|another certificate/,
+    ],
+    [
+      'a truncated CMS structure',
+      async () => (await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc')).slice(0, 200),
+      /corrupt|not a CMS/,
+    ],
+  ])(
+    '%s → PROTECTED_SETTINGS_UNDECRYPTABLE naming the thumbprint, with neither the secret nor the blob in any output',
+    async (_what, makeBlob, cause) => {
+      const blob = await makeBlob();
+      const err = await failure(
+        decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder }),
+      );
+      expect(err.code).toBe('PROTECTED_SETTINGS_UNDECRYPTABLE');
+      expect(err.exitCode).toBe(53);
+      expect(err.message).toContain(cert.thumbprint);
+      expect(err.message).toMatch(cause);
+      const reported = await reportedText(err);
+      expect(reported).not.toContain(SECRET);
+      expect(reported).not.toContain(blob.slice(0, 24));
+      expect(reported).not.toContain(blob.slice(-24));
+      // No base64 or hex blob of any kind once the (public) thumbprint is set aside.
+      expect(reported.split(cert.thumbprint).join('<thumbprint>')).not.toMatch(/[A-Za-z0-9+/=]{24,}/);
+    },
+  );
 
   test('decrypted text that is not a JSON object → PROTECTED_SETTINGS_INVALID without the content', async () => {
     for (const text of [`password=${SECRET}`, JSON.stringify([SECRET]), JSON.stringify(SECRET)]) {
       const blob = await encryptProtectedText(text, cert.crtPath, 'aes-256-cbc');
-      const err = await failure(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder }));
+      const err = await failure(
+        decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder }),
+      );
       expect(err.code).toBe('PROTECTED_SETTINGS_INVALID');
       expect(await reportedText(err)).not.toContain(SECRET);
     }
@@ -134,7 +197,14 @@ describe('decryptProtectedSettings', () => {
   test('no openssl on PATH → OPENSSL_MISSING, exit 52', async () => {
     const emptyBin = await fs.mkdtemp(path.join(root, 'bin-'));
     const blob = await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc');
-    const err = await failure(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder, env: { PATH: emptyBin } }));
+    const err = await failure(
+      decryptProtectedSettings({
+        protectedSettings: blob,
+        thumbprint: cert.thumbprint,
+        configFolder,
+        env: { PATH: emptyBin },
+      }),
+    );
     expect(err.code).toBe('OPENSSL_MISSING');
     expect(err.exitCode).toBe(52);
   });
@@ -159,7 +229,9 @@ describe('what openssl receives', () => {
   test('only flags and the certificate/key paths are in argv; the ciphertext goes to stdin', async () => {
     const { env, argvLog } = await recordingOpenssl(false);
     const blob = await encryptProtectedSettings(SETTINGS, cert.crtPath, 'aes-256-cbc');
-    await expect(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder, env })).resolves.toEqual(SETTINGS);
+    await expect(
+      decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder, env }),
+    ).resolves.toEqual(SETTINGS);
     const argv = (await fs.readFile(argvLog, 'utf8')).trim().split('\n');
     expect(argv).toEqual([opensslDecryptArgs('cms', cert.crtPath, cert.prvPath).join(' ')]);
     expect(argv.join('\n')).not.toContain(SECRET);
@@ -169,8 +241,13 @@ describe('what openssl receives', () => {
   test('when `openssl cms` fails, `openssl smime` with the same arguments decrypts (DES-EDE3-CBC)', async () => {
     const { env, argvLog } = await recordingOpenssl(true);
     const blob = await encryptProtectedSettings(SETTINGS, cert.crtPath, 'des-ede3-cbc');
-    await expect(decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder, env })).resolves.toEqual(SETTINGS);
+    await expect(
+      decryptProtectedSettings({ protectedSettings: blob, thumbprint: cert.thumbprint, configFolder, env }),
+    ).resolves.toEqual(SETTINGS);
     const argv = (await fs.readFile(argvLog, 'utf8')).trim().split('\n');
-    expect(argv).toEqual([opensslDecryptArgs('cms', cert.crtPath, cert.prvPath).join(' '), opensslDecryptArgs('smime', cert.crtPath, cert.prvPath).join(' ')]);
+    expect(argv).toEqual([
+      opensslDecryptArgs('cms', cert.crtPath, cert.prvPath).join(' '),
+      opensslDecryptArgs('smime', cert.crtPath, cert.prvPath).join(' '),
+    ]);
   });
 });

@@ -76,7 +76,10 @@ describe('DiskQueue', () => {
     let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
     await q.append([buf('one'), buf('two'), buf('three')]);
     await q.close();
-    const seg = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    const seg = path.join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
     truncateSync(seg, statSync(seg).size - 2); // torn last frame
     appendFileSync(seg, Buffer.from([0xff, 0xff])); // garbage
     q = await DiskQueue.open(dir, { id: 'l', drops, logger });

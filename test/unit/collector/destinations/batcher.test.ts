@@ -40,7 +40,10 @@ describe('buildBatches', () => {
     }
     expect(seen).toEqual(entries.map((_, i) => i));
     // Greedy packing: no request could have taken the next request's first entry.
-    for (let k = 0; k + 1 < batches.length; k++) expect(batches[k]!.uncompressedBytes + 1 + batches[k + 1]!.entries[0]!.length).toBeGreaterThan(LOGS_INGESTION_MAX_BYTES);
+    for (let k = 0; k + 1 < batches.length; k++)
+      expect(batches[k]!.uncompressedBytes + 1 + batches[k + 1]!.entries[0]!.length).toBeGreaterThan(
+        LOGS_INGESTION_MAX_BYTES,
+      );
   });
 
   test('an array that fills the limit to the byte is one request; one byte more makes two', () => {
@@ -56,10 +59,17 @@ describe('buildBatches', () => {
 
   test('a record that cannot fit any request is singled out as oversized, without a body, and its neighbours still go', () => {
     const batches = buildBatches([entry(1), entry(2, 500), entry(3)], { maxBytes: 200 });
-    expect(batches.map((b) => [b.count, b.oversized])).toEqual([[1, false], [1, true], [1, false]]);
+    expect(batches.map((b) => [b.count, b.oversized])).toEqual([
+      [1, false],
+      [1, true],
+      [1, false],
+    ]);
     expect(batches[1]!.body.length).toBe(0);
     expect(batches[1]!.uncompressedBytes).toBe(entry(2, 500).length + 2);
-    expect([batches[0]!, batches[2]!].flatMap((b) => decode(b))).toEqual([{ i: 1, msg: '' }, { i: 3, msg: '' }]);
+    expect([batches[0]!, batches[2]!].flatMap((b) => decode(b))).toEqual([
+      { i: 1, msg: '' },
+      { i: 3, msg: '' },
+    ]);
   });
 
   test('no entries, no requests', () => {
@@ -80,7 +90,10 @@ describe('serializeRecord', () => {
 
   test('truncation never splits a multi-byte character', () => {
     for (const ch of ['é', '€', '😀']) {
-      const { json, truncatedFields } = serializeRecord({ m: ch.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
+      const { json, truncatedFields } = serializeRecord(
+        { m: ch.repeat(MAX_FIELD_BYTES) },
+        { maxFieldBytes: MAX_FIELD_BYTES },
+      );
       const m = (JSON.parse(json) as { m: string }).m;
       expect(truncatedFields).toBe(1);
       expect(Buffer.byteLength(m)).toBeLessThanOrEqual(MAX_FIELD_BYTES);
@@ -91,7 +104,10 @@ describe('serializeRecord', () => {
   });
 
   test('a field of exactly 64 KB is kept whole', () => {
-    const { json, truncatedFields } = serializeRecord({ m: 'z'.repeat(MAX_FIELD_BYTES) }, { maxFieldBytes: MAX_FIELD_BYTES });
+    const { json, truncatedFields } = serializeRecord(
+      { m: 'z'.repeat(MAX_FIELD_BYTES) },
+      { maxFieldBytes: MAX_FIELD_BYTES },
+    );
     expect(truncatedFields).toBe(0);
     expect((JSON.parse(json) as { m: string }).m).toHaveLength(MAX_FIELD_BYTES);
   });
@@ -139,16 +155,31 @@ describe('delivery of batches', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function lane(uploader: Uploader, stream = 'Custom-OpenAma-Syslog'): Promise<{ queue: DiskQueue; worker: DeliveryWorker; drops: RecordingDrops }> {
+  async function lane(
+    uploader: Uploader,
+    stream = 'Custom-OpenAma-Syslog',
+  ): Promise<{ queue: DiskQueue; worker: DeliveryWorker; drops: RecordingDrops }> {
     dir ??= await mkdtemp(path.join(os.tmpdir(), 'oa-batcher-'));
     const drops = new RecordingDrops();
-    const queue = await DiskQueue.open(path.join(dir, `q${open.length}`), { id: 'lane', drops, logger: createNullLogger() });
-    const worker = new DeliveryWorker({ laneId: `dcr-x/la/${stream}`, stream, queue, uploader, drops, logger: createNullLogger(), flushIntervalMs: 50 });
+    const queue = await DiskQueue.open(path.join(dir, `q${open.length}`), {
+      id: 'lane',
+      drops,
+      logger: createNullLogger(),
+    });
+    const worker = new DeliveryWorker({
+      laneId: `dcr-x/la/${stream}`,
+      stream,
+      queue,
+      uploader,
+      drops,
+      logger: createNullLogger(),
+      flushIntervalMs: 50,
+    });
     open.push({ worker, queue });
     return { queue, worker, drops };
   }
 
-  test('a partial batch is flushed without waiting for a full request, on the lane\'s stream', async () => {
+  test("a partial batch is flushed without waiting for a full request, on the lane's stream", async () => {
     const up = new MemoryUploader(LOGS_INGESTION_MAX_BYTES);
     const { queue, worker } = await lane(up, 'Custom-MyApp_CL');
     worker.start();
@@ -168,7 +199,10 @@ describe('delivery of batches', () => {
     await queue.append([entry(1), entry(2, 1000), entry(3)]);
     worker.start();
     await until(() => up.accepted.length === 2 && drops.counted.length === 1, 'delivery and the drop');
-    expect(up.accepted).toEqual([{ i: 1, msg: '' }, { i: 3, msg: '' }]);
+    expect(up.accepted).toEqual([
+      { i: 1, msg: '' },
+      { i: 3, msg: '' },
+    ]);
     expect(drops.counted).toEqual([{ reason: 'oversized', count: 1, component: 'dcr-x/la/Custom-OpenAma-Syslog' }]);
     expect(worker.health.droppedRecords).toBe(1);
     expect(worker.health.lastError).toMatch(/exceeds the 400-byte request limit/);
@@ -206,9 +240,23 @@ describe('stopping a lane', () => {
     try {
       const drops = new RecordingDrops();
       let calls = 0;
-      const stuck: Uploader = { kind: 'logs-ingestion', maxRequestBytes: LOGS_INGESTION_MAX_BYTES, upload: () => (calls++, new Promise<UploadOutcome>(() => undefined)), close: async () => undefined };
+      const stuck: Uploader = {
+        kind: 'logs-ingestion',
+        maxRequestBytes: LOGS_INGESTION_MAX_BYTES,
+        upload: () => (calls++, new Promise<UploadOutcome>(() => undefined)),
+        close: async () => undefined,
+      };
       const queue = await DiskQueue.open(path.join(dir, 'q'), { id: 'lane', drops, logger: createNullLogger() });
-      const worker = new DeliveryWorker({ laneId: 'dcr-x/la/s', stream: 's', queue, uploader: stuck, drops, logger: createNullLogger(), flushIntervalMs: 50, lingerMs: 0 });
+      const worker = new DeliveryWorker({
+        laneId: 'dcr-x/la/s',
+        stream: 's',
+        queue,
+        uploader: stuck,
+        drops,
+        logger: createNullLogger(),
+        flushIntervalMs: 50,
+        lingerMs: 0,
+      });
       await queue.append([entry(1), entry(2)]);
       worker.start();
       await until(() => calls === 1, 'the request in flight');
@@ -217,7 +265,15 @@ describe('stopping a lane', () => {
 
       const up = new MemoryUploader(LOGS_INGESTION_MAX_BYTES);
       const again = await DiskQueue.open(path.join(dir, 'q'), { id: 'lane', drops, logger: createNullLogger() });
-      const next = new DeliveryWorker({ laneId: 'dcr-x/la/s', stream: 's', queue: again, uploader: up, drops, logger: createNullLogger(), flushIntervalMs: 50 });
+      const next = new DeliveryWorker({
+        laneId: 'dcr-x/la/s',
+        stream: 's',
+        queue: again,
+        uploader: up,
+        drops,
+        logger: createNullLogger(),
+        flushIntervalMs: 50,
+      });
       next.start();
       await until(() => up.accepted.length === 2, 'both records after reopening');
       await next.stop();
@@ -238,12 +294,24 @@ describe('grouping per destination and stream', () => {
         immutableId: 'dcr-11111111111111111111111111111111',
         endpoints: { logsIngestion: 'https://dcr-1.westeurope-1.ingest.monitor.azure.com' },
         streamDeclarations: {
-          'Custom-MyApp_CL': { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'RawData', type: 'string' }] },
-          'Custom-OpenAma-Syslog': { columns: [{ name: 'TimeGenerated', type: 'datetime' }, { name: 'SyslogMessage', type: 'string' }] },
+          'Custom-MyApp_CL': {
+            columns: [
+              { name: 'TimeGenerated', type: 'datetime' },
+              { name: 'RawData', type: 'string' },
+            ],
+          },
+          'Custom-OpenAma-Syslog': {
+            columns: [
+              { name: 'TimeGenerated', type: 'datetime' },
+              { name: 'SyslogMessage', type: 'string' },
+            ],
+          },
         },
         dataSources: {
           syslog: [{ name: 'sys', streams: ['Microsoft-Syslog'], facilityNames: ['*'], logLevels: ['*'] }],
-          logFiles: [{ name: 'app', streams: ['Custom-MyApp_CL'], filePatterns: ['/var/log/app/*.log'], format: 'text' }],
+          logFiles: [
+            { name: 'app', streams: ['Custom-MyApp_CL'], filePatterns: ['/var/log/app/*.log'], format: 'text' },
+          ],
         },
         destinations: { logAnalytics: [{ name: 'ws1' }, { name: 'ws2' }], openAmaFile: [{ name: 'local' }] },
         dataFlows: [
@@ -253,7 +321,12 @@ describe('grouping per destination and stream', () => {
         ],
       },
     };
-    const { graph, dcrs } = buildPipelineGraph([{ json: dcr, origin: 'inline', ref: 'd' }], { computer: 'h', config, env: {}, outDir: '/tmp/out' });
+    const { graph, dcrs } = buildPipelineGraph([{ json: dcr, origin: 'inline', ref: 'd' }], {
+      computer: 'h',
+      config,
+      env: {},
+      outDir: '/tmp/out',
+    });
     expect(dcrs.map((d) => d.state)).toEqual(['loaded']);
     const id = 'dcr-11111111111111111111111111111111';
     expect(graph.lanes.map((l) => [l.destinationId, l.uploadStream]).sort()).toEqual(

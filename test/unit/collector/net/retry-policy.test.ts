@@ -44,15 +44,18 @@ describe('parseRetryAfter', () => {
 });
 
 describe('nextBackoffMs: exponential with full jitter, floor and cap', () => {
-  test.each([0, 1, 2, 3, 5, 8, 20, 50, 1000])('attempt %i stays within [100 ms, min(cap, base·2^attempt)]', (attempt) => {
-    const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(attempt, 20));
-    for (const r of [0, 0.01, 0.25, 0.5, 0.999999, 1]) {
-      const ms = nextBackoffMs(attempt, { random: fixed(r) });
-      expect(ms).toBeGreaterThanOrEqual(100);
-      expect(ms).toBeLessThanOrEqual(Math.max(100, ceiling));
-    }
-    expect(nextBackoffMs(attempt, { random: fixed(1) })).toBe(Math.max(100, ceiling));
-  });
+  test.each([0, 1, 2, 3, 5, 8, 20, 50, 1000])(
+    'attempt %i stays within [100 ms, min(cap, base·2^attempt)]',
+    (attempt) => {
+      const ceiling = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(attempt, 20));
+      for (const r of [0, 0.01, 0.25, 0.5, 0.999999, 1]) {
+        const ms = nextBackoffMs(attempt, { random: fixed(r) });
+        expect(ms).toBeGreaterThanOrEqual(100);
+        expect(ms).toBeLessThanOrEqual(Math.max(100, ceiling));
+      }
+      expect(nextBackoffMs(attempt, { random: fixed(1) })).toBe(Math.max(100, ceiling));
+    },
+  );
 
   test('jitter spreads the wait: different random draws give different delays', () => {
     const delays = new Set([0.1, 0.4, 0.7, 0.95].map((r) => nextBackoffMs(6, { random: fixed(r) })));
@@ -72,16 +75,40 @@ describe('nextBackoffMs: exponential with full jitter, floor and cap', () => {
 });
 
 describe('classifyResponse', () => {
-  type Row = [string, { status?: number; errorCode?: string; headers?: Record<string, string> }, RetryAction, [number, number] | 'none' | number, RegExp];
+  type Row = [
+    string,
+    { status?: number; errorCode?: string; headers?: Record<string, string> },
+    RetryAction,
+    [number, number] | 'none' | number,
+    RegExp,
+  ];
   const backoff1: [number, number] = [100, BASE_BACKOFF_MS * 2];
   const long: [number, number] = [DEGRADE_MIN_DELAY_MS, LONG_BACKOFF_MS];
   test.each<Row>([
     ['204 is success', { status: 204 }, 'success', 'none', /204/],
     ['200 is success too', { status: 200 }, 'success', 'none', /200/],
-    ['429 with Retry-After seconds waits exactly that', { status: 429, headers: { 'retry-after': '12' } }, 'retry', 12_000, /throttled/],
-    ['429 with an HTTP date waits until then', { status: 429, headers: { 'retry-after': new Date(Date.now() + 300_000).toUTCString() } }, 'retry', [298_000, 300_000], /429/],
+    [
+      '429 with Retry-After seconds waits exactly that',
+      { status: 429, headers: { 'retry-after': '12' } },
+      'retry',
+      12_000,
+      /throttled/,
+    ],
+    [
+      '429 with an HTTP date waits until then',
+      { status: 429, headers: { 'retry-after': new Date(Date.now() + 300_000).toUTCString() } },
+      'retry',
+      [298_000, 300_000],
+      /429/,
+    ],
     ['429 without Retry-After backs off', { status: 429 }, 'retry', backoff1, /429/],
-    ['503 with Retry-After waits that', { status: 503, headers: { 'retry-after': '2' } }, 'retry', 2_000, /unavailable/],
+    [
+      '503 with Retry-After waits that',
+      { status: 503, headers: { 'retry-after': '2' } },
+      'retry',
+      2_000,
+      /unavailable/,
+    ],
     ['500 backs off', { status: 500 }, 'retry', backoff1, /500/],
     ['502 backs off', { status: 502 }, 'retry', backoff1, /502/],
     ['504 backs off', { status: 504 }, 'retry', backoff1, /504/],

@@ -20,7 +20,10 @@ class MemoryLane implements LaneWriter {
 
 function drops() {
   const counted: { reason: DropReason; count: number; component: string }[] = [];
-  return { counted, drop: (reason: DropReason, count: number, component: string) => counted.push({ reason, count, component }) };
+  return {
+    counted,
+    drop: (reason: DropReason, count: number, component: string) => counted.push({ reason, count, component }),
+  };
 }
 
 describe('router', () => {
@@ -30,10 +33,20 @@ describe('router', () => {
     const d = drops();
     const router = new Router(
       [
-        { sourceStream: 'Microsoft-Syslog', laneId: 'dcr-a/la/Custom-OpenAma-Syslog', columns: ['TimeGenerated', 'SyslogMessage'] },
+        {
+          sourceStream: 'Microsoft-Syslog',
+          laneId: 'dcr-a/la/Custom-OpenAma-Syslog',
+          columns: ['TimeGenerated', 'SyslogMessage'],
+        },
         { sourceStream: 'Microsoft-Syslog', laneId: 'dcr-b/la/Custom-OpenAma-Syslog' },
       ],
-      { lanes: new Map([['dcr-a/la/Custom-OpenAma-Syslog', a], ['dcr-b/la/Custom-OpenAma-Syslog', b]]), drops: d },
+      {
+        lanes: new Map([
+          ['dcr-a/la/Custom-OpenAma-Syslog', a],
+          ['dcr-b/la/Custom-OpenAma-Syslog', b],
+        ]),
+        drops: d,
+      },
     );
     await router.write('Microsoft-Syslog', [{ TimeGenerated: 't', SyslogMessage: 'm', Facility: 'user' }]);
     expect(a.records).toEqual([{ TimeGenerated: 't', SyslogMessage: 'm' }]);
@@ -71,7 +84,13 @@ describe('router sync', () => {
         { sourceStream: 's1', laneId: 'a' },
         { sourceStream: 's2', laneId: 'b' },
       ],
-      { lanes: new Map([['a', a], ['b', b]]), drops: drops() },
+      {
+        lanes: new Map([
+          ['a', a],
+          ['b', b],
+        ]),
+        drops: drops(),
+      },
     );
     await router.write('s1', [{ x: 1 }]);
     await router.sync();
@@ -88,8 +107,15 @@ describe('router sync', () => {
 describe('graph diff', () => {
   test('node keys ignore property order; diff keeps unchanged nodes and replaces changed ones', () => {
     expect(stableStringify({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(stableStringify({ a: [1, { c: 3, d: 2 }], b: 1 }));
-    const before = [{ id: 'x', key: nodeKey({ p: 1 }) }, { id: 'y', key: nodeKey({ p: 2 }) }];
-    const after = [{ id: 'x', key: nodeKey({ p: 1 }) }, { id: 'y', key: nodeKey({ p: 3 }) }, { id: 'z', key: nodeKey({}) }];
+    const before = [
+      { id: 'x', key: nodeKey({ p: 1 }) },
+      { id: 'y', key: nodeKey({ p: 2 }) },
+    ];
+    const after = [
+      { id: 'x', key: nodeKey({ p: 1 }) },
+      { id: 'y', key: nodeKey({ p: 3 }) },
+      { id: 'z', key: nodeKey({}) },
+    ];
     const diff = diffNodes(before, after);
     expect(diff.kept.map((n) => n.id)).toEqual(['x']);
     expect(diff.added.map((n) => n.id)).toEqual(['y', 'z']);

@@ -10,16 +10,42 @@ import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
 
 function sample(at: number, cpu: string, meminfo: string, net: string): RawSample {
-  return { at, cpu: parseProcStat(cpu), mem: parseMeminfo(meminfo), vmstat: new Map([['pgpgin', at / 10], ['pgpgout', at / 20]]), net: parseNetDev(net), disks: new Map(), fs: new Map(), load: [0.5, 0.4, 0.3], uptime: 1000, users: ['alice', 'alice', 'bob'], procs: new Map() };
+  return {
+    at,
+    cpu: parseProcStat(cpu),
+    mem: parseMeminfo(meminfo),
+    vmstat: new Map([
+      ['pgpgin', at / 10],
+      ['pgpgout', at / 20],
+    ]),
+    net: parseNetDev(net),
+    disks: new Map(),
+    fs: new Map(),
+    load: [0.5, 0.4, 0.3],
+    uptime: 1000,
+    users: ['alice', 'alice', 'bob'],
+    procs: new Map(),
+  };
 }
-const MEM = 'MemTotal:       8000000 kB\nMemFree:        1000000 kB\nMemAvailable:   2000000 kB\nSwapTotal:      1000000 kB\nSwapFree:        250000 kB\n';
-const NET = 'Inter-|   Receive\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n  eth0: 1000 10 1 0 0 0 0 0 2000 20 2 0 0 0 0 0\n    lo: 5 5 0 0 0 0 0 0 5 5 0 0 0 0 0 0\n';
+const MEM =
+  'MemTotal:       8000000 kB\nMemFree:        1000000 kB\nMemAvailable:   2000000 kB\nSwapTotal:      1000000 kB\nSwapFree:        250000 kB\n';
+const NET =
+  'Inter-|   Receive\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n  eth0: 1000 10 1 0 0 0 0 0 2000 20 2 0 0 0 0 0\n    lo: 5 5 0 0 0 0 0 0 5 5 0 0 0 0 0 0\n';
 
 describe('perf counters', () => {
   test('specifier parsing: Linux form, instances, Windows form ignored, unknown counters reported', () => {
-    expect(parseSpecifier('Processor(*)\\% Processor Time')).toEqual({ object: 'Processor', instance: '*', counter: '% Processor Time' });
+    expect(parseSpecifier('Processor(*)\\% Processor Time')).toEqual({
+      object: 'Processor',
+      instance: '*',
+      counter: '% Processor Time',
+    });
     expect(parseSpecifier('\\Processor(_Total)\\% Processor Time')).toBeUndefined();
-    const r = resolveSpecifiers(['Logical Disk(/)\\% Free Space', 'Memory(*)\\*', 'Processor(*)\\% DPC Time', 'Bogus(*)\\x']);
+    const r = resolveSpecifiers([
+      'Logical Disk(/)\\% Free Space',
+      'Memory(*)\\*',
+      'Processor(*)\\% DPC Time',
+      'Bogus(*)\\x',
+    ]);
     expect(r.counters.filter((c) => c.object === 'Memory')).toHaveLength(SUPPORTED.Memory!.length);
     expect(r.unknown).toEqual(['Processor(*)\\% DPC Time', 'Bogus(*)\\x']);
   });
@@ -31,7 +57,8 @@ describe('perf counters', () => {
     expect(first.find((v) => v.counter === '% Processor Time')).toBeUndefined();
     expect(first.find((v) => v.counter === 'Page Reads/sec')).toBeUndefined();
     const v = computeValues(s1, s2);
-    const get = (o: string, i: string, c: string) => v.find((x) => x.object === o && x.instance === i && x.counter === c)?.value;
+    const get = (o: string, i: string, c: string) =>
+      v.find((x) => x.object === o && x.instance === i && x.counter === c)?.value;
     // Δ: user 100, system 50, idle 200, iowait 50 → total 400; busy = 100 − (idle+iowait)/total
     expect(get('Processor', '_Total', '% Processor Time')).toBeCloseTo(37.5);
     expect(get('Processor', '_Total', '% IO Wait Time')).toBeCloseTo(12.5);
@@ -47,7 +74,13 @@ describe('perf counters', () => {
 
   test('a counter reset (value going down) gives no rate instead of a negative one', () => {
     const s1 = sample(10_000, 'cpu  1 0 1 1 0 0 0 0\n', MEM, NET);
-    const s2 = { ...sample(20_000, 'cpu  2 0 2 2 0 0 0 0\n', MEM, NET), vmstat: new Map([['pgpgin', 1], ['pgpgout', 1]]) };
+    const s2 = {
+      ...sample(20_000, 'cpu  2 0 2 2 0 0 0 0\n', MEM, NET),
+      vmstat: new Map([
+        ['pgpgin', 1],
+        ['pgpgout', 1],
+      ]),
+    };
     expect(computeValues(s1, s2).find((x) => x.counter === 'Page Reads/sec')).toBeUndefined();
   });
 
@@ -57,20 +90,54 @@ describe('perf counters', () => {
     const b = await takeSample('/proc', true);
     const values = computeValues(a, b);
     const produced = new Set(values.map((v) => `${v.object}|${v.counter}`));
-    const missing = Object.entries(SUPPORTED).flatMap(([o, cs]) => cs.map((c) => `${o}|${c}`)).filter((k) => !produced.has(k));
+    const missing = Object.entries(SUPPORTED)
+      .flatMap(([o, cs]) => cs.map((c) => `${o}|${c}`))
+      .filter((k) => !produced.has(k));
     // Disk I/O rates need a block device behind a mount; containers may have none.
     expect(missing.filter((m) => !/Logical Disk\|(Disk|Logical Disk Bytes)/.test(m))).toEqual([]);
     const written: Record<string, LogRecord[]> = {};
     const src = new PerfSource(
-      { id: 'perf/x', counterSpecifiers: ['Processor(*)\\% Processor Time', 'Memory(*)\\% Used Memory'], intervalSec: 60, streams: ['Microsoft-Perf', 'Microsoft-InsightsMetrics'] },
-      { logger: createNullLogger(), computer: 'vm1', drops: { drop: () => undefined }, checkpoints: { load: async () => undefined, save: async () => undefined }, sink: { write: async (s, r) => void (written[s] = [...(written[s] ?? []), ...r]) } },
+      {
+        id: 'perf/x',
+        counterSpecifiers: ['Processor(*)\\% Processor Time', 'Memory(*)\\% Used Memory'],
+        intervalSec: 60,
+        streams: ['Microsoft-Perf', 'Microsoft-InsightsMetrics'],
+      },
+      {
+        logger: createNullLogger(),
+        computer: 'vm1',
+        drops: { drop: () => undefined },
+        checkpoints: { load: async () => undefined, save: async () => undefined },
+        sink: { write: async (s, r) => void (written[s] = [...(written[s] ?? []), ...r]) },
+      },
     );
     await src.tick();
     await new Promise((r) => setTimeout(r, 1100));
     await src.tick();
-    expect(Object.keys(written['Microsoft-Perf']![0]!).sort()).toEqual(['Computer', 'CounterName', 'CounterPath', 'CounterValue', 'InstanceName', 'ObjectName', 'TimeGenerated']);
-    expect(written['Microsoft-Perf']!.some((r) => r.CounterName === '% Processor Time' && r.InstanceName === '_Total')).toBe(true);
-    expect(Object.keys(written['Microsoft-InsightsMetrics']![0]!).sort()).toEqual(['Computer', 'Name', 'Namespace', 'Origin', 'Tags', 'TimeGenerated', 'Val']);
-    expect(written['Microsoft-InsightsMetrics']!.find((r) => r.Name === 'UtilizationPercentage')).toMatchObject({ Namespace: 'Processor', Origin: 'vm.azm.ms' });
+    expect(Object.keys(written['Microsoft-Perf']![0]!).sort()).toEqual([
+      'Computer',
+      'CounterName',
+      'CounterPath',
+      'CounterValue',
+      'InstanceName',
+      'ObjectName',
+      'TimeGenerated',
+    ]);
+    expect(
+      written['Microsoft-Perf']!.some((r) => r.CounterName === '% Processor Time' && r.InstanceName === '_Total'),
+    ).toBe(true);
+    expect(Object.keys(written['Microsoft-InsightsMetrics']![0]!).sort()).toEqual([
+      'Computer',
+      'Name',
+      'Namespace',
+      'Origin',
+      'Tags',
+      'TimeGenerated',
+      'Val',
+    ]);
+    expect(written['Microsoft-InsightsMetrics']!.find((r) => r.Name === 'UtilizationPercentage')).toMatchObject({
+      Namespace: 'Processor',
+      Origin: 'vm.azm.ms',
+    });
   });
 });

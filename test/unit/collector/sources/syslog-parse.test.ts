@@ -10,13 +10,82 @@ const ctx = { computer: 'collector-vm', now };
 
 describe('syslog parsing', () => {
   test.each([
-    ['<38>Nov 25 10:15:01 web01 sshd[812]: Accepted publickey for alice from 10.0.0.4 port 52144 ssh2', { Facility: 'auth', SeverityLevel: 'info', HostName: 'web01', ProcessName: 'sshd', ProcessID: 812, SyslogMessage: 'Accepted publickey for alice from 10.0.0.4 port 52144 ssh2' }],
-    ['<30>Nov  5 08:00:00 db1 systemd: Started Session 7.', { Facility: 'daemon', SeverityLevel: 'info', HostName: 'db1', ProcessName: 'systemd', ProcessID: null, SyslogMessage: 'Started Session 7.' }],
-    ['<11>2024-10-29T18:28:34.123+00:00 app7 kernel: EXT4-fs error', { Facility: 'user', SeverityLevel: 'err', HostName: 'app7', ProcessName: 'kernel', EventTime: '2024-10-29T18:28:34.123Z' }],
-    ['<166>Nov 25 10:00:00 asa01 %ASA-6-302013: Built outbound TCP connection', { Facility: 'local4', SeverityLevel: 'info', HostName: 'asa01', ProcessName: '%ASA-6-302013', SyslogMessage: 'Built outbound TCP connection' }],
-    ['<13>cron[99]: no hostname here', { Facility: 'user', SeverityLevel: 'notice', HostName: 'collector-vm', ProcessName: 'cron', ProcessID: 99, SyslogMessage: 'no hostname here' }],
-    ['<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3" eventSource="App\\]lication"] \uFEFFAn application event', { Facility: 'local4', SeverityLevel: 'notice', HostName: 'mymachine.example.com', ProcessName: 'evntslog', ProcessID: 1234, SyslogMessage: 'An application event', EventTime: '2003-10-11T22:14:15.003Z' }],
-    ['<34>1 2026-11-25T10:00:00Z - - - - - nil everything', { Facility: 'auth', SeverityLevel: 'crit', HostName: 'collector-vm', ProcessName: '', ProcessID: null, SyslogMessage: 'nil everything' }],
+    [
+      '<38>Nov 25 10:15:01 web01 sshd[812]: Accepted publickey for alice from 10.0.0.4 port 52144 ssh2',
+      {
+        Facility: 'auth',
+        SeverityLevel: 'info',
+        HostName: 'web01',
+        ProcessName: 'sshd',
+        ProcessID: 812,
+        SyslogMessage: 'Accepted publickey for alice from 10.0.0.4 port 52144 ssh2',
+      },
+    ],
+    [
+      '<30>Nov  5 08:00:00 db1 systemd: Started Session 7.',
+      {
+        Facility: 'daemon',
+        SeverityLevel: 'info',
+        HostName: 'db1',
+        ProcessName: 'systemd',
+        ProcessID: null,
+        SyslogMessage: 'Started Session 7.',
+      },
+    ],
+    [
+      '<11>2024-10-29T18:28:34.123+00:00 app7 kernel: EXT4-fs error',
+      {
+        Facility: 'user',
+        SeverityLevel: 'err',
+        HostName: 'app7',
+        ProcessName: 'kernel',
+        EventTime: '2024-10-29T18:28:34.123Z',
+      },
+    ],
+    [
+      '<166>Nov 25 10:00:00 asa01 %ASA-6-302013: Built outbound TCP connection',
+      {
+        Facility: 'local4',
+        SeverityLevel: 'info',
+        HostName: 'asa01',
+        ProcessName: '%ASA-6-302013',
+        SyslogMessage: 'Built outbound TCP connection',
+      },
+    ],
+    [
+      '<13>cron[99]: no hostname here',
+      {
+        Facility: 'user',
+        SeverityLevel: 'notice',
+        HostName: 'collector-vm',
+        ProcessName: 'cron',
+        ProcessID: 99,
+        SyslogMessage: 'no hostname here',
+      },
+    ],
+    [
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog 1234 ID47 [exampleSDID@32473 iut="3" eventSource="App\\]lication"] \uFEFFAn application event',
+      {
+        Facility: 'local4',
+        SeverityLevel: 'notice',
+        HostName: 'mymachine.example.com',
+        ProcessName: 'evntslog',
+        ProcessID: 1234,
+        SyslogMessage: 'An application event',
+        EventTime: '2003-10-11T22:14:15.003Z',
+      },
+    ],
+    [
+      '<34>1 2026-11-25T10:00:00Z - - - - - nil everything',
+      {
+        Facility: 'auth',
+        SeverityLevel: 'crit',
+        HostName: 'collector-vm',
+        ProcessName: '',
+        ProcessID: null,
+        SyslogMessage: 'nil everything',
+      },
+    ],
   ])('%s', (line, expected) => {
     const p = parseSyslog(line, ctx);
     expect(p.record).toMatchObject({ Computer: 'collector-vm', CollectorHostName: 'collector-vm', ...expected });
@@ -28,9 +97,31 @@ describe('syslog parsing', () => {
   });
 
   test('CEF header and extension map to CommonSecurityLog columns, unknown keys to AdditionalExtensions', () => {
-    const p = parseSyslog('<134>Nov 25 10:00:00 fw1 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.1.1.1 spt=5555 dst=8.8.8.8 dpt=53 act=allow msg=hello world cs1=rule\\=1 foo=bar', ctx);
-    expect(p.cef).toMatchObject({ DeviceVendor: 'Palo Alto Networks', DeviceProduct: 'PAN-OS', DeviceVersion: '10.1', DeviceEventClassID: 'TRAFFIC', Activity: 'end', LogSeverity: 'Low', SourceIP: '10.1.1.1', SourcePort: 5555, DestinationIP: '8.8.8.8', DestinationPort: 53, DeviceAction: 'allow', Message: 'hello world', DeviceCustomString1: 'rule=1', AdditionalExtensions: 'foo=bar', Computer: 'fw1' });
-    expect(parseCef('CEF:0|a\\|b|p|1|id|n|9|', { computer: 'c', host: '', time: now })).toMatchObject({ DeviceVendor: 'a|b', LogSeverity: 'Very-High' });
+    const p = parseSyslog(
+      '<134>Nov 25 10:00:00 fw1 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.1.1.1 spt=5555 dst=8.8.8.8 dpt=53 act=allow msg=hello world cs1=rule\\=1 foo=bar',
+      ctx,
+    );
+    expect(p.cef).toMatchObject({
+      DeviceVendor: 'Palo Alto Networks',
+      DeviceProduct: 'PAN-OS',
+      DeviceVersion: '10.1',
+      DeviceEventClassID: 'TRAFFIC',
+      Activity: 'end',
+      LogSeverity: 'Low',
+      SourceIP: '10.1.1.1',
+      SourcePort: 5555,
+      DestinationIP: '8.8.8.8',
+      DestinationPort: 53,
+      DeviceAction: 'allow',
+      Message: 'hello world',
+      DeviceCustomString1: 'rule=1',
+      AdditionalExtensions: 'foo=bar',
+      Computer: 'fw1',
+    });
+    expect(parseCef('CEF:0|a\\|b|p|1|id|n|9|', { computer: 'c', host: '', time: now })).toMatchObject({
+      DeviceVendor: 'a|b',
+      LogSeverity: 'Very-High',
+    });
   });
 
   test('fuzz: arbitrary input never throws and yields the Syslog columns', () => {

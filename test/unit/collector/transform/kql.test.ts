@@ -3,12 +3,38 @@
 // the expression selects.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { compileTransform, runTransform, KqlSyntaxError, parseKql } from '../../../../agent/collector/transform/index.js';
+import {
+  compileTransform,
+  runTransform,
+  KqlSyntaxError,
+  parseKql,
+} from '../../../../agent/collector/transform/index.js';
 
 const syslog = [
-  { TimeGenerated: '2026-11-25T10:00:00Z', Facility: 'auth', SeverityLevel: 'info', SyslogMessage: 'Accepted publickey for alice from 10.0.0.4 port 52144 ssh2', ProcessName: 'sshd', ProcessID: 812 },
-  { TimeGenerated: '2026-11-25T10:00:01Z', Facility: 'daemon', SeverityLevel: 'debug', SyslogMessage: 'healthcheck ok', ProcessName: 'myapp', ProcessID: 99 },
-  { TimeGenerated: '2026-11-25T10:00:02Z', Facility: 'kern', SeverityLevel: 'err', SyslogMessage: 'EXT4-fs error (device sda1)', ProcessName: 'kernel', ProcessID: null },
+  {
+    TimeGenerated: '2026-11-25T10:00:00Z',
+    Facility: 'auth',
+    SeverityLevel: 'info',
+    SyslogMessage: 'Accepted publickey for alice from 10.0.0.4 port 52144 ssh2',
+    ProcessName: 'sshd',
+    ProcessID: 812,
+  },
+  {
+    TimeGenerated: '2026-11-25T10:00:01Z',
+    Facility: 'daemon',
+    SeverityLevel: 'debug',
+    SyslogMessage: 'healthcheck ok',
+    ProcessName: 'myapp',
+    ProcessID: 99,
+  },
+  {
+    TimeGenerated: '2026-11-25T10:00:02Z',
+    Facility: 'kern',
+    SeverityLevel: 'err',
+    SyslogMessage: 'EXT4-fs error (device sda1)',
+    ProcessName: 'kernel',
+    ProcessID: null,
+  },
 ];
 
 describe('real DCR transforms', () => {
@@ -33,7 +59,9 @@ describe('real DCR transforms', () => {
       rows,
     );
     expect(out).toEqual([{ TimeGenerated: 't', Level: 'warn', UserId: 42, Path: '/var/log/app.log' }]);
-    expect(runTransform('source | project TimeGenerated, Len = strlen(RawData) + 1', rows)).toEqual([{ TimeGenerated: 't', Len: rows[0]!.RawData.length + 1 }]);
+    expect(runTransform('source | project TimeGenerated, Len = strlen(RawData) + 1', rows)).toEqual([
+      { TimeGenerated: 't', Len: rows[0]!.RawData.length + 1 },
+    ]);
   });
 });
 
@@ -44,8 +72,14 @@ describe('errors and unsupported constructs', () => {
   });
 
   test('operators and functions outside the subset are left to the service', () => {
-    expect(compileTransform('source | summarize count() by Computer')).toMatchObject({ kind: 'service', reason: expect.stringContaining('"summarize" is not supported') });
-    expect(compileTransform('source | where extract("x", 1, RawData) == "y"')).toMatchObject({ kind: 'service', reason: expect.stringContaining('extract()') });
+    expect(compileTransform('source | summarize count() by Computer')).toMatchObject({
+      kind: 'service',
+      reason: expect.stringContaining('"summarize" is not supported'),
+    });
+    expect(compileTransform('source | where extract("x", 1, RawData) == "y"')).toMatchObject({
+      kind: 'service',
+      reason: expect.stringContaining('extract()'),
+    });
     expect(runTransform('source | summarize count()', syslog)).toBe(syslog);
   });
 
@@ -61,29 +95,58 @@ describe('property: filtering keeps exactly the selected rows', () => {
   type Pred = { kql: string; js: (r: Record<string, unknown>) => boolean };
   const cols = ['a', 'b', 'c'] as const;
   const atom: fc.Arbitrary<Pred> = fc.oneof(
-    fc.tuple(fc.constantFrom(...cols), fc.integer({ min: -5, max: 5 }), fc.constantFrom('==', '!=', '<', '<=', '>', '>=')).map(([c, n, op]) => ({
-      kql: `${c} ${op} ${n < 0 ? `(0 - ${-n})` : n}`,
-      js: (r: Record<string, unknown>) => {
-        const v = r[c] as number | null;
-        if (v === null) return false;
-        return op === '==' ? v === n : op === '!=' ? v !== n : op === '<' ? v < n : op === '<=' ? v <= n : op === '>' ? v > n : v >= n;
-      },
-    })),
+    fc
+      .tuple(
+        fc.constantFrom(...cols),
+        fc.integer({ min: -5, max: 5 }),
+        fc.constantFrom('==', '!=', '<', '<=', '>', '>='),
+      )
+      .map(([c, n, op]) => ({
+        kql: `${c} ${op} ${n < 0 ? `(0 - ${-n})` : n}`,
+        js: (r: Record<string, unknown>) => {
+          const v = r[c] as number | null;
+          if (v === null) return false;
+          return op === '=='
+            ? v === n
+            : op === '!='
+              ? v !== n
+              : op === '<'
+                ? v < n
+                : op === '<='
+                  ? v <= n
+                  : op === '>'
+                    ? v > n
+                    : v >= n;
+        },
+      })),
     fc.tuple(fc.constantFrom('s'), fc.constantFrom('ab', 'x', 'AB')).map(([c, t]) => ({
       kql: `${c} contains "${t}"`,
-      js: (r: Record<string, unknown>) => String(r[c] ?? '').toLowerCase().includes(t.toLowerCase()),
+      js: (r: Record<string, unknown>) =>
+        String(r[c] ?? '')
+          .toLowerCase()
+          .includes(t.toLowerCase()),
     })),
   );
   const pred: fc.Arbitrary<Pred> = fc.letrec<{ p: Pred }>((tie) => ({
     p: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       atom,
-      fc.tuple(tie('p'), tie('p')).map(([l, r]) => ({ kql: `(${l.kql}) and (${r.kql})`, js: (x: Record<string, unknown>) => l.js(x) && r.js(x) })),
-      fc.tuple(tie('p'), tie('p')).map(([l, r]) => ({ kql: `(${l.kql}) or (${r.kql})`, js: (x: Record<string, unknown>) => l.js(x) || r.js(x) })),
+      fc.tuple(tie('p'), tie('p')).map(([l, r]) => ({
+        kql: `(${l.kql}) and (${r.kql})`,
+        js: (x: Record<string, unknown>) => l.js(x) && r.js(x),
+      })),
+      fc
+        .tuple(tie('p'), tie('p'))
+        .map(([l, r]) => ({ kql: `(${l.kql}) or (${r.kql})`, js: (x: Record<string, unknown>) => l.js(x) || r.js(x) })),
       tie('p').map((p) => ({ kql: `not(${p.kql})`, js: (x: Record<string, unknown>) => !p.js(x) })),
     ),
   })).p;
-  const row = fc.record({ a: fc.option(fc.integer({ min: -6, max: 6 })), b: fc.integer({ min: -6, max: 6 }), c: fc.integer({ min: -6, max: 6 }), s: fc.constantFrom('xxABx', 'ab', '', 'yy') });
+  const row = fc.record({
+    a: fc.option(fc.integer({ min: -6, max: 6 })),
+    b: fc.integer({ min: -6, max: 6 }),
+    c: fc.integer({ min: -6, max: 6 }),
+    s: fc.constantFrom('xxABx', 'ab', '', 'yy'),
+  });
 
   test('where <random predicate> equals filtering with an independent JS predicate', () => {
     fc.assert(

@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/g
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EVENTS_PER_WINDOW, EventWriter, WINDOW_MS, type GuestAgentEvent } from '../../../../handler/guest-agent/index.js';
+import {
+  EVENTS_PER_WINDOW,
+  EventWriter,
+  WINDOW_MS,
+  type GuestAgentEvent,
+} from '../../../../handler/guest-agent/index.js';
 import { clearRegisteredSecrets, registerSecret } from '../../../../agent/telemetry/index.js';
 
 let root: string;
@@ -28,7 +33,8 @@ const writer = (extra: Partial<ConstructorParameters<typeof EventWriter>[0]> = {
 async function collected(): Promise<{ names: string[]; events: GuestAgentEvent[] }> {
   const names = (await fs.readdir(eventsFolder)).sort();
   const events: GuestAgentEvent[] = [];
-  for (const n of names) events.push(...(JSON.parse(await fs.readFile(path.join(eventsFolder, n), 'utf8')) as GuestAgentEvent[]));
+  for (const n of names)
+    events.push(...(JSON.parse(await fs.readFile(path.join(eventsFolder, n), 'utf8')) as GuestAgentEvent[]));
   return { names, events };
 }
 
@@ -54,9 +60,24 @@ describe('EventWriter', () => {
     w.emit('Install', 'Informational', 'installed');
     await w.flush();
     const [e] = (await collected()).events;
-    expect(Object.keys(e!).sort()).toEqual(['EventLevel', 'EventPid', 'EventTid', 'Message', 'OperationId', 'TaskName', 'Timestamp', 'Version']);
+    expect(Object.keys(e!).sort()).toEqual([
+      'EventLevel',
+      'EventPid',
+      'EventTid',
+      'Message',
+      'OperationId',
+      'TaskName',
+      'Timestamp',
+      'Version',
+    ]);
     for (const v of Object.values(e!)) expect(typeof v).toBe('string');
-    expect(e).toMatchObject({ Version: '1.2.3', TaskName: 'Install', EventLevel: 'Informational', EventPid: String(process.pid), OperationId: 'op-1' });
+    expect(e).toMatchObject({
+      Version: '1.2.3',
+      TaskName: 'Install',
+      EventLevel: 'Informational',
+      EventPid: String(process.pid),
+      OperationId: 'op-1',
+    });
     expect(e!.Timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
@@ -126,7 +147,9 @@ describe('EventWriter', () => {
     await fs.rm(eventsFolder, { recursive: true });
     await fs.writeFile(eventsFolder, 'not a directory');
     const warnings: string[] = [];
-    const logger = { warn: (m: string) => void warnings.push(m) } as unknown as ConstructorParameters<typeof EventWriter>[0]['logger'];
+    const logger = { warn: (m: string) => void warnings.push(m) } as unknown as ConstructorParameters<
+      typeof EventWriter
+    >[0]['logger'];
     const w = writer({ logger });
     expect(() => w.emit('Enable', 'Error', 'x')).not.toThrow();
     await expect(w.flush()).resolves.toBeUndefined();

@@ -34,11 +34,15 @@ function agentDocument(extra: Record<string, unknown> = {}, elementExtra: Record
     },
   ];
 }
-const write = (doc: unknown): Promise<void> => fs.writeFile(path.join(dir, 'HandlerEnvironment.json'), typeof doc === 'string' ? doc : JSON.stringify(doc));
+const write = (doc: unknown): Promise<void> =>
+  fs.writeFile(path.join(dir, 'HandlerEnvironment.json'), typeof doc === 'string' ? doc : JSON.stringify(doc));
 const noWait = { sleep: async () => undefined };
 
 async function errorOf(p: Promise<unknown>): Promise<HandlerError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HandlerError);
   return err as HandlerError;
 }
@@ -57,13 +61,23 @@ describe('readHandlerEnvironment', () => {
   });
 
   test('uses only element 0 and tolerates unknown fields (Windows agent / Arc additions)', async () => {
-    const doc = agentDocument({ hostResolverAddress: '168.63.129.16', deploymentid: 'x' }, { seqNo: 3, rolename: 'r', instance: 'i' });
+    const doc = agentDocument(
+      { hostResolverAddress: '168.63.129.16', deploymentid: 'x' },
+      { seqNo: 3, rolename: 'r', instance: 'i' },
+    );
     doc.push({ name: 'Other.Handler', handlerEnvironment: { logFolder: '/elsewhere' } });
     await write(doc);
     const env = await readHandlerEnvironment(dir);
     expect(env.name).toBe(NAME);
     expect(env.logFolder).toBe(`/var/log/azure/${NAME}`);
-    expect(Object.keys(env).sort()).toEqual(['configFolder', 'eventsFolder', 'heartbeatFile', 'logFolder', 'name', 'statusFolder']);
+    expect(Object.keys(env).sort()).toEqual([
+      'configFolder',
+      'eventsFolder',
+      'heartbeatFile',
+      'logFolder',
+      'name',
+      'statusFolder',
+    ]);
   });
 
   test('a UTF-8 byte order mark is ignored', async () => {
@@ -92,7 +106,11 @@ describe('readHandlerEnvironment', () => {
     ['an empty statusFolder', agentDocument({ statusFolder: '' }), 'handlerEnvironment.statusFolder'],
     ['a numeric logFolder', agentDocument({ logFolder: 42 }), 'handlerEnvironment.logFolder'],
     ['a non-string eventsFolder', agentDocument({ eventsFolder: ['x'] }), 'handlerEnvironment.eventsFolder'],
-    ['no name', [{ handlerEnvironment: (agentDocument()[0] as { handlerEnvironment: unknown }).handlerEnvironment }], 'field name'],
+    [
+      'no name',
+      [{ handlerEnvironment: (agentDocument()[0] as { handlerEnvironment: unknown }).handlerEnvironment }],
+      'field name',
+    ],
     ['no handlerEnvironment', [{ name: NAME }], 'handlerEnvironment'],
     ['an object instead of an array', agentDocument()[0], 'array'],
     ['an empty array', [], 'array'],

@@ -11,10 +11,22 @@ afterAll(() => clearRegisteredSecrets());
 
 describe('heartbeat', () => {
   test('has the shape the agent reads: [{version, heartbeat: {status, code, formattedMessage: {lang, message}}}]', () => {
-    expect(buildHeartbeatDocument({ status: 'Ready', message: 'Collector healthy; 3 destinations connected' })).toEqual([
-      { version: 1.0, heartbeat: { status: 'Ready', code: 0, formattedMessage: { lang: 'en-US', message: 'Collector healthy; 3 destinations connected' } } },
-    ]);
-    expect((buildHeartbeatDocument({ status: 'NotReady', message: 'down' })[0] as { heartbeat: { status: string } }).heartbeat.status).toBe('NotReady');
+    expect(buildHeartbeatDocument({ status: 'Ready', message: 'Collector healthy; 3 destinations connected' })).toEqual(
+      [
+        {
+          version: 1.0,
+          heartbeat: {
+            status: 'Ready',
+            code: 0,
+            formattedMessage: { lang: 'en-US', message: 'Collector healthy; 3 destinations connected' },
+          },
+        },
+      ],
+    );
+    expect(
+      (buildHeartbeatDocument({ status: 'NotReady', message: 'down' })[0] as { heartbeat: { status: string } })
+        .heartbeat.status,
+    ).toBe('NotReady');
   });
 
   test('only Ready or NotReady is ever written (the agent copies it verbatim)', () => {
@@ -24,7 +36,9 @@ describe('heartbeat', () => {
 
   test('the message is redacted and bounded', () => {
     registerSecret('Heartbeat-Secret-77');
-    const text = JSON.stringify(buildHeartbeatDocument({ status: 'Ready', message: `proxy Heartbeat-Secret-77 ${'y'.repeat(5000)}` }));
+    const text = JSON.stringify(
+      buildHeartbeatDocument({ status: 'Ready', message: `proxy Heartbeat-Secret-77 ${'y'.repeat(5000)}` }),
+    );
     expect(text).not.toContain('Heartbeat-Secret-77');
     expect(text.length).toBeLessThan(1200);
   });
@@ -37,7 +51,9 @@ describe('heartbeat', () => {
       await fs.utimes(file, 1_000_000, 1_000_000);
       await writeHeartbeat(file, { status: 'Ready', message: 'running' });
       expect(await fs.readdir(dir)).toEqual(['heartbeat.log']);
-      expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(buildHeartbeatDocument({ status: 'Ready', message: 'running' }));
+      expect(JSON.parse(await fs.readFile(file, 'utf8'))).toEqual(
+        buildHeartbeatDocument({ status: 'Ready', message: 'running' }),
+      );
       expect((await fs.stat(file)).mtimeMs).toBeGreaterThan(1_000_000_000);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

@@ -64,13 +64,19 @@ describe('resolveSequenceNumber', () => {
 
   test('with nothing to fall back on it is SEQUENCE_NUMBER_INVALID, exit 53', async () => {
     for (const env of [{}, { ConfigSequenceNumber: 'abc' }]) {
-      const err = await resolveSequenceNumber(env, dir).then(() => undefined, (e: unknown) => e);
+      const err = await resolveSequenceNumber(env, dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(HandlerError);
       expect((err as HandlerError).code).toBe('SEQUENCE_NUMBER_INVALID');
       expect((err as HandlerError).exitCode).toBe(53);
       expect((err as HandlerError).message).toContain(dir);
     }
-    const missingDir = await resolveSequenceNumber({}, path.join(dir, 'nope')).then(() => undefined, (e: unknown) => e);
+    const missingDir = await resolveSequenceNumber({}, path.join(dir, 'nope')).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((missingDir as HandlerError).code).toBe('SEQUENCE_NUMBER_INVALID');
   });
 });

@@ -25,7 +25,10 @@ const write = (seq: number, text: string): Promise<void> => fs.writeFile(path.jo
 const none = { publicSettings: null, protectedSettings: null, thumbprint: null, missing: false };
 
 async function malformed(seq: number): Promise<HandlerError> {
-  const err = await readSettingsFile(dir, seq).then(() => undefined, (e: unknown) => e);
+  const err = await readSettingsFile(dir, seq).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(HandlerError);
   expect((err as HandlerError).code).toBe('SETTINGS_MALFORMED');
   expect((err as HandlerError).exitCode).toBe(53);
@@ -34,12 +37,33 @@ async function malformed(seq: number): Promise<HandlerError> {
 
 describe('readSettingsFile', () => {
   test('reads the compact document the agent writes', async () => {
-    await write(7, `{"runtimeSettings": [{"handlerSettings": {"publicSettings": {"workspaceId": "abc"}, "protectedSettings": "${BLOB}", "protectedSettingsCertThumbprint": "${THUMB}"}}]}`);
-    await expect(readSettingsFile(dir, 7)).resolves.toEqual({ publicSettings: { workspaceId: 'abc' }, protectedSettings: BLOB, thumbprint: THUMB, missing: false });
+    await write(
+      7,
+      `{"runtimeSettings": [{"handlerSettings": {"publicSettings": {"workspaceId": "abc"}, "protectedSettings": "${BLOB}", "protectedSettingsCertThumbprint": "${THUMB}"}}]}`,
+    );
+    await expect(readSettingsFile(dir, 7)).resolves.toEqual({
+      publicSettings: { workspaceId: 'abc' },
+      protectedSettings: BLOB,
+      thumbprint: THUMB,
+      missing: false,
+    });
   });
 
   test('a lower-case thumbprint is upper-cased (file names use upper case)', async () => {
-    await write(1, JSON.stringify({ runtimeSettings: [{ handlerSettings: { publicSettings: {}, protectedSettings: BLOB, protectedSettingsCertThumbprint: THUMB.toLowerCase() } }] }));
+    await write(
+      1,
+      JSON.stringify({
+        runtimeSettings: [
+          {
+            handlerSettings: {
+              publicSettings: {},
+              protectedSettings: BLOB,
+              protectedSettingsCertThumbprint: THUMB.toLowerCase(),
+            },
+          },
+        ],
+      }),
+    );
     expect((await readSettingsFile(dir, 1)).thumbprint).toBe(THUMB);
   });
 
@@ -49,7 +73,10 @@ describe('readSettingsFile', () => {
   });
 
   test('null settings (none given, or invalid in the goal state) are all null', async () => {
-    await write(3, '{"runtimeSettings": [{"handlerSettings": {"publicSettings": null, "protectedSettings": null, "protectedSettingsCertThumbprint": null}}]}');
+    await write(
+      3,
+      '{"runtimeSettings": [{"handlerSettings": {"publicSettings": null, "protectedSettings": null, "protectedSettingsCertThumbprint": null}}]}',
+    );
     await expect(readSettingsFile(dir, 3)).resolves.toEqual(none);
     await write(4, 'null');
     await expect(readSettingsFile(dir, 4)).resolves.toEqual(none);
@@ -94,7 +121,10 @@ describe('readSettingsFile', () => {
     ['runtimeSettings has two elements', '{"runtimeSettings": [{}, {}]}'],
     ['the document is an array', '[{"runtimeSettings": [{}]}]'],
     ['handlerSettings is a string', '{"runtimeSettings": [{"handlerSettings": "x"}]}'],
-    ['protectedSettings is an object', '{"runtimeSettings": [{"handlerSettings": {"protectedSettings": {"password": "p"}}}]}'],
+    [
+      'protectedSettings is an object',
+      '{"runtimeSettings": [{"handlerSettings": {"protectedSettings": {"password": "p"}}}]}',
+    ],
   ])('%s → SETTINGS_MALFORMED', async (_what, text) => {
     await write(1, text);
     const err = await malformed(1);
@@ -105,11 +135,23 @@ describe('readSettingsFile', () => {
 
 describe('jsonErrorPosition', () => {
   test('valid JSON has no error position', () => {
-    for (const t of ['{}', '[]', 'null', ' {"a": [1, -2.5e3, true, false, null, "\\u00e9\\n"]} ', '"x"', '0']) expect(jsonErrorPosition(t)).toBeUndefined();
+    for (const t of ['{}', '[]', 'null', ' {"a": [1, -2.5e3, true, false, null, "\\u00e9\\n"]} ', '"x"', '0'])
+      expect(jsonErrorPosition(t)).toBeUndefined();
   });
 
   test('agrees with V8 wherever V8 reports a position', () => {
-    const samples = ['{"a": 1,}', '{"a" 1}', '[1 2]', '{"a": "\u0001"}', '{"a": 01}', '{"a": 1} x', '{\n  "a": tru\n}', '{"a": "\\q"}', '[1.]', '{"a": -}'];
+    const samples = [
+      '{"a": 1,}',
+      '{"a" 1}',
+      '[1 2]',
+      '{"a": "\u0001"}',
+      '{"a": 01}',
+      '{"a": 1} x',
+      '{\n  "a": tru\n}',
+      '{"a": "\\q"}',
+      '[1.]',
+      '{"a": -}',
+    ];
     for (const text of samples) {
       let v8: number | undefined;
       try {

@@ -34,7 +34,10 @@ async function livePid(file: string): Promise<boolean> {
   }
 }
 
-export async function detectSyslogDaemon(paths: AgentPaths, tools: SyslogDaemonTools = {}): Promise<SyslogDaemon | undefined> {
+export async function detectSyslogDaemon(
+  paths: AgentPaths,
+  tools: SyslogDaemonTools = {},
+): Promise<SyslogDaemon | undefined> {
   const order: SyslogDaemon[] = ['rsyslog', 'syslog-ng'];
   if (isRedirectedRoot(paths)) {
     if (await exists(path.join(paths.root, SYSLOG_NG_MAIN_CONFIG))) return 'syslog-ng';
@@ -69,5 +72,7 @@ export async function reloadSyslogDaemon(daemon: SyslogDaemon): Promise<string |
     }
   }
   const r = await runTool('service', [daemon === 'rsyslog' ? 'rsyslog' : 'syslog-ng', 'restart'], 60_000);
-  return r.ok ? undefined : `could not restart ${daemon} (no systemd; service ${daemon} restart failed): restart it to apply the new configuration`;
+  return r.ok
+    ? undefined
+    : `could not restart ${daemon} (no systemd; service ${daemon} restart failed): restart it to apply the new configuration`;
 }

@@ -12,7 +12,13 @@ import type { Logger } from '../../../../telemetry/logger.js';
 import { daemonBinary, detectSyslogDaemon, reloadSyslogDaemon, type SyslogDaemon } from './detect.js';
 import { renderRsyslogConfig, RSYSLOG_MAIN_CONFIG, validateRsyslog } from './rsyslog.js';
 import { isEmptyUnion, unionOf, type SyslogSelector } from './selectors.js';
-import { detectSyslogNgSource, includesConfD, renderSyslogNgConfig, SYSLOG_NG_MAIN_CONFIG, validateSyslogNg } from './syslog-ng.js';
+import {
+  detectSyslogNgSource,
+  includesConfD,
+  renderSyslogNgConfig,
+  SYSLOG_NG_MAIN_CONFIG,
+  validateSyslogNg,
+} from './syslog-ng.js';
 import { firstErrors, hupPidFile, type SyslogDaemonTools } from './tools.js';
 
 export type { SyslogDaemon } from './detect.js';
@@ -58,7 +64,11 @@ function target(daemon: SyslogDaemon, paths: AgentPaths): Target {
 
 export async function applySyslogDaemonConfig(o: ApplySyslogDaemonOptions): Promise<SyslogDaemonResult> {
   if (!Number.isInteger(o.port) || o.port < 1 || o.port > 65535) {
-    return { daemon: 'none', changed: false, warning: `syslog forwarding not configured: port ${o.port} is not 1–65535` };
+    return {
+      daemon: 'none',
+      changed: false,
+      warning: `syslog forwarding not configured: port ${o.port} is not 1–65535`,
+    };
   }
   const union = unionOf(o.selectors);
   if (isEmptyUnion(union)) return removeSyslogDaemonConfig(o);
@@ -84,13 +94,22 @@ export async function applySyslogDaemonConfig(o: ApplySyslogDaemonOptions): Prom
         return { daemon, changed: false, warning };
       }
       sourceName = detected;
-      if (!includesConfD(main, path.dirname(t.file))) notice = `syslog-ng: ${t.mainConfig} does not @include ${path.dirname(t.file)}; ${t.file} is not used`;
+      if (!includesConfD(main, path.dirname(t.file)))
+        notice = `syslog-ng: ${t.mainConfig} does not @include ${path.dirname(t.file)}; ${t.file} is not used`;
     }
     text = renderSyslogNgConfig(union, o.port, sourceName);
   }
 
-  const installed = await installSyslogDaemonFile({ daemon, text, paths: o.paths, logger: o.logger, sourceName, tools: o.tools });
-  if (!installed.changed || installed.warning) return { ...installed, ...(notice && !installed.warning ? { warning: notice } : {}) };
+  const installed = await installSyslogDaemonFile({
+    daemon,
+    text,
+    paths: o.paths,
+    logger: o.logger,
+    sourceName,
+    tools: o.tools,
+  });
+  if (!installed.changed || installed.warning)
+    return { ...installed, ...(notice && !installed.warning ? { warning: notice } : {}) };
   const reloadProblem = await reload(daemon, o);
   const warning = [notice, reloadProblem].filter(Boolean).join('; ') || undefined;
   if (warning) o.logger.warn(warning);
@@ -117,8 +136,19 @@ export async function installSyslogDaemonFile(o: {
   await writeFileAtomic(t.file, o.text, { mode: 0o644, mkdirMode: 0o755 });
   const check =
     o.daemon === 'rsyslog'
-      ? await validateRsyslog({ rsyslogd: daemonBinary(o.daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected })
-      : await validateSyslogNg({ syslogNg: daemonBinary(o.daemon, o.tools), dropInFile: t.file, mainConfig: t.mainConfig, redirected, sourceName: o.sourceName ?? 's_src' });
+      ? await validateRsyslog({
+          rsyslogd: daemonBinary(o.daemon, o.tools),
+          dropInFile: t.file,
+          mainConfig: t.mainConfig,
+          redirected,
+        })
+      : await validateSyslogNg({
+          syslogNg: daemonBinary(o.daemon, o.tools),
+          dropInFile: t.file,
+          mainConfig: t.mainConfig,
+          redirected,
+          sourceName: o.sourceName ?? 's_src',
+        });
   if (!check.ok) {
     if (previous === undefined) await fs.rm(t.file, { force: true });
     else await writeFileAtomic(t.file, previous, { mode: 0o644 });
@@ -130,12 +160,22 @@ export async function installSyslogDaemonFile(o: {
 }
 
 /** Removes our drop-in(s) and reloads the daemon whose file was removed (disable, uninstall, no syslog DCR). */
-export async function removeSyslogDaemonConfig(o: { paths: AgentPaths; logger: Logger; tools?: SyslogDaemonTools }): Promise<SyslogDaemonResult> {
+export async function removeSyslogDaemonConfig(o: {
+  paths: AgentPaths;
+  logger: Logger;
+  tools?: SyslogDaemonTools;
+}): Promise<SyslogDaemonResult> {
   const result: SyslogDaemonResult = { daemon: 'none', changed: false };
   const problems: string[] = [];
   for (const daemon of ['rsyslog', 'syslog-ng'] as const) {
     const t = target(daemon, o.paths);
-    if (!(await fs.access(t.file).then(() => true, () => false))) continue;
+    if (
+      !(await fs.access(t.file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
     await fs.rm(t.file, { force: true });
     Object.assign(result, { daemon, changed: true, file: t.file });
     const p = await reload(daemon, o);
@@ -146,7 +186,10 @@ export async function removeSyslogDaemonConfig(o: { paths: AgentPaths; logger: L
   return result;
 }
 
-async function reload(daemon: SyslogDaemon, o: { paths: AgentPaths; tools?: SyslogDaemonTools }): Promise<string | undefined> {
+async function reload(
+  daemon: SyslogDaemon,
+  o: { paths: AgentPaths; tools?: SyslogDaemonTools },
+): Promise<string | undefined> {
   if (isRedirectedRoot(o.paths)) {
     if (o.tools?.pidFile && daemon === 'syslog-ng') await hupPidFile(o.tools.pidFile);
     return undefined;

@@ -34,7 +34,12 @@ export function renderRsyslogConfig(u: SelectionUnion, port: number): string {
  * `rsyslogd -N1` on the configuration that includes the drop-in: the system's main file, or under a
  * redirected root <root>/etc/rsyslog.conf when present, else a minimal one that includes only the drop-in.
  */
-export async function validateRsyslog(o: { rsyslogd: string; dropInFile: string; mainConfig: string; redirected: boolean }): Promise<ToolResult> {
+export async function validateRsyslog(o: {
+  rsyslogd: string;
+  dropInFile: string;
+  mainConfig: string;
+  redirected: boolean;
+}): Promise<ToolResult> {
   if (!o.redirected || (await exists(o.mainConfig))) return runTool(o.rsyslogd, ['-N1', '-f', o.mainConfig]);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'open-ama-rsyslog-'));
   try {

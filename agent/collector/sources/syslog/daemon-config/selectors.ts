@@ -86,7 +86,10 @@ export function rsyslogUnnamedCondition(u: SelectionUnion): string {
 function severityCondition(mask: number, v: string): string {
   const top = 31 - Math.clz32(mask);
   if (mask === (1 << (top + 1)) - 1) return `${v} <= ${top}`;
-  return SEVERITIES.map((_l, i) => i).filter((i) => mask & (1 << i)).map((i) => `${v} == ${i}`).join(' or ');
+  return SEVERITIES.map((_l, i) => i)
+    .filter((i) => mask & (1 << i))
+    .map((i) => `${v} == ${i}`)
+    .join(' or ');
 }
 
 /** syslog-ng filter expression for the union ('' never: callers check isEmptyUnion first). */

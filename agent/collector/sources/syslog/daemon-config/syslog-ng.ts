@@ -28,10 +28,14 @@ export function detectSyslogNgSource(mainConfig: string): string | undefined {
   const re = /\bsource\s+([A-Za-z0-9_-]+)\s*\{/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const body = text.slice(m.index, text.indexOf('};', m.index) + 2);
-    sources.push({ name: m[1]!, local: /\b(system|systemd-journal)\s*\(|unix-(dgram|stream)\s*\(\s*"\/dev\/log"/.test(body) });
+    sources.push({
+      name: m[1]!,
+      local: /\b(system|systemd-journal)\s*\(|unix-(dgram|stream)\s*\(\s*"\/dev\/log"/.test(body),
+    });
   }
   const local = sources.filter((s) => s.local);
-  const pick = (list: { name: string }[]): string | undefined => PREFERRED_SOURCES.find((p) => list.some((s) => s.name === p)) ?? list[0]?.name;
+  const pick = (list: { name: string }[]): string | undefined =>
+    PREFERRED_SOURCES.find((p) => list.some((s) => s.name === p)) ?? list[0]?.name;
   return pick(local) ?? pick(sources.filter((s) => PREFERRED_SOURCES.includes(s.name)));
 }
 
@@ -45,7 +49,13 @@ function escape(s: string): string {
 }
 
 /** `syslog-ng --syntax-only` on the main configuration (or, redirected without one, a minimal one including the file). */
-export async function validateSyslogNg(o: { syslogNg: string; dropInFile: string; mainConfig: string; redirected: boolean; sourceName: string }): Promise<ToolResult> {
+export async function validateSyslogNg(o: {
+  syslogNg: string;
+  dropInFile: string;
+  mainConfig: string;
+  redirected: boolean;
+  sourceName: string;
+}): Promise<ToolResult> {
   if (!o.redirected || (await exists(o.mainConfig))) return runTool(o.syslogNg, ['--syntax-only', '-f', o.mainConfig]);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'open-ama-syslog-ng-'));
   try {

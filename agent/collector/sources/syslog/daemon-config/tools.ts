@@ -29,7 +29,10 @@ export async function runTool(file: string, args: string[], timeout = TOOL_TIMEO
 }
 
 export async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export function systemdRunning(): Promise<boolean> {
@@ -50,6 +53,9 @@ export async function hupPidFile(pidFile: string): Promise<boolean> {
 
 /** The first lines of a tool's output that say what is wrong (for a status message, bounded). */
 export function firstErrors(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => /error|unknown|invalid|syntax|expect/i.test(l));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /error|unknown|invalid|syntax|expect/i.test(l));
   return (lines.length ? lines : output.split('\n')).slice(0, 3).join(' | ').slice(0, 500);
 }

@@ -16,7 +16,11 @@ export interface Collected {
   count(): number;
 }
 
-export function collectingContext(opts: { delayMs?: number } = {}): { ctx: SourceContext; collected: Collected; drops: { reason: string; count: number }[] } {
+export function collectingContext(opts: { delayMs?: number } = {}): {
+  ctx: SourceContext;
+  collected: Collected;
+  drops: { reason: string; count: number }[];
+} {
   const byStream = new Map<string, LogRecord[]>();
   const drops: { reason: string; count: number }[] = [];
   const ctx: SourceContext = {
@@ -35,7 +39,10 @@ export function collectingContext(opts: { delayMs?: number } = {}): { ctx: Sourc
   return { ctx, collected: { byStream, all, count: () => all().length }, drops };
 }
 
-export async function startSource(spec: Omit<SyslogSourceSpec, 'id'>, opts: { delayMs?: number } = {}): Promise<{ source: SyslogSource } & ReturnType<typeof collectingContext>> {
+export async function startSource(
+  spec: Omit<SyslogSourceSpec, 'id'>,
+  opts: { delayMs?: number } = {},
+): Promise<{ source: SyslogSource } & ReturnType<typeof collectingContext>> {
   const c = collectingContext(opts);
   const source = new SyslogSource({ id: 'syslog', ...spec }, c.ctx);
   await source.start();
@@ -73,8 +80,22 @@ export function freePort(): Promise<number> {
 }
 
 /** Sends stdin lines "<PRI>text" through util-linux logger over TCP (one process for many messages). */
-export async function sendWithLogger(port: number, lines: string[], opts: { rfc: '3164' | '5424'; tag: string; id: number }): Promise<void> {
-  const args = ['--tcp', '--server', '127.0.0.1', '--port', String(port), '--prio-prefix', '-t', opts.tag, `--id=${opts.id}`];
+export async function sendWithLogger(
+  port: number,
+  lines: string[],
+  opts: { rfc: '3164' | '5424'; tag: string; id: number },
+): Promise<void> {
+  const args = [
+    '--tcp',
+    '--server',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--prio-prefix',
+    '-t',
+    opts.tag,
+    `--id=${opts.id}`,
+  ];
   args.push(opts.rfc === '3164' ? '--rfc3164' : '--rfc5424');
   if (opts.rfc === '5424') args.push('--octet-count');
   await execa('logger', args, { input: lines.join('\n') + '\n' });
@@ -86,13 +107,23 @@ export async function sendWithLogger(port: number, lines: string[], opts: { rfc:
  * Returns undefined when neither exists (the syslog-ng tests are then skipped, saying why).
  */
 export async function findSyslogNg(dir: string): Promise<string | undefined> {
-  if ((await execa('syslog-ng', ['--version'], { reject: false, env: { PATH: SBIN_PATH } }).catch(() => ({ exitCode: 1 }))).exitCode === 0) return 'syslog-ng';
+  if (
+    (
+      await execa('syslog-ng', ['--version'], { reject: false, env: { PATH: SBIN_PATH } }).catch(() => ({
+        exitCode: 1,
+      }))
+    ).exitCode === 0
+  )
+    return 'syslog-ng';
   const root = process.env.OPEN_AMA_TEST_SYSLOG_NG_ROOT;
   if (!root || !existsSync(path.join(root, 'usr/sbin/syslog-ng'))) return undefined;
   const wrapper = path.join(dir, 'syslog-ng');
   const lib = path.join(root, 'usr/lib/syslog-ng');
   const mod = path.join(lib, (await execa('ls', [lib])).stdout.split('\n').find((d) => /^\d+\.\d+$/.test(d)) ?? '3.38');
-  writeFileSync(wrapper, `#!/bin/sh\nLD_LIBRARY_PATH="${lib}" exec "${root}/usr/sbin/syslog-ng" --module-path="${mod}" "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nLD_LIBRARY_PATH="${lib}" exec "${root}/usr/sbin/syslog-ng" --module-path="${mod}" "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
   return wrapper;
 }

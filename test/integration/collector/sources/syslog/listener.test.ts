@@ -32,7 +32,9 @@ describe('syslog listener', () => {
     source = s.source;
     expect(s.source.boundPort).toBeGreaterThan(0);
     const sock = await connect(s.source.boundPort);
-    const data = Buffer.from(`<13>Nov 25 10:00:00 h a[1]: one\n${octet('<14>1 2026-11-25T10:00:00Z h b 2 - - two\nlines')}<15>Nov 25 10:00:00 h c: three\n`);
+    const data = Buffer.from(
+      `<13>Nov 25 10:00:00 h a[1]: one\n${octet('<14>1 2026-11-25T10:00:00Z h b 2 - - two\nlines')}<15>Nov 25 10:00:00 h c: three\n`,
+    );
     sock.setNoDelay(true);
     for (const b of data) {
       sock.write(Buffer.from([b]));
@@ -60,16 +62,27 @@ describe('syslog listener', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-syslog-unix-'));
     try {
       const unixPath = path.join(dir, 'syslog.sock');
-      const s = await startSource({ filters: [ALL], streams: ['Microsoft-Syslog'], listener: { tcp: { port: 0 }, udp: { port: 0 }, unixPath } });
+      const s = await startSource({
+        filters: [ALL],
+        streams: ['Microsoft-Syslog'],
+        listener: { tcp: { port: 0 }, udp: { port: 0 }, unixPath },
+      });
       source = s.source;
       const udp = dgram.createSocket('udp4');
-      await new Promise<void>((r) => udp.send('<13>Nov 25 10:00:00 h a: via udp\n', s.source.listener.udpPort, '127.0.0.1', () => r()));
+      await new Promise<void>((r) =>
+        udp.send('<13>Nov 25 10:00:00 h a: via udp\n', s.source.listener.udpPort, '127.0.0.1', () => r()),
+      );
       udp.close();
       const u = net.connect(unixPath);
       await new Promise<void>((r) => u.once('connect', () => r()));
       u.end('<13>Nov 25 10:00:00 h a: via unix\n');
       await waitFor(() => s.collected.count() === 2, 10_000, '2 records');
-      expect(s.collected.all().map((r) => r.SyslogMessage).sort()).toEqual(['via udp', 'via unix']);
+      expect(
+        s.collected
+          .all()
+          .map((r) => r.SyslogMessage)
+          .sort(),
+      ).toEqual(['via udp', 'via unix']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -90,7 +103,10 @@ describe('syslog listener', () => {
   });
 
   test('a slow sink pauses reading (bounded memory) and every message still arrives once', async () => {
-    const s = await startSource({ port: 0, filters: [ALL], streams: ['Microsoft-Syslog'], highWatermark: 1000, lowWatermark: 200 }, { delayMs: 100 });
+    const s = await startSource(
+      { port: 0, filters: [ALL], streams: ['Microsoft-Syslog'], highWatermark: 1000, lowWatermark: 200 },
+      { delayMs: 100 },
+    );
     source = s.source;
     const sock = await connect(s.source.boundPort);
     const n = 20_000;
@@ -106,7 +122,11 @@ describe('syslog listener', () => {
   }, 90_000);
 
   test('connections beyond maxConnections are refused; the listener keeps serving', async () => {
-    const s = await startSource({ filters: [ALL], streams: ['Microsoft-Syslog'], listener: { tcp: { port: 0 }, maxConnections: 2 } });
+    const s = await startSource({
+      filters: [ALL],
+      streams: ['Microsoft-Syslog'],
+      listener: { tcp: { port: 0 }, maxConnections: 2 },
+    });
     source = s.source;
     const a = await connect(s.source.boundPort);
     const b = await connect(s.source.boundPort);
@@ -125,7 +145,17 @@ describe('syslog listener', () => {
     source = s.source;
     const sock = await connect(s.source.boundPort);
     // local4.warning (A), local4.crit (none: not in the set), auth.err (A), daemon.info (B), daemon.debug (none), no PRI = user.notice (none: B has nopri but only Info)
-    sock.end(['<164>Nov 25 10:00:00 h a: 1', '<162>Nov 25 10:00:00 h a: 2', '<35>Nov 25 10:00:00 h a: 3', '<30>Nov 25 10:00:00 h a: 4', '<31>Nov 25 10:00:00 h a: 5', 'Nov 25 10:00:00 h a: 6', ''].join('\n'));
+    sock.end(
+      [
+        '<164>Nov 25 10:00:00 h a: 1',
+        '<162>Nov 25 10:00:00 h a: 2',
+        '<35>Nov 25 10:00:00 h a: 3',
+        '<30>Nov 25 10:00:00 h a: 4',
+        '<31>Nov 25 10:00:00 h a: 5',
+        'Nov 25 10:00:00 h a: 6',
+        '',
+      ].join('\n'),
+    );
     await waitFor(() => s.source.stats().received === 6, 10_000, '6 messages');
     await s.source.flush();
     expect(s.collected.byStream.get('A|Microsoft-Syslog')!.map((r) => r.SyslogMessage)).toEqual(['1', '3']);
@@ -140,10 +170,19 @@ describe('syslog listener', () => {
     const s = await startSource({ port: 0, filters: [cef, sys], streams: ['Microsoft-Syslog'] });
     source = s.source;
     const sock = await connect(s.source.boundPort);
-    sock.end('<134>Nov 25 10:00:00 fw1 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.1.1.1 spt=5555\n<13>Nov 25 10:00:00 h a: plain\n');
+    sock.end(
+      '<134>Nov 25 10:00:00 fw1 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|src=10.1.1.1 spt=5555\n<13>Nov 25 10:00:00 h a: plain\n',
+    );
     await waitFor(() => s.source.stats().received === 2, 10_000, '2 messages');
     await s.source.flush();
-    expect(s.collected.byStream.get('C|Microsoft-CommonSecurityLog')).toEqual([expect.objectContaining({ DeviceVendor: 'Palo Alto Networks', SourceIP: '10.1.1.1', SourcePort: 5555, Computer: 'fw1' })]);
+    expect(s.collected.byStream.get('C|Microsoft-CommonSecurityLog')).toEqual([
+      expect.objectContaining({
+        DeviceVendor: 'Palo Alto Networks',
+        SourceIP: '10.1.1.1',
+        SourcePort: 5555,
+        Computer: 'fw1',
+      }),
+    ]);
     expect(s.collected.byStream.get('C|Microsoft-Syslog')).toBeUndefined();
     expect(s.collected.byStream.get('S|Microsoft-Syslog')!.map((r) => r.ProcessName)).toEqual(['CEF', 'a']);
   });

@@ -7,7 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { applySyslogDaemonConfig, installSyslogDaemonFile, removeSyslogDaemonConfig } from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
+import {
+  applySyslogDaemonConfig,
+  installSyslogDaemonFile,
+  removeSyslogDaemonConfig,
+} from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
 import type { SyslogSource } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
 import { agentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
@@ -17,7 +21,16 @@ const WARNING_AND_UP = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'];
 const A = { key: 'A', facilities: ['local4', 'auth'], levels: WARNING_AND_UP };
 const B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] }; // a set, not a threshold
 // facility code, severity, selected?
-const COMBOS: [number, number, boolean][] = [[20, 4, true], [20, 6, false], [4, 3, true], [4, 7, false], [3, 6, true], [3, 4, false], [3, 3, true], [1, 0, false]];
+const COMBOS: [number, number, boolean][] = [
+  [20, 4, true],
+  [20, 6, false],
+  [4, 3, true],
+  [4, 7, false],
+  [3, 6, true],
+  [3, 4, false],
+  [3, 3, true],
+  [1, 0, false],
+];
 const FACILITY = { 20: 'local4', 4: 'auth', 3: 'daemon', 1: 'user' } as Record<number, string>;
 const SEVERITY = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 const PER_COMBO = 125;
@@ -40,11 +53,26 @@ beforeAll(async () => {
   mkdirSync(path.join(dir, 'work'));
   writeFileSync(
     path.join(p.root, 'etc/rsyslog.conf'),
-    [`global(workDirectory="${path.join(dir, 'work')}")`, 'module(load="imtcp")', `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`, `include(file="${p.rsyslogDropInDir}/*.conf")`, ''].join('\n'),
+    [
+      `global(workDirectory="${path.join(dir, 'work')}")`,
+      'module(load="imtcp")',
+      `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`,
+      `include(file="${p.rsyslogDropInDir}/*.conf")`,
+      '',
+    ].join('\n'),
   );
-  const applied = await applySyslogDaemonConfig({ selectors: [A, B], port: source.boundPort, paths: p, logger: createNullLogger() });
+  const applied = await applySyslogDaemonConfig({
+    selectors: [A, B],
+    port: source.boundPort,
+    paths: p,
+    logger: createNullLogger(),
+  });
   expect(applied).toEqual({ daemon: 'rsyslog', changed: true, file: p.rsyslogDropInFile });
-  rsyslog = execa('rsyslogd', ['-n', '-f', path.join(p.root, 'etc/rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')], { reject: false, stdio: 'ignore', env: { PATH: SBIN_PATH } });
+  rsyslog = execa(
+    'rsyslogd',
+    ['-n', '-f', path.join(p.root, 'etc/rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')],
+    { reject: false, stdio: 'ignore', env: { PATH: SBIN_PATH } },
+  );
   await waitFor(() => canConnect(inputPort), 15_000, 'rsyslog imtcp input');
 }, 60_000);
 
@@ -66,7 +94,8 @@ describe('real rsyslog with the generated drop-in', () => {
     const lines = (rfcHalf: number): string[] => {
       const out: string[] = [];
       COMBOS.forEach(([fac, sev], c) => {
-        for (let i = 0; i < PER_COMBO; i++) if (i % 2 === rfcHalf) out.push(`<${fac * 8 + sev}>seq=${c * PER_COMBO + i} combo=${c}`);
+        for (let i = 0; i < PER_COMBO; i++)
+          if (i % 2 === rfcHalf) out.push(`<${fac * 8 + sev}>seq=${c * PER_COMBO + i} combo=${c}`);
       });
       return out;
     };
@@ -83,10 +112,17 @@ describe('real rsyslog with the generated drop-in', () => {
       const seq = Number(/^seq=(\d+)/.exec(String(r.SyslogMessage))![1]);
       const [fac, sev, selected] = COMBOS[Math.floor(seq / PER_COMBO)]!;
       expect(selected).toBe(true);
-      const odd = seq % PER_COMBO % 2 === 1;
+      const odd = (seq % PER_COMBO) % 2 === 1;
       expect(r).toMatchObject({
-        Facility: FACILITY[fac], SeverityLevel: SEVERITY[sev], HostName: os.hostname(), Computer: 'collector', CollectorHostName: 'collector', HostIP: '',
-        ProcessName: odd ? 'other-app' : 'myapp', ProcessID: odd ? 777 : 4242, SyslogMessage: `seq=${seq} combo=${Math.floor(seq / PER_COMBO)}`,
+        Facility: FACILITY[fac],
+        SeverityLevel: SEVERITY[sev],
+        HostName: os.hostname(),
+        Computer: 'collector',
+        CollectorHostName: 'collector',
+        HostIP: '',
+        ProcessName: odd ? 'other-app' : 'myapp',
+        ProcessID: odd ? 777 : 4242,
+        SyslogMessage: `seq=${seq} combo=${Math.floor(seq / PER_COMBO)}`,
       });
     }
     // each record went to the data source whose set selects it
@@ -96,16 +132,33 @@ describe('real rsyslog with the generated drop-in', () => {
   }, 60_000);
 
   test('applying the same selections again changes nothing', async () => {
-    expect(await applySyslogDaemonConfig({ selectors: [B, A], port: source.boundPort, paths: paths(), logger: createNullLogger() })).toEqual({ daemon: 'rsyslog', changed: false, file: paths().rsyslogDropInFile });
+    expect(
+      await applySyslogDaemonConfig({
+        selectors: [B, A],
+        port: source.boundPort,
+        paths: paths(),
+        logger: createNullLogger(),
+      }),
+    ).toEqual({ daemon: 'rsyslog', changed: false, file: paths().rsyslogDropInFile });
   });
 
   test('rsyslogd -N1 rejects a broken drop-in: the previous file is restored and a warning returned', async () => {
     const before = readFileSync(paths().rsyslogDropInFile, 'utf8');
-    const r = await installSyslogDaemonFile({ daemon: 'rsyslog', text: 'action(type="omfwd" target="127.0.0.1" port="1" protocol="tcp"\n', paths: paths(), logger: createNullLogger() });
+    const r = await installSyslogDaemonFile({
+      daemon: 'rsyslog',
+      text: 'action(type="omfwd" target="127.0.0.1" port="1" protocol="tcp"\n',
+      paths: paths(),
+      logger: createNullLogger(),
+    });
     expect(r.changed).toBe(false);
     expect(r.warning).toMatch(/rsyslog rejected the configuration/);
     expect(readFileSync(paths().rsyslogDropInFile, 'utf8')).toBe(before);
-    const unknown = await installSyslogDaemonFile({ daemon: 'rsyslog', text: 'auth.* action(type="omnosuchmodule")\n', paths: paths(), logger: createNullLogger() });
+    const unknown = await installSyslogDaemonFile({
+      daemon: 'rsyslog',
+      text: 'auth.* action(type="omnosuchmodule")\n',
+      paths: paths(),
+      logger: createNullLogger(),
+    });
     expect(unknown.warning).toMatch(/rejected/);
     expect(readFileSync(paths().rsyslogDropInFile, 'utf8')).toBe(before);
   });

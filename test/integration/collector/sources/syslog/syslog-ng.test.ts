@@ -8,7 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { applySyslogDaemonConfig, installSyslogDaemonFile } from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
+import {
+  applySyslogDaemonConfig,
+  installSyslogDaemonFile,
+} from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
 import type { SyslogSource } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
 import { agentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
@@ -16,13 +19,25 @@ import { canConnect, findSyslogNg, freePort, sendWithLogger, startSource, waitFo
 
 const A = { key: 'A', facilities: ['local4', 'auth'], levels: ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'] };
 const B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] };
-const COMBOS: [number, number, boolean][] = [[20, 4, true], [20, 6, false], [4, 3, true], [4, 7, false], [3, 6, true], [3, 4, false], [3, 3, true], [1, 0, false]];
+const COMBOS: [number, number, boolean][] = [
+  [20, 4, true],
+  [20, 6, false],
+  [4, 3, true],
+  [4, 7, false],
+  [3, 6, true],
+  [3, 4, false],
+  [3, 3, true],
+  [1, 0, false],
+];
 const PER_COMBO = 125;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-syslog-ng-'));
 const syslogNg = await findSyslogNg(dir);
 const describeIf = syslogNg ? describe : describe.skip;
-if (!syslogNg) console.warn('syslog-ng tests skipped: no syslog-ng on PATH and OPEN_AMA_TEST_SYSLOG_NG_ROOT does not point at an unpacked syslog-ng-core');
+if (!syslogNg)
+  console.warn(
+    'syslog-ng tests skipped: no syslog-ng on PATH and OPEN_AMA_TEST_SYSLOG_NG_ROOT does not point at an unpacked syslog-ng-core',
+  );
 
 let daemon: ResultPromise | undefined;
 let source: SyslogSource;
@@ -49,9 +64,19 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const applied = await applySyslogDaemonConfig({ selectors: [A, B], port: source.boundPort, paths, logger: createNullLogger(), tools });
+  const applied = await applySyslogDaemonConfig({
+    selectors: [A, B],
+    port: source.boundPort,
+    paths,
+    logger: createNullLogger(),
+    tools,
+  });
   expect(applied).toEqual({ daemon: 'syslog-ng', changed: true, file: paths.syslogNgDropInFile });
-  daemon = execa(syslogNg, ['-F', '-f', mainConfig, '-p', tools.pidFile, '-R', path.join(dir, 'persist'), '-c', path.join(dir, 'ctl')], { reject: false, stdio: 'ignore' });
+  daemon = execa(
+    syslogNg,
+    ['-F', '-f', mainConfig, '-p', tools.pidFile, '-R', path.join(dir, 'persist'), '-c', path.join(dir, 'ctl')],
+    { reject: false, stdio: 'ignore' },
+  );
   await waitFor(() => canConnect(inputPort), 15_000, 'syslog-ng network source');
 }, 60_000);
 
@@ -66,7 +91,9 @@ describeIf('real syslog-ng with the generated configuration', () => {
   test('the configuration uses the main config source and filters the union', () => {
     const text = readFileSync(paths.syslogNgDropInFile, 'utf8');
     expect(text).toContain('log { source(s_src); filter(f_open_ama); destination(d_open_ama); flags(flow-control); };');
-    expect(text).toContain('(facility(daemon) and level(err, info)) or (facility(auth, local4) and level(emerg..warning))');
+    expect(text).toContain(
+      '(facility(daemon) and level(err, info)) or (facility(auth, local4) and level(emerg..warning))',
+    );
   });
 
   test('1,000 messages from logger: every selected one arrives exactly once with its columns, none of the others', async () => {
@@ -88,13 +115,26 @@ describeIf('real syslog-ng with the generated configuration', () => {
       const seq = Number(/^seq=(\d+)/.exec(String(r.SyslogMessage))![1]);
       const [fac, sev, selected] = COMBOS[Math.floor(seq / PER_COMBO)]!;
       expect(selected).toBe(true);
-      expect(r).toMatchObject({ Facility: FAC[fac], SeverityLevel: SEV[sev], HostName: os.hostname(), ProcessName: 'ngapp', ProcessID: 4343, SyslogMessage: `seq=${seq} combo=${Math.floor(seq / PER_COMBO)}` });
+      expect(r).toMatchObject({
+        Facility: FAC[fac],
+        SeverityLevel: SEV[sev],
+        HostName: os.hostname(),
+        ProcessName: 'ngapp',
+        ProcessID: 4343,
+        SyslogMessage: `seq=${seq} combo=${Math.floor(seq / PER_COMBO)}`,
+      });
     }
   }, 60_000);
 
   test('syslog-ng --syntax-only rejects a broken file: the previous one is restored', async () => {
     const before = readFileSync(paths.syslogNgDropInFile, 'utf8');
-    const r = await installSyslogDaemonFile({ daemon: 'syslog-ng', text: 'filter f_open_ama { level(warning..; };\n', paths, logger: createNullLogger(), tools });
+    const r = await installSyslogDaemonFile({
+      daemon: 'syslog-ng',
+      text: 'filter f_open_ama { level(warning..; };\n',
+      paths,
+      logger: createNullLogger(),
+      tools,
+    });
     expect(r).toMatchObject({ changed: false, warning: expect.stringMatching(/syslog-ng rejected the configuration/) });
     expect(readFileSync(paths.syslogNgDropInFile, 'utf8')).toBe(before);
   });

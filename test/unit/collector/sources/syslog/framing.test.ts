@@ -6,7 +6,11 @@ import { SyslogFramer } from '../../../../../agent/collector/sources/syslog/fram
 function frame(chunks: Buffer[], max = 64 * 1024): { msgs: string[]; oversized: number } {
   const msgs: string[] = [];
   let oversized = 0;
-  const f = new SyslogFramer(max, (m) => msgs.push(m.toString('utf8')), () => oversized++);
+  const f = new SyslogFramer(
+    max,
+    (m) => msgs.push(m.toString('utf8')),
+    () => oversized++,
+  );
   for (const c of chunks) f.push(c);
   f.end();
   return { msgs, oversized };
@@ -54,6 +58,9 @@ describe('SyslogFramer', () => {
   });
 
   test('digits not followed by a space are an LF line, not a length', () => {
-    expect(frame([Buffer.from('2024-10-29 plain text line\n12345\n')]).msgs).toEqual(['2024-10-29 plain text line', '12345']);
+    expect(frame([Buffer.from('2024-10-29 plain text line\n12345\n')]).msgs).toEqual([
+      '2024-10-29 plain text line',
+      '12345',
+    ]);
   });
 });

@@ -12,9 +12,33 @@ const size = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
 // Inputs that look like syslog often enough to reach the deep branches.
 const syslogish = fc.oneof(
   fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a)),
-  fc.tuple(fc.integer({ min: 0, max: 255 }), fc.constantFrom('1 ', 'Nov  5 10:00:00 ', '2024-10-29T18:28:34Z ', ''), fc.string({ maxLength: 300 }))
+  fc
+    .tuple(
+      fc.integer({ min: 0, max: 255 }),
+      fc.constantFrom('1 ', 'Nov  5 10:00:00 ', '2024-10-29T18:28:34Z ', ''),
+      fc.string({ maxLength: 300 }),
+    )
     .map(([pri, ts, rest]) => Buffer.from(`<${pri}>${ts}${rest}`)),
-  fc.array(fc.constantFrom('CEF:0|', '|', '\\', '=', ' ', 'k=', 'src=1.2.3.4', '[', ']', '"', ':', '%ASA-6-302013:', 'a', '\uFEFF'), { maxLength: 80 })
+  fc
+    .array(
+      fc.constantFrom(
+        'CEF:0|',
+        '|',
+        '\\',
+        '=',
+        ' ',
+        'k=',
+        'src=1.2.3.4',
+        '[',
+        ']',
+        '"',
+        ':',
+        '%ASA-6-302013:',
+        'a',
+        '\uFEFF',
+      ),
+      { maxLength: 80 },
+    )
     .map((parts) => Buffer.from(`<13>Nov 25 10:00:00 h ${parts.join('')}`)),
 );
 

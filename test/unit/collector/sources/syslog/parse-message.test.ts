@@ -2,7 +2,14 @@
 // lines of each format (test/fixtures/syslog/parser-cases.ts), plus the rules that need their own clock.
 import { describe, expect, test } from '@jest/globals';
 import { parseMessage } from '../../../../../agent/collector/sources/syslog/parse-message.js';
-import { ALL_CASES, CEF_CASES, COMPUTER, NOW_LOCAL, RFC3164_CASES, RFC5424_CASES } from '../../../../fixtures/syslog/parser-cases.js';
+import {
+  ALL_CASES,
+  CEF_CASES,
+  COMPUTER,
+  NOW_LOCAL,
+  RFC3164_CASES,
+  RFC5424_CASES,
+} from '../../../../fixtures/syslog/parser-cases.js';
 
 const now = new Date(NOW_LOCAL);
 const ctx = { computer: COMPUTER, now };
@@ -17,7 +24,13 @@ describe('parseMessage on real lines', () => {
 
   test.each(ALL_CASES.map((c) => [c.name, c] as const))('%s: every Syslog column', (_name, c) => {
     const p = parseMessage(Buffer.from(c.line, 'utf8'), ctx);
-    expect(p.record).toEqual({ TimeGenerated: now.toISOString(), Computer: COMPUTER, CollectorHostName: COMPUTER, HostIP: '', ...c.syslog });
+    expect(p.record).toEqual({
+      TimeGenerated: now.toISOString(),
+      Computer: COMPUTER,
+      CollectorHostName: COMPUTER,
+      HostIP: '',
+      ...c.syslog,
+    });
     expect(p.hasPri).toBe(c.hasPri ?? true);
     expect([...new Set(p.problems)].sort()).toEqual([...(c.problems ?? [])].sort());
     if (c.cef) {
@@ -65,11 +78,18 @@ describe('limits and the sender', () => {
   });
 
   test('HostIP carries the remote sender address when given', () => {
-    expect(parseMessage('<13>Nov 25 10:00:00 h app: x', { ...ctx, sourceIp: '192.0.2.7' }).record.HostIP).toBe('192.0.2.7');
+    expect(parseMessage('<13>Nov 25 10:00:00 h app: x', { ...ctx, sourceIp: '192.0.2.7' }).record.HostIP).toBe(
+      '192.0.2.7',
+    );
   });
 
   test('facility code and severity follow the PRI; no PRI is user.notice', () => {
-    expect(parseMessage('<165>x', ctx)).toMatchObject({ facility: 'local4', facilityCode: 20, severity: 5, hasPri: true });
+    expect(parseMessage('<165>x', ctx)).toMatchObject({
+      facility: 'local4',
+      facilityCode: 20,
+      severity: 5,
+      hasPri: true,
+    });
     expect(parseMessage('x', ctx)).toMatchObject({ facility: 'user', facilityCode: 1, severity: 5, hasPri: false });
   });
 });

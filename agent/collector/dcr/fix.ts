@@ -2,6 +2,7 @@
 // AMA-style DCR, with the table's columns (SPEC.md §7), and routes each to the same Log Analytics
 // destinations with the right outputStream. Pure: JSON in, JSON out; existing declarations are kept.
 import { BUILT_IN_COMPANIONS, dcrProperties } from './model.js';
+import { COMMON_SECURITY_LOG_COLUMNS } from './common-security-log-columns.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });
 const SYSLOG = [
@@ -16,40 +17,6 @@ const SYSLOG = [
   col('ProcessID', 'int'),
   col('ProcessName', 'string'),
   col('CollectorHostName', 'string'),
-];
-const CEF = [
-  col('TimeGenerated', 'datetime'),
-  col('Computer', 'string'),
-  col('DeviceVendor', 'string'),
-  col('DeviceProduct', 'string'),
-  col('DeviceVersion', 'string'),
-  col('DeviceEventClassID', 'string'),
-  col('Activity', 'string'),
-  col('LogSeverity', 'string'),
-  col('OriginalLogSeverity', 'string'),
-  col('AdditionalExtensions', 'string'),
-  col('DeviceAction', 'string'),
-  col('ApplicationProtocol', 'string'),
-  col('EventCount', 'int'),
-  col('SourceIP', 'string'),
-  col('SourcePort', 'int'),
-  col('DestinationIP', 'string'),
-  col('DestinationPort', 'int'),
-  col('Protocol', 'string'),
-  col('SourceUserName', 'string'),
-  col('DestinationUserName', 'string'),
-  col('SourceHostName', 'string'),
-  col('DestinationHostName', 'string'),
-  col('DeviceAddress', 'string'),
-  col('DeviceName', 'string'),
-  col('ReceivedBytes', 'long'),
-  col('SentBytes', 'long'),
-  col('RequestURL', 'string'),
-  col('RequestMethod', 'string'),
-  col('Message', 'string'),
-  col('ReceiptTime', 'string'),
-  col('ProcessID', 'int'),
-  col('ProcessName', 'string'),
 ];
 const PERF = [
   col('TimeGenerated', 'datetime'),
@@ -71,7 +38,7 @@ const IM = [
 ];
 export const COMPANION_COLUMNS: Record<string, { name: string; type: string }[]> = {
   'Custom-OpenAma-Syslog': SYSLOG,
-  'Custom-OpenAma-CommonSecurityLog': CEF,
+  'Custom-OpenAma-CommonSecurityLog': COMMON_SECURITY_LOG_COLUMNS.map((c) => ({ ...c })),
   'Custom-OpenAma-Perf': PERF,
   'Custom-OpenAma-InsightsMetrics': IM,
 };

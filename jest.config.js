@@ -1,5 +1,12 @@
 // Jest runs the TypeScript sources as native ES modules (swc strips types; `npm run typecheck` checks them).
 // Integration tests spawn real processes, openssl, rsyslog and loopback servers, so they run serially per file.
+// Suites skipped for a missing OS package append a line to OPEN_AMA_TEST_SKIP_LOG (set here, inherited by the
+// workers); the summary reporter prints those lines after the totals (test/support/os-requirements.ts).
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+process.env.OPEN_AMA_TEST_SKIP_LOG ??= path.join(os.tmpdir(), `open-ama-test-skips-${process.pid}.log`);
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

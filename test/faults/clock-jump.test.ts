@@ -14,9 +14,10 @@ import { createWorld, killAllCollectors, type FaultWorld } from './collector.js'
 import { FakeClock, faketimeEnv, faketimeLibrary, fixedOffsetEnv, probeFaketime } from './faketime.js';
 import { record, scaled, sleep, writeResults } from './ledger.js';
 import { runLoadedScenario } from './scenario.js';
+import { skippedDescribe } from '../support/os-requirements.js';
 
 const skipReason = probeFaketime();
-if (skipReason) process.stdout.write(`fault clock-jump skipped: ${skipReason}\n`);
+if (skipReason) skippedDescribe('fault: clock jump', skipReason);
 const lib = faketimeLibrary() ?? '';
 
 let world: FaultWorld;

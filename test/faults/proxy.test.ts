@@ -2,7 +2,7 @@
 // tinyproxy (basic auth) on a fixed loopback port: the proxy down (connection refused), then back;
 // the proxy rejecting the credentials (407), then accepting them. Records queue meanwhile and are all
 // delivered once the proxy is fixed, through the proxy's CONNECT tunnel.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -11,6 +11,7 @@ import { waitFor } from '../helpers/collector-process.js';
 import { createWorld, killAllCollectors, type FaultWorld } from './collector.js';
 import { connect, record, scaled, sleep, writeResults } from './ledger.js';
 import { runLoadedScenario } from './scenario.js';
+import { describeWhenInstalled, TINYPROXY } from '../support/os-requirements.js';
 
 const USER = 'alice';
 const PASSWORD = 'Fault0ProxyPw';
@@ -78,7 +79,7 @@ async function tunnels(dir: string): Promise<number> {
   return ((await fs.readFile(path.join(dir, 'tinyproxy.log'), 'utf8').catch(() => '')).match(/CONNECT/g) ?? []).length;
 }
 
-describe('fault: proxy', () => {
+describeWhenInstalled('fault: proxy', [TINYPROXY])('fault: proxy', () => {
   test(
     'proxy down, then back: records queue, then all arrive through the tunnel',
     async () => {

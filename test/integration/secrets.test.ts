@@ -5,7 +5,7 @@
 // file under the temp root and the cmdline + environ of every process are searched for each sentinel in
 // plain, base64 (all three alignments, so "user:password" Basic headers count) and URL-encoded form; only
 // the 0600 agent config may hold them. A leak fails with the file (or process) and the byte offset.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -24,6 +24,7 @@ import { createTestCa, type TestCa } from '../fakes/test-ca.js';
 import { FakeIngestionServer } from '../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../fakes/imds-server.js';
 import { freePort, startTinyproxy, type TinyproxyHandle } from '../fakes/tinyproxy.js';
+import { describeWhenInstalled, OPENSSL, TINYPROXY } from '../support/os-requirements.js';
 
 // tinyproxy's BasicAuth accepts [-a-z0-9._] only; the wrong password (never configured there) has the
 // characters URL and base64 encodings change.
@@ -189,126 +190,142 @@ function statusOf(
     .status;
 }
 
-describe('secrets across the lifecycle of the packaged extension', () => {
-  test('the scanner sees a Basic proxy header, a proxy URL with credentials and a form body', () => {
-    const basic = Buffer.from(`Proxy-Authorization: Basic ${Buffer.from(`${USER_B}:${BAD_PASS}`).toString('base64')}`);
-    expect(leaksIn('header', basic).map((l) => l.replace(/.*: /, ''))).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(/^base64@\d\("sentinel-user-b3z"\)$/),
-        expect.stringMatching(/^base64@\d\("Sentinel Bad/),
-      ]),
-    );
-    expect(leaksIn('url', Buffer.from(`http://${USER_A}:${encodeURIComponent(BAD_PASS)}@127.0.0.1:3128`))).toEqual(
-      expect.arrayContaining(['url @ offset 7: "sentinel-user-a7q"', 'url @ offset 25: url("Sentinel Bad/Pw@%:+7e")']),
-    );
-    expect(leaksIn('form', Buffer.from(new URLSearchParams({ p: BAD_PASS }).toString()))).toEqual([
-      'form @ offset 2: form("Sentinel Bad/Pw@%:+7e")',
-    ]);
-    expect(leaksIn('clean', Buffer.from('sentinel-user sentinel.pw Sentinel Bad'))).toEqual([]);
-  });
+describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
+  'secrets across the lifecycle of the packaged extension',
+  () => {
+    test('the scanner sees a Basic proxy header, a proxy URL with credentials and a form body', () => {
+      const basic = Buffer.from(
+        `Proxy-Authorization: Basic ${Buffer.from(`${USER_B}:${BAD_PASS}`).toString('base64')}`,
+      );
+      expect(leaksIn('header', basic).map((l) => l.replace(/.*: /, ''))).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^base64@\d\("sentinel-user-b3z"\)$/),
+          expect.stringMatching(/^base64@\d\("Sentinel Bad/),
+        ]),
+      );
+      expect(leaksIn('url', Buffer.from(`http://${USER_A}:${encodeURIComponent(BAD_PASS)}@127.0.0.1:3128`))).toEqual(
+        expect.arrayContaining([
+          'url @ offset 7: "sentinel-user-a7q"',
+          'url @ offset 25: url("Sentinel Bad/Pw@%:+7e")',
+        ]),
+      );
+      expect(leaksIn('form', Buffer.from(new URLSearchParams({ p: BAD_PASS }).toString()))).toEqual([
+        'form @ offset 2: form("Sentinel Bad/Pw@%:+7e")',
+      ]);
+      expect(leaksIn('clean', Buffer.from('sentinel-user sentinel.pw Sentinel Bad'))).toEqual([]);
+    });
 
-  test('no proxy credential (plain, base64, URL-encoded) outside the 0600 agent config, in any file or process, at any step; a wrong password is never quoted', async () => {
-    const ext = installPackage(root, zip, '0.1.0');
-    const thumb = makeCertificate(ext.libDir);
-    const syslogPort = await freePort();
-    const env = {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
-      OPEN_AMA_SYSLOG_PORT: String(syslogPort),
-    };
-    const dcrs = [syslogToLaDcr(DCR_ID, ingestion.url)];
-    const outputs: string[] = [];
-    const op = async (name: string, seq: number): Promise<number | undefined> => {
-      const r = await runOp(ext, name, seq, env);
-      outputs.push(`${r.stdout}\n${r.stderr}`);
-      return r.exitCode;
-    };
-    // Records arrive, and the proxy of the current settings tunnelled to the ingestion fake.
-    const uploadedThrough = async (proxy: TinyproxyHandle, text: string): Promise<void> => {
-      const before = ingestion.records().length;
+    test('no proxy credential (plain, base64, URL-encoded) outside the 0600 agent config, in any file or process, at any step; a wrong password is never quoted', async () => {
+      const ext = installPackage(root, zip, '0.1.0');
+      const thumb = makeCertificate(ext.libDir);
+      const syslogPort = await freePort();
+      const env = {
+        NODE_EXTRA_CA_CERTS: ca.caCertPath,
+        OPEN_AMA_IMDS_URL: imds.base,
+        OPEN_AMA_SYSLOG_PORT: String(syslogPort),
+      };
+      const dcrs = [syslogToLaDcr(DCR_ID, ingestion.url)];
+      const outputs: string[] = [];
+      const op = async (name: string, seq: number): Promise<number | undefined> => {
+        const r = await runOp(ext, name, seq, env);
+        outputs.push(`${r.stdout}\n${r.stderr}`);
+        return r.exitCode;
+      };
+      // Records arrive, and the proxy of the current settings tunnelled to the ingestion fake.
+      const uploadedThrough = async (proxy: TinyproxyHandle, text: string): Promise<void> => {
+        const before = ingestion.records().length;
+        await waitFor(
+          async () => {
+            await sendSyslog(syslogPort, text).catch(() => undefined);
+            return ingestion.records().length > before && (await proxy.connectCount()) > 0;
+          },
+          60_000,
+          `an upload through ${proxy.url}`,
+        );
+      };
+
+      // 1. install + enable: legacy shape, proxy A with basic auth; debug logging, the likeliest to leak.
+      writeSettings(
+        ext,
+        0,
+        {
+          proxy: { mode: 'application', address: proxyA.url, auth: true },
+          logLevel: 'debug',
+          dataCollectionRules: dcrs,
+        },
+        encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'),
+        thumb,
+      );
+      expect(await op('install', 0)).toBe(0);
+      expectNoLeak('install');
+      expect(await op('enable', 0)).toBe(0);
+      expect(statSync(path.join(root, AGENT_CONFIG)).mode & 0o777).toBe(0o600);
+      expect(extensionPids().length).toBeGreaterThan(0);
+      await uploadedThrough(proxyA, 'first through proxy A');
+      expectNoLeak('enable 0, uploading through proxy A');
+      expect(scan('enable 0').secretFiles).toEqual([AGENT_CONFIG]);
+
+      // 2. new settings: AMA's next-generation shape, the other protected field, proxy B.
+      const pub1 = {
+        azureMonitorConfiguration: {
+          enable: true,
+          configuration: { proxy: { mode: 'application', address: proxyB.url, auth: 'true' } },
+        },
+        dataCollectionRules: dcrs,
+      };
+      writeSettings(
+        ext,
+        1,
+        pub1,
+        encrypt(
+          ext.libDir,
+          thumb,
+          { azureMonitorConfiguration: { proxy: { username: USER_B, password: PASS_B } } },
+          'des3',
+        ),
+        thumb,
+      );
+      expect(await op('enable', 1)).toBe(0);
+      expect(statusOf(ext, 1).status).toBe('success');
+      await uploadedThrough(proxyB, 'then through proxy B');
+      expectNoLeak('enable 1, uploading through proxy B');
+
+      // 3. a wrong password: uploads fail with the proxy's 401/407, and nothing quotes the password.
+      writeSettings(
+        ext,
+        2,
+        {
+          proxy: { mode: 'application', address: proxyB.url, auth: true },
+          logLevel: 'debug',
+          dataCollectionRules: dcrs,
+        },
+        encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'),
+        thumb,
+      );
+      expect(await op('enable', 2)).toBe(0);
       await waitFor(
         async () => {
-          await sendSyslog(syslogPort, text).catch(() => undefined);
-          return ingestion.records().length > before && (await proxy.connectCount()) > 0;
+          await sendSyslog(syslogPort, 'refused by the proxy').catch(() => undefined);
+          const st = statusOf(ext, 2);
+          return (st.substatus ?? []).some(
+            (s) => s.status !== 'success' && /40[17]|proxy/i.test(s.formattedMessage.message),
+          );
         },
-        60_000,
-        `an upload through ${proxy.url}`,
+        90_000,
+        'the status to report the proxy refusing the credentials',
       );
-    };
+      expect(JSON.stringify(statusOf(ext, 2))).not.toContain(BAD_PASS);
+      expectNoLeak('enable 2, wrong proxy password');
 
-    // 1. install + enable: legacy shape, proxy A with basic auth; debug logging, the likeliest to leak.
-    writeSettings(
-      ext,
-      0,
-      { proxy: { mode: 'application', address: proxyA.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs },
-      encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'),
-      thumb,
-    );
-    expect(await op('install', 0)).toBe(0);
-    expectNoLeak('install');
-    expect(await op('enable', 0)).toBe(0);
-    expect(statSync(path.join(root, AGENT_CONFIG)).mode & 0o777).toBe(0o600);
-    expect(extensionPids().length).toBeGreaterThan(0);
-    await uploadedThrough(proxyA, 'first through proxy A');
-    expectNoLeak('enable 0, uploading through proxy A');
-    expect(scan('enable 0').secretFiles).toEqual([AGENT_CONFIG]);
-
-    // 2. new settings: AMA's next-generation shape, the other protected field, proxy B.
-    const pub1 = {
-      azureMonitorConfiguration: {
-        enable: true,
-        configuration: { proxy: { mode: 'application', address: proxyB.url, auth: 'true' } },
-      },
-      dataCollectionRules: dcrs,
-    };
-    writeSettings(
-      ext,
-      1,
-      pub1,
-      encrypt(
-        ext.libDir,
-        thumb,
-        { azureMonitorConfiguration: { proxy: { username: USER_B, password: PASS_B } } },
-        'des3',
-      ),
-      thumb,
-    );
-    expect(await op('enable', 1)).toBe(0);
-    expect(statusOf(ext, 1).status).toBe('success');
-    await uploadedThrough(proxyB, 'then through proxy B');
-    expectNoLeak('enable 1, uploading through proxy B');
-
-    // 3. a wrong password: uploads fail with the proxy's 401/407, and nothing quotes the password.
-    writeSettings(
-      ext,
-      2,
-      { proxy: { mode: 'application', address: proxyB.url, auth: true }, logLevel: 'debug', dataCollectionRules: dcrs },
-      encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'),
-      thumb,
-    );
-    expect(await op('enable', 2)).toBe(0);
-    await waitFor(
-      async () => {
-        await sendSyslog(syslogPort, 'refused by the proxy').catch(() => undefined);
-        const st = statusOf(ext, 2);
-        return (st.substatus ?? []).some(
-          (s) => s.status !== 'success' && /40[17]|proxy/i.test(s.formattedMessage.message),
-        );
-      },
-      90_000,
-      'the status to report the proxy refusing the credentials',
-    );
-    expect(JSON.stringify(statusOf(ext, 2))).not.toContain(BAD_PASS);
-    expectNoLeak('enable 2, wrong proxy password');
-
-    // 4. disable + uninstall: nothing running, nothing left that holds a secret (logs and status stay).
-    expect(await op('disable', 2)).toBe(0);
-    expect(extensionPids()).toEqual([]);
-    expectNoLeak('disable');
-    expect(await op('uninstall', 2)).toBe(0);
-    expect(extensionPids()).toEqual([]);
-    expectNoLeak('uninstall');
-    expect(scan('uninstall').secretFiles).toEqual([]);
-    expect(leaksIn('handler stdout/stderr', Buffer.from(outputs.join('\n')))).toEqual([]);
-  }, 420_000);
-});
+      // 4. disable + uninstall: nothing running, nothing left that holds a secret (logs and status stay).
+      expect(await op('disable', 2)).toBe(0);
+      expect(extensionPids()).toEqual([]);
+      expectNoLeak('disable');
+      expect(await op('uninstall', 2)).toBe(0);
+      expect(extensionPids()).toEqual([]);
+      expectNoLeak('uninstall');
+      expect(scan('uninstall').secretFiles).toEqual([]);
+      expect(leaksIn('handler stdout/stderr', Buffer.from(outputs.join('\n')))).toEqual([]);
+    }, 420_000);
+  },
+);

@@ -2,7 +2,7 @@
 // file. The metrics go through an authenticating tinyproxy to the loopback metrics fake named by
 // OPEN_AMA_METRICS_URL (resource ID from the IMDS fake); every accepted per-minute series must equal
 // min/max/sum/count computed from the raw samples the file destination received for that minute.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import { FakeMetricsServer } from '../../../fakes/metrics-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
 import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+import { describeWhenInstalled, TINYPROXY } from '../../../support/os-requirements.js';
 
 const RESOURCE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -65,7 +66,7 @@ interface PerfRow {
   CounterValue: number;
 }
 
-describe('collector → Azure Monitor Metrics', () => {
+describeWhenInstalled('collector → metrics through a proxy', [TINYPROXY])('collector → Azure Monitor Metrics', () => {
   test('per-minute aggregates of real perf samples arrive through the proxy and match the raw samples', async () => {
     const metrics = new FakeMetricsServer(ca);
     await metrics.start();

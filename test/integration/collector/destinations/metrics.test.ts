@@ -36,6 +36,7 @@ import { FakeMetricsServer } from '../../../fakes/metrics-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
 import { waitFor } from '../../../helpers/collector-process.js';
+import { testWhenInstalled, TINYPROXY, unmetRequirements } from '../../../support/os-requirements.js';
 
 const RESOURCE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -54,7 +55,8 @@ beforeAll(async () => {
   ca = await createTestCa(path.join(dir, 'ca'));
   imds = new FakeImdsServer({ mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' });
   await imds.start();
-  proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+  if (!unmetRequirements([TINYPROXY]))
+    proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
 });
 
 afterAll(async () => {
@@ -222,26 +224,29 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     await up.close();
   });
 
-  test('through an authenticating HTTP proxy: documents go through the CONNECT tunnel, IMDS never does', async () => {
-    const before = await proxy.connectCount();
-    const now = Date.now();
-    const { records, expected, docs } = samples(now);
-    const r = await rig({
-      mode: 'application',
-      address: proxy.url,
-      username: PROXY_USER,
-      password: PROXY_PASSWORD,
-      bypass: [],
-    });
-    await queueAggregated(r.queue, records, now);
-    r.worker.start();
-    await waitFor(() => metrics.accepted.length === docs, 20_000, 'metric documents through the proxy');
-    expect(metrics.series('Available MBytes')).toEqual(expected['Available MBytes']);
-    expect(await proxy.connectCount()).toBeGreaterThan(before);
-    const log = await readFile(proxy.logFile, 'utf8');
-    expect(log).toContain(`127.0.0.1:${new URL(metrics.url).port}`);
-    expect(log).not.toContain(`:${new URL(imds.base).port}`);
-  });
+  testWhenInstalled('metrics through a proxy', [TINYPROXY])(
+    'through an authenticating HTTP proxy: documents go through the CONNECT tunnel, IMDS never does',
+    async () => {
+      const before = await proxy.connectCount();
+      const now = Date.now();
+      const { records, expected, docs } = samples(now);
+      const r = await rig({
+        mode: 'application',
+        address: proxy.url,
+        username: PROXY_USER,
+        password: PROXY_PASSWORD,
+        bypass: [],
+      });
+      await queueAggregated(r.queue, records, now);
+      r.worker.start();
+      await waitFor(() => metrics.accepted.length === docs, 20_000, 'metric documents through the proxy');
+      expect(metrics.series('Available MBytes')).toEqual(expected['Available MBytes']);
+      expect(await proxy.connectCount()).toBeGreaterThan(before);
+      const log = await readFile(proxy.logFile, 'utf8');
+      expect(log).toContain(`127.0.0.1:${new URL(metrics.url).port}`);
+      expect(log).not.toContain(`:${new URL(imds.base).port}`);
+    },
+  );
 
   test('names over 256 characters are cut to the service limit and accepted', async () => {
     const now = Date.now();

@@ -1,7 +1,7 @@
 // Real tinyproxy with basic auth, a loopback HTTPS Logs Ingestion fake (test CA) and a fake IMDS:
 // uploads go through the proxy's CONNECT tunnel; wrong credentials give an actionable 407; IMDS never
 // goes through the proxy.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
@@ -16,6 +16,7 @@ import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
+import { describeWhenInstalled, TINYPROXY } from '../../../support/os-requirements.js';
 
 const PROXY_USER = 'alice';
 const PROXY_PASSWORD = 'Sentinel0ProxyPw';
@@ -70,7 +71,7 @@ function body(records: unknown[]): { records: Buffer[]; body: Buffer; uncompress
   };
 }
 
-describe('upload through an authenticated HTTP proxy', () => {
+describeWhenInstalled('upload through a proxy', [TINYPROXY])('upload through an authenticated HTTP proxy', () => {
   test('records reach the ingestion endpoint through the proxy tunnel, and IMDS is asked directly', async () => {
     const before = await proxy.connectCount();
     const up = uploader(PROXY_PASSWORD);

@@ -2,7 +2,7 @@
 // applySyslogDaemonConfig writes it (validated with rsyslogd -N1 against that root's rsyslog.conf),
 // forwards 1,000 `logger` messages across facilities and levels: every selected one arrives exactly once
 // with the right columns, the others never leave rsyslog. A drop-in rsyslog rejects is backed out.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import type { SyslogSource } from '../../../../../agent/collector/sources/syslog
 import { agentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
 import { canConnect, freePort, SBIN_PATH, sendWithLogger, startSource, waitFor, type Collected } from './helpers.js';
+import { describeWhenInstalled, RSYSLOGD } from '../../../../support/os-requirements.js';
 
 const WARNING_AND_UP = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'];
 const A = { key: 'A', facilities: ['local4', 'auth'], levels: WARNING_AND_UP };
@@ -83,7 +84,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('real rsyslog with the generated drop-in', () => {
+describeWhenInstalled('real rsyslog', [RSYSLOGD])('real rsyslog with the generated drop-in', () => {
   test('the drop-in forwards exactly the union of the selections in rsyslog selector syntax', () => {
     const text = readFileSync(paths().rsyslogDropInFile, 'utf8');
     expect(text).toContain('daemon.=err;daemon.=info;auth,local4.warning action(type="omfwd"');

@@ -16,6 +16,7 @@ import type { SyslogSource } from '../../../../../agent/collector/sources/syslog
 import { agentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
 import { canConnect, findSyslogNg, freePort, sendWithLogger, startSource, waitFor, type Collected } from './helpers.js';
+import { skippedDescribe } from '../../../../support/os-requirements.js';
 
 const A = { key: 'A', facilities: ['local4', 'auth'], levels: ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'] };
 const B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] };
@@ -33,11 +34,14 @@ const PER_COMBO = 125;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-syslog-ng-'));
 const syslogNg = await findSyslogNg(dir);
-const describeIf = syslogNg ? describe : describe.skip;
-if (!syslogNg)
-  console.warn(
-    'syslog-ng tests skipped: no syslog-ng on PATH and OPEN_AMA_TEST_SYSLOG_NG_ROOT does not point at an unpacked syslog-ng-core',
-  );
+const describeIf = syslogNg
+  ? describe
+  : skippedDescribe(
+      'real syslog-ng',
+      'no syslog-ng on PATH, and OPEN_AMA_TEST_SYSLOG_NG_ROOT names no unpacked syslog-ng-core ' +
+        '(apt-get install -y syslog-ng-core; beside rsyslog, which conflicts as a package: ' +
+        'apt-get download syslog-ng-core && dpkg -x syslog-ng-core_*.deb ROOT, then OPEN_AMA_TEST_SYSLOG_NG_ROOT=ROOT, as .ci/run does)',
+    );
 
 let daemon: ResultPromise | undefined;
 let source: SyslogSource;

@@ -9,6 +9,7 @@ import { MetricsUploader } from './destinations/metrics/metrics-uploader.js';
 import type { Uploader } from './destinations/uploader.js';
 import { fetchInstanceMetadata, logsIngestionAudience } from './net/instance-metadata.js';
 import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
+import { HttpClient } from './net/http-client.js';
 import { readArcLocalConfig } from './net/proxy.js';
 import type { DestinationNode, SourceNode } from './pipeline/graph.js';
 import type { PipelineFactories } from './pipeline/pipeline.js';
@@ -16,8 +17,7 @@ import type { CheckpointStore, Component, DropCounter, RecordSink, SourceContext
 import type { SyslogFilterSpec } from './pipeline/plan-to-graph.js';
 import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
 import { PerfSource } from './sources/perf/perf-source.js';
-import { SyslogSource } from './sources/syslog/syslog-source.js';
-import { applySyslogDaemonConfig } from './sources/syslog/daemon-config.js';
+import { applySyslogDaemonConfig, SyslogSource } from './sources/syslog/index.js';
 import { TextLogSource, type TextLogSpec } from './sources/text-logs/text-log-source.js';
 import { runTransform } from './transform/index.js';
 
@@ -100,7 +100,7 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
               streams: s.streams,
               udp: svc.env.OPEN_AMA_SYSLOG_UDP === '1',
               onListening: (port, filters) =>
-                applySyslogDaemonConfig({ filters, port, paths: svc.paths, logger: svc.logger }),
+                applySyslogDaemonConfig({ selectors: filters, port, paths: svc.paths, logger: svc.logger }),
             },
             ctx,
           );
@@ -123,16 +123,14 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
             dcrImmutableId: node.dcrImmutableId,
             audience: audienceForEndpoint(node.endpoint!),
             tokens: tokenClient(),
-            proxy: svc.config.proxy,
-            arc,
+            http: new HttpClient({ proxy: { settings: svc.config.proxy, arc }, idleTimeoutMs: 60_000 }),
           });
         case 'metrics':
           return new MetricsUploader({
             baseUrl: svc.env.OPEN_AMA_METRICS_URL,
             target,
             tokens: tokenClient(),
-            proxy: svc.config.proxy,
-            arc,
+            http: new HttpClient({ proxy: { settings: svc.config.proxy, arc }, idleTimeoutMs: 30_000 }),
           });
       }
     },

@@ -2,7 +2,7 @@
 // fuzz test: the parser never throws and always yields the Syslog columns.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { parseSyslog } from '../../../../agent/collector/sources/syslog/parse.js';
+import { parseMessage as parseSyslog } from '../../../../agent/collector/sources/syslog/index.js';
 import { parseCef } from '../../../../agent/collector/sources/syslog/cef.js';
 
 const now = new Date('2026-11-25T12:00:00Z');

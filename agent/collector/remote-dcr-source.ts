@@ -5,7 +5,8 @@ import type { Logger } from '../telemetry/index.js';
 import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr, type RemoteDcrSource } from './dcr/remote-sources.js';
 import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
 import { fetchInstanceMetadata } from './net/instance-metadata.js';
-import { readArcLocalConfig } from './net/proxy.js';
+import { HttpClient } from './net/http-client.js';
+import { proxyRoute } from './net/proxy.js';
 import { agentPaths } from '../config/index.js';
 
 const ARM_BY_CLOUD: Record<string, string> = {
@@ -16,7 +17,11 @@ const ARM_BY_CLOUD: Record<string, string> = {
 export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEnv, logger: Logger): RemoteDcrSource {
   const endpoints = detectIdentityEndpoints(env);
   const tokens = new ManagedIdentityTokenClient({ endpoints, identity: config.managedIdentity });
-  const arc = endpoints.kind === 'arc' ? readArcLocalConfig(agentPaths(env).root) : undefined;
+  // One client for ARM / the control plane, with the proxy route; the token client has its own, direct.
+  const http = new HttpClient({
+    proxy: proxyRoute(config.proxy, { arc: endpoints.kind === 'arc', root: agentPaths(env).root }),
+    idleTimeoutMs: 30_000,
+  });
   const mode = config.dcrSource === 'control-plane' ? 'control-plane' : 'arm';
   let inner: RemoteDcrSource | undefined;
   return {
@@ -27,7 +32,7 @@ export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEn
         const cloud = md.azEnvironment.toLowerCase();
         if (mode === 'arm') {
           const armUrl = env.OPEN_AMA_ARM_URL ?? ARM_BY_CLOUD[cloud] ?? 'https://management.azure.com';
-          inner = new ArmDcrSource({ resourceId: md.resourceId, tokens, proxy: config.proxy, arc, armUrl });
+          inner = new ArmDcrSource({ resourceId: md.resourceId, tokens, http, armUrl });
         } else {
           const suffix = cloud.includes('usgov') ? 'us' : cloud.includes('china') ? 'cn' : 'com';
           const controlPlaneUrl =
@@ -35,8 +40,7 @@ export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEn
           inner = new ControlPlaneDcrSource({
             resourceId: md.resourceId,
             tokens,
-            proxy: config.proxy,
-            arc,
+            http,
             controlPlaneUrl,
             audience: `https://monitor.azure.${suffix}/`,
           });

@@ -3,9 +3,7 @@
 //    each DCR through ARM (SPEC.md §3.3). Needs Reader on the DCRs (an extra RBAC requirement).
 //  - ControlPlaneDcrSource: the compatibility route through the AMCS agentConfigurations endpoint.
 //    Based on the OBSERVED, UNDOCUMENTED protocol (SPEC.md §3.2); behind the same interface.
-import type { ProxyConfig } from '../../config/index.js';
-import { HttpClient } from '../net/http-client.js';
-import { resolveProxy, type ArcLocalConfig } from '../net/proxy.js';
+import type { HttpClient } from '../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../net/managed-identity.js';
 
 export interface FetchedDcr {
@@ -26,9 +24,8 @@ export interface RemoteDcrSource {
 interface RemoteDeps {
   resourceId: string;
   tokens: ManagedIdentityTokenClient;
-  proxy: ProxyConfig;
-  arc?: ArcLocalConfig;
-  http?: HttpClient;
+  /** Built once by the caller with the proxy route and timeouts (net/http-client.ts). */
+  http: HttpClient;
 }
 
 export const ARM_ASSOCIATIONS_API = '2022-06-01';
@@ -38,10 +35,7 @@ const MAX_ASSOCIATION_PAGES = 50;
 
 export class ArmDcrSource implements RemoteDcrSource {
   readonly name = 'arm' as const;
-  private readonly http: HttpClient;
-  constructor(private readonly deps: RemoteDeps & { armUrl: string }) {
-    this.http = deps.http ?? new HttpClient();
-  }
+  constructor(private readonly deps: RemoteDeps & { armUrl: string }) {}
 
   /**
    * Every association (all pages), then each DCR. The list failing, or a transient error on a DCR,
@@ -97,12 +91,10 @@ export class ArmDcrSource implements RemoteDcrSource {
   private async get(href: string): Promise<{ status: number; path: string; json: () => unknown }> {
     const url = new URL(href);
     const token = await this.deps.tokens.getToken(`${new URL(this.deps.armUrl).origin}/`);
-    const res = await this.http.request({
+    const res = await this.deps.http.request({
       method: 'GET',
       url,
       headers: { authorization: `Bearer ${token.token}` },
-      proxy: resolveProxy(url, this.deps.proxy, this.deps.arc),
-      timeoutMs: 30_000,
     });
     return {
       status: res.status,
@@ -116,16 +108,14 @@ function parseJson(body: Buffer, what: string): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
+    // the parser's message adds nothing; say what answered instead
     throw new Error(`${what} is not JSON (${body.length} bytes; a proxy or captive portal answering?)`);
   }
 }
 
 export class ControlPlaneDcrSource implements RemoteDcrSource {
   readonly name = 'control-plane' as const;
-  private readonly http: HttpClient;
-  constructor(private readonly deps: RemoteDeps & { controlPlaneUrl: string; audience: string }) {
-    this.http = deps.http ?? new HttpClient();
-  }
+  constructor(private readonly deps: RemoteDeps & { controlPlaneUrl: string; audience: string }) {}
 
   async fetch(): Promise<FetchedDcr[]> {
     const base = this.deps.controlPlaneUrl.replace(/\/+$/, '');
@@ -134,12 +124,10 @@ export class ControlPlaneDcrSource implements RemoteDcrSource {
     url.searchParams.set('includeMeConfig', 'true');
     url.searchParams.set('api-version', '2022-06-02');
     const token = await this.deps.tokens.getToken(this.deps.audience);
-    const res = await this.http.request({
+    const res = await this.deps.http.request({
       method: 'GET',
       url,
       headers: { authorization: `Bearer ${token.token}`, Metadata: 'true' },
-      proxy: resolveProxy(url, this.deps.proxy, this.deps.arc),
-      timeoutMs: 30_000,
     });
     if (res.status !== 200) throw new Error(`control plane returned ${res.status} for agentConfigurations`);
     const body = parseJson(res.body, "the control plane's agentConfigurations answer") as {

@@ -14,11 +14,11 @@ export interface InstanceMetadata {
 
 export async function fetchInstanceMetadata(
   endpoints: IdentityEndpoints,
-  http = new HttpClient(),
+  http = new HttpClient({ idleTimeoutMs: 10_000 }),
 ): Promise<InstanceMetadata> {
   const url = new URL(`${endpoints.imdsBase}/metadata/instance`);
   url.searchParams.set('api-version', endpoints.kind === 'arc' ? '2019-11-01' : '2021-02-01');
-  const res = await http.request({ method: 'GET', url, headers: { Metadata: 'true' }, timeoutMs: 10_000 });
+  const res = await http.request({ method: 'GET', url, headers: { Metadata: 'true' } });
   if (res.status !== 200) throw new Error(`instance metadata request returned ${res.status}`);
   const body = JSON.parse(res.body.toString('utf8')) as { compute?: Record<string, unknown> };
   const c = body.compute ?? {};

@@ -1,8 +1,9 @@
 // Managed identity tokens from Azure VM IMDS or Azure Arc HIMDS (SPEC.md §6), never through a proxy.
 // IMDS: GET with Metadata: true (+ client_id | object_id | msi_res_id). HIMDS: 401 challenge whose
-// WWW-Authenticate realm names a key file (validated: .key, in the tokens dir, ≤ 4096 bytes) that is
-// read and sent as Basic. Tokens are cached per resource and refreshed ahead of expiry.
-import { promises as fs } from 'node:fs';
+// WWW-Authenticate realm names a key file (validated: .key, in the tokens dir, opened O_NOFOLLOW, a regular
+// file, ≤ 4096 bytes read) that is read and sent as Basic. Tokens are cached per resource and refreshed
+// ahead of expiry. The token client's HttpClient has no proxy route: these endpoints are never proxied.
+import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ManagedIdentitySelector } from '../../config/index.js';
 import { registerSecret } from '../../telemetry/index.js';
@@ -71,7 +72,7 @@ export class ManagedIdentityTokenClient {
   refreshCount = 0;
 
   constructor(private readonly opts: TokenClientOptions) {
-    this.http = opts.http ?? new HttpClient();
+    this.http = opts.http ?? new HttpClient({ idleTimeoutMs: 15_000 });
   }
 
   /** A valid token for `resource` (e.g. https://monitor.azure.com); forceRefresh after a 401. */
@@ -113,14 +114,13 @@ export class ManagedIdentityTokenClient {
     url.searchParams.set('resource', resource);
     const id = this.opts.identity;
     if (id) url.searchParams.set(id.kind === 'mi_res_id' ? 'msi_res_id' : id.kind, id.value);
-    let res = await this.http.request({ method: 'GET', url, headers: { Metadata: 'true' }, timeoutMs: 15_000 });
+    let res = await this.http.request({ method: 'GET', url, headers: { Metadata: 'true' } });
     if (ep.kind === 'arc' && res.status === 401) {
       const secret = await readChallengeKey(res, ep.keyDir ?? '/var/opt/azcmagent/tokens');
       res = await this.http.request({
         method: 'GET',
         url,
         headers: { Metadata: 'true', Authorization: `Basic ${secret}` },
-        timeoutMs: 15_000,
       });
     }
     if (res.status !== 200) {
@@ -161,12 +161,55 @@ async function readChallengeKey(res: HttpResponse, keyDir: string): Promise<stri
       401,
     );
   }
-  const st = await fs.stat(file);
-  if (st.size > 4096)
-    throw new ManagedIdentityError(`Arc HIMDS key file ${file} is larger than 4096 bytes; refusing it`, 401);
-  const secret = (await fs.readFile(file, 'utf8')).trim();
+  const secret = (await readKeyFile(file, keyDir)).trim();
   registerSecret(secret);
   return secret;
+}
+
+/** Max bytes of a HIMDS challenge key file (azcmagent writes a short random secret). */
+export const MAX_KEY_FILE_BYTES = 4096;
+
+/**
+ * Reads the challenge key without following a symlink (O_NOFOLLOW: a link planted in the key dir is
+ * refused), checks the opened descriptor (a regular file, really in keyDir — /proc/self/fd names the file
+ * opened, so a swapped parent directory shows), and reads at most MAX_KEY_FILE_BYTES.
+ */
+async function readKeyFile(file: string, keyDir: string): Promise<string> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP')
+      throw new ManagedIdentityError(`Arc HIMDS key file ${file} is a symbolic link; refusing to follow it`, 401);
+    throw new ManagedIdentityError(`cannot open the Arc HIMDS key file ${file}: ${(err as Error).message}`, 401);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile())
+      throw new ManagedIdentityError(`Arc HIMDS key file ${file} is not a regular file; refusing to read it`, 401);
+    const opened = await fs.readlink(`/proc/self/fd/${fh.fd}`);
+    if (path.dirname(opened) !== (await fs.realpath(keyDir)))
+      throw new ManagedIdentityError(
+        `Arc HIMDS key file ${file} resolves to ${opened}, outside ${keyDir}; refusing to read it`,
+        401,
+      );
+    if (st.size > MAX_KEY_FILE_BYTES)
+      throw new ManagedIdentityError(
+        `Arc HIMDS key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes; refusing it`,
+        401,
+      );
+    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    if (bytesRead > MAX_KEY_FILE_BYTES)
+      throw new ManagedIdentityError(
+        `Arc HIMDS key file ${file} is larger than ${MAX_KEY_FILE_BYTES} bytes; refusing it`,
+        401,
+      );
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 function describeError(res: HttpResponse): string {
@@ -179,7 +222,7 @@ function describeError(res: HttpResponse): string {
         .slice(0, 300) || 'no error body'
     );
   } catch {
-    return 'no error body';
+    return 'no error body'; // not JSON: the status alone has to do
   }
 }
 

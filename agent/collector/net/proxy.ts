@@ -1,7 +1,7 @@
-// Which proxy (if any) a request to a URL goes through (DESIGN.md §3, SPEC.md §1.4):
-// IMDS and HIMDS never use a proxy; on Arc, azcmagent's proxy.url wins unless its
-// proxy.bypass lists "AMA" (unauthenticated only); otherwise the extension's proxy settings apply,
-// with their bypass list. Credentials are URL-encoded into the proxy URL, which is never logged.
+// Which proxy (if any) a request to a URL goes through (docs/networking.md): IMDS and HIMDS never use a
+// proxy; on Arc, azcmagent's proxy.url wins unless its proxy.bypass lists "AMA" (unauthenticated only);
+// otherwise the extension's proxy settings apply, with their bypass list. Credentials are URL-encoded
+// into the proxy URL, which is never logged. Only http-client.ts calls resolveProxy.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ProxyConfig } from '../../config/index.js';
@@ -22,6 +22,17 @@ export interface ArcLocalConfig {
   bypassAma: boolean;
 }
 
+/** Everything that decides a request's proxy: the extension's settings and, on Arc, azcmagent's. */
+export interface ProxyRoute {
+  settings: ProxyConfig;
+  arc?: ArcLocalConfig;
+}
+
+/** The proxy route for this machine: on Arc (identity from HIMDS) azcmagent's local config joins the settings. */
+export function proxyRoute(settings: ProxyConfig, machine: { arc: boolean; root: string }): ProxyRoute {
+  return { settings, arc: machine.arc ? readArcLocalConfig(machine.root) : undefined };
+}
+
 /** Reads azcmagent's localconfig.json (under OPEN_AMA_ROOT in tests); absent → undefined. */
 export function readArcLocalConfig(root: string): ArcLocalConfig | undefined {
   try {
@@ -33,7 +44,7 @@ export function readArcLocalConfig(root: string): ArcLocalConfig | undefined {
     const url = typeof raw['proxy.url'] === 'string' && raw['proxy.url'].length > 0 ? raw['proxy.url'] : undefined;
     return { proxyUrl: url, bypassAma: bypass.some((b) => b.toUpperCase() === 'AMA') };
   } catch {
-    return undefined;
+    return undefined; // absent or unreadable: azcmagent sets no proxy
   }
 }
 
@@ -71,6 +82,6 @@ function displayProxy(address: string): string {
     const u = new URL(address);
     return `${u.protocol}//${u.host}`;
   } catch {
-    return '(invalid proxy address)';
+    return '(invalid proxy address)'; // never echo the raw value: it may hold credentials
   }
 }

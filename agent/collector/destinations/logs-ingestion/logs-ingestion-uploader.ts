@@ -1,10 +1,9 @@
 // Logs Ingestion API destination (SPEC.md §4): POST a gzip'd JSON array to
 // {endpoint}/dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01 with a managed
-// identity bearer token for the cloud's audience; proxy per settings. Errors become UploadOutcomes.
+// identity bearer token for the cloud's audience, through the destination's HttpClient (which owns the
+// proxy route and timeouts). Errors become UploadOutcomes.
 import { randomUUID } from 'node:crypto';
-import type { ProxyConfig } from '../../../config/index.js';
-import { HttpClient, NetworkError } from '../../net/http-client.js';
-import { resolveProxy, type ArcLocalConfig } from '../../net/proxy.js';
+import { NetworkError, type HttpClient } from '../../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
 import type { Uploader, UploadOutcome, UploadRequest } from '../uploader.js';
 
@@ -16,9 +15,8 @@ export interface LogsIngestionOptions {
   dcrImmutableId: string;
   audience: string;
   tokens: ManagedIdentityTokenClient;
-  proxy: ProxyConfig;
-  arc?: ArcLocalConfig;
-  http?: HttpClient;
+  /** This destination's client, built once with the proxy route (net/http-client.ts). */
+  http: HttpClient;
 }
 
 export class LogsIngestionUploader implements Uploader {
@@ -27,7 +25,7 @@ export class LogsIngestionUploader implements Uploader {
   private readonly http: HttpClient;
 
   constructor(private readonly opts: LogsIngestionOptions) {
-    this.http = opts.http ?? new HttpClient();
+    this.http = opts.http;
   }
 
   urlFor(stream: string): URL {
@@ -54,8 +52,6 @@ export class LogsIngestionUploader implements Uploader {
       const res = await this.http.request({
         method: 'POST',
         url,
-        proxy: resolveProxy(url, this.opts.proxy, this.opts.arc),
-        timeoutMs: 60_000,
         headers: {
           authorization: `Bearer ${token}`,
           'content-type': 'application/json',
@@ -64,7 +60,7 @@ export class LogsIngestionUploader implements Uploader {
         },
         body: req.body,
       });
-      const viaProxy = resolveProxy(url, this.opts.proxy, this.opts.arc) !== undefined;
+      const viaProxy = this.http.proxyFor(url) !== undefined;
       return {
         status: res.status,
         headers: res.headers,
@@ -88,6 +84,7 @@ function describe(status: number, body: Buffer, dcr: string, stream: string, via
     const parsed = JSON.parse(body.toString('utf8')) as { error?: { code?: string; message?: string } };
     serviceMessage = [parsed.error?.code, parsed.error?.message].filter(Boolean).join(': ').slice(0, 300);
   } catch {
+    // not JSON (a proxy's or gateway's page): quote its start
     serviceMessage = body.toString('utf8').slice(0, 200);
   }
   const hint =

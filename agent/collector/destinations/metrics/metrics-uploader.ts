@@ -1,15 +1,14 @@
 // Azure Monitor custom metrics destination (SPEC.md §5.1): POST each queued metric document to
 // https://<region>.monitoring.azure.com/<resourceId>/metrics with a token for
-// https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do).
+// https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do: the
+// destination's HttpClient owns the proxy route).
 // Documents go one per request; when a batch fails part-way, the worker retries all of it, so the
 // documents already accepted are remembered and skipped (a re-sent minute would be counted twice).
 // A document the service refuses (400, e.g. a minute older than 20 minutes after an outage) does not
 // stop the others: the batch is reported as a 400 (dropped, counted) once the rest was accepted.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ProxyConfig } from '../../../config/index.js';
-import { HttpClient, NetworkError } from '../../net/http-client.js';
-import { resolveProxy, type ArcLocalConfig } from '../../net/proxy.js';
+import { NetworkError, type HttpClient } from '../../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
 import type { Uploader, UploadOutcome, UploadRequest } from '../uploader.js';
 
@@ -21,9 +20,8 @@ export interface MetricsUploaderOptions {
   /** Region and resource ID of this machine (from IMDS / HIMDS), resolved on first upload. */
   target: () => Promise<{ region: string; resourceId: string }>;
   tokens: ManagedIdentityTokenClient;
-  proxy: ProxyConfig;
-  arc?: ArcLocalConfig;
-  http?: HttpClient;
+  /** This destination's client, built once with the proxy route (net/http-client.ts). */
+  http: HttpClient;
 }
 
 export class MetricsUploader implements Uploader {
@@ -34,7 +32,7 @@ export class MetricsUploader implements Uploader {
   private readonly acceptedBeforeFailure = new Set<string>();
 
   constructor(private readonly o: MetricsUploaderOptions) {
-    this.http = o.http ?? new HttpClient();
+    this.http = o.http;
   }
 
   async url(): Promise<{ url: URL; resourceId: string }> {
@@ -81,8 +79,6 @@ export class MetricsUploader implements Uploader {
         const res = await this.http.request({
           method: 'POST',
           url,
-          proxy: resolveProxy(url, this.o.proxy, this.o.arc),
-          timeoutMs: 30_000,
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
           body: gzipSync(doc),
         });

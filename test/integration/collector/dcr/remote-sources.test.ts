@@ -103,13 +103,11 @@ afterEach(async () => {
   await fake.stop();
 });
 
-const arm = (armUrl = fake.url): ArmDcrSource =>
-  new ArmDcrSource({ resourceId: MACHINE, tokens, proxy: config.proxy, http, armUrl });
+const arm = (armUrl = fake.url): ArmDcrSource => new ArmDcrSource({ resourceId: MACHINE, tokens, http, armUrl });
 const controlPlane = (url = fake.url): ControlPlaneDcrSource =>
   new ControlPlaneDcrSource({
     resourceId: MACHINE,
     tokens,
-    proxy: config.proxy,
     http,
     controlPlaneUrl: url,
     audience: 'https://monitor.azure.com/',

@@ -86,7 +86,6 @@ async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } 
     audience: o.audience ?? 'https://monitor.azure.com',
     tokens,
     http,
-    proxy: { mode: 'none', bypass: [] },
   });
   const drops = new CountingDropCounter(logger);
   const laneId = `${DCR}/la/${STREAM}`;

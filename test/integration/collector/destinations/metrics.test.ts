@@ -91,12 +91,14 @@ afterEach(async () => {
 
 async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<Rig> {
   const logger = createNullLogger();
-  const http = new HttpClient({ extraCa: [ca.caCert] });
+  // As the collector builds them: IMDS through a client without a proxy route, the destination's with one.
+  const direct = new HttpClient();
+  const http = new HttpClient({ extraCa: [ca.caCert], proxy: { settings: proxyConfig } });
   const endpoints = detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base });
-  const tokens = new ManagedIdentityTokenClient({ endpoints, http, retryDelaysMs: [0] });
+  const tokens = new ManagedIdentityTokenClient({ endpoints, http: direct, retryDelaysMs: [0] });
   const target = () =>
-    fetchInstanceMetadata(endpoints, http).then((m) => ({ region: m.location, resourceId: m.resourceId }));
-  const uploader = new MetricsUploader({ baseUrl: metrics.url, target, tokens, http, proxy: proxyConfig });
+    fetchInstanceMetadata(endpoints, direct).then((m) => ({ region: m.location, resourceId: m.resourceId }));
+  const uploader = new MetricsUploader({ baseUrl: metrics.url, target, tokens, http });
   const drops = new CountingDropCounter(logger);
   const laneId = 'dcr-x/metrics/metrics';
   const queue = await DiskQueue.open(path.join(dir, `q-${Date.now()}-${rigs.length}`), { id: laneId, drops, logger });
@@ -192,7 +194,6 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
         endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
         http,
       }),
-      proxy: NO_PROXY,
       http,
     });
     expect((await up.url()).url.href).toBe(`https://westeurope.monitoring.azure.com${RESOURCE_ID}/metrics`);

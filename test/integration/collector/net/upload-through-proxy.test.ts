@@ -46,19 +46,19 @@ afterAll(async () => {
 });
 
 function uploader(password: string): LogsIngestionUploader {
-  const http = new HttpClient({ extraCa: [ca.caCert] });
+  // As the collector builds them: the token client's HttpClient has no proxy route, the destination's has.
   const tokens = new ManagedIdentityTokenClient({
     endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
-    http,
+    http: new HttpClient(),
     retryDelaysMs: [0],
   });
+  const settings = { mode: 'application' as const, address: proxy.url, username: PROXY_USER, password, bypass: [] };
   return new LogsIngestionUploader({
     endpoint: ingestion.url,
     dcrImmutableId: DCR,
     audience: 'https://monitor.azure.com',
     tokens,
-    http,
-    proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password, bypass: [] },
+    http: new HttpClient({ extraCa: [ca.caCert], proxy: { settings } }),
   });
 }
 

@@ -1,11 +1,16 @@
-// CEF extension keys → CommonSecurityLog columns (SPEC.md §7.5) and the columns' types. Keys not listed
-// here go to AdditionalExtensions.
+// CEF extension keys → CommonSecurityLog columns, as Microsoft Sentinel's "CEF and CommonSecurityLog field
+// mapping" lists them (docs/syslog.md), with the column types of the table schema
+// (dcr/common-security-log-columns.ts). Keys not listed here go to AdditionalExtensions. Since the
+// 2023 schema change `cn1..3` fill the long FieldDeviceCustomNumber1..3 and `externalId` the string ExtID;
+// LEGACY_COPIES also writes the value to the old int column when it fits (queries written before 2023).
+import { COMMON_SECURITY_LOG_TYPES, type LogAnalyticsColumnType } from '../../dcr/common-security-log-columns.js';
 
 export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   act: 'DeviceAction',
   app: 'ApplicationProtocol',
-  cnt: 'EventCount',
   cat: 'DeviceEventCategory',
+  cnt: 'EventCount',
+  outcome: 'EventOutcome',
   reason: 'Reason',
   src: 'SourceIP',
   spt: 'SourcePort',
@@ -17,6 +22,8 @@ export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   spid: 'SourceProcessId',
   sntdom: 'SourceNTDomain',
   spriv: 'SourceUserPrivileges',
+  sourceDnsDomain: 'SourceDnsDomain',
+  sourceServiceName: 'SourceServiceName',
   sourceTranslatedAddress: 'SourceTranslatedAddress',
   sourceTranslatedPort: 'SourceTranslatedPort',
   dst: 'DestinationIP',
@@ -29,6 +36,8 @@ export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   dpid: 'DestinationProcessId',
   dntdom: 'DestinationNTDomain',
   dpriv: 'DestinationUserPrivileges',
+  destinationDnsDomain: 'DestinationDnsDomain',
+  destinationServiceName: 'DestinationServiceName',
   destinationTranslatedAddress: 'DestinationTranslatedAddress',
   destinationTranslatedPort: 'DestinationTranslatedPort',
   dvc: 'DeviceAddress',
@@ -37,14 +46,16 @@ export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   dvcpid: 'ProcessID',
   dtz: 'DeviceTimeZone',
   deviceExternalId: 'DeviceExternalID',
+  deviceExternalID: 'DeviceExternalID',
   deviceFacility: 'DeviceFacility',
   deviceProcessName: 'ProcessName',
   deviceDirection: 'CommunicationDirection',
-  deviceInboundInterface: 'DeviceInboundInterface',
-  deviceOutboundInterface: 'DeviceOutboundInterface',
-  deviceTranslatedAddress: 'DeviceTranslatedAddress',
   deviceDnsDomain: 'DeviceDnsDomain',
   deviceNtDomain: 'DeviceNtDomain',
+  deviceInboundInterface: 'DeviceInboundInterface',
+  deviceOutboundInterface: 'DeviceOutboundInterface',
+  devicePayloadId: 'DevicePayloadId',
+  deviceTranslatedAddress: 'DeviceTranslatedAddress',
   in: 'ReceivedBytes',
   out: 'SentBytes',
   msg: 'Message',
@@ -55,9 +66,8 @@ export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   requestClientApplication: 'RequestClientApplication',
   requestContext: 'RequestContext',
   requestCookies: 'RequestCookies',
-  externalId: 'ExternalID',
+  externalId: 'ExtID',
   type: 'EventType',
-  outcome: 'EventOutcome',
   start: 'StartTime',
   end: 'EndTime',
   fname: 'FileName',
@@ -79,18 +89,18 @@ export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   oldFileCreateTime: 'OldFileCreateTime',
   oldFileModificationTime: 'OldFileModificationTime',
   flexString1: 'FlexString1',
-  flexString2: 'FlexString2',
   flexString1Label: 'FlexString1Label',
+  flexString2: 'FlexString2',
   flexString2Label: 'FlexString2Label',
   flexNumber1: 'FlexNumber1',
-  flexNumber2: 'FlexNumber2',
   flexNumber1Label: 'FlexNumber1Label',
+  flexNumber2: 'FlexNumber2',
   flexNumber2Label: 'FlexNumber2Label',
   flexDate1: 'FlexDate1',
   flexDate1Label: 'FlexDate1Label',
   deviceCustomDate1: 'DeviceCustomDate1',
-  deviceCustomDate2: 'DeviceCustomDate2',
   deviceCustomDate1Label: 'DeviceCustomDate1Label',
+  deviceCustomDate2: 'DeviceCustomDate2',
   deviceCustomDate2Label: 'DeviceCustomDate2Label',
 };
 for (let i = 1; i <= 6; i++)
@@ -100,7 +110,7 @@ for (let i = 1; i <= 6; i++)
   });
 for (let i = 1; i <= 3; i++)
   Object.assign(CEF_KEY_TO_COLUMN, {
-    [`cn${i}`]: `DeviceCustomNumber${i}`,
+    [`cn${i}`]: `FieldDeviceCustomNumber${i}`,
     [`cn${i}Label`]: `DeviceCustomNumber${i}Label`,
   });
 for (let i = 1; i <= 4; i++) {
@@ -116,28 +126,17 @@ for (let i = 1; i <= 4; i++) {
  * cheaply, while a large object in dictionary mode costs a lookup ~10× slower on the CEF hot path. */
 export const CEF_COLUMN_BY_KEY: ReadonlyMap<string, string> = new Map(Object.entries(CEF_KEY_TO_COLUMN));
 
-export type CefColumnType = 'int' | 'long' | 'real' | 'datetime';
-
-export const CEF_COLUMN_TYPES: ReadonlyMap<string, CefColumnType> = new Map<string, CefColumnType>([
-  ...[
-    'EventCount',
-    'SourcePort',
-    'DestinationPort',
-    'SourceTranslatedPort',
-    'DestinationTranslatedPort',
-    'SourceProcessId',
-    'DestinationProcessId',
-    'ProcessID',
-    'CommunicationDirection',
-    'EventType',
-    'ExternalID',
-    'FlexNumber1',
-    'FlexNumber2',
-    'DeviceCustomNumber1',
-    'DeviceCustomNumber2',
-    'DeviceCustomNumber3',
-  ].map((c) => [c, 'int'] as [string, CefColumnType]),
-  ...['ReceivedBytes', 'SentBytes', 'FileSize', 'OldFileSize'].map((c) => [c, 'long'] as [string, CefColumnType]),
-  ...[1, 2, 3, 4].map((i) => [`DeviceCustomFloatingPoint${i}`, 'real'] as [string, CefColumnType]),
-  ...['StartTime', 'EndTime'].map((c) => [c, 'datetime'] as [string, CefColumnType]),
+/** New column → the pre-2023 int column that also receives the value when it fits in int32. */
+export const LEGACY_COPIES: ReadonlyMap<string, string> = new Map([
+  ['FieldDeviceCustomNumber1', 'DeviceCustomNumber1'],
+  ['FieldDeviceCustomNumber2', 'DeviceCustomNumber2'],
+  ['FieldDeviceCustomNumber3', 'DeviceCustomNumber3'],
+  ['ExtID', 'ExternalID'],
 ]);
+
+export type CefColumnType = Exclude<LogAnalyticsColumnType, 'string'>;
+
+/** The non-string columns and their types (the table schema's). */
+export const CEF_COLUMN_TYPES: ReadonlyMap<string, CefColumnType> = new Map(
+  [...COMMON_SECURITY_LOG_TYPES].filter((e): e is [string, CefColumnType] => e[1] !== 'string'),
+);

@@ -1,8 +1,9 @@
-// CEF → CommonSecurityLog record (SPEC.md §7.5, §8.3). Header fields split on unescaped `|` (with \| and
+// CEF → CommonSecurityLog record (docs/syslog.md). Header fields split on unescaped `|` (with \| and
 // \\ escapes); the extension is space-separated key=value where a value may hold spaces and runs until
-// the next " key=", with \= \\ \n \r escapes. Typed columns that do not parse become null and are
+// the next " key=", with \= \\ \n \r escapes. LogSeverity is the header's Severity as sent (AMA writes
+// it unmapped; OriginalLogSeverity stays empty). Typed columns that do not parse become null and are
 // reported (bad_cef_value); unknown keys go to AdditionalExtensions as "k=v;k2=v2". Never throws.
-import { CEF_COLUMN_BY_KEY, CEF_COLUMN_TYPES } from './cef-columns.js';
+import { CEF_COLUMN_BY_KEY, CEF_COLUMN_TYPES, LEGACY_COPIES } from './cef-columns.js';
 import type { ParseProblem } from './header.js';
 import { isoOf } from '../iso-time.js';
 import type { LogRecord } from '../../pipeline/types.js';
@@ -88,14 +89,6 @@ export function parseCefExtension(ext: string): Map<string, string> {
   return out;
 }
 
-/** CEF header Severity → LogSeverity: 0–3 Low, 4–6 Medium, 7–8 High, 9–10 Very-High; words kept. */
-export function cefLogSeverity(sev: string): string {
-  const t = sev.trim();
-  if (!/^\d{1,2}$/.test(t)) return t;
-  const n = Number(t);
-  return n <= 3 ? 'Low' : n <= 6 ? 'Medium' : n <= 8 ? 'High' : n <= 10 ? 'Very-High' : t;
-}
-
 function typed(type: string | undefined, v: string): { value: unknown; ok: boolean } {
   switch (type) {
     case 'int': {
@@ -145,8 +138,7 @@ export function parseCefMessage(text: string, ctx: CefContext): CefResult | unde
     DeviceVersion: devVersion,
     DeviceEventClassID: classId,
     Activity: name,
-    LogSeverity: cefLogSeverity(severity),
-    OriginalLogSeverity: severity.trim(),
+    LogSeverity: severity.trim(),
   };
   const additional: string[] = [];
   for (const [k, v] of parseCefExtension(ext)) {
@@ -158,6 +150,11 @@ export function parseCefMessage(text: string, ctx: CefContext): CefResult | unde
     const t = typed(CEF_COLUMN_TYPES.get(col), v);
     if (!t.ok) problems.push('bad_cef_value');
     record[col] = t.value;
+    const legacy = LEGACY_COPIES.get(col);
+    if (legacy) {
+      const old = typed(CEF_COLUMN_TYPES.get(legacy), v);
+      if (old.ok && old.value !== null) record[legacy] = old.value;
+    }
   }
   if (additional.length > 0) record.AdditionalExtensions = additional.join(';');
   return { record, problems };

@@ -34,7 +34,7 @@ export {
 } from './parse-message.js';
 export { parseRfc3164 } from './rfc3164.js';
 export { parseRfc5424 } from './rfc5424.js';
-export { parseCefMessage, parseCef, parseCefExtension, splitCefHeader, cefLogSeverity, isCef } from './cef.js';
+export { parseCefMessage, parseCef, parseCefExtension, splitCefHeader, isCef } from './cef.js';
 export { recognizeCisco, parseKeyValueBody, type VendorInfo } from './vendor.js';
 export type { ParseProblem, SyslogHeader } from './header.js';
 export { FACILITIES, SEVERITIES, DCR_LEVELS } from './names.js';

@@ -1,12 +1,13 @@
-// One framed syslog message → its Syslog record (SPEC.md §7.1) and, for CEF or a recognised vendor
-// format, its CommonSecurityLog record (§7.5). RFC 5424 when "1 " follows the PRI, else RFC 3164 with its
-// variants. Pure and total: garbage yields a best-effort record plus the problems found; input beyond
-// 64 KB is truncated (problem 'oversized'). A message without PRI is user.notice (RFC 3164 §4.3.3)
-// and also matches the DCR facility `nopri`.
+// One framed syslog message → its Syslog record and, for CEF or a recognised vendor format, its
+// CommonSecurityLog record (columns: docs/syslog.md). RFC 5424 when "1 " follows the PRI (Meraki's epoch
+// header aside), else RFC 3164 with its variants. Pure and total: garbage yields a best-effort record plus
+// the problems found; input beyond 64 KB is truncated (problem 'oversized'). A message without PRI is
+// user.notice (RFC 3164 §4.3.3) and also matches the DCR facility `nopri`.
 import { isCef, parseCefMessage } from './cef.js';
 import type { ParseProblem, SyslogHeader } from './header.js';
 import { isoOf } from '../iso-time.js';
 import { FACILITIES, SEVERITIES, type FacilityName, type SeverityName } from './names.js';
+import { merakiAfterRelay, parseMeraki } from './meraki.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { parseRfc5424 } from './rfc5424.js';
 import { ciscoRecord, parseKeyValueBody, recognizeCisco, type VendorInfo } from './vendor.js';
@@ -17,7 +18,7 @@ const DEFAULT_PRI = 13;
 const CEF_SEARCH_WINDOW = 256;
 const PRI = /^<(\d{1,3})>/;
 
-/** Microsoft-Syslog columns (SPEC.md §7.1); SourceSystem is set by the service. */
+/** Microsoft-Syslog columns (docs/syslog.md); SourceSystem is set by the service. */
 export interface SyslogRecord extends LogRecord {
   TimeGenerated: string;
   Computer: string;
@@ -89,7 +90,7 @@ export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedM
   }
   const facility = FACILITIES[pri >> 3]!;
   const severity = pri & 7;
-  const h = rest.startsWith('1 ') ? parseRfc5424(rest.slice(2), now) : parseRfc3164(rest, now);
+  const h = parseHeader(rest, now);
   for (const p of h.problems) problems.push(p);
 
   const record: SyslogRecord = {
@@ -134,6 +135,14 @@ function addSecurityRecord(
     const kv = parseKeyValueBody(h.msg);
     if (kv) out.vendor = kv;
   }
+}
+
+/** RFC 5424 when "1 " follows the PRI (unless it is Meraki's epoch header), else RFC 3164. */
+function parseHeader(rest: string, now: Date): SyslogHeader & { problems: ParseProblem[] } {
+  if (rest.startsWith('1 ')) return parseMeraki(rest.slice(2)) ?? parseRfc5424(rest.slice(2), now);
+  const h = parseRfc3164(rest, now);
+  const meraki = h.app === '1' ? merakiAfterRelay(h) : undefined;
+  return meraki ? { ...meraki, problems: h.problems } : h;
 }
 
 function trimLineEnd(s: string): string {

@@ -1,6 +1,8 @@
-// RFC 5424 header after "<PRI>1 " (SPEC.md §8.2): TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each may be
+// RFC 5424 header after "<PRI>1 " (RFC 5424 §6): TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each may be
 // the nil value "-"; STRUCTURED-DATA "-" or [SD-ID param="value"…]… with \" \\ \] escapes inside values;
-// MSG may start with a UTF-8 BOM. Structured data is returned separately and not put in SyslogMessage.
+// MSG may start with a UTF-8 BOM. Structured data is returned separately and not put in SyslogMessage,
+// except Juniper's (an SD-ID under enterprise number 2636, `[junos@2636.…]`): its event fields live only
+// there, so the message keeps it in front of the text, as sent (docs/syslog.md).
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
 import { isoFromMs, isoOf } from '../iso-time.js';
 
@@ -9,6 +11,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
 export interface Rfc5424Result extends SyslogHeader {
   problems: ParseProblem[];
 }
+
+/** An SD element whose SD-ID carries Juniper's private enterprise number (2636). */
+const JUNIPER_SD = /(?:^|\])\[[^\s=\]"]{1,32}@2636[.\s\]]/;
 
 const nil = (v: string): string => (v === '-' ? '' : v);
 
@@ -51,6 +56,7 @@ export function parseRfc5424(s: string, now: Date): Rfc5424Result {
   }
   if (rest.startsWith(' ')) rest = rest.slice(1);
   if (rest.charCodeAt(0) === 0xfeff) rest = rest.slice(1);
+  if (structuredData && JUNIPER_SD.test(structuredData)) rest = rest ? `${structuredData} ${rest}` : structuredData;
   return {
     eventTime,
     host: nil(host),

@@ -1,4 +1,4 @@
-// Vendor formats that arrive as plain syslog (SPEC.md §8.3: AMA recognises several): Cisco ASA/FTD
+// Vendor formats that arrive as plain syslog (docs/syslog.md: AMA recognises several): Cisco ASA/FTD
 // `%ASA-6-302013:` messages become CommonSecurityLog records (vendor Cisco, class ID = message number,
 // LogSeverity = the ASA level, addresses of the common connection messages); key=value bodies (Sophos XG,
 // Fortinet FortiGate, …) are parsed into a map. Pure and bounded; never throws.
@@ -96,7 +96,7 @@ export function parseKeyValueBody(msg: string): KeyValueInfo | undefined {
   const vendor =
     'device_name' in fields && 'log_id' in fields
       ? 'Sophos XG'
-      : 'logid' in fields && ('devname' in fields || 'devid' in fields)
+      : 'logid' in fields && ('devname' in fields || 'devid' in fields || ('type' in fields && 'subtype' in fields))
         ? 'Fortinet'
         : undefined;
   return { kind: 'key-value', ...(vendor ? { vendor } : {}), fields };

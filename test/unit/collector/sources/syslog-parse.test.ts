@@ -107,7 +107,7 @@ describe('syslog parsing', () => {
       DeviceVersion: '10.1',
       DeviceEventClassID: 'TRAFFIC',
       Activity: 'end',
-      LogSeverity: 'Low',
+      LogSeverity: '3',
       SourceIP: '10.1.1.1',
       SourcePort: 5555,
       DestinationIP: '8.8.8.8',
@@ -120,7 +120,7 @@ describe('syslog parsing', () => {
     });
     expect(parseCef('CEF:0|a\\|b|p|1|id|n|9|', { computer: 'c', host: '', time: now })).toMatchObject({
       DeviceVendor: 'a|b',
-      LogSeverity: 'Very-High',
+      LogSeverity: '9',
     });
   });
 

@@ -1,11 +1,13 @@
 // What every operation receives: the guest agent's environment resolved once by the driver
-// (HandlerEnvironment, seq, versions, our paths, logger, events). Operations never read process.env
-// or hard-coded paths themselves, so they can run against a temp dir in tests.
+// (HandlerEnvironment, seq, versions, our paths, logger, events, the supervisor). Operations never read
+// process.env, hard-coded paths or the supervisor's control functions themselves, so they can run
+// against a temp dir and a fake supervisor in tests.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentPaths } from '../agent/config/index.js';
 import type { Logger } from '../agent/telemetry/index.js';
 import type { HandlerEnvironment, EventWriter } from './guest-agent/index.js';
+import type { SupervisorControl } from './supervisor.js';
 
 export type OperationName = 'install' | 'enable' | 'disable' | 'update' | 'uninstall';
 
@@ -30,6 +32,8 @@ export interface OperationContext {
   layout: PackageLayout;
   logger: Logger;
   events: EventWriter;
+  /** The supervisor daemon (processSupervisor(paths) in production). */
+  supervisor: SupervisorControl;
   /** Absolute deadline (ms since epoch) well inside the guest agent's timeout. */
   deadline: number;
 }

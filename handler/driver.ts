@@ -15,6 +15,7 @@ import {
 } from './guest-agent/index.js';
 import { BUDGET_FRACTION, OPERATIONS } from './operations.js';
 import type { OperationContext, OperationName, PackageLayout } from './context.js';
+import { processSupervisor, type SupervisorFactory } from './supervisor.js';
 
 export interface DriverInput {
   operation: OperationName;
@@ -22,6 +23,8 @@ export interface DriverInput {
   env: NodeJS.ProcessEnv;
   layout: PackageLayout;
   version?: string;
+  /** The supervisor bound to our paths; the real daemon unless a test passes a fake. */
+  supervisor?: SupervisorFactory;
 }
 
 export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
@@ -71,6 +74,7 @@ export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
   if (seqWarning) logger.warn(seqWarning);
   logger.info(`${input.operation} started (seq ${seq}, version ${version}, extension dir ${input.layout.extDir})`);
 
+  const paths = agentPaths(input.env);
   const ctx: OperationContext = {
     operation: input.operation,
     version,
@@ -78,10 +82,11 @@ export async function runOperation(input: DriverInput): Promise<ExitCodeValue> {
     handlerEnv,
     seq,
     seqWarning,
-    paths: agentPaths(input.env),
+    paths,
     layout: input.layout,
     logger,
     events,
+    supervisor: (input.supervisor ?? processSupervisor)(paths),
     deadline: started + spec.agentTimeoutMs * budgetScale(input.env),
   };
 

@@ -5,7 +5,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentPaths, readAgentConfig, OPEN_AMA_VERSION, type AgentConfig, type AgentPaths } from '../config/index.js';
+import {
+  agentPaths,
+  readAgentConfig,
+  readEnabledState,
+  OPEN_AMA_VERSION,
+  type AgentConfig,
+  type AgentPaths,
+} from '../config/index.js';
 import { createLogger, closeLogger, type Logger } from '../telemetry/index.js';
 import { CollectorProcess } from './collector-process.js';
 import { startControlServer } from './control-server.js';
@@ -21,12 +28,8 @@ const COLLECTOR_ENV = /^(OPEN_AMA_|IDENTITY_ENDPOINT$|IMDS_ENDPOINT$|NODE_EXTRA_
 
 /** The handler's enable records what it applied; if that is the current config we own the status. */
 async function handedOver(paths: AgentPaths, config: AgentConfig): Promise<boolean> {
-  try {
-    const s = JSON.parse(await fs.readFile(paths.enabledStateFile, 'utf8')) as { seq?: unknown; version?: unknown };
-    return s.seq === config.configVersion && s.version === OPEN_AMA_VERSION;
-  } catch {
-    return false;
-  }
+  const s = await readEnabledState(paths.enabledStateFile);
+  return s?.seq === config.configVersion && s.version === OPEN_AMA_VERSION;
 }
 
 async function main(): Promise<void> {

@@ -3,10 +3,9 @@
 // nothing runs and when the settings for <seq> are absent (update case, PROTOCOL.md §3.2).
 import type { OperationContext, OperationResult } from '../context.js';
 import { writeHeartbeat } from '../guest-agent/index.js';
-import { stopSupervisor } from '../../agent/supervisor/control/index.js';
 
 export async function disable(ctx: OperationContext): Promise<OperationResult> {
-  const { wasRunning } = await stopSupervisor(ctx.paths, {
+  const { wasRunning } = await ctx.supervisor.stop({
     timeoutMs: Math.min(120_000, Math.max(5_000, ctx.deadline - Date.now() - 5_000)),
   });
   if (ctx.handlerEnv.heartbeatFile) {

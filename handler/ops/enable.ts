@@ -1,10 +1,14 @@
 // enable: settings → (decrypt) → validated AgentConfig (0600) → supervisor running our version →
 // collector acknowledges the config version → success with substatus. Idempotent: the same seq,
 // version and effective configuration with a healthy agent is a no-op that still rewrites status.
-import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { writeAgentConfig, writeFileAtomic, type AgentConfig, type StatusTarget } from '../../agent/config/index.js';
-import { ensureSupervisorRunning, SupervisorClient } from '../../agent/supervisor/control/index.js';
+import {
+  readEnabledState,
+  writeAgentConfig,
+  writeEnabledState,
+  type AgentConfig,
+  type StatusTarget,
+} from '../../agent/config/index.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { remainingMs } from '../context.js';
 import { HandlerError } from '../errors.js';
@@ -21,12 +25,7 @@ import { installBinaries } from './installed-binaries.js';
 import { clearUpdateMarker } from './update-marker.js';
 import { prepareStateDirs } from './install.js';
 import { healthSubstatus } from '../../agent/supervisor/control/index.js';
-
-interface EnabledState {
-  seq: number;
-  version: string;
-  configHash: string;
-}
+import type { SupervisorControl } from '../supervisor.js';
 
 export async function enable(ctx: OperationContext): Promise<OperationResult> {
   const config = await loadConfiguration(ctx);
@@ -36,8 +35,7 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
   const installed = await installBinaries(ctx.layout, ctx.paths, ctx.version);
   await clearUpdateMarker(ctx.paths);
 
-  const client = new SupervisorClient(ctx.paths.controlSocket);
-  if (await alreadyApplied(ctx, client, hash)) {
+  if (await alreadyApplied(ctx, ctx.supervisor, hash)) {
     return {
       message: `open-ama ${ctx.version} is running configuration ${ctx.seq} (unchanged)`,
       configurationAppliedTime: new Date().toISOString(),
@@ -45,8 +43,7 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
   }
 
   await writeAgentConfig(ctx.paths.agentConfigFile, config);
-  const supervisor = await ensureSupervisorRunning({
-    paths: ctx.paths,
+  const supervisor = await ctx.supervisor.ensureRunning({
     version: ctx.version,
     nodePath: installed.nodePath,
     supervisorScript: installed.supervisorScript,
@@ -58,18 +55,14 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
     `supervisor ${supervisor.started ? 'started' : 'already running'} (pid ${supervisor.pid}, ${supervisor.mode})`,
   );
 
-  const applied = await client.applyConfig(ctx.seq, Math.max(1_000, remainingMs(ctx) - 10_000));
+  const applied = await ctx.supervisor.applyConfig(ctx.seq, Math.max(1_000, remainingMs(ctx) - 10_000));
   if (!applied.ok) {
     throw new HandlerError(
       'CONFIG_NOT_APPLIED',
       `the collector did not apply configuration ${ctx.seq}: ${applied.reason ?? 'no reason given'}`,
     );
   }
-  await writeFileAtomic(
-    ctx.paths.enabledStateFile,
-    JSON.stringify({ seq: ctx.seq, version: ctx.version, configHash: hash } satisfies EnabledState) + '\n',
-    { mode: 0o600 },
-  );
+  await writeEnabledState(ctx.paths.enabledStateFile, { seq: ctx.seq, version: ctx.version, configHash: hash });
   await writeMrseq(ctx.layout.extDir, ctx.seq);
   if (ctx.handlerEnv.heartbeatFile) {
     await writeHeartbeat(ctx.handlerEnv.heartbeatFile, {
@@ -127,18 +120,13 @@ function configHash(config: AgentConfig): string {
 }
 
 /** Same seq (mrseq), same version, same effective config, and the running collector has it. */
-async function alreadyApplied(ctx: OperationContext, client: SupervisorClient, hash: string): Promise<boolean> {
+async function alreadyApplied(ctx: OperationContext, supervisor: SupervisorControl, hash: string): Promise<boolean> {
   const mrseq = await readMrseq(ctx.layout.extDir);
   if (mrseq !== ctx.seq) return false;
-  let state: Partial<EnabledState>;
+  const state = await readEnabledState(ctx.paths.enabledStateFile);
+  if (!state || state.seq !== ctx.seq || state.version !== ctx.version || state.configHash !== hash) return false;
   try {
-    state = JSON.parse(await fs.readFile(ctx.paths.enabledStateFile, 'utf8')) as Partial<EnabledState>;
-  } catch {
-    return false;
-  }
-  if (state.seq !== ctx.seq || state.version !== ctx.version || state.configHash !== hash) return false;
-  try {
-    const status = await client.status();
+    const status = await supervisor.status();
     return (
       status.version === ctx.version && status.health?.configVersion === ctx.seq && status.collector.state === 'running'
     );

@@ -3,7 +3,6 @@
 // (marker from this version) it removes only this version's binaries: the new version owns the state.
 import { promises as fs } from 'node:fs';
 import type { OperationContext, OperationResult } from '../context.js';
-import { stopSupervisor } from '../../agent/supervisor/control/index.js';
 import { removeSyslogDropIns } from './syslog-dropins.js';
 import { installedVersion, removeInstalledVersions } from './installed-binaries.js';
 import { readUpdateMarker } from './update-marker.js';
@@ -14,7 +13,7 @@ export async function uninstall(ctx: OperationContext): Promise<OperationResult>
     await fs.rm(installedVersion(ctx.paths, ctx.version).dir, { recursive: true, force: true });
     return { message: `open-ama ${ctx.version} removed; state and queued data kept for version ${marker.to}` };
   }
-  const { wasRunning } = await stopSupervisor(ctx.paths, { timeoutMs: 60_000, removeUnit: true });
+  const { wasRunning } = await ctx.supervisor.stop({ timeoutMs: 60_000, removeUnit: true });
   const removedDropIns = await removeSyslogDropIns(ctx.paths, ctx.logger);
   await removeInstalledVersions(ctx.paths);
   for (const dir of [ctx.paths.stateDir, ctx.paths.configDir, ctx.paths.runDir, ctx.paths.installDir]) {

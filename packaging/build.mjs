@@ -2,7 +2,7 @@
 // (no node_modules needed at run time), plus the precompiled settings validators.
 // Entry points that do not exist yet are skipped with a note, so partial trees still build.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,9 @@ const version = process.env.OPEN_AMA_BUILD_VERSION || pkg.version;
 const outdir = process.env.OPEN_AMA_BUILD_OUTDIR || join(repo, 'dist');
 // OPEN_AMA_BUILD_ONLY=product skips the developer tools (the package step's staging builds).
 const only = process.env.OPEN_AMA_BUILD_ONLY || 'all';
+// OPEN_AMA_BUILD_METAFILE=<file> writes esbuild's metafile of the product bundles there (which module went
+// into which bundle; test/integration/packaging/bundle-inputs.test.ts reads it).
+const metafileOut = process.env.OPEN_AMA_BUILD_METAFILE;
 
 // Shipped in the extension ZIP.
 const productEntries = {
@@ -35,13 +38,13 @@ const banner = {
   ].join('\n'),
 };
 
-async function bundle(entries, { minify }) {
+async function bundle(entries, { minify, metafile }) {
   const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(repo, src))));
   for (const [name, src] of Object.entries(entries)) {
     if (!present[name]) console.log(`build: skipping ${name} (${src} not present yet)`);
   }
   if (Object.keys(present).length === 0) return;
-  await build({
+  const result = await build({
     absWorkingDir: repo,
     entryPoints: Object.fromEntries(Object.entries(present).map(([name, src]) => [name, join(repo, src)])),
     outdir,
@@ -56,7 +59,9 @@ async function bundle(entries, { minify }) {
     legalComments: 'none',
     logLevel: 'warning',
     define: { __OPEN_AMA_VERSION__: JSON.stringify(version) },
+    metafile: Boolean(metafile),
   });
+  if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
 }
 
 mkdirSync(outdir, { recursive: true });
@@ -65,6 +70,6 @@ if (existsSync(join(repo, 'settings-schemas/compile.mjs'))) {
   const { compileSchemas } = await import('../settings-schemas/compile.mjs');
   await compileSchemas(repo);
 }
-await bundle(productEntries, { minify: true });
+await bundle(productEntries, { minify: true, metafile: metafileOut });
 if (only !== 'product') await bundle(toolEntries, { minify: false });
 console.log(`build: open-ama ${version} bundled into ${outdir}`);

@@ -1,7 +1,7 @@
 // The collector's DropCounter: every drop is counted by reason (for status and self-metrics) and
 // logged at most once per reason and component per minute, so a flood cannot flood the log.
 import type { Logger } from '../telemetry/index.js';
-import type { SelfMetrics } from '../telemetry/index.js';
+import type { SelfMetrics } from '../telemetry/self-metrics.js';
 import type { DropCounter, DropReason } from './pipeline/types.js';
 
 export class CountingDropCounter implements DropCounter {

@@ -3,7 +3,8 @@
 // after flushing to the durable queue — when SIGTERM arrives or its parent disappears (IPC disconnect).
 // Without an IPC channel it runs standalone (debugging) until SIGINT/SIGTERM.
 import { agentPaths, readAgentConfig } from '../config/index.js';
-import { createLogger, closeLogger, SelfMetrics } from '../telemetry/index.js';
+import { createLogger, closeLogger } from '../telemetry/index.js';
+import { SelfMetrics } from '../telemetry/self-metrics.js';
 import { Collector } from './collector.js';
 import type { CollectorToSupervisor, SupervisorToCollector } from './ipc.js';
 

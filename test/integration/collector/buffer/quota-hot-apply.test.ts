@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { agentPaths } from '../../../../agent/config/index.js';
 import { Collector } from '../../../../agent/collector/collector.js';
-import { createNullLogger, SelfMetrics } from '../../../../agent/telemetry/index.js';
+import { createNullLogger } from '../../../../agent/telemetry/index.js';
+import { SelfMetrics } from '../../../../agent/telemetry/self-metrics.js';
 import { freePort } from '../../../fakes/tinyproxy.js';
 import { syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
 

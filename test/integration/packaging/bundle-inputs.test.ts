@@ -1,0 +1,58 @@
+// Which npm packages the shipped bundles contain, from esbuild's metafile of the real build
+// (packaging/build.mjs, product entries, into a temp dir): prom-client is the collector's self-metrics
+// library and must not be bundled into the handler or the supervisor, which never serve metrics; the
+// collector still carries it (the check can see a package when it is there).
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { findRepoRoot } from '../../../packaging/project-metadata.js';
+
+const run = promisify(execFile);
+const repoRoot = findRepoRoot(process.cwd());
+let dir: string;
+let packagesIn: (bundle: string) => Set<string>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'oa-bundle-inputs-'));
+  const metafile = path.join(dir, 'meta.json');
+  await run(process.execPath, [path.join(repoRoot, 'packaging/build.mjs')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      OPEN_AMA_BUILD_OUTDIR: path.join(dir, 'dist'),
+      OPEN_AMA_BUILD_ONLY: 'product',
+      OPEN_AMA_BUILD_METAFILE: metafile,
+    },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const meta = JSON.parse(await readFile(metafile, 'utf8')) as {
+    outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }>;
+  };
+  packagesIn = (bundle) => {
+    const out = Object.entries(meta.outputs).find(([file]) => path.basename(file) === bundle);
+    if (!out) throw new Error(`no ${bundle} in the metafile`);
+    const names = Object.keys(out[1].inputs)
+      .map((input) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1])
+      .filter((n): n is string => n !== undefined);
+    return new Set(names);
+  };
+}, 120_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('bundle inputs (esbuild metafile of the product build)', () => {
+  test.each(['handler.mjs', 'supervisor.mjs'])('%s does not contain prom-client', (bundle) => {
+    const packages = packagesIn(bundle);
+    expect(packages.size).toBeGreaterThan(0); // execa, winston, … are there
+    expect([...packages]).not.toContain('prom-client');
+  });
+
+  test('collector.mjs contains prom-client (its self-metrics)', () => {
+    expect([...packagesIn('collector.mjs')]).toContain('prom-client');
+  });
+});

@@ -2,10 +2,9 @@
 // <root>/var/lib/waagent/<Name>-<ver>/, find the first HandlerManifest.json and copy it to the root
 // (BOM stripped), add u+x to every file (ZIP extraction restores no modes), create config/ and status/
 // (0700), the log folder and events/ (0700), and write HandlerEnvironment.json exactly as the agent.
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import { extractZipSafely } from '../packaging/safe-extract.js';
 
 export interface ExtensionLayout {
   root: string;
@@ -49,43 +48,11 @@ export function layoutFor(root: string, name: string, version: string): Extensio
   };
 }
 
-async function unzip(zip: string, dest: string): Promise<string[]> {
-  const zipfile = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(zip, { lazyEntries: true }, (err, z) =>
-      err || !z ? reject(err ?? new Error('cannot open zip')) : resolve(z),
-    ),
-  );
-  const files: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zipfile.on('error', reject);
-    zipfile.on('end', () => resolve());
-    zipfile.on('entry', (entry: yauzl.Entry) => {
-      const target = path.join(dest, entry.fileName);
-      if (!target.startsWith(dest + path.sep))
-        return reject(new Error(`zip entry escapes the extension dir: ${entry.fileName}`));
-      if (entry.fileName.endsWith('/')) {
-        void fs.mkdir(target, { recursive: true }).then(() => zipfile.readEntry(), reject);
-        return;
-      }
-      zipfile.openReadStream(entry, (err, stream) => {
-        if (err || !stream) return reject(err ?? new Error('cannot read zip entry'));
-        void fs
-          .mkdir(path.dirname(target), { recursive: true })
-          .then(() => pipeline(stream, createWriteStream(target, { mode: 0o644 })))
-          .then(() => {
-            files.push(target);
-            zipfile.readEntry();
-          }, reject);
-      });
-    });
-    zipfile.readEntry();
-  });
-  return files;
-}
-
 export async function extractExtension(zip: string, layout: ExtensionLayout): Promise<HandlerManifest> {
   await fs.mkdir(layout.extDir, { recursive: true, mode: 0o755 });
-  const files = await unzip(zip, layout.extDir);
+  // O_EXCL|O_NOFOLLOW per file, real directories only, size cap (packaging/safe-extract.ts): a file or
+  // symlink already in <ExtDir> is an error, never written through.
+  const files = await extractZipSafely(zip, layout.extDir);
   const manifestFile = files
     .filter((f) => path.basename(f) === 'HandlerManifest.json')
     .sort((a, b) => a.length - b.length)[0];

@@ -1,11 +1,8 @@
 // Reads a ZIP back with yauzl: the entry list (sizes, Unix modes, symlink flag) for size reports and
 // checks, one entry's bytes, and an extraction that behaves like the guest agent's (Python zipfile):
-// regular files only, stored modes ignored (files land 0644), paths escaping the target refused.
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+// regular files only, stored modes ignored (files land 0644), with safe-extract.ts's guards.
 import yauzl from 'yauzl';
+import { extractZipSafely } from './safe-extract.js';
 
 export interface ZipEntryInfo {
   path: string;
@@ -59,26 +56,7 @@ export async function readZipEntry(zipPath: string, entryPath: string): Promise<
   throw new Error(`${zipPath} has no entry ${entryPath}`);
 }
 
-/** Extracts every file as the guest agent does: mode bits are not restored (files are 0644). */
+/** Extracts every file as the guest agent does (files 0644), safely: see safe-extract.ts. */
 export async function extractZip(zipPath: string, destDir: string): Promise<string[]> {
-  const root = path.resolve(destDir);
-  const zip = await yauzl.openPromise(zipPath, { lazyEntries: true });
-  const written: string[] = [];
-  try {
-    for await (const entry of zip.eachEntry()) {
-      const target = path.resolve(root, entry.fileName);
-      if (target !== root && !target.startsWith(root + path.sep))
-        throw new Error(`zip entry ${entry.fileName} escapes ${root}`);
-      if (entry.fileName.endsWith('/')) {
-        await mkdir(target, { recursive: true });
-        continue;
-      }
-      await mkdir(path.dirname(target), { recursive: true });
-      await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(target, { mode: 0o644 }));
-      written.push(target);
-    }
-  } finally {
-    zip.close();
-  }
-  return written;
+  return extractZipSafely(zipPath, destDir);
 }

@@ -1,19 +1,13 @@
-// The daemon side of the control socket: a unix socket created with mode 0600 (umask around listen, so
-// it is never reachable by others even briefly), one request line → one response line per connection.
-import { promises as fs } from 'node:fs';
+// The daemon side of the control socket: one request line → one response line per connection. The
+// socket itself (0600, in the private run dir) is bound by instance-lock.ts: it is also the instance lock.
 import * as net from 'node:net';
 import type { Logger } from '../telemetry/index.js';
 import { MAX_LINE_BYTES, parseControlRequest, type ControlRequest, type ControlResponse } from './control/protocol.js';
 
 export type ControlHandler = (req: ControlRequest) => Promise<ControlResponse>;
 
-export async function startControlServer(
-  socketPath: string,
-  handle: ControlHandler,
-  logger: Logger,
-): Promise<net.Server> {
-  await fs.rm(socketPath, { force: true }); // a stale socket of a dead supervisor (we hold the instance lock)
-  const server = net.createServer((sock) => {
+export function createControlServer(handle: ControlHandler, logger: Logger): net.Server {
+  return net.createServer((sock) => {
     let buf = '';
     let answered = false;
     const answer = (res: ControlResponse): void => {
@@ -42,15 +36,4 @@ export async function startControlServer(
     });
     sock.on('error', () => undefined);
   });
-  const oldMask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socketPath, () => resolve());
-    });
-  } finally {
-    process.umask(oldMask);
-  }
-  await fs.chmod(socketPath, 0o600);
-  return server;
 }

@@ -1,5 +1,5 @@
-// Supervisor daemon entry (dist/supervisor.mjs): one per machine (instance-lock.ts), control socket
-// (0600), the collector child, the status reporter. SIGTERM or "stop" → the collector flushes and exits
+// Supervisor daemon entry (dist/supervisor.mjs): one per machine (the control socket, 0600 in the 0700
+// run dir, is the lock: instance-lock.ts), the collector child, the status reporter. SIGTERM or "stop" → the collector flushes and exits
 // → socket and pidfile removed → exit 0. Started by systemd or detached by the handler
 // (control/launcher.ts); its stdio is never the handler's.
 import { promises as fs } from 'node:fs';
@@ -9,15 +9,16 @@ import {
   agentPaths,
   readAgentConfig,
   readEnabledState,
+  writeFileAtomic,
   OPEN_AMA_VERSION,
   type AgentConfig,
   type AgentPaths,
 } from '../config/index.js';
 import { createLogger, closeLogger, type Logger } from '../telemetry/index.js';
 import { CollectorProcess } from './collector-process.js';
-import { startControlServer } from './control-server.js';
+import { createControlServer, type ControlHandler } from './control-server.js';
 import type { ControlRequest, ControlResponse } from './control/protocol.js';
-import { acquireInstanceLock } from './instance-lock.js';
+import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { composeStatus } from './status-compose.js';
 import { StatusReporter } from './status-reporter.js';
 import { timingsFromEnv } from './timings.js';
@@ -35,7 +36,6 @@ async function handedOver(paths: AgentPaths, config: AgentConfig): Promise<boole
 async function main(): Promise<void> {
   const paths = agentPaths(process.env);
   const timings = timingsFromEnv(process.env);
-  await fs.mkdir(paths.runDir, { recursive: true, mode: 0o755 });
   let configError: string | undefined;
   let config: AgentConfig | undefined;
   try {
@@ -50,12 +50,28 @@ async function main(): Promise<void> {
     defaultMeta: { component: 'supervisor', pid: process.pid, version: OPEN_AMA_VERSION },
   });
   if (configError) logger.error(`agent config unreadable, waiting for apply-config: ${configError}`);
-  const lock = await acquireInstanceLock(paths.lockFile, paths.pidFile);
-  if (!lock) {
-    logger.info('another supervisor holds the instance lock; exiting');
+  // Requests wait until the handler below exists (a concurrent starter's ping is answered, not refused).
+  let setHandler: (h: ControlHandler) => void = () => undefined;
+  const ready = new Promise<ControlHandler>((r) => (setHandler = r));
+  const server = createControlServer(async (req) => (await ready)(req), logger);
+  let lock: InstanceLock;
+  try {
+    lock = await takeInstanceLock(paths.runDir, paths.controlSocket, server);
+  } catch (err) {
+    logger.error(`cannot take the instance lock, not starting: ${(err as Error).message}`);
+    process.stderr.write(`open-ama supervisor: ${(err as Error).message}\n`);
+    await closeLogger(logger);
+    process.exitCode = 1;
+    return;
+  }
+  if (lock.held) {
+    logger.info(`another supervisor (pid ${lock.pid}, ${lock.version}) holds the control socket; exiting`);
     await closeLogger(logger);
     return;
   }
+  const release = lock.release;
+  await writeFileAtomic(paths.pidFile, `${process.pid}\n`, { mode: 0o644 });
+  await fs.rm(paths.lockFile, { force: true }); // written by versions whose lock was an abstract socket
 
   const collector = new CollectorProcess({
     nodePath: process.execPath,
@@ -90,10 +106,9 @@ async function main(): Promise<void> {
       logger.info(`stopping (${why})`);
       clearInterval(healthPoll);
       await reporter.stop();
-      server.close();
       await collector.stop();
-      await fs.rm(paths.controlSocket, { force: true });
-      await lock.release();
+      await release(); // closes the server, removes control.sock
+      await fs.rm(paths.pidFile, { force: true });
       logger.info('stopped');
       for (const w of stopWaiters) w();
       await closeLogger(logger);
@@ -132,7 +147,7 @@ async function main(): Promise<void> {
     return { op: 'apply-config', result: { ok: r.ok, hot: r.hot, configVersion, reason: r.reason, health } };
   };
 
-  const handle = async (req: ControlRequest): Promise<ControlResponse> => {
+  const handle: ControlHandler = async (req: ControlRequest): Promise<ControlResponse> => {
     switch (req.op) {
       case 'ping':
         return { op: 'pong', version: OPEN_AMA_VERSION, pid: process.pid };
@@ -160,7 +175,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const server = await startControlServer(paths.controlSocket, handle, logger);
+  setHandler(handle);
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGHUP', () => undefined); // a closing terminal or session must not stop the agent
@@ -169,7 +184,7 @@ async function main(): Promise<void> {
     void closeLogger(logger).finally(() => process.exit(1));
   });
   const healthPoll = setInterval(() => collector.requestHealth(), timings.healthPollMs);
-  logger.info(`supervisor ${OPEN_AMA_VERSION} listening on ${paths.controlSocket} (lock ${lock.name})`);
+  logger.info(`supervisor ${OPEN_AMA_VERSION} listening on ${paths.controlSocket}`);
   if (config) {
     collector.start();
     if (await handedOver(paths, config)) await reporter.takeOver(config.status, config.configVersion);

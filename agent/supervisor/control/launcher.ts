@@ -92,7 +92,7 @@ export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<
   if (running?.version === o.version) return { started: false, pid: running.pid, mode, version: running.version };
   if (running) await stopSupervisor(o.paths, { timeoutMs: Math.max(5_000, until - Date.now()) }); // update handoff
 
-  await fs.mkdir(o.paths.runDir, { recursive: true, mode: 0o755 });
+  await fs.mkdir(o.paths.runDir, { recursive: true, mode: 0o700 }); // the supervisor checks it (instance-lock.ts)
   const env = Object.fromEntries(
     Object.entries(o.env ?? process.env).filter(
       (e): e is [string, string] => PASS_ENV.test(e[0]) && e[1] !== undefined,

@@ -19,6 +19,8 @@ export interface DcrHealth {
   source: 'inline' | 'file' | 'arm' | 'control-plane';
   state: 'loaded' | 'rejected';
   reason?: string;
+  /** Parts of a loaded DCR open-ama ignores on Linux, unknown properties (docs/dcr-support.md). */
+  warnings?: string[];
 }
 
 export interface CollectorHealth {

@@ -1,4 +1,5 @@
-// DCRs → PipelineGraph. Each DCR is validated alone (rejected ones are reported, the rest run).
+// DCRs → PipelineGraph. Each DCR is validated alone (rejected ones are reported, the rest run); the parts
+// of a loaded DCR open-ama does not run are left out by validateDcr and reported as the DCR's warnings.
 // Identical data sources across DCRs become ONE source node (collected once) whose records fan out to
 // every DCR's routes (multi-homing). Source records travel on virtual streams "<sourceId>|<stream>"
 // (syslog adds its filter key) so two DCRs with different filters or files never see each other's
@@ -82,7 +83,12 @@ export function buildPipelineGraph(
     }
     accepted.push(v.dcr);
     warnings.push(...v.warnings);
-    dcrs.push({ immutableId: v.dcr.immutableId, source: input.origin, state: 'loaded' });
+    dcrs.push({
+      immutableId: v.dcr.immutableId,
+      source: input.origin,
+      state: 'loaded',
+      ...(v.warnings.length ? { warnings: v.warnings } : {}),
+    });
   }
 
   const sources = new Map<string, SourceNode>();
@@ -166,7 +172,15 @@ export function buildPipelineGraph(
           let transformMode: RouteNode['transformMode'] = 'full';
           if (kind === 'logs-ingestion') {
             uploadStream = companion ? companion.companion : stream;
-            transformMode = companion ? 'full' : 'prefilter';
+            // The agent runs a built-in stream's whole transform unless the companion flow has it too (as
+            // `open-ama dcr fix` writes it): then the service runs it and the agent only pre-filters, so no
+            // transform is applied twice.
+            const serviceKql = companion
+              ? dcr.dataFlows.find((f) => f.streams.includes(companion.companion) && f.destinations.includes(destName))
+                  ?.transformKql
+              : undefined;
+            transformMode =
+              companion && ['', 'source'].includes((serviceKql ?? 'source').trim()) ? 'full' : 'prefilter';
           } else if (kind === 'metrics') {
             if (stream !== 'Microsoft-Perf' && stream !== 'Microsoft-InsightsMetrics') {
               warnings.push(

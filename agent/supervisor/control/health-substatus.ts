@@ -42,20 +42,29 @@ export function destinationSubstatus(d: DestinationHealth): HealthSubstatus {
   };
 }
 
+/** A loaded DCR's warnings (parts ignored on Linux, unknown properties), the first three in full. */
+function dcrWarningsText(warnings: string[]): string {
+  const more = warnings.length > 3 ? `; ${warnings.length - 3} more in collector.log` : '';
+  return `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.slice(0, 3).join('; ')}${more}`;
+}
+
 export function healthSubstatus(health: CollectorHealth): HealthSubstatus[] {
   const rejected = health.dcrs.filter((d) => d.state === 'rejected');
   const loaded = health.dcrs.filter((d) => d.state === 'loaded');
+  const warned = loaded.some((d) => (d.warnings ?? []).length > 0);
   const subs: HealthSubstatus[] = [
     {
       name: 'dataCollectionRules',
-      status: rejected.length === 0 ? 'success' : loaded.length === 0 ? 'error' : 'warning',
+      status: rejected.length === 0 ? (warned ? 'warning' : 'success') : loaded.length === 0 ? 'error' : 'warning',
       code: 0,
       message:
         (rejected.length
           ? `${rejected.length} rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}; `
           : '') +
         `${loaded.length} loaded` +
-        (loaded.length ? ` (${loaded.map((d) => `${d.immutableId} from ${d.source}`).join(', ')})` : ''),
+        (loaded.length
+          ? ` (${loaded.map((d) => `${d.immutableId} from ${d.source}${d.warnings?.length ? dcrWarningsText(d.warnings) : ''}`).join(', ')})`
+          : ''),
     },
   ];
   const badSources = health.sources.filter((s) => s.state !== 'ok');

@@ -170,15 +170,19 @@ describe('merging DCRs', () => {
     const v = validateDcr(dcr(A, { extraSources: windows }), 'a');
     expect(v.ok).toBe(true);
     if (!v.ok) return;
-    expect(v.dcr.dataSources.windowsEventLogs).toHaveLength(1);
+    expect(v.dcr.dataSources).not.toHaveProperty('windowsEventLogs');
     expect(v.warnings).toEqual([
-      `${A}: windowsEventLogs data sources are not supported on Linux and are ignored`,
-      `${A}: iisLogs data sources are not supported on Linux and are ignored`,
-      `${A}: extensions data sources are not supported on Linux and are ignored`,
+      `${A}: /properties/dataSources/windowsEventLogs/0: windowsEventLogs source "evt" is ignored: Windows event logs exist only on Windows`,
+      expect.stringMatching(
+        /^dcr-\w+: \/properties\/dataSources\/iisLogs\/0: iisLogs source "iis" is ignored: IIS logs/,
+      ),
+      expect.stringMatching(
+        /^dcr-\w+: \/properties\/dataSources\/extensions\/0: extensions source "ext" is ignored: extension AzureSecurityWindowsAgent/,
+      ),
     ]);
     const { graph, dcrs, warnings } = buildPipelineGraph([input(dcr(A, { extraSources: windows }), 'a')], ctx);
-    expect(dcrs).toEqual([{ immutableId: A, source: 'arm', state: 'loaded' }]);
-    expect(warnings).toContain(`${A}: windowsEventLogs data sources are not supported on Linux and are ignored`);
+    expect(dcrs).toEqual([{ immutableId: A, source: 'arm', state: 'loaded', warnings: v.warnings }]);
+    expect(warnings).toEqual(v.warnings);
     expect(graph.sources.map((s) => s.kind).sort()).toEqual(['perf', 'syslog']);
   });
 

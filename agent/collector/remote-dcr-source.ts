@@ -30,8 +30,9 @@ export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEn
       if (!inner) {
         const md = await fetchInstanceMetadata(endpoints);
         const cloud = md.azEnvironment.toLowerCase();
+        // Both routes look up data collection endpoints through ARM (dcr/dce-resolver.ts).
+        const armUrl = env.OPEN_AMA_ARM_URL ?? ARM_BY_CLOUD[cloud] ?? 'https://management.azure.com';
         if (mode === 'arm') {
-          const armUrl = env.OPEN_AMA_ARM_URL ?? ARM_BY_CLOUD[cloud] ?? 'https://management.azure.com';
           inner = new ArmDcrSource({ resourceId: md.resourceId, tokens, http, armUrl });
         } else {
           const suffix = cloud.includes('usgov') ? 'us' : cloud.includes('china') ? 'cn' : 'com';
@@ -42,6 +43,7 @@ export function createRemoteDcrSource(config: AgentConfig, env: NodeJS.ProcessEn
             tokens,
             http,
             controlPlaneUrl,
+            armUrl,
             audience: `https://monitor.azure.${suffix}/`,
           });
         }

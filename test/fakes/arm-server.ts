@@ -3,7 +3,10 @@
 // long-running operation (Azure-AsyncOperation polling), GET extension with instance view, 429 with
 // Retry-After on demand, per-machine failures, and Microsoft.Insights data collection endpoints, rules
 // and rule associations (PUT/GET, validated minimally like ARM: 400 with an ARM error body, 404, stable
-// immutableIds, 201 on create / 200 on update, optional 429s). Tracks concurrency.
+// immutableIds, 201 on create / 200 on update, optional 429s), the association list of a machine (what
+// the agent reads with its managed identity) and Log Analytics custom tables (PUT as a long-running
+// operation answering 202, GET). Resource shapes follow the REST API specification's examples
+// (id/name/type/location/etag/systemData around properties). Tracks concurrency.
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
@@ -44,6 +47,17 @@ export class FakeArmServer {
   knownWorkspaces?: string[];
   /** When set, the custom tables (X_CL) the workspaces have: a flow to Custom-Y_CL without table Y_CL is refused (InvalidOutputTable). */
   workspaceTables?: string[];
+  /** Bearer tokens accepted (the deploy CLI's and, for collector tests, the managed identity's). */
+  acceptedTokens = ['fake-arm-token'];
+  /** Every GET under Microsoft.Insights (path as requested), for tests counting lookups. */
+  readonly monitorGets: string[] = [];
+  /** Forced answers by lower-cased path (e.g. 503 for one DCE), consumed when `times` is set. */
+  readonly failures = new Map<string, { status: number; times?: number }>();
+  /** When set, every DCE created answers this logs ingestion endpoint (tests point it at the ingestion fake). */
+  dceLogsIngestion?: string;
+  /** Log Analytics tables by lower-cased resource id, with the PUT bodies in order. */
+  readonly tables = new Map<string, Record<string, unknown>>();
+  readonly tablePuts: { path: string; body: Record<string, unknown> }[] = [];
   private immutableSeq = 0;
   throttled = 0;
   inFlight = 0;
@@ -110,8 +124,13 @@ export class FakeArmServer {
         .end(json === undefined ? '' : JSON.stringify(json));
     };
     const p = url.pathname;
-    if (auth !== 'Bearer fake-arm-token')
+    if (!this.acceptedTokens.some((t) => auth === `Bearer ${t}`))
       return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'bad token' } });
+    const failure = this.failures.get(p.toLowerCase());
+    if (failure && (failure.times === undefined || failure.times > 0)) {
+      if (failure.times !== undefined) failure.times--;
+      return send(failure.status, { error: { code: `Fake${failure.status}`, message: `injected ${failure.status}` } });
+    }
 
     const list =
       /^\/subscriptions\/[^/]+(?:\/resourceGroups\/([^/]+))?\/providers\/(Microsoft\.Compute\/virtualMachines|Microsoft\.Compute\/virtualMachineScaleSets|Microsoft\.HybridCompute\/machines)$/i.exec(
@@ -199,6 +218,15 @@ export class FakeArmServer {
       }
     }
 
+    const assocList = /^(.*)\/providers\/Microsoft\.Insights\/dataCollectionRuleAssociations$/i.exec(p);
+    if (method === 'GET' && assocList) return this.listAssociations(p, assocList[1]!, url, send);
+
+    const table =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/([^/]+)\/tables\/([^/]+)$/i.exec(
+        p,
+      );
+    if (table && (method === 'PUT' || method === 'GET')) return this.handleTable(method, p, table[2]!, url, body, send);
+
     const monitor =
       /^(.*)\/providers\/Microsoft\.Insights\/(dataCollectionEndpoints|dataCollectionRules|dataCollectionRuleAssociations)\/([^/]+)$/i.exec(
         p,
@@ -241,6 +269,7 @@ export class FakeArmServer {
         `The api-version '${apiVersion}' is invalid. The supported versions are '${DCR_API_VERSIONS.join(',')}'.`,
       );
     if (method === 'GET') {
+      this.monitorGets.push(p);
       const r = this.monitorResources.get(key);
       return r
         ? send(200, r)
@@ -296,9 +325,12 @@ export class FakeArmServer {
           immutableId:
             (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dce-${this.nextHex()}`,
           configurationAccess: { endpoint: `https://${host}.handler.control.monitor.azure.com` },
-          logsIngestion: { endpoint: `https://${host}.ingest.monitor.azure.com` },
+          logsIngestion: { endpoint: this.dceLogsIngestion ?? `https://${host}.ingest.monitor.azure.com` },
+          metricsIngestion: { endpoint: `https://${host}.metrics.ingest.monitor.azure.com` },
+          networkAcls: { publicNetworkAccess: 'Enabled' },
           provisioningState: 'Succeeded',
         },
+        ...envelope(),
       });
     }
     if (/^dataCollectionRules$/i.test(kind)) {
@@ -323,6 +355,7 @@ export class FakeArmServer {
         name,
         type,
         properties: { ...props, immutableId, ...endpoints, provisioningState: 'Succeeded' },
+        ...envelope(),
       });
     }
     // dataCollectionRuleAssociations: an extension resource on a machine the fake knows.
@@ -335,6 +368,19 @@ export class FakeArmServer {
         `The client does not have authorization to perform action 'Microsoft.Insights/dataCollectionRuleAssociations/write' over scope '${scope}'.`,
       );
     const ruleId = props.dataCollectionRuleId;
+    const dceId = props.dataCollectionEndpointId;
+    if (typeof dceId === 'string' && ruleId === undefined) {
+      // The machine's DCE (private link): ARM names this association configurationAccessEndpoint.
+      if (name !== 'configurationAccessEndpoint' || !this.monitorResources.has(dceId.toLowerCase()))
+        return fail(400, 'InvalidPayload', 'Data collection rule association is invalid', [
+          {
+            code: 'InvalidProperty',
+            message: `An association to data collection endpoint '${dceId}' must be named configurationAccessEndpoint and the endpoint must exist.`,
+            target: 'Properties.DataCollectionEndpointId',
+          },
+        ]);
+      return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' }, ...envelope() }, 20);
+    }
     if (typeof ruleId !== 'string' || !this.monitorResources.has(ruleId.toLowerCase())) {
       return fail(400, 'InvalidPayload', 'Data collection rule association is invalid', [
         {
@@ -344,7 +390,67 @@ export class FakeArmServer {
         },
       ]);
     }
-    return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' } }, 20);
+    return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' }, ...envelope() }, 20);
+  }
+
+  /** Creates or updates a Microsoft.Insights resource as a PUT would (no HTTP); resolves with ARM's answer. */
+  seed(path: string, body: Record<string, unknown>, apiVersion = '2023-03-11'): Promise<Record<string, unknown>> {
+    const m = /^(.*)\/providers\/Microsoft\.Insights\/([^/]+)\/([^/]+)$/i.exec(path);
+    if (!m) throw new Error(`not a Microsoft.Insights resource id: ${path}`);
+    return new Promise((resolve, reject) =>
+      this.handleMonitor('PUT', path, m[1]!, m[2]!, m[3]!, apiVersion, JSON.stringify(body), (status, json) =>
+        status < 300
+          ? resolve(json as Record<string, unknown>)
+          : reject(new Error(`seeding ${path}: ${status} ${JSON.stringify(json)}`)),
+      ),
+    );
+  }
+
+  /** GET {resourceUri}/providers/Microsoft.Insights/dataCollectionRuleAssociations: the machine's associations. */
+  private listAssociations(p: string, scope: string, url: URL, send: Send): void {
+    const apiVersion = url.searchParams.get('api-version') ?? '';
+    if (!DCR_API_VERSIONS.includes(apiVersion))
+      return send(400, { error: { code: 'InvalidApiVersionParameter', message: `api-version '${apiVersion}'` } });
+    this.monitorGets.push(p);
+    const prefix = `${scope.toLowerCase()}/providers/microsoft.insights/datacollectionruleassociations/`;
+    const value = [...this.monitorResources.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r);
+    send(200, { value });
+  }
+
+  /** Log Analytics tables: PUT is long-running (202, then GET shows Updating once, then Succeeded). */
+  private handleTable(method: string, p: string, name: string, url: URL, body: string, send: Send): void {
+    const key = p.toLowerCase();
+    if (method === 'GET') {
+      const t = this.tables.get(key);
+      if (!t) return send(404, { error: { code: 'ResourceNotFound', message: `The table '${name}' was not found.` } });
+      const props = t.properties as Record<string, unknown>;
+      const answer = JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
+      if (props.provisioningState === 'Updating') props.provisioningState = 'Succeeded';
+      return send(200, answer);
+    }
+    if (!/^\d{4}-\d{2}-\d{2}/.test(url.searchParams.get('api-version') ?? ''))
+      return send(400, { error: { code: 'MissingApiVersionParameter', message: 'api-version is required' } });
+    const parsed = JSON.parse(body || '{}') as { properties?: { schema?: { name?: string; columns?: unknown } } };
+    this.tablePuts.push({ path: p, body: parsed as Record<string, unknown> });
+    const cols = (parsed.properties?.schema?.columns ?? []) as { name?: string; type?: string }[];
+    const types = ['string', 'int', 'long', 'real', 'boolean', 'dateTime', 'guid', 'dynamic'];
+    const bad =
+      !name.endsWith('_CL') || parsed.properties?.schema?.name !== name
+        ? `Table name '${name}' must end with _CL and equal properties.schema.name.`
+        : !cols.some((c) => c.name === 'TimeGenerated' && c.type === 'dateTime')
+          ? 'TimeGenerated column of type dateTime is required.'
+          : cols.find((c) => !types.includes(c.type ?? ''))
+            ? `Column type must be one of ${types.join(', ')}.`
+            : undefined;
+    if (bad) return send(400, { error: { code: 'InvalidParameter', message: bad } });
+    this.tables.set(key, {
+      id: p,
+      name,
+      type: 'Microsoft.OperationalInsights/workspaces/tables',
+      properties: { ...parsed.properties, plan: 'Analytics', provisioningState: 'Updating' },
+    });
+    if (this.workspaceTables && !this.workspaceTables.includes(name)) this.workspaceTables.push(name);
+    send(202, undefined, { location: `${this.url}${p}?api-version=2022-10-01` });
   }
 
   private nextHex(): string {
@@ -432,6 +538,22 @@ export class FakeArmServer {
     }
     return out;
   }
+}
+
+/** The envelope ARM adds around every resource (etag, systemData), as in the REST API examples. */
+function envelope(): Record<string, unknown> {
+  const at = new Date().toISOString();
+  return {
+    etag: `"${Math.random().toString(16).slice(2, 10)}-0000-0000-0000-000000000000"`,
+    systemData: {
+      createdBy: 'user1',
+      createdByType: 'User',
+      createdAt: at,
+      lastModifiedBy: 'user1',
+      lastModifiedByType: 'User',
+      lastModifiedAt: at,
+    },
+  };
 }
 
 function setProvisioning(ext: Record<string, unknown>, state: string, m: FakeMachine): void {

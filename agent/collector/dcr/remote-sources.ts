@@ -3,8 +3,11 @@
 //    each DCR through ARM (SPEC.md §3.3). Needs Reader on the DCRs (an extra RBAC requirement).
 //  - ControlPlaneDcrSource: the compatibility route through the AMCS agentConfigurations endpoint.
 //    Based on the OBSERVED, UNDOCUMENTED protocol (SPEC.md §3.2); behind the same interface.
+// Both resolve a DCR's dataCollectionEndpointId (and, on the ARM route, the machine's DCE association)
+// to the DCE's logs ingestion endpoint through ARM with the same identity (dce-resolver.ts).
 import type { HttpClient } from '../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../net/managed-identity.js';
+import { DceResolver, type ArmGet } from './dce-resolver.js';
 
 export interface FetchedDcr {
   /** DCR JSON as returned (ARM resource shape or agent config content). */
@@ -26,6 +29,8 @@ interface RemoteDeps {
   tokens: ManagedIdentityTokenClient;
   /** Built once by the caller with the proxy route and timeouts (net/http-client.ts). */
   http: HttpClient;
+  /** How long a resolved DCE endpoint is reused (default 1 h). */
+  dceTtlMs?: number;
 }
 
 export const ARM_ASSOCIATIONS_API = '2022-06-01';
@@ -35,7 +40,10 @@ const MAX_ASSOCIATION_PAGES = 50;
 
 export class ArmDcrSource implements RemoteDcrSource {
   readonly name = 'arm' as const;
-  constructor(private readonly deps: RemoteDeps & { armUrl: string }) {}
+  readonly dces: DceResolver;
+  constructor(private readonly deps: RemoteDeps & { armUrl: string }) {
+    this.dces = new DceResolver(deps.armUrl, armGetter(deps, deps.armUrl), deps.dceTtlMs);
+  }
 
   /**
    * Every association (all pages), then each DCR. The list failing, or a transient error on a DCR,
@@ -45,6 +53,7 @@ export class ArmDcrSource implements RemoteDcrSource {
   async fetch(): Promise<FetchedDcr[]> {
     const base = this.deps.armUrl.replace(/\/+$/, '');
     const ids: string[] = [];
+    let machineDceId: string | undefined;
     let next: string | undefined =
       `${base}${this.deps.resourceId}/providers/Microsoft.Insights/dataCollectionRuleAssociations?api-version=${ARM_ASSOCIATIONS_API}`;
     for (let page = 0; next !== undefined && page < MAX_ASSOCIATION_PAGES; page++) {
@@ -54,7 +63,14 @@ export class ArmDcrSource implements RemoteDcrSource {
           `ARM returned 403 for ${res.path}: the machine identity needs Reader (Microsoft.Insights/dataCollectionRules/read) on its DCRs for dcrSource "arm"`,
         );
       if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${res.path}`);
-      const list = res.json() as { value?: { properties?: { dataCollectionRuleId?: string } }[]; nextLink?: unknown };
+      const list = res.json() as {
+        value?: { properties?: { dataCollectionRuleId?: string; dataCollectionEndpointId?: string } }[];
+        nextLink?: unknown;
+      };
+      // The configurationAccessEndpoint association names the machine's DCE (private link).
+      machineDceId ??= (list.value ?? [])
+        .map((a) => a.properties?.dataCollectionEndpointId)
+        .find((id): id is string => typeof id === 'string' && id.length > 0);
       ids.push(
         ...(list.value ?? [])
           .map((a) => a.properties?.dataCollectionRuleId)
@@ -83,25 +99,29 @@ export class ArmDcrSource implements RemoteDcrSource {
           error: `ARM returned 404 for ${id}: the DCR does not exist (deleted?) but is still associated with this machine; remove the association`,
         });
       else if (res.status !== 200) throw new Error(`ARM returned ${res.status} for ${id}`);
-      else out.push({ json: res.json(), origin: 'arm', ref: id });
+      else out.push(await this.dces.apply({ json: res.json(), origin: 'arm', ref: id }, machineDceId));
     }
     return out;
   }
 
-  private async get(href: string): Promise<{ status: number; path: string; json: () => unknown }> {
+  private get(href: string): ReturnType<ArmGet> {
+    return armGetter(this.deps, this.deps.armUrl)(href);
+  }
+}
+
+/** GET on ARM with the machine identity's ARM token (the token goes only to the ARM origin). */
+function armGetter(deps: RemoteDeps, armUrl: string): ArmGet {
+  return async (href) => {
     const url = new URL(href);
-    const token = await this.deps.tokens.getToken(`${new URL(this.deps.armUrl).origin}/`);
-    const res = await this.deps.http.request({
-      method: 'GET',
-      url,
-      headers: { authorization: `Bearer ${token.token}` },
-    });
+    if (url.origin !== new URL(armUrl).origin) throw new Error(`not sending the ARM token to ${url.origin}`);
+    const token = await deps.tokens.getToken(`${new URL(armUrl).origin}/`);
+    const res = await deps.http.request({ method: 'GET', url, headers: { authorization: `Bearer ${token.token}` } });
     return {
       status: res.status,
       path: url.pathname,
       json: () => parseJson(res.body, `ARM's answer for ${url.pathname}`),
     };
-  }
+  };
 }
 
 function parseJson(body: Buffer, what: string): unknown {
@@ -115,7 +135,12 @@ function parseJson(body: Buffer, what: string): unknown {
 
 export class ControlPlaneDcrSource implements RemoteDcrSource {
   readonly name = 'control-plane' as const;
-  constructor(private readonly deps: RemoteDeps & { controlPlaneUrl: string; audience: string }) {}
+  /** Set when an ARM endpoint is known: resolves the dataCollectionEndpointId of the DCRs served. */
+  readonly dces?: DceResolver;
+  constructor(private readonly deps: RemoteDeps & { controlPlaneUrl: string; audience: string; armUrl?: string }) {
+    if (deps.armUrl !== undefined)
+      this.dces = new DceResolver(deps.armUrl, armGetter(deps, deps.armUrl), deps.dceTtlMs);
+  }
 
   async fetch(): Promise<FetchedDcr[]> {
     const base = this.deps.controlPlaneUrl.replace(/\/+$/, '');
@@ -133,12 +158,17 @@ export class ControlPlaneDcrSource implements RemoteDcrSource {
     const body = parseJson(res.body, "the control plane's agentConfigurations answer") as {
       configurations?: { configurationId?: string; content?: { dataCollectionRule?: unknown } }[];
     };
-    return (body.configurations ?? [])
+    const dcrs = (body.configurations ?? [])
       .filter((c) => c.content?.dataCollectionRule !== undefined)
       .map((c, i) => ({
         json: c.content!.dataCollectionRule,
         origin: 'control-plane' as const,
         ref: c.configurationId ?? `configuration ${i}`,
       }));
+    const dces = this.dces;
+    if (!dces) return dcrs;
+    const out: FetchedDcr[] = [];
+    for (const d of dcrs) out.push(await dces.apply(d));
+    return out;
   }
 }

@@ -138,7 +138,8 @@ export function buildPipelineGraph(
     }
     if (dcr.streamDeclarations[HEARTBEAT_STREAM]) add(HEARTBEAT_STREAM, `heartbeat|${HEARTBEAT_STREAM}`);
 
-    const endpoint = dcr.endpoints?.logsIngestion ?? dcr.dataCollectionEndpoint?.logsIngestion;
+    // A DCR's named DCE wins over its own endpoints (private link needs the DCE; docs/dcr-support.md).
+    const endpoint = dcr.dataCollectionEndpoint?.logsIngestion ?? dcr.endpoints?.logsIngestion;
     const companions = new Set(Object.values(BUILT_IN_COMPANIONS).map((c) => c.companion));
     for (const flow of dcr.dataFlows) {
       for (const destName of flow.destinations) {

@@ -1,8 +1,10 @@
 // `open-ama dcr validate|explain|fix FILE` — offline DCR tools: validate like the agent, explain what
 // the agent would run (sources, filters, streams, destinations, transforms run here or left to the
-// service), and add the companion stream declarations the Logs Ingestion API needs.
+// service), and add the companion stream declarations the Logs Ingestion API needs; `fix --apply` does
+// that to a DCR in Azure (deploy/dcr-fix-apply.ts).
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
+import { runFixApplyArgv, withFixApplyOptions, type FixApplyArgv } from '../deploy/dcr-fix-cli.js';
 import { validateDcr } from '../agent/collector/dcr/validate.js';
 import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
 import { buildPipelineGraph } from '../agent/collector/pipeline/plan-to-graph.js';
@@ -68,15 +70,23 @@ export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.st
 }
 
 export const dcrCommand: CommandModule = {
-  command: 'dcr <action> <file>',
-  describe: 'Validate, explain or fix a data collection rule offline',
+  command: 'dcr <action> [file]',
+  describe: 'Validate, explain or fix a data collection rule offline (fix --apply: a DCR in Azure)',
   builder: (y: Argv) =>
-    y
-      .positional('action', { choices: ['validate', 'explain', 'fix'] as const })
-      .positional('file', { type: 'string', demandOption: true }),
+    withFixApplyOptions(
+      y
+        .positional('action', { choices: ['validate', 'explain', 'fix'] as const })
+        .positional('file', { type: 'string' })
+        .check((a) => {
+          if (!a.apply && a.file === undefined) throw new Error('give the DCR file');
+          return true;
+        }),
+    ),
   handler: async (a) => {
     try {
-      process.exitCode = await runDcr(a as unknown as DcrArgv);
+      process.exitCode = (a as FixApplyArgv).apply
+        ? await runFixApplyArgv(a as FixApplyArgv)
+        : await runDcr(a as unknown as DcrArgv);
     } catch (err) {
       process.stderr.write(`open-ama dcr: ${(err as Error).message}\n`);
       process.exitCode = 2;

@@ -5,6 +5,7 @@
 // text-log streams get their declaration; built-in streams get their Custom-OpenAma-* companion
 // (DESIGN.md §3.1, through the collector's own `dcr fix`); read-only ARM fields are dropped.
 import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
+import { outputColumns } from './transform-columns.js';
 import {
   dcrProperties,
   type ColumnDecl,
@@ -218,13 +219,13 @@ export function settingsToArmDcr(json: unknown, target: DcrMappingTarget): DcrMa
   };
 }
 
-/** Custom tables the flows write to (Custom-X_CL → X_CL), with the columns of their input stream. */
+/** Custom tables the flows write to (Custom-X_CL → X_CL), with the columns their transform outputs. */
 export function customTablesOf(props: ArmDcrProperties): Record<string, ColumnDecl[]> {
   const tables: Record<string, ColumnDecl[]> = {};
   for (const f of props.dataFlows) {
     if (!f.outputStream?.startsWith('Custom-')) continue;
     const columns = props.streamDeclarations[f.streams[0]!]?.columns;
-    if (columns) tables[f.outputStream.slice('Custom-'.length)] = columns;
+    if (columns) tables[f.outputStream.slice('Custom-'.length)] = outputColumns(columns, f.transformKql).columns;
   }
   return tables;
 }

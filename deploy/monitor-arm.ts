@@ -3,7 +3,9 @@
 //  - data collection endpoints and rule associations with the client's own typed operations;
 //  - data collection rules through the same client at api-version 2023-03-11: the typed DCR operation
 //    of @azure/arm-monitor 7 (the last release that supports Node 20) speaks 2021-04-01, whose model has
-//    no streamDeclarations, logFiles, dataCollectionEndpointId or outputStream and would drop them.
+//    no streamDeclarations, logFiles, dataCollectionEndpointId or outputStream and would drop them;
+//  - Log Analytics custom tables (`dcr fix --apply`) through the same pipeline at api-version 2022-10-01:
+//    PUT is long-running (202), so the table is read back until its provisioningState is Succeeded.
 import { MonitorClient } from '@azure/arm-monitor';
 import {
   createSerializer,
@@ -85,6 +87,41 @@ const getDcrSpec: OperationSpec = {
   headerParameters: [accept],
   serializer,
 };
+
+export const TABLES_API_VERSION = '2022-10-01';
+const tablesApiVersion: OperationQueryParameter = {
+  parameterPath: 'apiVersion',
+  mapper: {
+    defaultValue: TABLES_API_VERSION,
+    isConstant: true,
+    serializedName: 'api-version',
+    type: { name: 'String' },
+  },
+};
+const TABLE_PATH = '/{workspaceId}/tables/{tableName}';
+const tableUrlParameters = [urlParam('$host', true), urlParam('workspaceId', true), urlParam('tableName')];
+const putTableSpec: OperationSpec = {
+  path: TABLE_PATH,
+  httpMethod: 'PUT',
+  responses: { ...responses, 202: { bodyMapper: anyJson } },
+  requestBody: { parameterPath: 'body', mapper: anyJson },
+  queryParameters: [tablesApiVersion],
+  urlParameters: tableUrlParameters,
+  headerParameters: [contentType, accept],
+  mediaType: 'json',
+  serializer,
+};
+const getTableSpec: OperationSpec = {
+  path: TABLE_PATH,
+  httpMethod: 'GET',
+  responses: { 200: responses[200], default: responses.default },
+  queryParameters: [tablesApiVersion],
+  urlParameters: tableUrlParameters,
+  headerParameters: [accept],
+  serializer,
+};
+/** Column types of the Tables API (a DCR says datetime where the Tables API says dateTime). */
+const TABLE_TYPE: Record<string, string> = { datetime: 'dateTime' };
 
 interface DcrResponse {
   id?: string;
@@ -175,6 +212,66 @@ export class MonitorArm {
       putDcrSpec,
     );
     return { id: r.id ?? '', immutableId: r.properties?.immutableId ?? '', created: status.code === 201 };
+  }
+
+  /** The DCR resource as ARM returns it (envelope and properties), undefined when it does not exist. */
+  async getDcrJson(resourceGroup: string, name: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      return await this.client.sendOperationRequest<Record<string, unknown>>(
+        this.dcrArgs(resourceGroup, name),
+        getDcrSpec,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private tableArgs(workspaceId: string, table: string): Record<string, unknown> {
+    return {
+      $host: this.armEndpoint.replace(/\/+$/, ''),
+      workspaceId: workspaceId.replace(/^\/+/, ''),
+      tableName: table,
+    };
+  }
+
+  /** The table's columns (schema.columns), undefined when the workspace has no such table. */
+  async getTable(workspaceId: string, table: string): Promise<{ columns: string[]; state: string } | undefined> {
+    try {
+      const r = await this.client.sendOperationRequest<{
+        properties?: { provisioningState?: string; schema?: { columns?: { name: string }[] } };
+      }>(this.tableArgs(workspaceId, table), getTableSpec);
+      return {
+        columns: (r.properties?.schema?.columns ?? []).map((c) => c.name),
+        state: r.properties?.provisioningState ?? 'Succeeded',
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Creates a custom table and waits (polling its GET every pollMs) until it is provisioned. */
+  async putTable(
+    workspaceId: string,
+    table: string,
+    columns: { name: string; type: string }[],
+    pollMs = 2000,
+    maxPolls = 90,
+  ): Promise<void> {
+    const body = {
+      properties: {
+        schema: { name: table, columns: columns.map((c) => ({ name: c.name, type: TABLE_TYPE[c.type] ?? c.type })) },
+      },
+    };
+    await this.client.sendOperationRequest({ ...this.tableArgs(workspaceId, table), body }, putTableSpec);
+    for (let i = 0; i < maxPolls; i++) {
+      const t = await this.getTable(workspaceId, table);
+      if (t?.state === 'Succeeded') return;
+      if (t?.state === 'Failed') throw new Error(`table ${table} failed to provision`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+    throw new Error(`table ${table} is still not provisioned after ${Math.round((pollMs * maxPolls) / 1000)} s`);
   }
 
   async putAssociation(

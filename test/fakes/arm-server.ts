@@ -393,6 +393,18 @@ export class FakeArmServer {
     return store({ id: p, name, type, properties: { ...props, provisioningState: 'Succeeded' }, ...envelope() }, 20);
   }
 
+  /** A custom table the workspace already has (as if created earlier), provisioned. */
+  addTable(workspaceId: string, name: string, columns: { name: string; type: string }[]): void {
+    const p = `${workspaceId}/tables/${name}`;
+    this.tables.set(p.toLowerCase(), {
+      id: p,
+      name,
+      type: 'Microsoft.OperationalInsights/workspaces/tables',
+      properties: { schema: { name, columns }, plan: 'Analytics', provisioningState: 'Succeeded' },
+    });
+    if (this.workspaceTables && !this.workspaceTables.includes(name)) this.workspaceTables.push(name);
+  }
+
   /** Creates or updates a Microsoft.Insights resource as a PUT would (no HTTP); resolves with ARM's answer. */
   seed(path: string, body: Record<string, unknown>, apiVersion = '2023-03-11'): Promise<Record<string, unknown>> {
     const m = /^(.*)\/providers\/Microsoft\.Insights\/([^/]+)\/([^/]+)$/i.exec(path);

@@ -95,7 +95,7 @@ async function dce(id: string, endpoint: string): Promise<void> {
 const associate = (name: string, properties: Record<string, unknown>): Promise<Record<string, unknown>> =>
   arm.seed(`${MACHINE}/providers/Microsoft.Insights/dataCollectionRuleAssociations/${name}`, { properties });
 const source = (dceTtlMs?: number): ArmDcrSource =>
-  new ArmDcrSource({ resourceId: MACHINE, tokens, proxy: config.proxy, http, armUrl: arm.url, dceTtlMs });
+  new ArmDcrSource({ resourceId: MACHINE, tokens, http, armUrl: arm.url, dceTtlMs });
 
 describe('DCE lookup on the ARM route', () => {
   test("the DCR's dataCollectionEndpointId becomes its ingestion endpoint, looked up once with the machine identity", async () => {
@@ -219,7 +219,6 @@ describe('DCE lookup on the control-plane route', () => {
       const src = new ControlPlaneDcrSource({
         resourceId: MACHINE,
         tokens,
-        proxy: config.proxy,
         http,
         controlPlaneUrl: cp.url,
         armUrl: arm.url,

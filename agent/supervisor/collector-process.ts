@@ -1,7 +1,9 @@
 // Runs the collector child (execa, argument array, no shell, IPC channel, own process group) and keeps
 // it running: restart after a crash with capped exponential backoff + jitter, crash-loop detection
 // (5 crashes in 5 min → "crash-looping", retries continue at the cap), the redacted tail of its stderr
-// for status messages, and a memory watchdog (VmRSS over the limit for 3 checks → graceful restart).
+// for status messages, a memory watchdog (VmRSS over the limit for 3 checks → graceful restart) and a
+// liveness watchdog (no message at all, not even an answer to the health requests, for 30 s → the event
+// loop is blocked: SIGKILL of its process group, which no "shutdown" could reach, and an immediate start).
 // The collector learns of our death through the IPC channel closing, and then exits by itself.
 import { readFileSync, promises as fs } from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
@@ -53,6 +55,10 @@ export class CollectorProcess {
   private watchdog?: NodeJS.Timeout;
   private strikes = 0;
   private lastRssMB?: number;
+  /** When (monotonic ms) the current child last sent anything (spawn time until its first message). */
+  private lastHeardAt = 0;
+  /** Health requests sent since then: silence only counts once the child was asked (and had time) to answer. */
+  private unansweredRequests = 0;
   private stopping = false;
   /** The current child said "ready" (it reads apply-config from then on). */
   private childReady = false;
@@ -92,6 +98,8 @@ export class CollectorProcess {
     this.stderrTail = '';
     this.strikes = 0;
     this.childReady = false;
+    this.lastHeardAt = performance.now();
+    this.unansweredRequests = 0;
     const child = execa(this.o.nodePath, [...collectorNodeFlags(), this.o.script], {
       ipc: true,
       serialization: 'json',
@@ -113,12 +121,17 @@ export class CollectorProcess {
     });
     child.on('message', (raw: unknown) => this.onMessage(raw));
     this.childExit = child.then((r) => this.onExit(child, r.exitCode, r.signal));
-    this.watchdog ??= setInterval(() => this.checkMemory(), this.o.timings.watchdogIntervalMs);
+    this.watchdog ??= setInterval(() => {
+      this.checkLiveness();
+      this.checkMemory();
+    }, this.o.timings.watchdogIntervalMs);
     this.o.logger.info(`collector started (pid ${child.pid ?? '?'})`);
     this.o.onChange();
   }
 
   private onMessage(raw: unknown): void {
+    this.lastHeardAt = performance.now();
+    this.unansweredRequests = 0;
     if (typeof raw !== 'object' || raw === null || typeof (raw as { type?: unknown }).type !== 'string') return;
     const msg = raw as CollectorToSupervisor;
     if (msg.type === 'ready') {
@@ -187,6 +200,22 @@ export class CollectorProcess {
     );
     this.restartTimer = setTimeout(() => this.start(), delay);
     this.o.onChange();
+  }
+
+  private checkLiveness(): void {
+    const c = this.child;
+    if (!c?.pid || this.plannedExit) return;
+    // Monotonic time: a wall-clock jump or a suspended VM is not silence.
+    const silentMs = performance.now() - this.lastHeardAt;
+    if (silentMs < this.o.timings.livenessTimeoutMs || this.unansweredRequests < 2) return;
+    const reason = `collector unresponsive for ${Math.round(silentMs / 1000)} s (no answer to health requests: its event loop is blocked), killed and restarted`;
+    this.o.logger.warn(`${reason} (pid ${c.pid}, SIGKILL of its process group)`);
+    this.plannedExit = reason;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      c.kill('SIGKILL');
+    }
   }
 
   private checkMemory(): void {
@@ -285,7 +314,7 @@ export class CollectorProcess {
   }
 
   requestHealth(): void {
-    this.send({ type: 'health-request' });
+    if (this.send({ type: 'health-request' })) this.unansweredRequests++;
   }
 
   /** Asks for health and waits (bounded) for the answer; returns the freshest health known. */

@@ -9,6 +9,12 @@ export interface SupervisorTimings {
   watchdogIntervalMs: number;
   /** Consecutive checks above the limit before a graceful restart (a short spike is tolerated). */
   watchdogStrikes: number;
+  /**
+   * Liveness: a collector that sends nothing (no answer to the health requests sent every healthPollMs)
+   * for this long has a blocked event loop and is killed and restarted. Checked on the watchdog period,
+   * so the kill comes within livenessTimeoutMs + watchdogIntervalMs; must exceed healthPollMs.
+   */
+  livenessTimeoutMs: number;
   /** Restart backoff: base · 2^(crashes−1), capped, with jitter in [delay/2, delay]. */
   backoffBaseMs: number;
   backoffCapMs: number;
@@ -27,6 +33,7 @@ export const DEFAULT_TIMINGS: Readonly<SupervisorTimings> = {
   healthPollMs: 15_000,
   watchdogIntervalMs: 10_000,
   watchdogStrikes: 3,
+  livenessTimeoutMs: 30_000,
   backoffBaseMs: 1_000,
   backoffCapMs: 60_000,
   crashLoopCount: 5,
@@ -41,6 +48,7 @@ const ENV_OVERRIDES: Record<string, keyof SupervisorTimings> = {
   OPEN_AMA_WATCHDOG_INTERVAL_MS: 'watchdogIntervalMs',
   OPEN_AMA_BACKOFF_BASE_MS: 'backoffBaseMs',
   OPEN_AMA_COLLECTOR_STOP_MS: 'collectorStopMs',
+  OPEN_AMA_LIVENESS_TIMEOUT_MS: 'livenessTimeoutMs',
 };
 
 export function timingsFromEnv(env: NodeJS.ProcessEnv): SupervisorTimings {

@@ -1,8 +1,9 @@
 // The supervisor against misbehaving collectors (purpose-built children, real signals): a crash loop
 // turns the status to error naming the cause; a leaking collector is restarted by the memory watchdog,
-// which says so; a collector that ignores "shutdown" and SIGTERM is SIGKILLed at the deadline.
+// which says so; one whose event loop blocks is killed and restarted by the liveness watchdog, which says
+// so; a collector that ignores "shutdown" and SIGTERM is SIGKILLed at the deadline.
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_RESOURCE_LIMITS } from '../../../agent/config/index.js';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
@@ -67,6 +68,39 @@ describe('supervisor with misbehaving collectors', () => {
     await stopSupervisor(m.paths, { timeoutMs: 20_000 });
     expect(processesUnder(m.root)).toEqual([]);
   }, 60_000);
+
+  test('the liveness watchdog kills a collector whose event loop is blocked, restarts it, and the status says why', async () => {
+    const m = fx.machine('blocks-loop', {
+      env: { OPEN_AMA_WATCHDOG_INTERVAL_MS: '300', OPEN_AMA_LIVENESS_TIMEOUT_MS: '2000' },
+    });
+    await m.ensure();
+    const client = new SupervisorClient(m.paths.controlSocket);
+    expect((await client.applyConfig(1, 10_000)).ok).toBe(true);
+    const first = (await client.status()).collector.pid!;
+    await new Promise((r) => setTimeout(r, 3_000)); // a healthy collector answers: no restart
+    expect((await client.status()).collector).toMatchObject({ pid: first, restarts: 0 });
+    writeFileSync(path.join(m.root, 'test-block-loop'), '');
+    await waitFor(async () => (await client.status()).collector.restarts >= 1, 30_000, 'liveness restart');
+    expect(existsSync(path.join(m.root, `test-block-loop.taken-by-${first}`))).toBe(true); // it did block
+    const st = await client.status();
+    expect(st.collector.lastExit).toMatch(
+      /^collector unresponsive for \d+ s \(no answer to health requests: its event loop is blocked\), killed and restarted$/,
+    );
+    expect(isAlive(first)).toBe(false);
+    await waitFor(async () => (await client.status()).collector.state === 'running', 15_000, 'new collector running');
+    expect((await client.status()).collector.pid).not.toBe(first);
+    await waitFor(
+      () =>
+        /restarted 1 time\(s\), last at .*: collector unresponsive for \d+ s/.test(
+          readStatus(m)?.substatus[0]?.formattedMessage.message ?? '',
+        ),
+      15_000,
+      'status substatus names the liveness watchdog',
+    );
+    expect(readFileSync(path.join(m.root, 'log/supervisor.log'), 'utf8')).toMatch(/collector unresponsive for \d+ s/);
+    await stopSupervisor(m.paths, { timeoutMs: 20_000 });
+    expect(processesUnder(m.root)).toEqual([]);
+  }, 90_000);
 
   test('a collector that ignores "shutdown" and SIGTERM is SIGKILLed at the deadline, and no process is orphaned', async () => {
     const m = fx.machine('ignores-shutdown', { env: { OPEN_AMA_COLLECTOR_STOP_MS: '1500' } });

@@ -27,7 +27,7 @@ import { REPO, writeConfig } from '../../helpers/collector-process.js';
 
 export { waitFor } from '../../helpers/collector-process.js';
 
-export type ChildKind = 'scripted' | 'crash-on-start' | 'leaky' | 'ignores-shutdown' | 'real';
+export type ChildKind = 'scripted' | 'crash-on-start' | 'leaky' | 'ignores-shutdown' | 'blocks-loop' | 'real';
 export const V1 = '1.0.0-test';
 export const V2 = '2.0.0-test';
 
@@ -57,7 +57,7 @@ export async function buildBundles(): Promise<Bundles> {
     });
     supervisor[v] = outfile;
   }
-  const kinds = ['scripted', 'crash-on-start', 'leaky', 'ignores-shutdown'] as const;
+  const kinds = ['scripted', 'crash-on-start', 'leaky', 'ignores-shutdown', 'blocks-loop'] as const;
   const child = {} as Bundles['child'];
   for (const k of kinds) {
     child[k] = path.join(dir, 'children', `${k}.mjs`);

@@ -70,6 +70,13 @@ async function main(): Promise<void> {
     return;
   }
   const release = lock.release;
+  const core = /^Max core file size\s+(\S+)\s+(\S+)/m.exec(
+    await fs.readFile('/proc/self/limits', 'utf8').catch(() => ''),
+  );
+  if (core && (core[1] !== '0' || core[2] !== '0'))
+    logger.warn(
+      `core dumps are not disabled (core size limit ${core[1]}/${core[2]}): util-linux prlimit was not found`,
+    );
   await writeFileAtomic(paths.pidFile, `${process.pid}\n`, { mode: 0o644 });
   await fs.rm(paths.lockFile, { force: true }); // written by versions whose lock was an abstract socket
 

@@ -36,6 +36,7 @@ const DEFAULT_START_TIMEOUT_MS = 30_000;
 const HUNG_AFTER_MS = 10_000;
 const POLL_MS = 100;
 const SUPERVISOR_CMD = 'supervisor';
+const PRLIMIT_PATHS = ['/usr/bin/prlimit', '/bin/prlimit'];
 const COLLECTOR_CMD = 'collector';
 
 export function systemdAvailable(paths: AgentPaths): boolean {
@@ -108,7 +109,14 @@ export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<
     await execa('systemctl', ['daemon-reload']);
     await execa('systemctl', ['enable', '--now', UNIT_NAME]);
   } else {
-    const child = spawn(o.nodePath, [o.supervisorScript], {
+    // No core dumps (they would hold secrets and collected records): soft and hard core limit 0 through
+    // util-linux prlimit, which sets it and execs node (same pid, no shell); the collector inherits it.
+    // Node has no setrlimit. Without prlimit the supervisor logs that cores are not disabled.
+    const prlimit = PRLIMIT_PATHS.find((p) => existsSync(p));
+    const [file, args] = prlimit
+      ? [prlimit, ['--core=0:0', '--', o.nodePath, o.supervisorScript]]
+      : [o.nodePath, [o.supervisorScript]];
+    const child = spawn(file, args, {
       detached: true,
       stdio: 'ignore',
       env,

@@ -3,7 +3,8 @@
 // restarts on failure, carries the resource limits, and stops like this: SIGTERM to the supervisor
 // only (KillMode=mixed) so it can stop the collector gracefully, SIGKILL to whatever is left after
 // TimeoutStopSec. MemoryMax leaves the supervisor headroom above the collector's watchdog limit so
-// the watchdog's graceful restart comes before the kernel's OOM kill.
+// the watchdog's graceful restart comes before the kernel's OOM kill. LimitCORE=0: no core dumps (they
+// would hold secrets and collected records); the collector inherits it.
 import * as path from 'node:path';
 import type { ResourceLimits } from '../../config/index.js';
 
@@ -51,6 +52,7 @@ export function renderUnitFile(o: UnitFileOptions): string {
     'Restart=on-failure',
     'RestartSec=5',
     'KillMode=mixed',
+    'LimitCORE=0',
     `TimeoutStopSec=${STOP_TIMEOUT_SEC}`,
     'CPUAccounting=yes',
     'MemoryAccounting=yes',

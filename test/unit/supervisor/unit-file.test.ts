@@ -24,6 +24,7 @@ describe('open-ama.service', () => {
     expect(unit).toMatch(new RegExp(`^MemoryMax=${300 + SUPERVISOR_MEMORY_HEADROOM_MB}M$`, 'm'));
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^KillMode=mixed$/m);
+    expect(unit).toMatch(/^LimitCORE=0$/m);
     expect(unit).toMatch(/^TimeoutStopSec=60$/m);
     expect(unit).toMatch(/^StandardOutput=null$/m);
     expect(unit).toMatch(/\[Install\]\nWantedBy=multi-user.target/);

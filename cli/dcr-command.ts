@@ -61,8 +61,14 @@ export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.st
   for (const r of built.graph.routes) {
     if (!r.transformKql || r.transformKql.trim() === 'source') continue;
     const t = compileTransform(r.transformKql, r.transformMode ?? 'full');
+    const part =
+      r.transformMode === 'prefilter'
+        ? 'leading where filters only; the service runs the rest'
+        : t.kind === 'agent' && t.rest
+          ? `up to the first operator outside the subset; left to the service: ${t.rest.servicePart} (${t.rest.reason})`
+          : 'whole transform';
     out.write(
-      `transform on ${r.laneId}: ${t.kind === 'agent' ? `runs on the agent (${r.transformMode === 'prefilter' ? 'leading where filters only; the service runs the rest' : 'whole transform'}) — filtered records never leave the machine` : t.kind === 'service' ? `left to the service: ${t.reason}` : 'nothing to run on the agent'}\n`,
+      `transform on ${r.laneId}: ${t.kind === 'agent' ? `runs on the agent (${part}) — filtered records never leave the machine` : t.kind === 'service' ? `left to the service: ${t.reason}` : 'nothing to run on the agent'}\n`,
     );
   }
   for (const w of [...v.warnings, ...built.warnings]) out.write(`warning: ${w}\n`);

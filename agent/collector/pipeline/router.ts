@@ -15,8 +15,16 @@ export interface LaneWriter {
 export interface RouterDeps {
   lanes: Map<string, LaneWriter>;
   drops: DropCounter;
-  /** Applies an agent-side transform; returns the records to keep (identity when absent). */
-  transform?: (kql: string, records: LogRecord[], mode: 'full' | 'prefilter') => LogRecord[];
+  /**
+   * Applies an agent-side transform; returns the records to keep (identity when absent). Records it
+   * dropped for spending their evaluation budget are reported through onBudgetDrop (not 'filtered').
+   */
+  transform?: (
+    kql: string,
+    records: LogRecord[],
+    mode: 'full' | 'prefilter',
+    onBudgetDrop?: (count: number) => void,
+  ) => LogRecord[];
   onRecordsIn?: (stream: string, count: number) => void;
 }
 
@@ -57,8 +65,13 @@ export class Router implements RecordSink {
         }
         let out = records;
         if (route.transformKql && route.transformKql.trim() !== 'source' && this.deps.transform) {
-          out = this.deps.transform(route.transformKql, records, route.transformMode ?? 'full');
-          if (out.length < records.length) this.deps.drops.drop('filtered', records.length - out.length, route.laneId);
+          let overBudget = 0;
+          out = this.deps.transform(route.transformKql, records, route.transformMode ?? 'full', (n) => {
+            overBudget += n;
+            this.deps.drops.drop('transform_budget', n, route.laneId);
+          });
+          const filtered = records.length - out.length - overBudget;
+          if (filtered > 0) this.deps.drops.drop('filtered', filtered, route.laneId);
         }
         if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
         if (out.length > 0) {
@@ -90,6 +103,6 @@ function project(record: LogRecord, columns: string[]): LogRecord {
   }
   if (same && i === columns.length) return record;
   const out: LogRecord = {};
-  for (const c of columns) if (record[c] !== undefined) out[c] = record[c];
+  for (const c of columns) if (Object.hasOwn(record, c) && record[c] !== undefined) out[c] = record[c];
   return out;
 }

@@ -38,6 +38,8 @@ export type DropReason =
   | 'oversized'
   | 'parse_error'
   | 'filtered'
+  /** A record that spent its agent-side transform evaluation budget (docs/dcr-support.md). */
+  | 'transform_budget'
   | 'no_route'
   | 'rejected_400'
   | 'invalid_encoding'

@@ -1,5 +1,19 @@
 // Public surface of the agent-side KQL subset.
-export { compileTransform, runTransform, type CompiledTransform, type TransformMode } from './agent-transform.js';
-export { parseKql, KqlUnsupportedError, SUPPORTED_FUNCTIONS, type Expr, type Operator } from './kql-parser.js';
+export {
+  compileTransform,
+  runTransform,
+  splitTransform,
+  type CompiledTransform,
+  type TransformMode,
+  type TransformSplit,
+} from './agent-transform.js';
+export {
+  parseKql,
+  parseKqlPrefix,
+  KqlUnsupportedError,
+  SUPPORTED_FUNCTIONS,
+  type Expr,
+  type Operator,
+} from './kql-parser.js';
 export { KqlSyntaxError } from './kql-lexer.js';
-export { applyOperators, evaluate } from './kql-evaluator.js';
+export { applyOperators, evaluate, RECORD_BUDGET, type ApplyResult } from './kql-evaluator.js';

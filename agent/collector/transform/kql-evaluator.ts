@@ -1,86 +1,169 @@
 // Evaluates a parsed agent-side KQL transform over records, with KQL's semantics for the subset:
 // `has` is a case-insensitive whole-term match, contains/startswith/endswith are case-insensitive,
 // == is case-sensitive and =~ is not, comparisons with null are false, bad conversions give null.
+// Column and key names select own members only (a `constructor` column is not Object's). Each record
+// runs through all operators with a work budget (RECORD_BUDGET units: one per expression node, one per
+// character a string operation scans, a regex search its program size per character); a record that
+// spends it is dropped and counted (`transform_budget`), so no record can hold the collector.
 import type { LogRecord } from '../pipeline/types.js';
 import type { Expr, Operator } from './kql-parser.js';
+import { regexExtract, regexMatches, regexReplace, regexTrim, type Charge } from './kql-regex.js';
 
-export function applyOperators(ops: Operator[], records: LogRecord[]): LogRecord[] {
-  let rows = records;
+/** Work units one record may spend in the transform (see the header; docs/dcr-support.md). */
+export const RECORD_BUDGET = 4_000_000;
+
+class BudgetExceeded extends Error {}
+
+export interface ApplyResult {
+  records: LogRecord[];
+  /** Records that spent their budget (dropped). */
+  overBudget: number;
+}
+
+/** The value of a column or key, only when it is the object's own (never an inherited member). */
+export function ownValue(obj: object, key: string): unknown {
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+/** Sets an own property, also for `__proto__` (whose assignment would change the prototype). */
+function setOwn(obj: LogRecord, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+export function applyOperators(ops: Operator[], records: LogRecord[], budget = RECORD_BUDGET): ApplyResult {
+  const out: LogRecord[] = [];
+  let overBudget = 0;
+  for (const record of records) {
+    let left = budget;
+    const charge: Charge = (units) => {
+      left -= units;
+      if (left < 0) throw new BudgetExceeded();
+    };
+    try {
+      const r = applyToRecord(ops, record, new Evaluator(charge));
+      if (r) out.push(r);
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+      overBudget++;
+    }
+  }
+  return { records: out, overBudget };
+}
+
+function applyToRecord(ops: Operator[], record: LogRecord, ev: Evaluator): LogRecord | undefined {
+  let r = record;
   for (const op of ops) {
     switch (op.op) {
       case 'where':
-        rows = rows.filter((r) => evaluate(op.pred, r) === true);
+        if (ev.eval(op.pred, r) !== true) return undefined;
         break;
       case 'project':
-        rows = rows.map((r) => Object.fromEntries(op.items.map((i) => [i.name, evaluate(i.e, r)])));
+        r = Object.fromEntries(op.items.map((i) => [i.name, ev.eval(i.e, r)]));
         break;
-      case 'extend':
-        rows = rows.map((r) => {
-          const out: LogRecord = { ...r };
-          for (const i of op.items) out[i.name] = evaluate(i.e, out);
-          return out;
-        });
+      case 'extend': {
+        const out: LogRecord = { ...r };
+        for (const i of op.items) setOwn(out, i.name, ev.eval(i.e, out));
+        r = out;
         break;
-      case 'project-away':
-        rows = rows.map((r) => {
-          const out: LogRecord = { ...r };
-          for (const n of op.names) delete out[n];
-          return out;
-        });
+      }
+      case 'project-away': {
+        const out: LogRecord = { ...r };
+        for (const n of op.names) delete out[n];
+        r = out;
         break;
-      case 'project-rename':
-        rows = rows.map((r) => {
-          const out: LogRecord = { ...r };
-          for (const { to, from } of op.pairs) {
-            out[to] = out[from];
-            delete out[from];
-          }
-          return out;
-        });
+      }
+      case 'project-rename': {
+        const out: LogRecord = { ...r };
+        for (const { to, from } of op.pairs) {
+          setOwn(out, to, ownValue(out, from));
+          delete out[from];
+        }
+        r = out;
         break;
+      }
     }
   }
-  return rows;
+  return r;
 }
 
+/** One expression evaluated against one record, without a budget (tests, dcr explain). */
 export function evaluate(e: Expr, r: LogRecord): unknown {
-  switch (e.t) {
-    case 'lit':
-      return e.v;
-    case 'col':
-      return r[e.name] ?? null;
-    case 'member': {
-      const obj = evaluate(e.obj, r);
-      const key = evaluate(e.key, r);
-      if (obj === null || typeof obj !== 'object') return null;
-      return (obj as Record<string, unknown>)[String(key)] ?? null;
+  return new Evaluator(() => undefined).eval(e, r);
+}
+
+class Evaluator {
+  constructor(private readonly charge: Charge) {}
+
+  eval(e: Expr, r: LogRecord): unknown {
+    this.charge(1);
+    switch (e.t) {
+      case 'lit':
+        return e.v;
+      case 'col':
+        return ownValue(r, e.name) ?? null;
+      case 'member': {
+        const obj = this.eval(e.obj, r);
+        const key = this.eval(e.key, r);
+        if (obj === null || typeof obj !== 'object') return null;
+        return ownValue(obj, String(key)) ?? null;
+      }
+      case 'unary': {
+        const v = this.eval(e.e, r);
+        return e.op === '-' ? (typeof v === 'number' ? -v : null) : v === null ? null : !truthy(v);
+      }
+      case 'in': {
+        const v = this.eval(e.e, r);
+        const hit = e.list.some((x) => looseEquals(v, this.eval(x, r)));
+        return e.negate ? !hit : hit;
+      }
+      case 'call': {
+        const args = e.args.map((a) => this.eval(a, r));
+        for (const a of args) if (typeof a === 'string') this.charge(a.length);
+        return e.re ? regexCall(e.fn, e.re, args, this.charge) : call(e.fn, args);
+      }
+      case 'bin':
+        if (e.op === 'and') return this.eval(e.l, r) === true && this.eval(e.r, r) === true;
+        if (e.op === 'or') return this.eval(e.l, r) === true || this.eval(e.r, r) === true;
+        return this.binary(e.op, this.eval(e.l, r), this.eval(e.r, r));
     }
-    case 'unary': {
-      const v = evaluate(e.e, r);
-      return e.op === '-' ? (typeof v === 'number' ? -v : null) : v === null ? null : !truthy(v);
-    }
-    case 'in': {
-      const v = evaluate(e.e, r);
-      const hit = e.list.some((x) => looseEquals(v, evaluate(x, r)));
-      return e.negate ? !hit : hit;
-    }
-    case 'call':
-      return call(
-        e.fn,
-        e.args.map((a) => evaluate(a, r)),
-      );
-    case 'bin':
-      return binary(e.op, e.l, e.r, r);
+  }
+
+  private binary(op: string, l: unknown, rv: unknown): unknown {
+    const ls = l === null || l === undefined ? '' : String(l);
+    const rs = rv === null || rv === undefined ? '' : String(rv);
+    this.charge(ls.length + rs.length);
+    return binary(op, l, rv, ls, rs);
   }
 }
 
-function binary(op: string, le: Expr, re: Expr, r: LogRecord): unknown {
-  if (op === 'and') return evaluate(le, r) === true && evaluate(re, r) === true;
-  if (op === 'or') return evaluate(le, r) === true || evaluate(re, r) === true;
-  const l = evaluate(le, r);
-  const rv = evaluate(re, r);
-  const ls = l === null || l === undefined ? '' : String(l);
-  const rs = rv === null || rv === undefined ? '' : String(rv);
+function regexCall(
+  fn: string,
+  re: NonNullable<Extract<Expr, { t: 'call' }>['re']>,
+  a: unknown[],
+  charge: Charge,
+): unknown {
+  const s = (v: unknown): string =>
+    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  switch (fn) {
+    case 'matches_regex':
+      return regexMatches(re, s(a[0]), charge);
+    case 'trim':
+      return regexTrim(re, s(a[1]), 'both', charge);
+    case 'trim_start':
+      return regexTrim(re, s(a[1]), 'start', charge);
+    case 'trim_end':
+      return regexTrim(re, s(a[1]), 'end', charge);
+    case 'extract':
+      return regexExtract(re, Number(a[1]), s(a[2]), charge);
+    case 'replace_regex':
+      return regexReplace(re, s(a[0]), s(a[2]), charge);
+  }
+  return null;
+}
+
+function binary(op: string, l: unknown, rv: unknown, ls: string, rs: string): unknown {
   switch (op) {
     case '==':
       return l !== null && rv !== null && looseEquals(l, rv);
@@ -207,8 +290,8 @@ function call(fn: string, a: unknown[]): unknown {
       return s(a[0]).toLowerCase();
     case 'toupper':
       return s(a[0]).toUpperCase();
-    case 'trim':
-      return a.length >= 2 ? s(a[1]).replace(new RegExp(`^(${s(a[0])})+|(${s(a[0])})+$`, 'g'), '') : s(a[0]).trim();
+    case 'trim': // trim(regex, text) is a regexCall; the one-argument form trims white space
+      return s(a[0]).trim();
     case 'substring': {
       const text = s(a[0]);
       const start = Math.max(0, Number(a[1]) || 0);

@@ -1,7 +1,10 @@
 // Tokenizer for the agent-side KQL subset. Every token carries its offset so parse errors can point
-// at the exact column of the transformKql text.
+// at the exact column of the transformKql text. Linear in the text: sticky regexes match in place
+// (no slice of the rest per token) and strings are cut in chunks between escapes. A character the
+// subset has no use for (`:`, `;`, `{`, …) becomes an 'other' token, so the text can still be cut at
+// its top-level pipes and the operators before it run on the agent (docs/dcr-support.md).
 
-export type TokenKind = 'ident' | 'string' | 'number' | 'op' | 'punct' | 'eof';
+export type TokenKind = 'ident' | 'string' | 'number' | 'op' | 'punct' | 'other' | 'eof';
 
 export interface Token {
   kind: TokenKind;
@@ -20,66 +23,89 @@ export class KqlSyntaxError extends Error {
 }
 
 const OPERATORS = ['==', '!=', '<=', '>=', '=~', '!~', '<', '>', '=', '+', '-', '*', '/', '%'];
-const PUNCT = ['|', '(', ')', ',', '.', '[', ']'];
+const PUNCT = new Set(['|', '(', ')', ',', '.', '[', ']']);
+const SPACE = /\s+/y;
+const NUMBER = /[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const WORD = /[A-Za-z_$][A-Za-z0-9_$-]*/y;
+const NEGATED = /!(?:has|contains|startswith|endswith|in)\b/y;
+const HYPHENATED_KEYWORDS = new Set(['project-away', 'project-rename', 'project-keep']);
+
+function stickyMatch(re: RegExp, text: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(text)?.[0];
+}
+
+/** A quoted string with backslash escapes starting at `start` (the quote): its value and the offset after it. */
+function quoted(text: string, start: number): { value: string; end: number } {
+  const q = text[start]!;
+  const chunks: string[] = [];
+  let from = start + 1;
+  // Each search result is reused until `from` passes it: every character is scanned once per search.
+  let close = -1;
+  let esc = -1;
+  for (;;) {
+    if (close < from) close = text.indexOf(q, from);
+    if (esc !== Infinity && esc < from) esc = text.indexOf('\\', from);
+    if (esc < 0) esc = Infinity;
+    if (close < 0) throw new KqlSyntaxError('unterminated string', start);
+    if (esc > close) {
+      chunks.push(text.slice(from, close));
+      return { value: chunks.join(''), end: close + 1 };
+    }
+    chunks.push(text.slice(from, esc));
+    if (esc + 1 >= text.length) throw new KqlSyntaxError('unterminated string', start);
+    const n = text[esc + 1]!;
+    chunks.push(n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n);
+    from = esc + 2;
+  }
+}
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) {
-      i++;
+    const space = stickyMatch(SPACE, text, i);
+    if (space) {
+      i += space.length;
       continue;
     }
     if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
       continue;
     }
     if (c === '"' || c === "'") {
-      const start = i++;
-      let value = '';
-      while (i < text.length && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < text.length) {
-          const n = text[i + 1]!;
-          value += n === 'n' ? '\n' : n === 't' ? '\t' : n === 'r' ? '\r' : n;
-          i += 2;
-        } else value += text[i++];
-      }
-      if (i >= text.length) throw new KqlSyntaxError('unterminated string', start);
-      i++;
-      tokens.push({ kind: 'string', value, pos: start });
+      const { value, end } = quoted(text, i);
+      tokens.push({ kind: 'string', value, pos: i });
+      i = end;
       continue;
     }
     if (c === '@' && (text[i + 1] === '"' || text[i + 1] === "'")) {
-      const q = text[i + 1]!;
-      const start = i;
-      i += 2;
-      const end = text.indexOf(q, i);
-      if (end < 0) throw new KqlSyntaxError('unterminated verbatim string', start);
-      tokens.push({ kind: 'string', value: text.slice(i, end), pos: start });
+      const end = text.indexOf(text[i + 1]!, i + 2);
+      if (end < 0) throw new KqlSyntaxError('unterminated verbatim string', i);
+      tokens.push({ kind: 'string', value: text.slice(i + 2, end), pos: i });
       i = end + 1;
       continue;
     }
-    if (/[0-9]/.test(c)) {
-      const m = /^[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i))!;
-      tokens.push({ kind: 'number', value: m[0], pos: i });
-      i += m[0].length;
+    const num = stickyMatch(NUMBER, text, i);
+    if (num) {
+      tokens.push({ kind: 'number', value: num, pos: i });
+      i += num.length;
       continue;
     }
-    if (/[A-Za-z_$]/.test(c)) {
-      const m = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(text.slice(i))!;
+    const word = stickyMatch(WORD, text, i);
+    if (word) {
       // "project-away" is one keyword; otherwise a '-' inside an identifier is a minus sign.
-      let word = m[0];
-      if (word.includes('-') && !/^(project-away|project-rename|project-keep|!has|!contains)$/.test(word))
-        word = word.slice(0, word.indexOf('-'));
-      tokens.push({ kind: 'ident', value: word, pos: i });
-      i += word.length;
+      const w = word.includes('-') && !HYPHENATED_KEYWORDS.has(word) ? word.slice(0, word.indexOf('-')) : word;
+      tokens.push({ kind: 'ident', value: w, pos: i });
+      i += w.length;
       continue;
     }
-    if (c === '!' && /^!(has|contains|startswith|endswith|in)\b/.test(text.slice(i))) {
-      const m = /^!(has|contains|startswith|endswith|in)/.exec(text.slice(i))!;
-      tokens.push({ kind: 'op', value: m[0], pos: i });
-      i += m[0].length;
+    const negated = c === '!' ? stickyMatch(NEGATED, text, i) : undefined;
+    if (negated) {
+      tokens.push({ kind: 'op', value: negated, pos: i });
+      i += negated.length;
       continue;
     }
     const op = OPERATORS.find((o) => text.startsWith(o, i));
@@ -88,12 +114,8 @@ export function tokenize(text: string): Token[] {
       i += op.length;
       continue;
     }
-    if (PUNCT.includes(c)) {
-      tokens.push({ kind: 'punct', value: c, pos: i });
-      i++;
-      continue;
-    }
-    throw new KqlSyntaxError(`unexpected character ${JSON.stringify(c)}`, i);
+    tokens.push({ kind: PUNCT.has(c) ? 'punct' : 'other', value: c, pos: i });
+    i++;
   }
   tokens.push({ kind: 'eof', value: '', pos: text.length });
   return tokens;

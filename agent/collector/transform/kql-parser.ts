@@ -1,16 +1,19 @@
 // Parser for the agent-side KQL subset: `source | where … | project … | project-away … |
 // project-rename … | extend …` with comparisons, and/or/not, has/contains/startswith/endswith (and
-// their negations), in/!in, arithmetic, member access on dynamic values and a set of scalar functions.
-// Anything else throws KqlUnsupportedError (the transform is then left to the service) or
-// KqlSyntaxError with the column. Nesting and expression depth are bounded (MAX_NESTING, MAX_EXPR_DEPTH)
-// so neither this recursive-descent parser nor the recursive evaluator can overflow the stack.
+// their negations), in/!in, `matches regex`, arithmetic, member access on dynamic values and a set of
+// scalar functions. Anything else throws KqlUnsupportedError (left to the service) or KqlSyntaxError
+// with the column. parseKqlPrefix parses operator by operator between top-level pipes and stops at the
+// first one outside the subset, so the operators before it can still run on the agent. Regex patterns
+// must be literals and are compiled here, once (kql-regex.ts). Nesting and expression depth are bounded
+// (MAX_NESTING, MAX_EXPR_DEPTH) so neither this recursive-descent parser nor the evaluator overflows.
 import { KqlSyntaxError, tokenize, type Token } from './kql-lexer.js';
+import { compileRegex, type CompiledRegex } from './kql-regex.js';
 
 export type Expr =
   | { t: 'lit'; v: unknown }
   | { t: 'col'; name: string }
   | { t: 'member'; obj: Expr; key: Expr }
-  | { t: 'call'; fn: string; args: Expr[]; pos: number }
+  | { t: 'call'; fn: string; args: Expr[]; pos: number; re?: CompiledRegex }
   | { t: 'unary'; op: '-' | 'not'; e: Expr }
   | { t: 'bin'; op: string; l: Expr; r: Expr }
   | { t: 'in'; negate: boolean; e: Expr; list: Expr[] };
@@ -50,6 +53,10 @@ export const SUPPORTED_FUNCTIONS = new Set([
   'tolower',
   'toupper',
   'trim',
+  'trim_start',
+  'trim_end',
+  'extract',
+  'replace_regex',
   'substring',
   'strcat',
   'iif',
@@ -86,14 +93,69 @@ export const MAX_NESTING = 100;
 /** Expression trees deeper than this (e.g. `a + a + …` chains) are left to the service. */
 export const MAX_EXPR_DEPTH = 1000;
 
-export function parseKql(text: string): Operator[] {
-  const ops = new Parser(tokenize(text)).query();
-  for (const op of ops) {
-    const exprs =
-      op.op === 'where' ? [op.pred] : op.op === 'project' || op.op === 'extend' ? op.items.map((i) => i.e) : [];
-    for (const e of exprs) checkDepth(e);
+/** Functions taking a regex: the index of the pattern argument and the argument counts allowed. */
+const REGEX_FUNCTIONS: Record<string, { arg: number; arity: number[] }> = {
+  trim: { arg: 0, arity: [2] },
+  trim_start: { arg: 0, arity: [2] },
+  trim_end: { arg: 0, arity: [2] },
+  extract: { arg: 0, arity: [3] },
+  replace_regex: { arg: 1, arity: [3] },
+};
+
+/** Operators before the first one outside the subset, and where and why parsing stopped. */
+export interface ParsedPrefix {
+  ops: Operator[];
+  stop?: { /** Offset of the `|` before the operator that stopped parsing. */ pipe: number; error: Error };
+}
+
+/**
+ * Parses operator by operator. Throws (KqlSyntaxError / KqlUnsupportedError) only when not even the
+ * head can be read: a broken string, no leading `source`.
+ */
+export function parseKqlPrefix(text: string): ParsedPrefix {
+  const toks = tokenize(text);
+  const first = toks[0]!;
+  if (first.kind !== 'ident' || first.value !== 'source')
+    throw new KqlUnsupportedError(
+      `a transform must start with "source", found ${first.kind === 'eof' ? 'nothing' : `"${first.value}"`}`,
+      first.pos,
+    );
+  // Top-level pipes (not inside brackets) separate the operators.
+  const pipes: number[] = [];
+  let depth = 0;
+  for (let i = 1; i < toks.length; i++) {
+    const v = toks[i]!.value;
+    if (toks[i]!.kind === 'string') continue;
+    if (v === '(' || v === '[' || v === '{') depth++;
+    else if ((v === ')' || v === ']' || v === '}') && depth > 0) depth--;
+    else if (v === '|' && toks[i]!.kind === 'punct' && depth === 0) pipes.push(i);
   }
-  return ops;
+  if (toks[1]!.kind !== 'eof' && pipes[0] !== 1)
+    throw new KqlSyntaxError(`unexpected ${JSON.stringify(toks[1]!.value)}`, toks[1]!.pos);
+  const ops: Operator[] = [];
+  for (const [n, p] of pipes.entries()) {
+    const end = pipes[n + 1] ?? toks.length - 1;
+    const segment = [...toks.slice(p + 1, end), { kind: 'eof' as const, value: '', pos: toks[end]!.pos }];
+    try {
+      const op = new Parser(segment).operatorToEnd();
+      const exprs =
+        op.op === 'where' ? [op.pred] : op.op === 'project' || op.op === 'extend' ? op.items.map((i) => i.e) : [];
+      for (const e of exprs) checkDepth(e);
+      ops.push(op);
+    } catch (err) {
+      if (err instanceof KqlSyntaxError || err instanceof KqlUnsupportedError)
+        return { ops, stop: { pipe: toks[p]!.pos, error: err } };
+      throw err;
+    }
+  }
+  return { ops };
+}
+
+/** The whole transform, or the first error. */
+export function parseKql(text: string): Operator[] {
+  const parsed = parseKqlPrefix(text);
+  if (parsed.stop) throw parsed.stop.error;
+  return parsed.ops;
 }
 
 /** Iterative (the point is not to recurse): throws when the tree is deeper than MAX_EXPR_DEPTH. */
@@ -163,17 +225,11 @@ class Parser {
     return this.next();
   }
 
-  query(): Operator[] {
-    const first = this.expect('ident');
-    if (first.value !== 'source')
-      throw new KqlUnsupportedError(`a transform must start with "source", found "${first.value}"`, first.pos);
-    const ops: Operator[] = [];
-    while (this.is('punct', '|')) {
-      this.next();
-      ops.push(this.operator());
-    }
+  /** One operator that must take every token of its segment. */
+  operatorToEnd(): Operator {
+    const op = this.operator();
     if (!this.is('eof')) throw new KqlSyntaxError(`unexpected ${JSON.stringify(this.peek().value)}`, this.peek().pos);
-    return ops;
+    return op;
   }
 
   private operator(): Operator {
@@ -256,6 +312,15 @@ class Parser {
       this.expect('punct', ')');
       return { t: 'in', negate: t.value === '!in', e: l, list };
     }
+    if (t.kind === 'ident' && t.value === 'matches' && this.toks[this.i + 1]?.value === 'regex') {
+      this.next();
+      this.next();
+      const pattern = this.peek();
+      if (pattern.kind !== 'string')
+        throw new KqlUnsupportedError('"matches regex" needs a string literal pattern on the agent', pattern.pos);
+      this.next();
+      return { t: 'call', fn: 'matches_regex', args: [l], pos: t.pos, re: compileRegex(pattern.value, pattern.pos) };
+    }
     if (t.kind === 'ident' && /^(matches|between|has_any|has_all|in~)$/.test(t.value)) {
       throw new KqlUnsupportedError(`"${t.value}" is not supported on the agent`, t.pos);
     }
@@ -316,13 +381,22 @@ class Parser {
       if (t.value === 'true' || t.value === 'false') return { t: 'lit', v: t.value === 'true' };
       if (t.value === 'null') return { t: 'lit', v: null };
       if (this.is('punct', '(')) {
-        this.next();
-        const args = this.is('punct', ')') ? [] : this.list(() => this.expr());
-        this.expect('punct', ')');
         const fn = t.value.toLowerCase();
         if (!SUPPORTED_FUNCTIONS.has(fn))
           throw new KqlUnsupportedError(`function ${t.value}() is not supported on the agent`, t.pos);
+        this.next();
+        const args = this.is('punct', ')') ? [] : this.list(() => this.expr());
+        this.expect('punct', ')');
         if (fn === 'not') return { t: 'unary', op: 'not', e: args[0] ?? { t: 'lit', v: null } };
+        const rx = REGEX_FUNCTIONS[fn];
+        if (rx && (fn !== 'trim' || args.length === 2)) {
+          if (!rx.arity.includes(args.length))
+            throw new KqlUnsupportedError(`${fn}() with ${args.length} arguments is not supported on the agent`, t.pos);
+          const pattern = args[rx.arg]!;
+          if (pattern.t !== 'lit' || typeof pattern.v !== 'string')
+            throw new KqlUnsupportedError(`the pattern of ${fn}() must be a string literal on the agent`, t.pos);
+          return { t: 'call', fn, args, pos: t.pos, re: compileRegex(pattern.v, t.pos) };
+        }
         return { t: 'call', fn, args, pos: t.pos };
       }
       return { t: 'col', name: t.value };

@@ -1,0 +1,101 @@
+// Issue 13, through the real collector: a DCR whose Syslog flow runs `trim(@"[^\w]+", SyslogMessage)` —
+// the pattern from KQL's own docs — receives lines built to make a backtracking engine run for minutes
+// (`a` + 40 × `!` + `a`, and a 60,000-character variant) among normal lines. Every record keeps being
+// delivered (the hostile ones too: RE2 handles them in one linear pass), the self-metrics endpoint
+// answers meanwhile, and SIGTERM ends the collector. Before the fix the first hostile line froze it.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
+import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import { freePort } from '../../../fakes/tinyproxy.js';
+import { startCollector, syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+
+let dir: string;
+let ca: TestCa;
+let imds: FakeImdsServer;
+let ingestion: FakeIngestionServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-transform-'));
+  ca = await createTestCa(path.join(dir, 'ca'));
+  imds = new FakeImdsServer({ mode: 'imds' });
+  await imds.start();
+  ingestion = new FakeIngestionServer(ca);
+  await ingestion.start();
+});
+
+afterAll(async () => {
+  await ingestion.stop();
+  await imds.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const listening = (port: number): Promise<boolean> =>
+  new Promise((r) =>
+    net
+      .connect(port, '127.0.0.1')
+      .once('connect', function (this: net.Socket) {
+        this.destroy();
+        r(true);
+      })
+      .once('error', () => r(false)),
+  );
+
+async function send(port: number, lines: string[]): Promise<void> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((r, j) => {
+    sock.once('connect', () => r());
+    sock.once('error', j);
+  });
+  for (const l of lines) sock.write(`<134>Nov 25 10:00:00 host app[42]: ${l}\n`);
+  await new Promise<void>((r) => sock.end(() => r()));
+}
+
+test('hostile lines for trim(@"[^\\w]+", …) neither stall nor stop delivery', async () => {
+  const dcr = syslogToLaDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', ingestion.url) as {
+    properties: { dataFlows: { streams: string[]; transformKql?: string }[] };
+  };
+  dcr.properties.dataFlows[0]!.transformKql =
+    'source | extend SyslogMessage = trim(@"[^\\w]+", SyslogMessage) | where SyslogMessage != "drop"';
+  const root = mkdtempSync(path.join(dir, 'root-'));
+  const port = await freePort();
+  const metricsPort = await freePort();
+  writeConfig(root, [dcr], { selfMetrics: { port: metricsPort } });
+  const child = startCollector(root, {
+    NODE_EXTRA_CA_CERTS: ca.caCertPath,
+    OPEN_AMA_IMDS_URL: imds.base,
+    OPEN_AMA_SYSLOG_PORT: String(port),
+  });
+  const metrics = async (): Promise<string> =>
+    (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  try {
+    await waitFor(() => listening(port), 15_000, 'syslog listener');
+    const short = `a${'!'.repeat(40)}a`;
+    const long = `a${'!'.repeat(60_000)}a`;
+    await send(port, ['seq=0 ...', short, 'seq=1', '--drop--', long, 'seq=2 !!', short, 'seq=3']);
+    const messages = (): string[] => ingestion.records('Custom-OpenAma-Syslog').map((r) => String(r.SyslogMessage));
+    await waitFor(() => messages().length >= 7, 60_000, 'every record delivered');
+    expect(messages().sort()).toEqual([short, short, long, 'seq=0', 'seq=1', 'seq=2', 'seq=3'].sort());
+    // Still responsive: more lines go through, and the metrics endpoint answers.
+    await send(port, [short, 'seq=4']);
+    await waitFor(() => messages().includes('seq=4'), 30_000, 'a later record');
+    expect(await metrics()).toMatch(/open_ama_dropped_records_total\{reason="filtered"[^}]*\} 1\b/);
+  } finally {
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      child,
+      new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000))),
+    ]);
+    clearTimeout(timer);
+    if (exit === 'still running') {
+      child.kill('SIGKILL');
+      await child;
+    }
+    expect(exit).not.toBe('still running');
+  }
+}, 180_000);

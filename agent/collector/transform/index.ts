@@ -7,13 +7,7 @@ export {
   type TransformMode,
   type TransformSplit,
 } from './agent-transform.js';
-export {
-  parseKql,
-  parseKqlPrefix,
-  KqlUnsupportedError,
-  SUPPORTED_FUNCTIONS,
-  type Expr,
-  type Operator,
-} from './kql-parser.js';
+export { parseKql, parseKqlPrefix, KqlUnsupportedError, type Expr, type Operator } from './kql-parser.js';
+export { SUPPORTED_FUNCTIONS } from './kql-vocabulary.js';
 export { KqlSyntaxError } from './kql-lexer.js';
 export { applyOperators, evaluate, RECORD_BUDGET, type ApplyResult } from './kql-evaluator.js';

@@ -8,6 +8,7 @@
 // (MAX_NESTING, MAX_EXPR_DEPTH) so neither this recursive-descent parser nor the evaluator overflows.
 import { KqlSyntaxError, tokenize, type Token } from './kql-lexer.js';
 import { compileRegex, type CompiledRegex } from './kql-regex.js';
+import { COMPARISONS, REGEX_FUNCTIONS, SUPPORTED_FUNCTIONS } from './kql-vocabulary.js';
 
 export type Expr =
   | { t: 'lit'; v: unknown }
@@ -35,72 +36,10 @@ export class KqlUnsupportedError extends Error {
   }
 }
 
-export const SUPPORTED_FUNCTIONS = new Set([
-  'tostring',
-  'toint',
-  'tolong',
-  'toreal',
-  'todouble',
-  'tobool',
-  'toboolean',
-  'parse_json',
-  'todynamic',
-  'isempty',
-  'isnotempty',
-  'isnull',
-  'isnotnull',
-  'strlen',
-  'tolower',
-  'toupper',
-  'trim',
-  'trim_start',
-  'trim_end',
-  'extract',
-  'replace_regex',
-  'substring',
-  'strcat',
-  'iif',
-  'iff',
-  'now',
-  'not',
-  'todatetime',
-  'coalesce',
-]);
-
-const COMPARISONS = new Set([
-  '==',
-  '!=',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  '=~',
-  '!~',
-  'has',
-  '!has',
-  'contains',
-  '!contains',
-  'startswith',
-  '!startswith',
-  'endswith',
-  '!endswith',
-  'has_cs',
-  'contains_cs',
-]);
-
 /** Brackets, calls and unary operators nested deeper than this are left to the service. */
 export const MAX_NESTING = 100;
 /** Expression trees deeper than this (e.g. `a + a + …` chains) are left to the service. */
 export const MAX_EXPR_DEPTH = 1000;
-
-/** Functions taking a regex: the index of the pattern argument and the argument counts allowed. */
-const REGEX_FUNCTIONS: Record<string, { arg: number; arity: number[] }> = {
-  trim: { arg: 0, arity: [2] },
-  trim_start: { arg: 0, arity: [2] },
-  trim_end: { arg: 0, arity: [2] },
-  extract: { arg: 0, arity: [3] },
-  replace_regex: { arg: 1, arity: [3] },
-};
 
 /** Operators before the first one outside the subset, and where and why parsing stopped. */
 export interface ParsedPrefix {

@@ -10,6 +10,7 @@ import type { AgentConfig } from '../../config/index.js';
 import type { DcrHealth } from '../ipc.js';
 import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
 import { validateDcr } from '../dcr/validate.js';
+import { companionTransformMode, splitTransform } from '../transform/index.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import {
   nodeKey,
@@ -173,15 +174,21 @@ export function buildPipelineGraph(
           let transformMode: RouteNode['transformMode'] = 'full';
           if (kind === 'logs-ingestion') {
             uploadStream = companion ? companion.companion : stream;
-            // The agent runs a built-in stream's whole transform unless the companion flow has it too (as
-            // `open-ama dcr fix` writes it): then the service runs it and the agent only pre-filters, so no
-            // transform is applied twice.
-            const serviceKql = companion
-              ? dcr.dataFlows.find((f) => f.streams.includes(companion.companion) && f.destinations.includes(destName))
-                  ?.transformKql
-              : undefined;
-            transformMode =
-              companion && ['', 'source'].includes((serviceKql ?? 'source').trim()) ? 'full' : 'prefilter';
+            // Built-in stream: the companion flow's transformKql is what the service runs on the upload. When it
+            // is the remainder of the split (or `source`), the agent runs the agent part; when it is the whole
+            // transform, the agent only pre-filters, so nothing is applied twice (docs/dcr-support.md).
+            if (companion) {
+              const serviceKql = dcr.dataFlows.find(
+                (f) => f.streams.includes(companion.companion) && f.destinations.includes(destName),
+              )?.transformKql;
+              const m = companionTransformMode(flow.transformKql, serviceKql);
+              transformMode = m.mode;
+              // (When none of it runs on the agent, the DCR analysis already warns that nobody applies it.)
+              if (m.lost && splitTransform(flow.transformKql).agentPart !== 'source')
+                warnings.push(
+                  `${dcr.immutableId}: ${stream} → ${destName}: the agent runs transformKql only up to its first operator outside the subset, and the companion flow of ${companion.companion} has transformKql "source", so nobody runs the rest: ${m.lost} — put it in the companion flow ("open-ama dcr fix")`,
+                );
+            } else transformMode = 'prefilter';
           } else if (kind === 'metrics') {
             if (stream !== 'Microsoft-Perf' && stream !== 'Microsoft-InsightsMetrics') {
               warnings.push(

@@ -67,6 +67,28 @@ export function splitTransform(kql: string | undefined): TransformSplit {
   return parse(kql).split;
 }
 
+const normalized = (kql: string | undefined): string => (kql ?? 'source').replace(/\s+/g, ' ').trim() || 'source';
+
+/**
+ * How the agent runs a built-in stream's transform, given the transformKql of its companion flow (which the
+ * service runs on what the agent uploads):
+ *  - the companion has the `servicePart` of the split (`source` when all of it runs here): `full` — the agent
+ *    runs the agent part, the service the rest;
+ *  - the companion has the whole transform (the service runs all of it): `prefilter`;
+ *  - anything else: `prefilter` when the companion has a transform (it is the service's), else `full` with
+ *    `lost`: the part nobody runs (the service runs `source`).
+ */
+export function companionTransformMode(
+  builtInKql: string | undefined,
+  companionKql: string | undefined,
+): { mode: TransformMode; lost?: string } {
+  const split = splitTransform(builtInKql);
+  const companion = normalized(companionKql);
+  if (companion === normalized(split.servicePart)) return { mode: 'full' };
+  if (companion === normalized(builtInKql) || companion !== 'source') return { mode: 'prefilter' };
+  return { mode: 'full', lost: split.servicePart };
+}
+
 const cache = new Map<string, CompiledTransform>();
 
 export function compileTransform(kql: string | undefined, mode: TransformMode = 'full'): CompiledTransform {

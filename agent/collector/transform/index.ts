@@ -1,6 +1,7 @@
 // Public surface of the agent-side KQL subset.
 export {
   compileTransform,
+  companionTransformMode,
   runTransform,
   splitTransform,
   type CompiledTransform,

@@ -2,7 +2,15 @@
 // operators before it keep running on the machine and the rest is left to the service (for built-in
 // streams: the companion flow's transformKql). compileTransform runs exactly the agent part.
 import { describe, expect, test } from '@jest/globals';
-import { compileTransform, runTransform, splitTransform } from '../../../../agent/collector/transform/index.js';
+import {
+  companionTransformMode,
+  compileTransform,
+  runTransform,
+  splitTransform,
+} from '../../../../agent/collector/transform/index.js';
+import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
+import { syslogToLaDcr } from '../../../helpers/collector-process.js';
+import { testAgentConfig } from '../../../helpers/agent-config.js';
 
 describe('splitTransform', () => {
   test.each([
@@ -92,5 +100,46 @@ describe('the agent runs its part', () => {
     expect(servicePart).toBe('source | where split(L, ";")[0] == 1');
     expect(runTransform(agentPart, rows)).toEqual(runTransform(whole, rows));
     expect(runTransform(agentPart, rows)).toEqual([{ L: 3 }]);
+  });
+});
+
+describe('built-in streams: the companion flow decides how the agent runs the transform', () => {
+  const kql = 'source | where SeverityLevel != "debug" | project SyslogMessage | extend P = split(SyslogMessage, ";")';
+  const rest = 'source | extend P = split(SyslogMessage, ";")';
+
+  test.each([
+    // [built-in flow transform, companion flow transform, mode, lost]
+    [kql, rest, 'full', undefined], // dcr fix's split: the agent runs its part, the service the rest
+    [kql, `  ${rest.replace(/ /g, '\n  ')} `, 'full', undefined], // white space does not matter
+    [kql, kql, 'prefilter', undefined], // the service runs all of it: leading where filters only here
+    [kql, 'source', 'full', rest], // nobody runs the rest
+    [kql, undefined, 'full', rest],
+    ['source | where A == 1', 'source', 'full', undefined],
+    ['source | where A == 1', undefined, 'full', undefined],
+    ['source | where A == 1', 'source | where A == 1', 'prefilter', undefined],
+    [kql, 'source | where B == 2', 'prefilter', undefined], // the user's own service transform
+  ])('%j with companion %j', (builtIn, companion, mode, lost) => {
+    expect(companionTransformMode(builtIn, companion)).toEqual(lost ? { mode, lost } : { mode });
+  });
+
+  test('the pipeline graph uses it, and warns when a part of the transform is run by nobody', () => {
+    const ctx = { computer: 'h', config: testAgentConfig(), env: {}, outDir: '/tmp/out' };
+    const build = (companionKql: string) => {
+      const dcr = syslogToLaDcr('dcr-ffffffffffffffffffffffffffffffff', 'https://x.example') as {
+        properties: { dataFlows: { transformKql?: string }[] };
+      };
+      dcr.properties.dataFlows[0]!.transformKql = kql;
+      dcr.properties.dataFlows[1]!.transformKql = companionKql;
+      const built = buildPipelineGraph([{ json: dcr, origin: 'file', ref: 'a' }], ctx);
+      return {
+        mode: built.graph.routes[0]!.transformMode,
+        warnings: built.warnings.filter((w) => /nobody runs/.test(w)),
+      };
+    };
+    expect(build(rest)).toEqual({ mode: 'full', warnings: [] });
+    expect(build(kql)).toEqual({ mode: 'prefilter', warnings: [] });
+    const lost = build('source');
+    expect(lost.mode).toBe('full');
+    expect(lost.warnings).toEqual([expect.stringContaining(`nobody runs the rest: ${rest}`)]);
   });
 });

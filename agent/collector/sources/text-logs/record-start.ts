@@ -1,4 +1,4 @@
-// recordStartTimestampFormat (SPEC.md §2.2) → anchored regex: a line matching it starts a new record.
+// recordStartTimestampFormat (docs/dcr-support.md, text logs) → anchored regex: a line matching it starts a new record.
 // Table-tested in test/unit/collector/sources/text-logs/record-start.test.ts.
 export const RECORD_START: Record<string, RegExp> = {
   'ISO 8601': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/,

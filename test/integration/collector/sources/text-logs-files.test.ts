@@ -301,6 +301,33 @@ describe('text logs: rotation', () => {
   });
 });
 
+describe('text logs: checkpoint versions', () => {
+  test('a version 1 checkpoint (the bare map an older agent saved) is read: the restart resumes at its offsets, then saves version 2', async () => {
+    const first = setup({ patterns: (d) => [`${d}/app.log`] });
+    const f = path.join(first.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(first);
+    appendFileSync(f, lines(0, 10));
+    await waitFor(() => first.records.length >= 10, 5000, 'first lines');
+    await first.src.stop();
+    const cpFile = path.join(first.dir, '.cp', 'text-logs_x.json');
+    const v2 = JSON.parse(readFileSync(cpFile, 'utf8')) as { v: number; files: Record<string, unknown> };
+    expect(v2.v).toBe(2);
+    writeFileSync(cpFile, JSON.stringify(v2.files)); // what version 1 saved
+    appendFileSync(f, lines(10, 15));
+    const second = setup({ patterns: () => [f] }, first.dir);
+    await second.src.start();
+    await waitFor(() => second.records.length >= 5, 5000, 'lines written while stopped');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seqs(second.records)).toEqual([10, 11, 12, 13, 14]); // not from the end, not from the start
+    await waitFor(
+      () => (JSON.parse(readFileSync(cpFile, 'utf8')) as { v?: number }).v === 2,
+      5000,
+      'the checkpoint saved as version 2',
+    );
+  });
+});
+
 describe('text logs: encodings and partial lines', () => {
   test('a UTF-8 BOM is stripped (text and JSON)', async () => {
     const h = setup({ patterns: (d) => [`${d}/a.log`] });

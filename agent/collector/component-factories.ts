@@ -107,7 +107,7 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
         }
         case 'text-logs': {
           const s = node.spec as Omit<TextLogSpec, 'id'>;
-          return new TextLogSource({ id: node.id, ...s }, ctx);
+          return new TextLogSource({ id: node.id, ...s, symlinks: svc.env.OPEN_AMA_TEXT_LOG_SYMLINKS }, ctx);
         }
         case 'heartbeat':
           return new HeartbeatSource({ id: node.id, version: OPEN_AMA_VERSION }, ctx);

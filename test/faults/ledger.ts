@@ -1,6 +1,6 @@
 // Fault-suite bookkeeping: a rate-controlled syslog sender whose every line carries `seq=<n>` (it
 // reconnects when the collector is killed and restarted), the sent/received/lost/duplicated arithmetic
-// over sequence numbers, the duration scale (OPEN_AMA_FAULT_SCALE), and the per-scenario results that
+// over sequence numbers (and which losses fell inside a fault's expected-loss windows), the duration scale (OPEN_AMA_FAULT_SCALE), and the per-scenario results that
 // end up in bench/results/faults.json (merged under a lock: the suite's files may run in parallel).
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -44,6 +44,23 @@ export function count(sent: number, receivedSeqs: readonly number[]): Counts & {
   const lostSeqs: number[] = [];
   for (let i = 0; i < sent; i++) if (!seen[i]) lostSeqs.push(i);
   return { sent, received, lost: lostSeqs.length, duplicated, lostSeqs };
+}
+
+/** Sequence numbers [from, to) written while a fault made their loss expected (e.g. copytruncate's gap). */
+export interface LossWindow {
+  from: number;
+  to: number;
+}
+
+/** Splits lost sequence numbers into those inside an expected-loss window and the others (a failure). */
+export function lossByWindow(
+  lostSeqs: readonly number[],
+  windows: readonly LossWindow[],
+): { inWindows: number; outside: number[]; windowLines: number } {
+  const inside = (s: number): boolean => windows.some((w) => s >= w.from && s < w.to);
+  const outside = lostSeqs.filter((s) => !inside(s));
+  const windowLines = windows.reduce((n, w) => n + Math.max(0, w.to - w.from), 0);
+  return { inWindows: lostSeqs.length - outside.length, outside, windowLines };
 }
 
 /**

@@ -19,11 +19,12 @@ export class GlobPathsProvider {
     });
   }
 
-  /** Every path matched by a pattern now (no duplicates). */
-  async paths(): Promise<string[]> {
-    const out = new Set<string>();
-    for (const m of this.matchers) await walk(m.base, MAX_DEPTH, (p) => m.match(p) && out.add(p));
-    return [...out];
+  /** Every path matched by a pattern now (no duplicates), with the base directory of the first pattern matching it. */
+  async paths(): Promise<{ path: string; base: string }[]> {
+    const out = new Map<string, string>();
+    for (const m of this.matchers)
+      await walk(m.base, MAX_DEPTH, (p) => !out.has(p) && m.match(p) && out.set(p, m.base));
+    return [...out].map(([p, base]) => ({ path: p, base }));
   }
 
   /** Whether a pattern matches `p` (an event on a name in a watched directory). */

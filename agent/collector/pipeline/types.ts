@@ -45,7 +45,11 @@ export type DropReason =
   | 'invalid_encoding'
   | 'too_old'
   | 'disk_full'
-  | 'shutdown';
+  | 'shutdown'
+  /** Syslog UDP datagrams that arrived while the source was paused for back-pressure. */
+  | 'backpressure'
+  /** Syslog partial messages lost with their connection (timeout, eviction, reset mid-message). */
+  | 'incomplete_frame';
 
 export interface DropCounter {
   drop(reason: DropReason, count: number, component: string): void;

@@ -1,17 +1,27 @@
 // TCP syslog framing (RFC 6587), detected per message: octet counting ("<len> SP <msg>", a frame that
 // starts with a digit) or LF-delimited (a frame that starts with anything else, normally "<PRI>").
 // A message longer than `maxBytes` is delivered truncated to `maxBytes` and reported as oversized; the
-// rest of it is skipped. Memory is bounded: the buffer never holds more than one maxBytes message plus
-// one chunk. Never throws on garbage.
+// rest of it is skipped. Linear work: an incomplete frame is held as a list of chunks (each byte copied
+// once when held) and joined once, when a chunk can complete it — a peer trickling bytes costs O(n), not
+// O(n²). Memory is bounded: at most one maxBytes message plus one chunk. Never throws on garbage.
 const LF = 10;
 const SP = 32;
 const MAX_LEN_DIGITS = 9;
 
 type Skip = { kind: 'none' } | { kind: 'to-lf' } | { kind: 'bytes'; remaining: number };
+/** An octet-counting header at a frame start: complete, still arriving, or not one (an LF line then). */
+type OctetHeader = { kind: 'octet'; start: number; len: number } | { kind: 'need-more' } | { kind: 'not-octet' };
+/** What the held bytes (which start a frame) wait for: how many bytes in all complete or cut it. */
+type Waiting = { kind: 'lf' } | { kind: 'bytes'; total: number } | { kind: 'header' };
 
 export class SyslogFramer {
-  private buf: Buffer = Buffer.alloc(0);
+  /** The incomplete frame: copies of the unconsumed chunk tails, in order. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private waiting: Waiting = { kind: 'header' };
   private skip: Skip = { kind: 'none' };
+  /** Bytes copied so far (holding tails, joining them): the framer's work, linear in its input. */
+  bytesCopied = 0;
 
   constructor(
     private readonly maxBytes: number,
@@ -21,20 +31,74 @@ export class SyslogFramer {
 
   /** Bytes held for an incomplete message (for tests and back-pressure accounting). */
   get buffered(): number {
-    return this.buf.length;
+    return this.heldBytes;
+  }
+
+  /** True while a message has begun and not ended (held bytes, or the rest of an oversized one to skip). */
+  get inFrame(): boolean {
+    return this.heldBytes > 0 || this.skip.kind !== 'none';
   }
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (chunk.length === 0) return;
+    let b = chunk;
+    if (this.heldBytes > 0) {
+      if (this.cannotComplete(chunk)) {
+        this.hold(chunk);
+        return;
+      }
+      b = this.join(chunk);
+    }
+    const pos = this.scan(b);
+    if (pos < b.length) this.holdTail(b, pos);
+  }
+
+  /** True when `chunk` cannot end (or cut) the held frame, so it is only appended. */
+  private cannotComplete(chunk: Buffer): boolean {
+    const total = this.heldBytes + chunk.length;
+    switch (this.waiting.kind) {
+      case 'lf':
+        return total <= this.maxBytes && chunk.indexOf(LF) < 0;
+      case 'bytes':
+        return total < this.waiting.total;
+      default:
+        return false; // an octet-counting header still arriving: at most 10 bytes held, join them
+    }
+  }
+
+  private hold(chunk: Buffer): void {
+    this.held.push(Buffer.from(chunk)); // a copy: the socket's buffer is not pinned
+    this.heldBytes += chunk.length;
+    this.bytesCopied += chunk.length;
+  }
+
+  private join(chunk: Buffer): Buffer {
+    const b = Buffer.concat([...this.held, chunk], this.heldBytes + chunk.length);
+    this.bytesCopied += b.length;
+    this.held = [];
+    this.heldBytes = 0;
+    return b;
+  }
+
+  /** Keeps b[pos..] (a frame start) and notes what it waits for. */
+  private holdTail(b: Buffer, pos: number): void {
+    this.hold(b.subarray(pos));
+    const h = peekOctet(b, pos);
+    if (h.kind === 'need-more') this.waiting = { kind: 'header' };
+    else if (h.kind === 'not-octet') this.waiting = { kind: 'lf' };
+    else {
+      const start = h.start - pos;
+      this.waiting = { kind: 'bytes', total: start + Math.min(h.len, this.maxBytes) };
+    }
+  }
+
+  /** Consumes every complete frame of `b`; returns where the incomplete rest begins (b.length: none). */
+  private scan(b: Buffer): number {
     let pos = 0;
-    const b = this.buf;
     while (pos < b.length) {
       if (this.skip.kind === 'to-lf') {
         const nl = b.indexOf(LF, pos);
-        if (nl < 0) {
-          pos = b.length;
-          break;
-        }
+        if (nl < 0) return b.length;
         pos = nl + 1;
         this.skip = { kind: 'none' };
         continue;
@@ -53,7 +117,7 @@ export class SyslogFramer {
       }
       if (c >= 48 && c <= 57) {
         const r = this.octetCounted(b, pos);
-        if (r === 'need-more') break;
+        if (r === 'need-more') return pos;
         if (r !== 'not-octet') {
           pos = r;
           continue;
@@ -66,25 +130,23 @@ export class SyslogFramer {
         this.onOversized();
         if (nl < 0) {
           this.skip = { kind: 'to-lf' };
-          pos = b.length;
-        } else pos = nl + 1;
+          return b.length;
+        }
+        pos = nl + 1;
         continue;
       }
-      if (nl < 0) break;
+      if (nl < 0) return pos;
       this.emitLine(b.subarray(pos, nl));
       pos = nl + 1;
     }
-    this.buf = pos >= b.length ? Buffer.alloc(0) : pos === 0 ? b : Buffer.from(b.subarray(pos));
+    return pos;
   }
 
   /** Position after an octet-counted frame at `pos`, 'need-more', or 'not-octet' (treat as LF line). */
   private octetCounted(b: Buffer, pos: number): number | 'need-more' | 'not-octet' {
-    let i = pos;
-    let len = 0;
-    while (i < b.length && i - pos <= MAX_LEN_DIGITS && b[i]! >= 48 && b[i]! <= 57) len = len * 10 + (b[i++]! - 48);
-    if (i >= b.length) return i - pos <= MAX_LEN_DIGITS ? 'need-more' : 'not-octet';
-    if (b[i] !== SP || i === pos || len === 0) return 'not-octet';
-    const start = i + 1;
+    const h = peekOctet(b, pos);
+    if (h.kind !== 'octet') return h.kind;
+    const { start, len } = h;
     if (len > this.maxBytes) {
       if (b.length - start < this.maxBytes) return 'need-more';
       this.onMessage(b.subarray(start, start + this.maxBytes));
@@ -105,15 +167,36 @@ export class SyslogFramer {
     if (end > 0) this.onMessage(end === line.length ? line : line.subarray(0, end));
   }
 
-  /** The connection ended: whatever complete-looking data is left is one last message. */
-  end(): void {
-    if (this.buf.length > 0 && this.skip.kind === 'none') {
-      const b = this.buf;
-      const digits = /^\d{1,9} /.exec(b.subarray(0, 11).toString('latin1'));
-      // A truncated octet-counted frame is not a message; an unterminated LF line is.
-      if (!digits) this.emitLine(b.subarray(0, Math.min(b.length, this.maxBytes)));
+  /**
+   * The connection ended: an unterminated LF line is one last message; a truncated octet-counted frame is
+   * not a message (returns true then: the caller counts it as discarded).
+   */
+  end(): boolean {
+    let discarded = false;
+    if (this.heldBytes > 0 && this.skip.kind === 'none') {
+      const b = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+      if (this.waiting.kind === 'bytes') discarded = true;
+      else this.emitLine(b.subarray(0, Math.min(b.length, this.maxBytes)));
     }
-    this.buf = Buffer.alloc(0);
+    this.discardHeld();
     this.skip = { kind: 'none' };
+    return discarded;
   }
+
+  /** Forgets the held partial frame (a timed-out connection). */
+  discardHeld(): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.waiting = { kind: 'header' };
+  }
+}
+
+/** The octet-counting header at `pos` (1–10 digits, then SP; a zero length is not one). */
+function peekOctet(b: Buffer, pos: number): OctetHeader {
+  let i = pos;
+  let len = 0;
+  while (i < b.length && i - pos <= MAX_LEN_DIGITS && b[i]! >= 48 && b[i]! <= 57) len = len * 10 + (b[i++]! - 48);
+  if (i >= b.length) return i - pos <= MAX_LEN_DIGITS ? { kind: 'need-more' } : { kind: 'not-octet' };
+  if (b[i] !== SP || i === pos || len === 0) return { kind: 'not-octet' };
+  return { kind: 'octet', start: i + 1, len };
 }

@@ -1,9 +1,12 @@
-// The syslog listener (SPEC.md §8.4, DESIGN.md §6): TCP on 127.0.0.1:28330 by default with LF and
-// octet-counted framing detected per message, optionally UDP and a unix stream socket. Loopback only
-// unless an address is configured explicitly (then a warning is logged). Back-pressure: the owner calls
-// pause() while its sink is behind; every stream socket stops reading (TCP flow control makes the
-// sending daemon queue — rsyslog to disk) until resume(). New connections beyond maxConnections are
-// refused. Garbage and abrupt disconnects are absorbed, never thrown.
+// The syslog listener (docs/syslog.md): TCP on 127.0.0.1:28330 by default with LF and octet-counted
+// framing detected per message, optionally UDP and a unix stream socket. Loopback only unless an address
+// is configured explicitly (then a warning is logged). Back-pressure: the owner calls pause() while its
+// sink is behind; every stream socket stops reading (TCP flow control makes the sending daemon queue —
+// rsyslog to disk) until resume(), and UDP datagrams are dropped and counted. Connection limits: a
+// connection silent for idleTimeoutMs, or holding a partial message for partialFrameTimeoutMs, is closed;
+// at maxConnections a newcomer evicts the connection that has gone longest without a complete message
+// (if that is at least evictMinIdleMs), else it is refused. Timeouts and eviction are suspended while
+// paused. Every refusal, eviction, timeout and discarded partial message is counted; nothing is thrown.
 import * as dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -13,7 +16,11 @@ import { MAX_MESSAGE_BYTES } from './parse-message.js';
 
 export const DEFAULT_SYSLOG_PORT = 28330;
 export const DEFAULT_MAX_CONNECTIONS = 256;
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 30_000;
+export const DEFAULT_EVICT_MIN_IDLE_MS = 1000;
 const STOP_GRACE_MS = 1000;
+const LIMIT_LOG_INTERVAL_MS = 60_000;
 
 export interface SyslogListenerOptions {
   /** TCP listener; default { port: 28330, host: '127.0.0.1' }; `false` for none. Port 0 = ephemeral. */
@@ -28,13 +35,36 @@ export interface SyslogListenerOptions {
   maxConnections?: number;
   /** Longest message; longer ones are truncated and reported. Default 64 KiB. */
   maxMessageBytes?: number;
+  /** A stream connection that sends nothing for this long is closed. Default 10 min. */
+  idleTimeoutMs?: number;
+  /** A stream connection whose message has begun but not ended after this long is closed. Default 30 s. */
+  partialFrameTimeoutMs?: number;
+  /** At the limit, only a connection without a complete message for this long may be evicted. Default 1 s. */
+  evictMinIdleMs?: number;
 }
 
 export interface SyslogMessageHandler {
   /** One framed message; `remote` is the sender's IP ('' for loopback and unix sockets). */
   onMessage(msg: Buffer, remote: string): void;
   onOversized(): void;
+  /** Messages lost here: UDP datagrams while paused, partial messages of closed connections. */
+  onDiscarded?(reason: 'backpressure' | 'incomplete_frame', count: number): void;
 }
+
+interface Connection {
+  sock: net.Socket;
+  framer: SyslogFramer;
+  /** Monotonic ms of the last byte received. */
+  lastDataAt: number;
+  /** Monotonic ms of the last complete message (the accept time before the first). */
+  lastMessageAt: number;
+  /** Monotonic ms when the message in progress began (undefined at a message boundary). */
+  frameStartedAt?: number;
+  messages: number;
+  ended: boolean;
+}
+
+const now = (): number => performance.now();
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -42,13 +72,24 @@ export class SyslogListener {
   private tcpServer?: net.Server;
   private unixServer?: net.Server;
   private udpSocket?: dgram.Socket;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly conns = new Map<net.Socket, Connection>();
   private paused = false;
-  private refusedLogged = false;
+  private sweepTimer?: NodeJS.Timeout;
+  private limitLoggedAt = -Infinity;
   tcpPort = 0;
   udpPort = 0;
-  /** Connections refused because of maxConnections. */
+  /** Connections refused at maxConnections (no connection could be evicted, or paused). */
   refusedConnections = 0;
+  /** Connections closed to make room for a newcomer at maxConnections. */
+  evictedConnections = 0;
+  /** Connections closed after idleTimeoutMs without data. */
+  idleClosedConnections = 0;
+  /** Connections closed after partialFrameTimeoutMs inside one message. */
+  partialFrameTimeouts = 0;
+  /** UDP datagrams dropped while paused. */
+  udpDroppedWhilePaused = 0;
+  /** Partial messages lost with their connection (timeout, eviction, reset, cut octet-counted frame). */
+  discardedPartialFrames = 0;
 
   constructor(
     private readonly options: SyslogListenerOptions,
@@ -57,7 +98,7 @@ export class SyslogListener {
   ) {}
 
   get connections(): number {
-    return this.sockets.size;
+    return this.conns.size;
   }
 
   get isPaused(): boolean {
@@ -95,31 +136,49 @@ export class SyslogListener {
       this.udpSocket = sock;
       this.udpPort = sock.address().port;
     }
+    const shortest = Math.min(this.idleTimeoutMs, this.partialFrameTimeoutMs);
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(20, Math.min(1000, shortest / 4)));
+    this.sweepTimer.unref();
+  }
+
+  private get idleTimeoutMs(): number {
+    return this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  }
+
+  private get partialFrameTimeoutMs(): number {
+    return this.options.partialFrameTimeoutMs ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_MS;
   }
 
   /** Stops reading from every stream connection (and new ones) until resume(). */
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    for (const s of this.sockets) s.pause();
+    for (const c of this.conns.values()) c.sock.pause();
   }
 
+  /** Reading resumes; the time spent paused does not count against any connection's timeouts. */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    for (const s of this.sockets) s.resume();
+    const t = now();
+    for (const c of this.conns.values()) {
+      c.lastDataAt = t;
+      if (c.frameStartedAt !== undefined) c.frameStartedAt = t;
+      c.sock.resume();
+    }
   }
 
   async stop(): Promise<void> {
     const servers = [this.tcpServer, this.unixServer].filter((s): s is net.Server => s !== undefined);
     this.tcpServer = this.unixServer = undefined;
-    for (const s of this.sockets) s.end();
+    clearInterval(this.sweepTimer);
+    for (const c of this.conns.values()) c.sock.end();
     await Promise.all(
       servers.map(
         (server) =>
           new Promise<void>((resolve) => {
             const t = setTimeout(() => {
-              for (const s of this.sockets) s.destroy();
+              for (const c of this.conns.values()) c.sock.destroy();
               resolve();
             }, STOP_GRACE_MS);
             server.close(() => {
@@ -129,7 +188,7 @@ export class SyslogListener {
           }),
       ),
     );
-    for (const s of this.sockets) s.destroy();
+    for (const c of this.conns.values()) c.sock.destroy();
     this.udpSocket?.close();
     this.udpSocket = undefined;
   }
@@ -143,36 +202,115 @@ export class SyslogListener {
 
   private streamServer(): net.Server {
     const server = net.createServer((sock) => this.accept(sock));
-    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    server.on('drop', () => {
-      this.refusedConnections++;
-      if (!this.refusedLogged)
-        this.logger.warn(`syslog listener: connection refused, ${server.maxConnections} connections already open`);
-      this.refusedLogged = true;
-    });
     server.on('error', (err) => this.logger.error(`syslog listener: ${err.message}`));
     return server;
   }
 
   private accept(sock: net.Socket): void {
-    this.sockets.add(sock);
+    const t = now();
+    if (this.conns.size >= (this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS) && !this.evictFor(t)) {
+      this.refusedConnections++;
+      this.logLimit(`connection refused: ${this.conns.size} connections open, none idle to evict`);
+      sock.on('error', () => undefined);
+      sock.destroy();
+      return;
+    }
     const remote = remoteIp(sock.remoteAddress);
-    const framer = new SyslogFramer(
+    const conn: Connection = { sock, framer: undefined!, lastDataAt: t, lastMessageAt: t, messages: 0, ended: false };
+    conn.framer = new SyslogFramer(
       this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-      (m) => this.handler.onMessage(m, remote),
+      (m) => {
+        conn.messages++;
+        this.handler.onMessage(m, remote);
+      },
       () => this.handler.onOversized(),
     );
+    this.conns.set(sock, conn);
     if (this.paused) sock.pause();
-    sock.on('data', (chunk: Buffer) => framer.push(chunk));
+    sock.on('data', (chunk: Buffer) => this.onData(conn, chunk));
     sock.on('end', () => {
-      framer.end();
+      conn.ended = true;
+      if (conn.framer.end()) this.discarded(1);
       sock.end();
     });
     sock.on('error', () => undefined); // ECONNRESET and friends: the close handler cleans up
-    sock.on('close', () => this.sockets.delete(sock));
+    sock.on('close', () => {
+      if (!conn.ended && conn.framer.buffered > 0) this.discarded(1); // reset or destroyed mid-message
+      conn.framer.discardHeld();
+      this.conns.delete(sock);
+    });
+  }
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    const t = now();
+    const before = conn.messages;
+    conn.lastDataAt = t;
+    conn.framer.push(chunk);
+    const completed = conn.messages !== before;
+    if (completed) conn.lastMessageAt = t;
+    if (!conn.framer.inFrame) conn.frameStartedAt = undefined;
+    else if (completed || conn.frameStartedAt === undefined) conn.frameStartedAt = t;
+  }
+
+  /**
+   * Makes room for a newcomer: closes the connection that has gone longest without a complete message,
+   * if that is at least evictMinIdleMs. Never while paused (the senders are waiting for us to read).
+   */
+  private evictFor(t: number): boolean {
+    if (this.paused) return false;
+    let victim: Connection | undefined;
+    for (const c of this.conns.values()) if (!victim || c.lastMessageAt < victim.lastMessageAt) victim = c;
+    if (!victim || t - victim.lastMessageAt < (this.options.evictMinIdleMs ?? DEFAULT_EVICT_MIN_IDLE_MS)) return false;
+    this.evictedConnections++;
+    this.logLimit(`connection limit reached: closing the connection idle longest to accept a new one`);
+    this.close(victim);
+    return true;
+  }
+
+  /** Closes connections past their idle or partial-message timeout (not while paused). */
+  private sweep(): void {
+    if (this.paused) return;
+    const t = now();
+    for (const c of [...this.conns.values()]) {
+      if (c.frameStartedAt !== undefined && t - c.frameStartedAt > this.partialFrameTimeoutMs) {
+        this.partialFrameTimeouts++;
+        this.close(c);
+      } else if (t - c.lastDataAt > this.idleTimeoutMs) {
+        this.idleClosedConnections++;
+        this.close(c);
+      }
+    }
+  }
+
+  /** Closes now, counting the partial message it held; it leaves the table at once. */
+  private close(c: Connection): void {
+    if (c.framer.inFrame && c.framer.buffered > 0) this.discarded(1);
+    c.framer.discardHeld();
+    c.ended = true;
+    this.conns.delete(c.sock);
+    c.sock.destroy();
+  }
+
+  private discarded(count: number): void {
+    this.discardedPartialFrames += count;
+    this.handler.onDiscarded?.('incomplete_frame', count);
+  }
+
+  private logLimit(text: string): void {
+    const t = now();
+    if (t - this.limitLoggedAt < LIMIT_LOG_INTERVAL_MS) return;
+    this.limitLoggedAt = t;
+    this.logger.warn(
+      `syslog listener: ${text} (so far: ${this.refusedConnections} refused, ${this.evictedConnections} evicted)`,
+    );
   }
 
   private deliverDatagram(msg: Buffer, address: string): void {
+    if (this.paused) {
+      this.udpDroppedWhilePaused++;
+      this.handler.onDiscarded?.('backpressure', 1);
+      return;
+    }
     const max = this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     let end = msg.length;
     while (end > 0 && (msg[end - 1] === 10 || msg[end - 1] === 13)) end--;

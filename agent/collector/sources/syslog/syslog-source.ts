@@ -53,6 +53,13 @@ export interface SyslogSourceStats {
   parseProblems: Partial<Record<ParseProblem, number>>;
   connections: number;
   paused: boolean;
+  /** The listener's limits at work (docs/syslog.md). */
+  refusedConnections: number;
+  evictedConnections: number;
+  idleClosedConnections: number;
+  partialFrameTimeouts: number;
+  udpDroppedWhilePaused: number;
+  discardedPartialFrames: number;
 }
 
 export class SyslogSource implements Component {
@@ -98,7 +105,11 @@ export class SyslogSource implements Component {
     };
     this.listener = new SyslogListener(
       listenerOptions,
-      { onMessage: (m, r) => this.onMessage(m, r), onOversized: () => this.oversized++ },
+      {
+        onMessage: (m, r) => this.onMessage(m, r),
+        onOversized: () => this.oversized++,
+        onDiscarded: (reason, count) => this.ctx.drops.drop(reason, count, this.id),
+      },
       ctx.logger,
     );
   }
@@ -109,6 +120,7 @@ export class SyslogSource implements Component {
   }
 
   stats(): SyslogSourceStats {
+    const l = this.listener;
     return {
       received: this.received,
       written: this.written,
@@ -117,6 +129,12 @@ export class SyslogSource implements Component {
       parseProblems: { ...this.problems },
       connections: this.listener.connections,
       paused: this.listener.isPaused,
+      refusedConnections: l.refusedConnections,
+      evictedConnections: l.evictedConnections,
+      idleClosedConnections: l.idleClosedConnections,
+      partialFrameTimeouts: l.partialFrameTimeouts,
+      udpDroppedWhilePaused: l.udpDroppedWhilePaused,
+      discardedPartialFrames: l.discardedPartialFrames,
     };
   }
 

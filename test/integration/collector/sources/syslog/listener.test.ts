@@ -1,6 +1,7 @@
 // The syslog listener over real sockets: both TCP framings on one connection, split packets, the 64 KiB
 // limit, UDP, a unix socket, abrupt disconnects, back-pressure with a slow sink (nothing lost), the
-// connection limit, DCR filtering (counted as filtered, not dropped) and CEF routing per data source.
+// connection limit, the partial-frame and idle timeouts, UDP dropped (and counted) while paused, DCR
+// filtering (counted as filtered, not dropped) and CEF routing per data source.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import * as dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -125,7 +126,7 @@ describe('syslog listener', () => {
     const s = await startSource({
       filters: [ALL],
       streams: ['Microsoft-Syslog'],
-      listener: { tcp: { port: 0 }, maxConnections: 2 },
+      listener: { tcp: { port: 0 }, maxConnections: 2, evictMinIdleMs: 60_000 },
     });
     source = s.source;
     const a = await connect(s.source.boundPort);
@@ -136,6 +137,92 @@ describe('syslog listener', () => {
     a.end('<13>Nov 25 10:00:00 h a: from a\n');
     b.end('<13>Nov 25 10:00:00 h a: from b\n');
     await waitFor(() => s.collected.count() === 2, 10_000, '2 records');
+  });
+
+  test('a partial frame stalls no other connection and is closed after the partial-frame timeout', async () => {
+    const s = await startSource({
+      filters: [ALL],
+      streams: ['Microsoft-Syslog'],
+      listener: { tcp: { port: 0 }, partialFrameTimeoutMs: 1500 },
+    });
+    source = s.source;
+    const stalled = await connect(s.source.boundPort);
+    const stalledClosed = new Promise<void>((r) => stalled.once('close', () => r()));
+    stalled.on('error', () => undefined);
+    stalled.write('<13>Nov 25 10:00:00 h a: first whole\n<13>Nov 25 10:00:00 h a: half a messa');
+    const octetStalled = await connect(s.source.boundPort);
+    octetStalled.on('error', () => undefined);
+    const octetClosed = new Promise<void>((r) => octetStalled.once('close', () => r()));
+    octetStalled.write('500 <13>Nov 25 10:00:00 h a: an octet frame that never ends');
+    for (let i = 0; i < 5; i++) {
+      const good = await connect(s.source.boundPort);
+      good.end(`<13>Nov 25 10:00:00 h a: good ${i}\n`);
+    }
+    await waitFor(() => s.collected.count() === 6, 10_000, 'the whole messages of every connection');
+    await Promise.all([stalledClosed, octetClosed]); // closed by the listener, not by us
+    expect(s.source.stats().partialFrameTimeouts).toBe(2);
+    expect(s.source.stats().discardedPartialFrames).toBe(2);
+    expect(s.drops).toEqual([
+      { reason: 'incomplete_frame', count: 1 },
+      { reason: 'incomplete_frame', count: 1 },
+    ]);
+    expect(
+      s.collected
+        .all()
+        .map((r) => r.SyslogMessage)
+        .sort(),
+    ).toEqual(['first whole', 'good 0', 'good 1', 'good 2', 'good 3', 'good 4']);
+    await waitFor(() => s.source.stats().connections === 0, 10_000, 'no connection left');
+  });
+
+  test('a silent connection is closed after the idle timeout; one that keeps sending is not', async () => {
+    const s = await startSource({
+      filters: [ALL],
+      streams: ['Microsoft-Syslog'],
+      listener: { tcp: { port: 0 }, idleTimeoutMs: 2000 },
+    });
+    source = s.source;
+    const silent = await connect(s.source.boundPort);
+    const silentClosed = new Promise<void>((r) => silent.once('close', () => r()));
+    const busy = await connect(s.source.boundPort);
+    let busyClosed = false;
+    busy.once('close', () => (busyClosed = true));
+    let n = 0;
+    const tick = setInterval(() => busy.write(`<13>Nov 25 10:00:00 h a: tick ${n++}\n`), 100);
+    try {
+      await silentClosed;
+      expect(busyClosed).toBe(false);
+      expect(s.source.stats().idleClosedConnections).toBe(1);
+    } finally {
+      clearInterval(tick);
+      busy.destroy();
+    }
+    expect(s.drops).toEqual([]);
+  });
+
+  test('UDP datagrams arriving while paused are dropped and counted; after resume they are delivered', async () => {
+    const s = await startSource({
+      filters: [ALL],
+      streams: ['Microsoft-Syslog'],
+      listener: { tcp: false, udp: { port: 0 } },
+    });
+    source = s.source;
+    const udp = dgram.createSocket('udp4');
+    const send = (text: string): Promise<void> =>
+      new Promise<void>((r) => udp.send(text, s.source.listener.udpPort, '127.0.0.1', () => r()));
+    try {
+      s.source.listener.pause();
+      for (let i = 0; i < 5; i++) await send(`<13>Nov 25 10:00:00 h a: while paused ${i}`);
+      await waitFor(() => s.source.stats().udpDroppedWhilePaused === 5, 10_000, '5 counted UDP drops');
+      s.source.listener.resume();
+      await send('<13>Nov 25 10:00:00 h a: after resume');
+      await waitFor(() => s.collected.count() === 1, 10_000, 'the datagram sent after resume');
+    } finally {
+      udp.close();
+    }
+    expect(s.collected.all().map((r) => r.SyslogMessage)).toEqual(['after resume']);
+    expect(s.source.stats().received).toBe(1);
+    expect(s.drops).toEqual(Array.from({ length: 5 }, () => ({ reason: 'backpressure', count: 1 })));
   });
 
   test('set semantics per data source; unselected messages are counted filtered, not dropped', async () => {

@@ -63,4 +63,56 @@ describe('SyslogFramer', () => {
       '12345',
     ]);
   });
+
+  describe('a peer trickling bytes costs linear work', () => {
+    // The complexity proxy is the framer's own count of bytes it copied (held tails + joins): the old
+    // framer re-concatenated its whole buffer per packet, ~n²/2 = 2 GiB for this frame.
+    const trickle = (data: Buffer): { framer: SyslogFramer; msgs: Buffer[] } => {
+      const msgs: Buffer[] = [];
+      const framer = new SyslogFramer(64 * 1024, (m) => msgs.push(Buffer.from(m)));
+      for (let i = 0; i < data.length; i++) framer.push(data.subarray(i, i + 1));
+      return { framer, msgs };
+    };
+
+    test('a 64 KiB LF frame in 1-byte writes: delivered whole, at most 2 copies of each byte', () => {
+      const line = `<13>Nov 25 10:00:00 h a: ${'x'.repeat(64 * 1024 - 26)}`;
+      expect(Buffer.byteLength(line)).toBe(64 * 1024 - 1);
+      const { framer, msgs } = trickle(Buffer.from(`${line}\n<13>next\n`));
+      expect(msgs.map((m) => m.toString())).toEqual([line, '<13>next']);
+      expect(framer.bytesCopied).toBeLessThanOrEqual(2 * (64 * 1024 + 10));
+      expect(framer.buffered).toBe(0);
+    });
+
+    test('a 64 KiB octet-counted frame in 1-byte writes: delivered whole, at most 2 copies of each byte', () => {
+      const body = `<13>1 2026-11-25T10:00:00Z h a - - - ${'y'.repeat(64 * 1024 - 37)}`;
+      expect(Buffer.byteLength(body)).toBe(64 * 1024);
+      const { framer, msgs } = trickle(Buffer.from(`${octet(body)}${octet('<13>after')}`));
+      expect(msgs.map((m) => m.toString())).toEqual([body, '<13>after']);
+      // + the header digits, which are re-joined while the length is still arriving (≤ 10 bytes each)
+      expect(framer.bytesCopied).toBeLessThanOrEqual(2 * (64 * 1024 + 20) + 100);
+    });
+
+    test('work grows linearly: 4× the bytes, at most 4× the copies', () => {
+      const copies = (n: number): number => trickle(Buffer.from(`<13>${'z'.repeat(n)}\n`)).framer.bytesCopied;
+      expect(copies(16_000)).toBeLessThanOrEqual(4 * copies(4_000) + 16);
+    });
+
+    test('an oversized line trickled in is truncated once and its rest skipped without holding it', () => {
+      const { framer, msgs } = trickle(Buffer.from(`<13>${'w'.repeat(100 * 1024)}\n<13>ok\n`));
+      expect(msgs.map((m) => m.length)).toEqual([64 * 1024, 6]);
+      expect(framer.bytesCopied).toBeLessThanOrEqual(2 * (64 * 1024 + 10));
+    });
+  });
+
+  test('inFrame tells a partial message from a clean boundary', () => {
+    const f = new SyslogFramer(64, () => undefined);
+    expect(f.inFrame).toBe(false);
+    f.push(Buffer.from('<13>half'));
+    expect(f.inFrame).toBe(true);
+    f.push(Buffer.from(' done\n'));
+    expect(f.inFrame).toBe(false);
+    f.push(Buffer.from('20 <13>x'));
+    expect(f.inFrame).toBe(true);
+    expect(f.end()).toBe(true); // a cut octet-counted frame is reported as discarded
+  });
 });

@@ -60,6 +60,27 @@ export interface AgentConfig {
   logLevel: LogLevel;
   resourceLimits: ResourceLimits;
   status: StatusTarget;
+  /**
+   * Settings keys this version does not know and ignored (JSON paths, each with a "did you mean" hint
+   * when one is close): kept here so the status keeps saying so after the supervisor takes it over.
+   */
+  ignoredSettings?: string[];
+}
+
+/** The warning substatus for ignored settings keys (handler enable and supervisor status alike). */
+export function ignoredSettingsSubstatus(
+  config: Pick<AgentConfig, 'ignoredSettings'>,
+): { name: string; status: 'warning'; code: number; message: string }[] {
+  const ignored = config.ignoredSettings ?? [];
+  if (ignored.length === 0) return [];
+  return [
+    {
+      name: 'settings',
+      status: 'warning',
+      code: 0,
+      message: `ignored ${ignored.length} unknown setting(s), not known to this version (a newer or older one may use them): ${ignored.join('; ')}`,
+    },
+  ];
 }
 
 export const DEFAULT_DISK_QUOTA_MB = 10000;

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
         crashLoopWindowMs: timings.crashLoopWindowMs,
         retryEveryMs: timings.backoffCapMs,
         health: collector.health,
+        ignoredSettings: config?.ignoredSettings,
         now: Date.now(),
       }),
     logger,

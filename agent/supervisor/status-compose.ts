@@ -2,6 +2,7 @@
 // status (success while data can flow, error when nothing can — the collector crash-looping), the
 // substatuses (collector, dataCollectionRules, sources, one per destination; warning when degraded)
 // and the heartbeat (Ready when healthy, NotReady with the first problem otherwise).
+import { ignoredSettingsSubstatus } from '../config/index.js';
 import type { CollectorHealth } from '../collector/ipc.js';
 import type { CollectorStatus } from './control/protocol.js';
 import { healthSubstatus, type HealthSubstatus } from './control/health-substatus.js';
@@ -15,6 +16,8 @@ export interface StatusInput {
   crashLoopWindowMs: number;
   retryEveryMs: number;
   health?: CollectorHealth;
+  /** Settings keys the handler ignored (AgentConfig.ignoredSettings): kept as a warning substatus. */
+  ignoredSettings?: string[];
   now: number;
 }
 
@@ -70,13 +73,14 @@ export function collectorSubstatus(i: StatusInput): HealthSubstatus {
 
 export function composeStatus(i: StatusInput): ComposedStatus {
   const collector = collectorSubstatus(i);
-  const substatus = [collector, ...(i.health ? healthSubstatus(i.health) : [])];
+  const substatus = [collector, ...ignoredSettingsSubstatus(i), ...(i.health ? healthSubstatus(i.health) : [])];
   const head = `open-ama ${i.version}`;
   if (i.collector.state === 'crash-looping') {
     const message = `${head}: no data can flow — the collector keeps crashing: ${i.collector.lastExit ?? 'unknown reason'}. Details in collector.log and supervisor.log in ${i.logFolder}`;
     return { status: 'error', code: 1, message, substatus, heartbeat: { status: 'NotReady', message } };
   }
-  const problems = substatus.filter((s) => s.status !== 'success');
+  // Ignored settings keys are worth a warning, not a NotReady heartbeat: data flows regardless.
+  const problems = substatus.filter((s) => s.status !== 'success' && s.name !== 'settings');
   const first = problems[0];
   const message = `${head} running configuration ${i.configVersion}${first ? ` — ${problems.length} problem(s), first: ${first.name}: ${first.message}` : ''}`;
   return {

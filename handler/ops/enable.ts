@@ -3,6 +3,7 @@
 // version and effective configuration with a healthy agent is a no-op that still rewrites status.
 import { createHash } from 'node:crypto';
 import {
+  ignoredSettingsSubstatus,
   readEnabledState,
   writeAgentConfig,
   writeEnabledState,
@@ -29,6 +30,8 @@ import type { SupervisorControl } from '../supervisor.js';
 
 export async function enable(ctx: OperationContext): Promise<OperationResult> {
   const config = await loadConfiguration(ctx);
+  const ignored = ignoredSettingsSubstatus(config);
+  for (const s of ignored) ctx.logger.warn(`settings: ${s.message}`);
   const hash = configHash(config);
   await checkFreeDisk(ctx.paths.stateDir, ctx.env);
   await prepareStateDirs(ctx);
@@ -38,6 +41,7 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
   if (await alreadyApplied(ctx, ctx.supervisor, hash)) {
     return {
       message: `open-ama ${ctx.version} is running configuration ${ctx.seq} (unchanged)`,
+      substatus: ignored,
       configurationAppliedTime: new Date().toISOString(),
     };
   }
@@ -70,7 +74,7 @@ export async function enable(ctx: OperationContext): Promise<OperationResult> {
       message: `open-ama ${ctx.version} running configuration ${ctx.seq}`,
     });
   }
-  const substatus = applied.health ? healthSubstatus(applied.health) : [];
+  const substatus = [...ignored, ...(applied.health ? healthSubstatus(applied.health) : [])];
   const dcrCount = applied.health?.dcrs.filter((d) => d.state === 'loaded').length ?? 0;
   return {
     message: `open-ama ${ctx.version} enabled: configuration ${ctx.seq} applied${applied.hot ? ' without restart' : ''}, ${dcrCount} data collection rule(s) active`,

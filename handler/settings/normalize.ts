@@ -1,20 +1,22 @@
-// Public + protected settings → validated AgentConfig (DESIGN.md §3, SPEC.md §1.1): schema first
-// (precompiled), then the rules a schema cannot say — proxy address for mode application, credentials
-// for proxy.auth, GUID / ARM-ID identity values, AMA's next-gen schema mapped, Geneva keys refused.
+// Public + protected settings → validated AgentConfig (docs/settings.md): keys this version does not
+// know are dropped with a warning (unknown-keys.ts), the rest checked by the precompiled schema, then the
+// rules a schema cannot say — proxy address for mode application, credentials for proxy.auth, GUID /
+// ARM-ID identity values, AMA's next-gen schema mapped, Geneva mode refused. The settings types are
+// generated from the same JSON schemas, so the code and the schema cannot disagree silently.
 import {
   AGENT_CONFIG_SCHEMA_VERSION,
   DEFAULT_DISK_QUOTA_MB,
   DEFAULT_RESOURCE_LIMITS,
   type AgentConfig,
-  type DcrSourceMode,
-  type LogLevel,
-  type ManagedIdentityKind,
   type ProxyConfig,
   type StatusTarget,
 } from '../../agent/config/index.js';
 import { validateProtectedSettings, validatePublicSettings } from '../../settings-schemas/generated/validators.js';
+import type { PublicSettings } from '../../settings-schemas/generated/public-settings.js';
+import type { ProtectedSettings } from '../../settings-schemas/generated/protected-settings.js';
 import { HandlerError } from '../errors.js';
 import { describeErrors } from './validation-messages.js';
+import { PROTECTED_KEYS, PUBLIC_KEYS, stripUnknownKeys } from './unknown-keys.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ARM_ID =
@@ -36,43 +38,8 @@ const GENEVA_PROTECTED_KEYS = [
   'monitoringRoleInstance',
 ];
 
-const PUBLIC_KEYS = {
-  '': [
-    'proxy',
-    'authentication',
-    'dataCollectionRules',
-    'dcrSource',
-    'diskQuotaMB',
-    'selfMetrics',
-    'logLevel',
-    'resourceLimits',
-    'azureMonitorConfiguration',
-  ],
-  proxy: ['mode', 'address', 'auth', 'bypass'],
-  authentication: ['managedIdentity'],
-  'authentication.managedIdentity': ['identifier-name', 'identifier-value'],
-  resourceLimits: ['cpuQuotaPercent', 'memoryMaxMB'],
-  selfMetrics: ['port'],
-};
-
-interface PublicSettings {
-  proxy?: { mode?: 'none' | 'application'; address?: string; auth?: boolean | string; bypass?: string[] };
-  authentication?: { managedIdentity?: { 'identifier-name': ManagedIdentityKind; 'identifier-value': string } };
-  dataCollectionRules?: unknown[];
-  dcrSource?: DcrSourceMode;
-  diskQuotaMB?: number;
-  selfMetrics?: { port: number };
-  logLevel?: LogLevel;
-  resourceLimits?: { cpuQuotaPercent?: number; memoryMaxMB?: number };
-  azureMonitorConfiguration?: { enable?: boolean; configuration?: Pick<PublicSettings, 'proxy' | 'authentication'> };
-  GCS_AUTO_CONFIG?: unknown;
-  genevaConfiguration?: unknown;
-}
-
-interface ProtectedSettings {
-  proxy?: { username?: string; password?: string };
-  azureMonitorConfiguration?: { proxy?: { username?: string; password?: string } };
-}
+/** AMA's reading of a boolean-ish setting: true, or the string "true" in any case. */
+const isTruthy = (v: unknown): boolean => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
 
 export interface BuildInput {
   publicSettings: unknown;
@@ -95,25 +62,32 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
       );
     }
   }
-  if (!validatePublicSettings(input.publicSettings))
+  const publicPart = stripUnknownKeys(input.publicSettings, PUBLIC_KEYS, '');
+  const protectedPart = stripUnknownKeys(prot, PROTECTED_KEYS, 'protectedSettings.');
+  if (!validatePublicSettings(publicPart.known))
     throw invalid(describeErrors(validatePublicSettings.errors, '', PUBLIC_KEYS, 'publicSettings'));
-  if (!validateProtectedSettings(prot)) {
+  if (!validateProtectedSettings(protectedPart.known)) {
     throw new HandlerError(
       'PROTECTED_SETTINGS_INVALID',
-      `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', { '': ['proxy', 'azureMonitorConfiguration'], proxy: ['username', 'password'] }, 'protectedSettings')}`,
+      `invalid protected settings: ${describeErrors(validateProtectedSettings.errors, '', PROTECTED_KEYS, 'protectedSettings')}`,
     );
   }
-  const pub = (input.publicSettings ?? {}) as PublicSettings;
-  const secret = (prot ?? {}) as ProtectedSettings;
-  if (pub.GCS_AUTO_CONFIG !== undefined || pub.genevaConfiguration !== undefined) {
+  const pub: NonNullable<PublicSettings> = (publicPart.known as PublicSettings) ?? {};
+  const secret: NonNullable<ProtectedSettings> = (protectedPart.known as ProtectedSettings) ?? {};
+  const geneva = pub.genevaConfiguration as { enable?: unknown } | undefined;
+  if (isTruthy(pub.GCS_AUTO_CONFIG) || isTruthy(geneva?.enable)) {
     throw invalid(
-      'GCS_AUTO_CONFIG and genevaConfiguration belong to the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only',
+      'GCS_AUTO_CONFIG and genevaConfiguration.enable select the Geneva (first-party) mode, which open-ama does not support; open-ama runs the Azure Monitor (DCR) mode only',
     );
   }
   const nextGen = pub.azureMonitorConfiguration;
   if (nextGen) {
     const others = Object.keys(pub).filter(
-      (k) => k !== 'azureMonitorConfiguration' && k !== 'dataCollectionRules' && k !== 'dcrSource',
+      (k) =>
+        k !== 'azureMonitorConfiguration' &&
+        k !== 'dataCollectionRules' &&
+        k !== 'dcrSource' &&
+        k !== 'genevaConfiguration',
     );
     if (others.length > 0)
       throw invalid(
@@ -157,6 +131,7 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
       );
     managedIdentity = { kind, value };
   }
+  const ignored = [...publicPart.ignored, ...protectedPart.ignored];
   return {
     schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
     configVersion: input.seq,
@@ -170,5 +145,6 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
     logLevel: pub.logLevel ?? 'info',
     resourceLimits: { ...DEFAULT_RESOURCE_LIMITS, ...(pub.resourceLimits ?? {}) },
     status: input.status,
+    ...(ignored.length > 0 ? { ignoredSettings: ignored } : {}),
   };
 }

@@ -1,5 +1,7 @@
 // Turns ajv errors into one message an operator can act on: each problem as `<json path>: <expected>`,
-// unknown keys with a "did you mean" hint, never a value (values may be secrets).
+// unknown keys with a "did you mean" hint (edit distance by fastest-levenshtein), never a value
+// (values may be secrets).
+import { distance } from 'fastest-levenshtein';
 import type { ValidationError } from '../../settings-schemas/generated/validators.js';
 
 function jsonPath(instancePath: string, root: string): string {
@@ -10,26 +12,14 @@ function jsonPath(instancePath: string, root: string): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), root);
 }
 
-function closest(word: string, candidates: string[]): string | undefined {
+/** The known key closest to `word` (case-insensitive, at most 2 edits away), for "did you mean" hints. */
+export function closestKey(word: string, candidates: readonly string[]): string | undefined {
   let best: { c: string; d: number } | undefined;
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d <= 2 && (!best || d < best.d)) best = { c, d };
   }
   return best?.c;
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++)
-      dp[i]![j] = Math.min(
-        dp[i - 1]![j]! + 1,
-        dp[i]![j - 1]! + 1,
-        dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-  return dp[a.length]![b.length]!;
 }
 
 export interface KnownKeys {
@@ -61,7 +51,7 @@ export function describeErrors(
         .slice(1)
         .filter((p) => !/^\d+$/.test(p))
         .join('.');
-      const hint = closest(key, known[rel] ?? []);
+      const hint = closestKey(key, known[rel] ?? []);
       lines.add(`${path ? `${path}.` : ''}${displayKey(key)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
     } else if (e.keyword === 'enum') {
       lines.add(
@@ -81,7 +71,7 @@ export function describeErrors(
 }
 
 /** A key as it can be read in a message: quoted when empty or not a plain name, cut when very long. */
-function displayKey(key: string): string {
+export function displayKey(key: string): string {
   const cut = key.length > 64 ? `${key.slice(0, 64)}…` : key;
   return /^[A-Za-z_$][\w$-]*$/.test(cut) ? cut : JSON.stringify(cut);
 }

@@ -1,7 +1,8 @@
 // Managed identity token client against loopback IMDS and Arc HIMDS fakes: selectors, the Arc 401
-// key-file challenge, the key-file safety checks, retries on transient errors and none on 400, caching.
+// key-file challenge, the key-file safety checks (outside the dir, symlink, not a regular file, too big), retries on transient errors and none on 400, caching.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
@@ -119,5 +120,53 @@ describe('Azure Arc HIMDS', () => {
       retryDelaysMs: [0],
     });
     await expect(client.getToken('https://monitor.azure.com')).rejects.toThrow(/refusing to read it/);
+  });
+
+  /** A HIMDS stand-in whose challenge names `keyName` in a fresh key dir; counts the Basic answers it gets. */
+  async function challengeTo(
+    keyName: string,
+  ): Promise<{ keyDir: string; outside: string; client: ManagedIdentityTokenClient; answered: () => number }> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'open-ama-himds-key-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const keyDir = path.join(root, 'tokens');
+    const outside = path.join(root, 'outside');
+    await mkdir(keyDir);
+    await mkdir(outside);
+    let answered = 0;
+    const server = http.createServer((req, res) => {
+      if (req.headers.authorization) answered++;
+      res.writeHead(401, { 'www-authenticate': `Basic realm=${path.join(keyDir, keyName)}` }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new ManagedIdentityTokenClient({
+      endpoints: detectIdentityEndpoints({
+        IDENTITY_ENDPOINT: `${base}/metadata/identity/oauth2/token`,
+        OPEN_AMA_HIMDS_KEY_DIR: keyDir,
+      }),
+      retryDelaysMs: [0],
+    });
+    return { keyDir, outside, client, answered: () => answered };
+  }
+
+  test('refuses a symlink planted in the key dir (O_NOFOLLOW): the file it points at is never sent', async () => {
+    const c = await challengeTo('planted.key');
+    await writeFile(path.join(c.outside, 'shadow'), 'root-only-secret');
+    await symlink(path.join(c.outside, 'shadow'), path.join(c.keyDir, 'planted.key'));
+    await expect(c.client.getToken('https://monitor.azure.com')).rejects.toThrow(
+      /key file .*planted\.key is a symbolic link; refusing to follow it/,
+    );
+    expect(c.answered()).toBe(0);
+  });
+
+  test('refuses a key that is not a regular file (a FIFO would block a plain read) and one over 4096 bytes', async () => {
+    const fifo = await challengeTo('pipe.key');
+    execFileSync('mkfifo', [path.join(fifo.keyDir, 'pipe.key')]);
+    await expect(fifo.client.getToken('https://monitor.azure.com')).rejects.toThrow(/is not a regular file/);
+    const big = await challengeTo('big.key');
+    await writeFile(path.join(big.keyDir, 'big.key'), 'k'.repeat(5000));
+    await expect(big.client.getToken('https://monitor.azure.com')).rejects.toThrow(/larger than 4096 bytes/);
+    expect(fifo.answered() + big.answered()).toBe(0);
   });
 });

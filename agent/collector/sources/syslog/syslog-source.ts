@@ -4,6 +4,7 @@
 // when that filter asks for it. Messages no filter selects are counted as `filtered` (a DCR choice, not
 // a loss). Batches ≤ 500 records or 50 ms; while more than HIGH_WATERMARK records wait for the sink the
 // listener is paused (bounded memory; the sending daemon queues).
+import { DiskFullError } from '../../buffer/index.js';
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
 import {
   compileFilter,
@@ -196,11 +197,7 @@ export class SyslogSource implements Component {
           await this.ctx.sink.write(stream, records);
           this.written += records.length;
         } catch (err) {
-          this.ctx.drops.drop(
-            (err as Error).name === 'DiskFullError' ? 'disk_full' : 'shutdown',
-            records.length,
-            this.id,
-          );
+          this.ctx.drops.drop(err instanceof DiskFullError ? 'disk_full' : 'shutdown', records.length, this.id);
           this.logNotQueued(records.length, (err as Error).message);
         }
       }

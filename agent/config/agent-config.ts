@@ -1,6 +1,7 @@
 // AgentConfig: the one versioned contract handler → supervisor → collector (DESIGN.md §4).
 // Written atomically with mode 0600 (it may hold proxy credentials); configVersion = settings seq.
 import { promises as fs } from 'node:fs';
+import { registerProxyCredentials } from '../telemetry/redact.js';
 import { writeFileAtomic } from './atomic-file.js';
 
 export const AGENT_CONFIG_SCHEMA_VERSION = 1;
@@ -131,6 +132,8 @@ export function migrateAgentConfig(parsed: unknown, file = 'agent config'): Agen
   }
   if (typeof obj.status !== 'object' || obj.status === null)
     throw new AgentConfigError(`${file}: status target missing`);
+  // Every process that loads the config (handler, supervisor, collector) scrubs the proxy password from its output.
+  registerProxyCredentials(obj.proxy?.username, obj.proxy?.password);
   return {
     ...obj,
     resourceLimits: obj.resourceLimits ?? DEFAULT_RESOURCE_LIMITS,

@@ -177,8 +177,10 @@ function printable(text: string): string {
   return text.slice(0, 64).replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** Registers every string of the protected settings but usernames: not secret, and scrubbing one mangles every message naming that user. */
 function registerStringLeaves(v: unknown): void {
   if (typeof v === 'string') registerSecret(v);
   else if (Array.isArray(v)) v.forEach(registerStringLeaves);
-  else if (v !== null && typeof v === 'object') Object.values(v).forEach(registerStringLeaves);
+  else if (v !== null && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) if (!/^user(name)?$/i.test(k)) registerStringLeaves(x);
 }

@@ -16,6 +16,7 @@ import { buildPipelineGraph, type DcrInput } from './pipeline/plan-to-graph.js';
 import { createComponentFactories, type RuntimeServices } from './component-factories.js';
 import { createRemoteDcrSource } from './remote-dcr-source.js';
 import type { FetchedDcr, RemoteDcrSource } from './dcr/remote-sources.js';
+import { agentSettingsOf } from './dcr/agent-settings.js';
 
 export const DCR_REFRESH_INTERVAL_MS = 5 * 60_000;
 
@@ -37,6 +38,8 @@ export class Collector {
   private refreshTimer?: NodeJS.Timeout;
   private services?: RuntimeServices;
   private quota?: QuotaManager;
+  /** What set the quota: "diskQuotaMB" or "AgentSettings DCR <immutableId>". */
+  private quotaSource?: string;
   private recordsIn = 0;
   private recordsOut = 0;
   private stopped = false;
@@ -55,14 +58,6 @@ export class Collector {
     if (!config) throw new Error(`no agent configuration at ${this.o.paths.agentConfigFile}`);
     this.config = config;
     const quotaBytes = config.diskQuotaMB * 1024 * 1024;
-    if (this.quota && this.quota.maxBytes !== quotaBytes) {
-      // A new diskQuotaMB applies at once: a smaller quota evicts the oldest sealed segments now.
-      this.o.logger.info(
-        `disk quota changed from ${Math.round(this.quota.maxBytes / 1048576)} MB to ${config.diskQuotaMB} MB`,
-      );
-      this.quota.maxBytes = quotaBytes;
-      await this.quota.reserve(0);
-    }
     if (!this.pipeline) {
       this.quota = new QuotaManager({ maxBytes: quotaBytes, drops: this.drops, logger: this.o.logger });
       this.services = {
@@ -114,6 +109,11 @@ export class Collector {
         ...(d.error ? { error: d.error } : {}),
       })),
     ];
+    const agentSettings = agentSettingsOf(inputs);
+    await this.applyQuota(
+      agentSettings.diskQuota?.mb ?? config.diskQuotaMB,
+      agentSettings.diskQuota ? `AgentSettings DCR ${agentSettings.diskQuota.from}` : 'diskQuotaMB',
+    );
     const built = buildPipelineGraph(inputs, {
       computer: this.services!.computer,
       config,
@@ -121,6 +121,11 @@ export class Collector {
       outDir: this.o.paths.outDir,
     });
     this.dcrHealth = built.dcrs;
+    for (const w of agentSettings.warnings) {
+      const h = this.dcrHealth.find((d) => d.immutableId === w.dcr);
+      if (h) h.warnings = [...(h.warnings ?? []), w.message];
+      this.o.logger.warn(`DCR ${w.dcr}: ${w.message}`);
+    }
     for (const d of built.dcrs.filter((x) => x.state === 'rejected'))
       this.o.logger.warn(`DCR ${d.immutableId} rejected: ${d.reason}`);
     for (const w of built.warnings) this.o.logger.warn(w);
@@ -129,6 +134,22 @@ export class Collector {
       `pipeline applied (config ${config.configVersion}): started ${report.started.length}, stopped ${report.stopped.length}, kept ${report.kept.length}`,
     );
     return report;
+  }
+
+  /**
+   * The queue quota: an AgentSettings DCR's MaxDiskQuotaInMB, else diskQuotaMB (dcr/agent-settings.ts).
+   * A change applies at once: a smaller quota evicts the oldest sealed segments now.
+   */
+  private async applyQuota(mb: number, source: string): Promise<void> {
+    const bytes = mb * 1024 * 1024;
+    const quota = this.quota!;
+    const changed = quota.maxBytes !== bytes || this.quotaSource !== source;
+    if (changed && this.quotaSource !== undefined)
+      this.o.logger.info(`disk quota changed from ${Math.round(quota.maxBytes / 1048576)} MB to ${mb} MB (${source})`);
+    this.quotaSource = source;
+    if (quota.maxBytes === bytes) return;
+    quota.maxBytes = bytes;
+    await quota.reserve(0);
   }
 
   private async readLocalDcrs(): Promise<DcrInput[]> {
@@ -225,7 +246,15 @@ export class Collector {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       droppedByReason: { ...this.drops.byReason },
-      ...(this.quota ? { queue: { usedBytes: this.quota.usedBytes(), quotaBytes: this.quota.maxBytes } } : {}),
+      ...(this.quota
+        ? {
+            queue: {
+              usedBytes: this.quota.usedBytes(),
+              quotaBytes: this.quota.maxBytes,
+              ...(this.quotaSource ? { quotaSource: this.quotaSource } : {}),
+            },
+          }
+        : {}),
       rssBytes: process.memoryUsage().rss,
     };
   }

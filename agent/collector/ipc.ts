@@ -31,8 +31,8 @@ export interface CollectorHealth {
   recordsIn: number;
   recordsOut: number;
   droppedByReason: Record<string, number>;
-  /** Durable queue use across all lanes against the disk quota (diskQuotaMB). */
-  queue?: { usedBytes: number; quotaBytes: number };
+  /** Durable queue use across all lanes against the disk quota (diskQuotaMB or an AgentSettings DCR). */
+  queue?: { usedBytes: number; quotaBytes: number; quotaSource?: string };
   rssBytes: number;
 }
 

@@ -35,6 +35,7 @@ const IM = [
   col('Name', 'string'),
   col('Val', 'real'),
   col('Tags', 'string'),
+  col('AgentId', 'string'),
 ];
 export const COMPANION_COLUMNS: Record<string, { name: string; type: string }[]> = {
   'Custom-OpenAma-Syslog': SYSLOG,

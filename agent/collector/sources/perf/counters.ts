@@ -1,5 +1,7 @@
 // Counter catalogue (SPEC.md §2.7) and specifier parsing: "Object(instance)\Counter" (Linux form; a
-// leading backslash marks a Windows specifier, ignored). `*` = all instances.
+// leading backslash marks a Windows specifier, ignored — except `\VmInsights\DetailedMetrics`, the VM
+// insights set, which is flagged for vm-insights.ts and needs the counters it is computed from). `*` = all instances.
+import { isVmInsightsSpecifier } from './vm-insights.js';
 
 export interface CounterSpec {
   object: string;
@@ -65,10 +67,19 @@ export function parseSpecifier(s: string): CounterSpec | undefined {
 }
 
 /** Expands "*" counters and validates names; unknown ones are returned for a one-time warning. */
-export function resolveSpecifiers(specifiers: string[]): { counters: CounterSpec[]; unknown: string[] } {
+export function resolveSpecifiers(specifiers: string[]): {
+  counters: CounterSpec[];
+  unknown: string[];
+  vmInsights: boolean;
+} {
   const counters: CounterSpec[] = [];
   const unknown: string[] = [];
+  let vmInsights = false;
   for (const raw of specifiers) {
+    if (isVmInsightsSpecifier(raw)) {
+      vmInsights = true;
+      continue;
+    }
     const spec = parseSpecifier(raw);
     if (!spec) {
       unknown.push(raw);
@@ -86,5 +97,5 @@ export function resolveSpecifiers(specifiers: string[]): { counters: CounterSpec
     if (names.length === 0) unknown.push(raw);
     for (const counter of names) counters.push({ object, instance: spec.instance, counter });
   }
-  return { counters, unknown };
+  return { counters, unknown, vmInsights };
 }

@@ -1,9 +1,11 @@
 // Performance counter source: samples /proc every samplingFrequencyInSeconds, emits the requested
 // counters as Microsoft-Perf records (Perf columns, SPEC.md §7.2) and/or Microsoft-InsightsMetrics
-// records (§7.3). Unknown specifiers and counters this kernel lacks are reported once, not per sample.
+// records (§7.3); `\VmInsights\DetailedMetrics` adds the VM insights metric set (vm-insights.ts).
+// Unknown specifiers and counters this kernel lacks are reported once, not per sample.
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
 import { resolveSpecifiers, type CounterSpec } from './counters.js';
 import { computeValues, takeSample, type CounterValue, type RawSample } from './sampler.js';
+import { machineAgentId, vmInsightsRecords } from './vm-insights.js';
 
 export interface PerfSourceSpec {
   id: string;
@@ -34,6 +36,8 @@ export class PerfSource implements Component {
   private timer?: NodeJS.Timeout;
   private prev?: RawSample;
   private readonly counters: CounterSpec[];
+  /** Set when the specifiers ask for VM insights and the source writes Microsoft-InsightsMetrics. */
+  private readonly vmInsightsAgentId?: string;
   private reportedMissing = false;
   private samples = 0;
 
@@ -42,8 +46,13 @@ export class PerfSource implements Component {
     private readonly ctx: SourceContext,
   ) {
     this.id = spec.id;
-    const { counters, unknown } = resolveSpecifiers(spec.counterSpecifiers);
+    const { counters, unknown, vmInsights } = resolveSpecifiers(spec.counterSpecifiers);
     this.counters = counters;
+    if (vmInsights && spec.streams.includes('Microsoft-InsightsMetrics')) this.vmInsightsAgentId = machineAgentId();
+    else if (vmInsights)
+      ctx.logger.warn(
+        `${spec.id}: \\VmInsights\\DetailedMetrics produces Microsoft-InsightsMetrics only; this source writes ${spec.streams.join(', ')}`,
+      );
     if (unknown.length > 0)
       ctx.logger.warn(
         `${spec.id}: ignoring ${unknown.length} counter specifier(s) not supported on Linux: ${unknown.slice(0, 10).join(', ')}`,
@@ -69,14 +78,23 @@ export class PerfSource implements Component {
         this.spec.procRoot,
         this.counters.some((c) => c.object === 'Process'),
       );
-      const values = computeValues(this.prev, cur);
-      const first = this.prev === undefined;
+      const prevSample = this.prev;
+      const values = computeValues(prevSample, cur);
+      const first = prevSample === undefined;
       this.prev = cur;
       this.samples++;
       const selected = values.filter((v) => this.counters.some((c) => matches(c, v)));
       if (!first && !this.reportedMissing) this.reportMissing(values);
-      if (selected.length === 0) return;
       const now = new Date(cur.at).toISOString();
+      if (this.vmInsightsAgentId !== undefined) {
+        const vmi = vmInsightsRecords(first ? undefined : prevSample, cur, values, {
+          time: now,
+          computer: this.ctx.computer,
+          agentId: this.vmInsightsAgentId,
+        });
+        if (vmi.length > 0) await this.ctx.sink.write('Microsoft-InsightsMetrics', vmi);
+      }
+      if (selected.length === 0) return;
       if (this.spec.streams.includes('Microsoft-Perf'))
         await this.ctx.sink.write(
           'Microsoft-Perf',

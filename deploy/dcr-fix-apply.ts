@@ -187,7 +187,7 @@ export async function runDcrFixApply(
     { ...after, properties: { ...(after.properties as object), immutableId: `dcr-${'0'.repeat(32)}` } },
     args.name,
   );
-  if (!check.ok && !/needs an ingestion endpoint/.test(check.reason))
+  if (!check.ok && !/need(s)? an ingestion endpoint/.test(check.reason))
     err.write(`warning: the agent would still reject this DCR: ${check.reason}\n`);
   return 0;
 }

@@ -4,17 +4,22 @@
 // CPU seconds and peak RSS, and end-to-end latency (send time per seq vs the fake's arrival time).
 // Used by the sustained-rate, max-rate and burst profiles. Figures, never assertions.
 import { mkdtempSync } from 'node:fs';
+
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+
 import type { TestCa } from '../test/fakes/test-ca.js';
 import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
+
 import type { FakeImdsServer } from '../test/fakes/imds-server.js';
-import { freePort } from '../test/fakes/tinyproxy.js';
-import { syslogToLaDcr, waitFor, writeConfig, REPO } from '../test/helpers/collector-process.js';
+import { syslogToLaDcr, writeConfig, REPO } from '../test/support/collector-process.js';
 import { collectorNodeFlags } from '../agent/supervisor/node-flags.js';
+
 import { seqOf, type SyslogCorpus } from './corpus.js';
+
 import { cpuSeconds, rssMB } from './proc-stats.js';
+import { freePort, waitFor } from '../test/support/net.js';
 
 export interface LoadEnv {
   dir: string;

@@ -1,17 +1,21 @@
-// Enable → success time: the packaged extension ZIP driven like the guest agent (test/helpers/
+// Enable → success time: the packaged extension ZIP driven like the guest agent (test/support/
 // guest-agent-sim.ts): unpack, install, then time from the start of `enable` until <seq>.status says
 // Enable/success (the handler validated settings, started supervisor + collector and the collector
 // applied the DCR). Then disable + uninstall, so nothing is left running. The ZIP comes from
-// test/helpers/packaged-zip.ts: packaged from the current dist/ bundles, cached by content hash (the
+// test/support/packaged-zip.ts: packaged from the current dist/ bundles, cached by content hash (the
 // first run after a code change spends ~30 s packaging, outside the measured time).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { packagedZip } from '../test/helpers/packaged-zip.js';
+
+import { packagedZip } from '../test/support/packaged-zip.js';
+
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { installPackage, runOp, writeSettings } from '../test/helpers/guest-agent-sim.js';
-import { freePort } from '../test/fakes/tinyproxy.js';
+import { installPackage, runOp, writeSettings } from '../test/support/guest-agent.js';
+
 import { defaultPublicSettings } from '../harness/default-settings.js';
+
 import { OPEN_AMA_VERSION } from '../agent/config/index.js';
+import { freePort } from '../test/support/net.js';
 
 export interface EnableTiming {
   /** Wall seconds from enable start to Enable/success in the status file. */
@@ -34,7 +38,7 @@ function statusOf(statusFolder: string, seq: number): { operation?: string; stat
 export async function measureEnableTime(): Promise<EnableTiming> {
   const zip = await packagedZip();
   const root = mkdtempSync(path.join(os.tmpdir(), 'oa-enable-'));
-  const ext = installPackage(root, zip, OPEN_AMA_VERSION);
+  const ext = await installPackage(root, zip, OPEN_AMA_VERSION);
   const env = { OPEN_AMA_SYSLOG_PORT: String(await freePort()) };
   try {
     writeSettings(ext, 0, defaultPublicSettings(root));

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { agentPaths, DEFAULT_RESOURCE_LIMITS, OPEN_AMA_VERSION, writeAgentConfig } from '../agent/config/index.js';
-import { testAgentConfig } from '../test/helpers/agent-config.js';
+import { testAgentConfig } from '../test/support/agent-config.js';
 import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../agent/supervisor/control/index.js';
 import { cpuSeconds, descendants, rssMB } from './proc-stats.js';
 

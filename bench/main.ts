@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTestCa } from '../test/fakes/test-ca.js';
 import { FakeImdsServer } from '../test/fakes/imds-server.js';
-import { REPO } from '../test/helpers/collector-process.js';
+import { REPO } from '../test/support/collector-process.js';
 import { takeSample, computeValues } from '../agent/collector/sources/perf/sampler.js';
 import { MIXED, SyslogCorpus } from './corpus.js';
 import { runCollectorLoad, type LoadEnv } from './collector-load.js';

@@ -3,14 +3,16 @@
 // no durable queue, no JSON, no gzip and no HTTPS here, so it is the floor a syslog relay can reach on
 // this machine, not a like-for-like product comparison. Skipped (with a note) when rsyslogd is missing.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { execa } from 'execa';
-import { freePort } from '../test/fakes/tinyproxy.js';
-import { waitFor } from '../test/helpers/collector-process.js';
+
 import type { SyslogCorpus } from './corpus.js';
 import { connect, send, waitFine } from './collector-load.js';
+
 import { cpuSeconds, rssMB } from './proc-stats.js';
+import { freePort, waitFor } from '../test/support/net.js';
 
 export interface RelayResult {
   wallSeconds: number;

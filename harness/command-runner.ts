@@ -33,6 +33,9 @@ export interface CommandResult {
   durationMs: number;
   /** The agent's formatted capture: "[stdout]\n…\n\n[stderr]\n…", ≤ 3,200 characters. */
   output: string;
+  /** Everything the command wrote, uncut (the agent keeps only `output`; tests read all of it). */
+  stdout: string;
+  stderr: string;
   /** Agent error code when the command failed (1007–1011), else 0. */
   agentErrorCode: number;
   message: string;
@@ -42,8 +45,11 @@ export interface RunOptions {
   layout: ExtensionLayout;
   operation: Operation;
   commandLine: string;
-  seq: number;
+  /** Any text for bad-input tests; the agent always passes a whole number. */
+  seq: number | string;
   extraEnv?: Record<string, string>;
+  /** Variables the agent would not set (tests of a handler missing one). */
+  unsetEnv?: string[];
   baseEnv?: NodeJS.ProcessEnv;
   timeScale?: number;
 }
@@ -77,6 +83,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
       : {}),
     ...(o.extraEnv ?? {}),
   };
+  for (const k of o.unsetEnv ?? []) delete env[k];
   const outFile = path.join(l.extDir, `.harness-${o.operation}-${process.pid}.out`);
   const errFile = path.join(l.extDir, `.harness-${o.operation}-${process.pid}.err`);
   const outFd = openSync(outFile, 'w');
@@ -125,6 +132,8 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     timedOut,
     durationMs: Date.now() - started,
     output,
+    stdout,
+    stderr,
     agentErrorCode,
     message,
   };

@@ -6,11 +6,9 @@
 //    beyond `configurations[].content` is not documented; this fake serves what open-ama reads
 //    (`content.dataCollectionRule`) next to channel-only chunks like those the real service sends.
 // Checks the bearer token, records every request, can answer a status per path and be taken down.
-import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
-import { closeServerNow } from './close-server.js';
+import { LoopbackHttpsFake } from './loopback-https-fake.js';
 
 export interface ControlPlaneRequest {
   method: string;
@@ -24,7 +22,7 @@ export const ASSOCIATIONS_API = '2022-06-01';
 export const DCR_API = '2023-03-11';
 export const AGENT_CONFIGURATIONS_API = '2022-06-02';
 
-export class FakeControlPlaneServer {
+export class FakeControlPlaneServer extends LoopbackHttpsFake {
   readonly requests: ControlPlaneRequest[] = [];
   expectedToken = 'test-ingestion-token';
   /** ARM: the machine's associations, in order (a DCR id, or a DCE id for a configuration-access association). */
@@ -37,39 +35,19 @@ export class FakeControlPlaneServer {
   pageSize = 0;
   /** Forced answers by path (e.g. 403 for one DCR), consumed in order when `times` is set. */
   readonly failures = new Map<string, { status: number; body?: string; times?: number }>();
-  private server?: https.Server;
-  private port = 0;
 
   constructor(
-    private readonly ca: TestCa,
+    ca: TestCa,
     readonly machineId: string,
-  ) {}
-
-  get url(): string {
-    return `https://127.0.0.1:${this.port}`;
+  ) {
+    super(ca);
   }
 
   dcrRequests(): string[] {
     return this.requests.filter((r) => /\/dataCollectionRules\/[^/]+$/i.test(r.path)).map((r) => r.path);
   }
 
-  async start(port = 0): Promise<void> {
-    this.server = https.createServer({ cert: this.ca.cert, key: this.ca.key }, (req, res) => {
-      req.resume();
-      req.on('end', () => this.handle(req, res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  /** Takes the server down (connections refused) until start() again on the same port. */
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    await closeServerNow(s);
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, _body: Buffer, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
     const query = Object.fromEntries(url.searchParams.entries());
     const metadata = typeof req.headers.metadata === 'string' ? req.headers.metadata : undefined;

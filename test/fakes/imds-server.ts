@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { closeServerNow } from './close-server.js';
+import { closeServerNow } from './loopback-https-fake.js';
 
 export interface FakeImdsOptions {
   mode: 'imds' | 'arc';

@@ -1,11 +1,9 @@
 // Loopback HTTPS stand-in for the Logs Ingestion API (SPEC.md §4): checks the URL shape, api-version,
 // bearer token, gzip, ≤ 1 MB, JSON array; records every accepted record per (dcr, stream); can inject
 // failures (429 with Retry-After, 503, 413, 400, 403), delays, and be taken down and brought back.
-import * as https from 'node:https';
 import { gunzipSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
 import type { TestCa } from './test-ca.js';
-import { closeServerNow } from './close-server.js';
+import { LoopbackHttpsFake } from './loopback-https-fake.js';
 
 export interface ReceivedRequest {
   dcr: string;
@@ -25,7 +23,7 @@ export interface FakeIngestionOptions {
   onAccepted?: (req: ReceivedRequest, arrivedAtMs: number) => void;
 }
 
-export class FakeIngestionServer {
+export class FakeIngestionServer extends LoopbackHttpsFake {
   readonly accepted: ReceivedRequest[] = [];
   readonly rejected: { status: number; reason: string }[] = [];
   requests = 0;
@@ -34,16 +32,12 @@ export class FakeIngestionServer {
   expectedToken = 'test-ingestion-token';
   delayMs = 0;
   private injections: Injection[] = [];
-  private server?: https.Server;
-  private port = 0;
 
   constructor(
-    private readonly ca: TestCa,
+    ca: TestCa,
     private readonly options: FakeIngestionOptions = {},
-  ) {}
-
-  get url(): string {
-    return `https://127.0.0.1:${this.port}`;
+  ) {
+    super(ca);
   }
 
   inject(i: Injection): void {
@@ -54,27 +48,16 @@ export class FakeIngestionServer {
     return this.accepted.filter((r) => !stream || r.stream === stream).flatMap((r) => r.records);
   }
 
-  async start(port = 0): Promise<void> {
-    this.server = https.createServer({ cert: this.ca.cert, key: this.ca.key }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const arrivedAtMs = performance.timeOrigin + performance.now();
-        setTimeout(() => this.handle(req, Buffer.concat(chunks), res, arrivedAtMs), this.delayMs);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
+  protected handle(
+    req: import('node:http').IncomingMessage,
+    raw: Buffer,
+    res: import('node:http').ServerResponse,
+  ): void {
+    const arrivedAtMs = performance.timeOrigin + performance.now();
+    setTimeout(() => this.respond(req, raw, res, arrivedAtMs), this.delayMs);
   }
 
-  /** Takes the server down (connections refused) until start() again on the same port. */
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    await closeServerNow(s);
-  }
-
-  private handle(
+  private respond(
     req: import('node:http').IncomingMessage,
     raw: Buffer,
     res: import('node:http').ServerResponse,

@@ -3,12 +3,9 @@
 // checks — time within 20 min past / 5 min future, metric/namespace/dimension names and values ≤ 256
 // chars, ≤ 10 dimensions, dimValues matching dimNames, min ≤ max, count ≥ 1. Records every accepted
 // document; can inject failures (status, headers, times) and be taken down and brought back.
-import * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import type { TestCa } from './test-ca.js';
-import { closeServerNow } from './close-server.js';
+import { LoopbackHttpsFake } from './loopback-https-fake.js';
 
 export interface MetricSeries {
   dimValues: string[];
@@ -47,7 +44,7 @@ const FUTURE_MS = 5 * 60_000;
 const RESOURCE_PATH =
   /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+\/[^/]+)*)\/metrics$/i;
 
-export class FakeMetricsServer {
+export class FakeMetricsServer extends LoopbackHttpsFake {
   readonly accepted: AcceptedMetric[] = [];
   readonly rejected: { status: number; reason: string }[] = [];
   requests = 0;
@@ -55,14 +52,6 @@ export class FakeMetricsServer {
   /** The service's clock, for the time window. */
   now: () => number = Date.now;
   private injections: MetricsInjection[] = [];
-  private server?: https.Server;
-  private port = 0;
-
-  constructor(private readonly ca: TestCa) {}
-
-  get url(): string {
-    return `https://127.0.0.1:${this.port}`;
-  }
 
   inject(i: MetricsInjection): void {
     this.injections.push({ ...i });
@@ -75,23 +64,7 @@ export class FakeMetricsServer {
       .flatMap((a) => a.document.data.baseData.series.map((s) => ({ ...s, time: a.document.time })));
   }
 
-  async start(port = 0): Promise<void> {
-    this.server = https.createServer({ cert: this.ca.cert, key: this.ca.key }, (req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks), res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port || this.port, '127.0.0.1', () => resolve()));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    await closeServerNow(s);
-  }
-
-  private handle(req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
     this.requests++;
     const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
       this.rejected.push({ status, reason });

@@ -1,8 +1,8 @@
 // Starts a real tinyproxy (Debian package) on a free loopback port with basic auth, in the foreground,
 // logging to a temp dir; counts CONNECT tunnels from its log so tests can prove what went through it.
 import { promises as fs } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { canConnect, freePort } from '../support/net.js';
 import { execa, type ResultPromise } from 'execa';
 
 export interface TinyproxyHandle {
@@ -11,17 +11,6 @@ export interface TinyproxyHandle {
   logFile: string;
   connectCount(): Promise<number>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTinyproxy(dir: string, auth?: { user: string; password: string }): Promise<TinyproxyHandle> {
@@ -60,15 +49,4 @@ export async function startTinyproxy(dir: string, auth?: { user: string; passwor
       await child;
     },
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

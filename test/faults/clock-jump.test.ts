@@ -8,13 +8,18 @@
 // The test CA is backdated a day (openssl under libfaketime) so the −2 h jump does not put the
 // collector before the certificates' notBefore — real service certificates are months old.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+
 import * as path from 'node:path';
-import { waitFor } from '../helpers/collector-process.js';
 import { createWorld, killAllCollectors, type FaultWorld } from './collector.js';
+
 import { FakeClock, faketimeEnv, faketimeLibrary, fixedOffsetEnv, probeFaketime } from './faketime.js';
-import { record, scaled, sleep, writeResults } from './ledger.js';
+
+import { record, scaled, writeResults } from './ledger.js';
+
 import { runLoadedScenario } from './scenario.js';
+
 import { skippedDescribe } from '../support/os-requirements.js';
+import { sleep, waitFor } from '../support/net.js';
 
 const skipReason = probeFaketime();
 if (skipReason) skippedDescribe('fault: clock jump', skipReason);

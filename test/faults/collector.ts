@@ -1,107 +1,12 @@
-// Runs the real collector bundle (dist/collector.mjs) for the fault suite the way the supervisor does:
-// a child with an IPC channel (ready / health-request), under a temp OPEN_AMA_ROOT, pointed at the
-// loopback fakes. Also reads what a killed collector left in its durable queue (frames after the ack
-// position), scrapes its self-metrics, and kills whatever a failed scenario left running.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+// The fault suite's view of the real collector (started by test/support/collector-process.ts): what a
+// killed collector left in its durable queue (frames after the ack position), its self-metrics, and the
+// world every scenario shares (test CA, IMDS fake).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { CollectorHealth, CollectorToSupervisor } from '../../agent/collector/ipc.js';
-import { REPO, waitFor } from '../helpers/collector-process.js';
-import { createTestCa, type TestCa } from '../fakes/test-ca.js';
-import { FakeImdsServer } from '../fakes/imds-server.js';
-import { connect, seqsIn } from './ledger.js';
+import { createCollectorWorld, type CollectorWorld } from '../support/collector-world.js';
+import { seqsIn } from './ledger.js';
 
-const COLLECTOR = path.join(REPO, 'dist', 'collector.mjs');
-const running = new Set<RunningCollector>();
-
-export class RunningCollector {
-  readonly pid: number;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readyResolve?: () => void;
-  readonly ready: Promise<void>;
-  private healthWaiters: ((h: CollectorHealth) => void)[] = [];
-  stderr = '';
-
-  constructor(private readonly child: ChildProcess) {
-    this.pid = child.pid!;
-    this.ready = new Promise((r) => (this.readyResolve = r));
-    this.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-    child.stderr?.on('data', (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-4000)));
-    child.on('message', (raw: unknown) => {
-      const msg = raw as CollectorToSupervisor;
-      if (msg.type === 'ready') this.readyResolve?.();
-      else if (msg.type === 'health') for (const w of this.healthWaiters.splice(0)) w(msg.health);
-    });
-    child.on('error', () => undefined);
-    void this.exited.then(() => running.delete(this));
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** The health the supervisor would put in the status file. */
-  health(): Promise<CollectorHealth> {
-    return new Promise((resolve, reject) => {
-      this.healthWaiters.push(resolve);
-      if (!this.child.connected) reject(new Error('collector has no IPC channel (exited?)'));
-      else this.child.send({ type: 'health-request' });
-    });
-  }
-
-  async kill9(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM (flush to the durable queue, then exit); SIGKILL if it hangs for 30 s. */
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await this.exited;
-    clearTimeout(t);
-  }
-}
-
-/** Starts the collector and waits until it applied its config and the syslog port (if any) accepts. */
-export async function startCollector(
-  root: string,
-  env: Record<string, string>,
-  syslogPort?: number,
-): Promise<RunningCollector> {
-  const child = spawn(process.execPath, [COLLECTOR], {
-    env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  const c = new RunningCollector(child);
-  running.add(c);
-  await Promise.race([
-    c.ready,
-    c.exited.then(() => Promise.reject(new Error(`collector exited before ready: ${c.stderr}`))),
-  ]);
-  if (syslogPort !== undefined) {
-    await waitFor(
-      async () => {
-        try {
-          (await connect(syslogPort)).destroy();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      20_000,
-      'syslog listener',
-    );
-  }
-  return c;
-}
-
-/** afterEach: SIGKILL every collector a scenario left running. */
-export async function killAllCollectors(): Promise<void> {
-  for (const c of [...running]) await c.kill9();
-}
+export { killAllCollectors, RunningCollector, startCollector } from '../support/collector-process.js';
 
 /** Sequence numbers of the entries still queued on disk (after each lane's ack position). */
 export function queuedSeqs(root: string): number[] {
@@ -158,41 +63,11 @@ export async function droppedFromMetrics(port: number, reason: string): Promise<
   return n;
 }
 
-export interface FaultWorld {
-  dir: string;
-  ca: TestCa;
-  imds: FakeImdsServer;
-  /** A fresh OPEN_AMA_ROOT under dir. */
-  newRoot(name: string): string;
-  /** Collector environment: trusts the test CA, IMDS fake, syslog on `port`. */
-  env(syslogPort: number): Record<string, string>;
-  close(): Promise<void>;
-}
+/** The shared collector world; a fault scenario's collector never looks for remote DCRs (OPEN_AMA_OFFLINE). */
+export type FaultWorld = CollectorWorld;
 
-/**
- * beforeAll: temp dir, test CA (real openssl), IMDS fake. close() in afterAll removes everything.
- * `caEnv` is extra environment for the openssl runs (the clock-jump scenario backdates the certificates).
- */
 export async function createWorld(prefix: string, o: { caEnv?: Record<string, string> } = {}): Promise<FaultWorld> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
-  const ca = await createTestCa(path.join(dir, 'ca'), o.caEnv);
-  const imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-  return {
-    dir,
-    ca,
-    imds,
-    newRoot: (name) => mkdtempSync(path.join(dir, `${name}-`)),
-    env: (syslogPort) => ({
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
-      OPEN_AMA_SYSLOG_PORT: String(syslogPort),
-      OPEN_AMA_OFFLINE: '1',
-    }),
-    async close() {
-      await killAllCollectors();
-      await imds.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const world = await createCollectorWorld(prefix, o);
+  const env = world.env;
+  return { ...world, env: (syslogPort) => ({ ...env(syslogPort), OPEN_AMA_OFFLINE: '1' }) };
 }

@@ -4,10 +4,13 @@
 // that answers 413 above a size (batches are split); a 403 until the role is granted (health says
 // degraded and names the missing role, then recovers). Every record sent must arrive: zero loss.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { waitFor } from '../helpers/collector-process.js';
+
 import { createWorld, killAllCollectors, type FaultWorld } from './collector.js';
-import { record, scaled, SCALE, sleep, writeResults } from './ledger.js';
+
+import { record, scaled, SCALE, writeResults } from './ledger.js';
+
 import { runLoadedScenario } from './scenario.js';
+import { sleep, waitFor } from '../support/net.js';
 
 let world: FaultWorld;
 beforeAll(async () => {

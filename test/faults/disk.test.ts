@@ -5,11 +5,13 @@
 // segment (16 bytes flipped inside one record while the collector is stopped: it recovers, counts that
 // record, delivers the rest of the segment).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+
 import { execFileSync } from 'node:child_process';
+
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+
 import * as path from 'node:path';
-import { freePort } from '../fakes/tinyproxy.js';
-import { syslogToLaDcr, waitFor, writeConfig } from '../helpers/collector-process.js';
+import { syslogToLaDcr, writeConfig } from '../support/collector-process.js';
 import {
   createWorld,
   droppedFromMetrics,
@@ -18,8 +20,11 @@ import {
   startCollector,
   type FaultWorld,
 } from './collector.js';
+
 import { FaultIngestion } from './fault-ingestion.js';
+
 import { count, record, scaled, SyslogLoad, writeResults } from './ledger.js';
+import { freePort, waitFor } from '../support/net.js';
 
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 let world: FaultWorld;

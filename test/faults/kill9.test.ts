@@ -4,11 +4,14 @@
 // what was queued — and duplicates stay within one in-flight batch per kill. Lines still in the TCP
 // buffers or not yet appended at the moment of a kill were never queued: they are counted separately.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { freePort } from '../fakes/tinyproxy.js';
-import { syslogToLaDcr, waitFor, writeConfig } from '../helpers/collector-process.js';
+
+import { syslogToLaDcr, writeConfig } from '../support/collector-process.js';
 import { createWorld, killAllCollectors, queuedSeqs, startCollector, type FaultWorld } from './collector.js';
+
 import { FaultIngestion } from './fault-ingestion.js';
-import { count, record, scaled, SCALE, sleep, SyslogLoad, writeResults } from './ledger.js';
+
+import { count, record, scaled, SCALE, SyslogLoad, writeResults } from './ledger.js';
+import { freePort, sleep, waitFor } from '../support/net.js';
 
 let world: FaultWorld;
 beforeAll(async () => {

@@ -5,12 +5,12 @@
 import { mkdirSync, readFileSync, renameSync, rmdirSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { REPO } from '../helpers/collector-process.js';
+import { REPO } from '../support/collector-process.js';
+import { sleep } from '../support/net.js';
 
 /** Multiplies every fault duration; 1 (default) keeps the suite short enough for CI. */
 export const SCALE = Math.max(0.5, Number(process.env.OPEN_AMA_FAULT_SCALE ?? '1') || 1);
 export const scaled = (ms: number): number => Math.round(ms * SCALE);
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const SEQ_RE = /seq=(\d+)/g;
 

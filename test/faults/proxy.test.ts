@@ -3,15 +3,20 @@
 // the proxy rejecting the credentials (407), then accepting them. Records queue meanwhile and are all
 // delivered once the proxy is fixed, through the proxy's CONNECT tunnel.
 import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
+
 import { promises as fs } from 'node:fs';
+
 import * as path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { freePort } from '../fakes/tinyproxy.js';
-import { waitFor } from '../helpers/collector-process.js';
+
 import { createWorld, killAllCollectors, type FaultWorld } from './collector.js';
-import { connect, record, scaled, sleep, writeResults } from './ledger.js';
+
+import { connect, record, scaled, writeResults } from './ledger.js';
+
 import { runLoadedScenario } from './scenario.js';
+
 import { describeWhenInstalled, TINYPROXY } from '../support/os-requirements.js';
+import { freePort, sleep, waitFor } from '../support/net.js';
 
 const USER = 'alice';
 const PASSWORD = 'Fault0ProxyPw';

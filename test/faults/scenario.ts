@@ -2,12 +2,14 @@
 // endpoint) under a steady sequence-numbered load; the fault is applied and lifted while records keep
 // arriving; then the load stops and the test waits until every record sent was delivered. Returns the
 // ledger counts and what the endpoint saw, for the scenario's own assertions.
-import { freePort } from '../fakes/tinyproxy.js';
 import type { AgentConfig } from '../../agent/config/index.js';
-import { syslogToLaDcr, waitFor, writeConfig } from '../helpers/collector-process.js';
+import { syslogToLaDcr, writeConfig } from '../support/collector-process.js';
 import { startCollector, type FaultWorld, type RunningCollector } from './collector.js';
+
 import { FaultIngestion } from './fault-ingestion.js';
+
 import { count, scaled, SyslogLoad, type Counts } from './ledger.js';
+import { freePort, waitFor } from '../support/net.js';
 
 export interface ScenarioContext {
   ingestion: FaultIngestion;

@@ -6,12 +6,16 @@
 // unread rest from the copy); only lines written between the end of the copy and the truncate — in neither
 // file — may be lost, and the ledger counts them separately. No duplicates either way.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+
 import * as path from 'node:path';
-import { waitFor, writeConfig } from '../helpers/collector-process.js';
+import { writeConfig } from '../support/collector-process.js';
 import { createWorld, killAllCollectors, startCollector, type FaultWorld } from './collector.js';
+
 import { FaultIngestion } from './fault-ingestion.js';
-import { count, lossByWindow, record, scaled, SCALE, sleep, writeResults, type LossWindow } from './ledger.js';
+import { count, lossByWindow, record, scaled, SCALE, writeResults, type LossWindow } from './ledger.js';
+import { sleep, waitFor } from '../support/net.js';
 
 let world: FaultWorld;
 beforeAll(async () => {

@@ -5,26 +5,35 @@
 // file under the temp root and the cmdline + environ of every process are searched for each sentinel in
 // plain, base64 (all three alignments, so "user:password" Basic headers count) and URL-encoded form; only
 // the 0600 agent config may hold them. A leak fails with the file (or process) and the byte offset.
+import type { Operation } from '../../harness/command-runner.js';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
+
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packagedZip } from '../helpers/packaged-zip.js';
+import { packagedZip } from '../support/packaged-zip.js';
+
 import {
   encrypt,
   installPackage,
   makeCertificate,
   runOp,
   writeSettings,
-  type SimExtension,
-} from '../helpers/guest-agent-sim.js';
-import { syslogToLaDcr, waitFor } from '../helpers/collector-process.js';
+  type ExtensionLayout,
+} from '../support/guest-agent.js';
+
+import { syslogToLaDcr } from '../support/collector-process.js';
 import { createTestCa, type TestCa } from '../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../fakes/ingestion-server.js';
+
 import { FakeImdsServer } from '../fakes/imds-server.js';
-import { freePort, startTinyproxy, type TinyproxyHandle } from '../fakes/tinyproxy.js';
+
+import { startTinyproxy, type TinyproxyHandle } from '../fakes/tinyproxy.js';
 import { describeWhenInstalled, OPENSSL, TINYPROXY } from '../support/os-requirements.js';
+import { freePort, waitFor } from '../support/net.js';
 
 // tinyproxy's BasicAuth accepts [-a-z0-9._] only; the wrong password (never configured there) has the
 // characters URL and base64 encodings change.
@@ -179,7 +188,7 @@ async function sendSyslog(port: number, text: string): Promise<void> {
 }
 
 function statusOf(
-  ext: SimExtension,
+  ext: ExtensionLayout,
   seq: number,
 ): {
   status: string;
@@ -216,8 +225,8 @@ describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
     });
 
     test('no proxy credential (plain, base64, URL-encoded) outside the 0600 agent config, in any file or process, at any step; a wrong password is never quoted', async () => {
-      const ext = installPackage(root, zip, '0.1.0');
-      const thumb = makeCertificate(ext.libDir);
+      const ext = await installPackage(root, zip, '0.1.0');
+      const thumb = await makeCertificate(ext.libDir);
       const syslogPort = await freePort();
       const env = {
         NODE_EXTRA_CA_CERTS: ca.caCertPath,
@@ -226,7 +235,7 @@ describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
       };
       const dcrs = [syslogToLaDcr(DCR_ID, ingestion.url)];
       const outputs: string[] = [];
-      const op = async (name: string, seq: number): Promise<number | undefined> => {
+      const op = async (name: Operation, seq: number): Promise<number | null> => {
         const r = await runOp(ext, name, seq, env);
         outputs.push(`${r.stdout}\n${r.stderr}`);
         return r.exitCode;
@@ -253,7 +262,7 @@ describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
           logLevel: 'debug',
           dataCollectionRules: dcrs,
         },
-        encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'),
+        await encrypt(ext.libDir, thumb, { proxy: { username: USER_A, password: PASS_A } }, 'aes256'),
         thumb,
       );
       expect(await op('install', 0)).toBe(0);
@@ -277,7 +286,7 @@ describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
         ext,
         1,
         pub1,
-        encrypt(
+        await encrypt(
           ext.libDir,
           thumb,
           { azureMonitorConfiguration: { proxy: { username: USER_B, password: PASS_B } } },
@@ -299,7 +308,7 @@ describeWhenInstalled('secrets test', [TINYPROXY, OPENSSL])(
           logLevel: 'debug',
           dataCollectionRules: dcrs,
         },
-        encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'),
+        await encrypt(ext.libDir, thumb, { proxy: { username: USER_B, password: BAD_PASS } }, 'aes256'),
         thumb,
       );
       expect(await op('enable', 2)).toBe(0);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { createTestCa, type TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer } from '../../fakes/arm-server.js';
-import { portalLinuxDcr } from '../../helpers/portal-dcr.js';
+import { portalLinuxDcr } from '../../support/portal-dcr.js';
 import { validateDcr } from '../../../agent/collector/dcr/validate.js';
 
 const SUB = '00000000-0000-0000-0000-00000000f1c5';

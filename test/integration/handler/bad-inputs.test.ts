@@ -4,15 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packagedZip } from '../../helpers/packaged-zip.js';
+import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
   installPackage,
   makeCertificate,
   runOp,
   writeSettings,
-  type SimExtension,
-} from '../../helpers/guest-agent-sim.js';
+  type ExtensionLayout,
+} from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Bad-Input-Pw-3318';
 let zip: string;
@@ -26,21 +26,21 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-function fresh(): SimExtension {
+async function fresh(): Promise<ExtensionLayout> {
   const r = mkdtempSync(path.join(os.tmpdir(), 'oa-bad-'));
   roots.push(r);
-  return installPackage(r, zip, '0.1.0');
+  return await installPackage(r, zip, '0.1.0');
 }
 
 function statusOf(
-  ext: SimExtension,
+  ext: ExtensionLayout,
   seq: number,
 ): { status: string; code: number; formattedMessage: { message: string } } {
   return (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[])[0]!
     .status;
 }
 
-function everythingWritten(ext: SimExtension): string {
+function everythingWritten(ext: ExtensionLayout): string {
   const read = (dir: string): string =>
     existsSync(dir)
       ? readdirSync(dir, { withFileTypes: true })
@@ -51,7 +51,7 @@ function everythingWritten(ext: SimExtension): string {
 }
 
 async function expectFailure(
-  ext: SimExtension,
+  ext: ExtensionLayout,
   seq: number,
   exit: number,
   message: RegExp,
@@ -69,7 +69,7 @@ async function expectFailure(
 
 describe('bad inputs give a clear error, the documented exit code, and leak nothing', () => {
   test('missing HandlerEnvironment.json → exit 1 and an error status in <ExtDir>/status', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     rmSync(path.join(ext.extDir, 'HandlerEnvironment.json'));
     const r = await runOp(ext, 'enable', 0);
     expect(r.exitCode).toBe(1);
@@ -81,7 +81,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('malformed settings JSON → 53, message gives the position but not the content', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeFileSync(
       path.join(ext.configFolder, '0.settings'),
       `{"runtimeSettings":[{"handlerSettings":{"publicSettings":{"x":"${SECRET}"`,
@@ -90,13 +90,13 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('a known key with a wrong value → 53 naming its path (unknown keys are only a warning: settings-forward-compat)', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 0, { proxy: { mode: 'application', address: 'proxy-without-scheme' }, futureKey: 1 });
     await expectFailure(ext, 0, 53, /proxy\.address: has the wrong format \(expected http:\/\/host:port/);
   }, 60_000);
 
   test('wrong types → 53 naming each path and what was expected', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 0, { diskQuotaMB: 'lots', logLevel: 'verbose' });
     await expectFailure(
       ext,
@@ -107,7 +107,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('proxy.auth without protected credentials → 53 naming the missing protected keys', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 0, { proxy: { mode: 'application', address: 'http://proxy:3128', auth: 'true' } });
     await expectFailure(
       ext,
@@ -118,10 +118,10 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('undecryptable protected settings → 53 naming the certificate, no secret, no blob', async () => {
-    const ext = fresh();
-    const thumb = makeCertificate(ext.libDir);
-    const other = makeCertificate(path.join(ext.root, 'elsewhere'));
-    const blob = encrypt(
+    const ext = await fresh();
+    const thumb = await makeCertificate(ext.libDir);
+    const other = await makeCertificate(path.join(ext.root, 'elsewhere'));
+    const blob = await encrypt(
       path.join(ext.root, 'elsewhere'),
       other,
       { proxy: { username: 'u', password: SECRET } },
@@ -133,9 +133,9 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('missing certificate → 53 naming the thumbprint and where it was looked for', async () => {
-    const ext = fresh();
-    const thumb = makeCertificate(path.join(ext.root, 'elsewhere'));
-    const blob = encrypt(
+    const ext = await fresh();
+    const thumb = await makeCertificate(path.join(ext.root, 'elsewhere'));
+    const blob = await encrypt(
       path.join(ext.root, 'elsewhere'),
       thumb,
       { proxy: { username: 'u', password: SECRET } },
@@ -151,7 +151,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('non-numeric ConfigSequenceNumber falls back to the newest settings file and says so; with none → 53', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 2, {});
     const r = await runOp(ext, 'install', 'abc');
     expect(r.exitCode).toBe(0);
@@ -171,7 +171,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   test('read-only status dir → exit 1 and the reason on stderr (the only channel left)', async () => {
     if (process.getuid?.() === 0) {
       // root ignores file modes: make the status path unusable instead (a file where the dir should be)
-      const ext = fresh();
+      const ext = await fresh();
       rmSync(ext.statusFolder, { recursive: true });
       writeFileSync(ext.statusFolder, 'not a directory');
       writeSettings(ext, 0, {});
@@ -180,7 +180,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
       expect(r.stderr).toMatch(/cannot write the status file/);
       return;
     }
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 0, {});
     chmodSync(ext.statusFolder, 0o500);
     const r = await runOp(ext, 'install', 0);
@@ -189,7 +189,7 @@ describe('bad inputs give a clear error, the documented exit code, and leak noth
   }, 60_000);
 
   test('too little free disk for the queue → install exits 52 with the numbers in the status', async () => {
-    const ext = fresh();
+    const ext = await fresh();
     writeSettings(ext, 0, {});
     const r = await runOp(ext, 'install', 0, { OPEN_AMA_MIN_FREE_MB: '999999999' });
     expect(r.exitCode).toBe(52);

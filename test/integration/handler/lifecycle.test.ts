@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packagedZip } from '../../helpers/packaged-zip.js';
+import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
   installPackage,
@@ -13,8 +13,8 @@ import {
   processesMentioning,
   runOp,
   writeSettings,
-  type SimExtension,
-} from '../../helpers/guest-agent-sim.js';
+  type ExtensionLayout,
+} from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Proxy-Pw-4471';
 const SECRET2 = 'Sentinel-Proxy-Pw-9902';
@@ -36,7 +36,7 @@ function newRoot(): string {
 }
 
 function status(
-  ext: SimExtension,
+  ext: ExtensionLayout,
   seq: number,
 ): {
   operation: string;
@@ -98,8 +98,8 @@ const dcr = (root: string) => ({
 describe('handler lifecycle from the packaged ZIP', () => {
   test('install → enable → new settings → disable → uninstall, both content ciphers, nothing left behind, no secret leaked', async () => {
     const root = newRoot();
-    const ext = installPackage(root, zip, '0.1.0');
-    const thumb = makeCertificate(ext.libDir);
+    const ext = await installPackage(root, zip, '0.1.0');
+    const thumb = await makeCertificate(ext.libDir);
     const pub0 = {
       proxy: { mode: 'application', address: 'http://127.0.0.1:3128', auth: true },
       dataCollectionRules: [dcr(root)],
@@ -108,7 +108,7 @@ describe('handler lifecycle from the packaged ZIP', () => {
       ext,
       0,
       pub0,
-      encrypt(ext.libDir, thumb, { proxy: { username: 'alice', password: SECRET } }, 'des3'),
+      await encrypt(ext.libDir, thumb, { proxy: { username: 'alice', password: SECRET } }, 'des3'),
       thumb,
     );
 
@@ -146,7 +146,7 @@ describe('handler lifecycle from the packaged ZIP', () => {
       ext,
       1,
       pub1,
-      encrypt(ext.libDir, thumb, { proxy: { username: 'bob', password: SECRET2 } }, 'aes256'),
+      await encrypt(ext.libDir, thumb, { proxy: { username: 'bob', password: SECRET2 } }, 'aes256'),
       thumb,
     );
     const enable1 = await runOp(ext, 'enable', 1);
@@ -190,7 +190,7 @@ describe('handler lifecycle from the packaged ZIP', () => {
   test('update A→B follows the agent order and ends with B running, A gone, state kept', async () => {
     const root = newRoot();
     const zipB = await packagedZip({ version: '0.1.1' });
-    const a = installPackage(root, zip, '0.1.0');
+    const a = await installPackage(root, zip, '0.1.0');
     writeSettings(a, 3, { dataCollectionRules: [dcr(root)] });
     expect((await runOp(a, 'install', 3)).exitCode).toBe(0);
     expect((await runOp(a, 'enable', 3)).exitCode).toBe(0);
@@ -198,7 +198,7 @@ describe('handler lifecycle from the packaged ZIP', () => {
     expect(supA).toHaveLength(1);
 
     // Step 1: B unpacked, settings written for the goal state's seq.
-    const b = installPackage(root, zipB, '0.1.1');
+    const b = await installPackage(root, zipB, '0.1.1');
     writeSettings(b, 4, { dataCollectionRules: [dcr(root)] });
     // Step 2: A disable (no settings file for seq 4 in A).
     expect((await runOp(a, 'disable', 4)).exitCode).toBe(0);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packagedZip } from '../../helpers/packaged-zip.js';
+import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
   installPackage,
@@ -14,8 +14,8 @@ import {
   processesMentioning,
   runOp,
   writeSettings,
-  type SimExtension,
-} from '../../helpers/guest-agent-sim.js';
+  type ExtensionLayout,
+} from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Future-Secret-7261';
 let zip: string;
@@ -40,7 +40,7 @@ interface St {
   code: number;
   substatus?: Sub[];
 }
-const statusOf = (ext: SimExtension, seq: number): St =>
+const statusOf = (ext: ExtensionLayout, seq: number): St =>
   (JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: St }[])[0]!.status;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,8 +49,8 @@ describe('unknown settings keys and traceFlags through the packaged handler', ()
   test('enable succeeds with a settings warning substatus naming the ignored paths', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'oa-fwd-'));
     roots.push(root);
-    const ext = installPackage(root, zip, '0.1.0');
-    const thumb = makeCertificate(ext.libDir);
+    const ext = await installPackage(root, zip, '0.1.0');
+    const thumb = await makeCertificate(ext.libDir);
     writeSettings(
       ext,
       0,
@@ -60,7 +60,7 @@ describe('unknown settings keys and traceFlags through the packaged handler', ()
         proxy: { mode: 'none', adress: 'http://127.0.0.1:3128' },
         logLevel: 'info',
       },
-      encrypt(ext.libDir, thumb, { futureToken: SECRET }, 'aes256'),
+      await encrypt(ext.libDir, thumb, { futureToken: SECRET }, 'aes256'),
       thumb,
     );
     try {

@@ -3,8 +3,8 @@
 import { describe, expect, test } from '@jest/globals';
 import * as path from 'node:path';
 import { execa } from 'execa';
-import { packagedZip } from '../../helpers/packaged-zip.js';
-import { REPO } from '../../helpers/collector-process.js';
+import { packagedZip } from '../../support/packaged-zip.js';
+import { REPO } from '../../support/collector-process.js';
 
 describe('open-ama harness run', () => {
   test('succeeds with records from every default stream and leaves nothing running', async () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ELF_MACHINE } from '../../../packaging/elf.js';
 import { findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
-import { packagedZip } from '../../helpers/packaged-zip.js';
+import { packagedZip } from '../../support/packaged-zip.js';
 import { runThroughShell, unpackLikeGuestAgent } from './run-like-agent.js';
 
 const meta = readProjectMetadata(findRepoRoot(process.cwd()));

@@ -12,7 +12,7 @@ import { ELF_MACHINE } from '../../../packaging/elf.js';
 import { extensionImageFileName } from '../../../packaging/extension-image.js';
 import { findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
 import { listZipEntries, readZipEntry, type ZipEntryInfo } from '../../../packaging/zip-contents.js';
-import { packagedZip } from '../../helpers/packaged-zip.js';
+import { packagedZip } from '../../support/packaged-zip.js';
 
 const repoRoot = findRepoRoot(process.cwd());
 const meta = readProjectMetadata(repoRoot);

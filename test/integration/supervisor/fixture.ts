@@ -23,9 +23,9 @@ import {
   stopSupervisor,
   type EnsureRunningResult,
 } from '../../../agent/supervisor/control/index.js';
-import { REPO, writeConfig } from '../../helpers/collector-process.js';
+import { REPO, writeConfig } from '../../support/collector-process.js';
 
-export { waitFor } from '../../helpers/collector-process.js';
+export { waitFor } from '../../support/net.js';
 
 export type ChildKind = 'scripted' | 'crash-on-start' | 'leaky' | 'ignores-shutdown' | 'blocks-loop' | 'real';
 export const V1 = '1.0.0-test';

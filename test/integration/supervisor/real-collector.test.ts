@@ -3,14 +3,19 @@
 // and exit by itself, the next ensure recovers, stop leaves nothing; and the status follows a real 403
 // from the loopback ingestion fake (success → warning naming the role → success).
 import { describe, expect, test } from '@jest/globals';
+
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
-import { syslogToLaDcr } from '../../helpers/collector-process.js';
+
+import { syslogToLaDcr } from '../../support/collector-process.js';
+
 import { createTestCa } from '../../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../../fakes/ingestion-server.js';
+
 import { FakeImdsServer } from '../../fakes/imds-server.js';
-import { freePort } from '../../fakes/tinyproxy.js';
+
 import {
   haveRealCollector,
   processesUnder,
@@ -19,6 +24,7 @@ import {
   useSupervisorFixture,
   waitFor,
 } from './fixture.js';
+import { freePort } from '../../support/net.js';
 
 const maybe = haveRealCollector() ? describe : describe.skip;
 if (!haveRealCollector())

@@ -5,7 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { validateDcr } from '../../../agent/collector/dcr/validate.js';
 import { buildPipelineGraph } from '../../../agent/collector/pipeline/plan-to-graph.js';
 import { type AgentConfig } from '../../../agent/config/index.js';
-import { testAgentConfig } from '../../helpers/agent-config.js';
+import { testAgentConfig } from '../../support/agent-config.js';
 import { defaultPublicSettings, DEFAULT_DCR_ID } from '../../../harness/default-settings.js';
 import { validatePublicSettings } from '../../../settings-schemas/generated/validators.js';
 import {

@@ -3,16 +3,19 @@
 // after applying 1 MB further records are refused and counted as "quota", and health reports the
 // queue's use against the new quota.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { agentPaths } from '../../../../agent/config/index.js';
+
 import { Collector } from '../../../../agent/collector/collector.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import { SelfMetrics } from '../../../../agent/telemetry/self-metrics.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+import { syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
+import { freePort, waitFor } from '../../../support/net.js';
 
 let root: string;
 beforeAll(() => {

@@ -18,12 +18,12 @@ import {
   detectIdentityEndpoints,
 } from '../../../../agent/collector/net/managed-identity.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeArmServer } from '../../../fakes/arm-server.js';
 import { FakeControlPlaneServer } from '../../../fakes/control-plane-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { syslogToLaDcr } from '../../../helpers/collector-process.js';
+import { syslogToLaDcr } from '../../../support/collector-process.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;

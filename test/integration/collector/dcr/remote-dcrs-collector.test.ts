@@ -3,17 +3,20 @@
 // with their reasons) while the valid one collects syslog into the ingestion fake, and when ARM becomes
 // unreachable it says so and keeps running the DCRs it read before — no record lost. The same with
 // dcrSource "control-plane" (observed, undocumented agentConfigurations protocol).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+
 import { FakeControlPlaneServer } from '../../../fakes/control-plane-server.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { startCollector, syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+
+import { startCollector, syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
+import { freePort, waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
@@ -22,21 +25,7 @@ const dcrId = (name: string): string =>
 const GOOD = 'dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const INVALID = 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
-
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-remote-dcr-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds', resourceId: MACHINE });
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useCollectorWorld('oa-remote-dcr-', { imds: { mode: 'imds', resourceId: MACHINE } });
 
 async function sendSyslog(port: number, from: number, count: number): Promise<void> {
   const sock = net.connect(port, '127.0.0.1');
@@ -60,9 +49,9 @@ const listening = (port: number): Promise<boolean> =>
 
 describe('collector with dcrSource "arm"', () => {
   test('runs the valid DCR, rejects the invalid and the deleted one with reasons, and keeps its DCRs when ARM goes away', async () => {
-    const ingestion = new FakeIngestionServer(ca);
+    const ingestion = new FakeIngestionServer(world.ca);
     await ingestion.start();
-    const arm = new FakeControlPlaneServer(ca, MACHINE);
+    const arm = new FakeControlPlaneServer(world.ca, MACHINE);
     await arm.start();
     const good = syslogToLaDcr(GOOD, ingestion.url) as { properties: Record<string, unknown> };
     const invalid = syslogToLaDcr(INVALID, ingestion.url) as {
@@ -74,12 +63,12 @@ describe('collector with dcrSource "arm"', () => {
     arm.dcrs.set(dcrId('good'), { id: dcrId('good'), name: 'good', location: 'westeurope', ...good });
     arm.dcrs.set(dcrId('ama-style'), { id: dcrId('ama-style'), name: 'ama-style', location: 'westeurope', ...invalid });
 
-    const root = mkdtempSync(path.join(dir, 'root-'));
+    const root = mkdtempSync(path.join(world.dir, 'root-'));
     const port = await freePort();
     writeConfig(root, [], { dcrSource: 'arm' });
-    const child = startCollector(root, {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_ARM_URL: arm.url,
       OPEN_AMA_SYSLOG_PORT: String(port),
       OPEN_AMA_DCR_REFRESH_MS: '300',
@@ -107,7 +96,7 @@ describe('collector with dcrSource "arm"', () => {
       expect(log()).toContain(
         `DCR ${dcrId('deleted')} rejected: ARM returned 404 for ${dcrId('deleted')}: the DCR does not exist`,
       );
-      expect(imds.tokenRequests.some((t) => t.resource === `${arm.url}/`)).toBe(true);
+      expect(world.imds.tokenRequests.some((t) => t.resource === `${arm.url}/`)).toBe(true);
 
       // ARM becomes unreachable: the collector says so and keeps running the DCRs it has.
       const before = arm.requests.length;
@@ -122,17 +111,16 @@ describe('collector with dcrSource "arm"', () => {
       await waitFor(() => seqs().length >= 400, 20_000, 'records after ARM went away');
       expect(seqs().sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i));
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await arm.stop();
       await ingestion.stop();
     }
   }, 90_000);
 
   test('with dcrSource "control-plane" (observed protocol) the DCRs of agentConfigurations run', async () => {
-    const ingestion = new FakeIngestionServer(ca);
+    const ingestion = new FakeIngestionServer(world.ca);
     await ingestion.start();
-    const cp = new FakeControlPlaneServer(ca, MACHINE);
+    const cp = new FakeControlPlaneServer(world.ca, MACHINE);
     await cp.start();
     cp.configurations = [
       { configurationId: 'cfg-good', content: { dataCollectionRule: syslogToLaDcr(GOOD, ingestion.url) } },
@@ -141,12 +129,12 @@ describe('collector with dcrSource "arm"', () => {
         content: { channels: [{ protocol: 'me', endpoint: 'https://westeurope.monitoring.azure.com' }] },
       },
     ];
-    const root = mkdtempSync(path.join(dir, 'root-'));
+    const root = mkdtempSync(path.join(world.dir, 'root-'));
     const port = await freePort();
     writeConfig(root, [], { dcrSource: 'control-plane' });
-    const child = startCollector(root, {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_CONTROL_PLANE_URL: cp.url,
       OPEN_AMA_SYSLOG_PORT: String(port),
     });
@@ -160,10 +148,9 @@ describe('collector with dcrSource "arm"', () => {
         metadata: 'true',
         authorization: 'Bearer test-ingestion-token',
       });
-      expect(imds.tokenRequests.some((t) => t.resource === 'https://monitor.azure.com/')).toBe(true);
+      expect(world.imds.tokenRequests.some((t) => t.resource === 'https://monitor.azure.com/')).toBe(true);
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await cp.stop();
       await ingestion.stop();
     }

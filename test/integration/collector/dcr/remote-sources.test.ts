@@ -4,7 +4,9 @@
 // rejected alone with its reason while the others run. ControlPlaneDcrSource follows the OBSERVED,
 // UNDOCUMENTED agentConfigurations protocol (SPEC.md §3.2). Failures of the source itself are clear errors.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+
 import { mkdtemp, rm } from 'node:fs/promises';
+
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -12,18 +14,26 @@ import {
   ControlPlaneDcrSource,
   type FetchedDcr,
 } from '../../../../agent/collector/dcr/remote-sources.js';
+
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
+
 import {
   ManagedIdentityTokenClient,
   detectIdentityEndpoints,
 } from '../../../../agent/collector/net/managed-identity.js';
+
 import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+
+import { testAgentConfig } from '../../../support/agent-config.js';
+
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeControlPlaneServer, ASSOCIATIONS_API, DCR_API } from '../../../fakes/control-plane-server.js';
+
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { syslogToLaDcr } from '../../../helpers/collector-process.js';
+
+import { syslogToLaDcr } from '../../../support/collector-process.js';
+import { freePort } from '../../../support/net.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;

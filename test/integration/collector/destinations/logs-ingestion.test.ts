@@ -3,48 +3,46 @@
 // shape and audience, 413 → split with every record delivered once, 400 → dropped, counted
 // ("rejected_400") and a redacted sample logged, 401 → exactly one token refresh then success, and a
 // persistent 401 → degraded with the data kept.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import * as os from 'node:os';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+
+import { readFile } from 'node:fs/promises';
+
 import * as path from 'node:path';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
+
 import {
   ManagedIdentityTokenClient,
   detectIdentityEndpoints,
 } from '../../../../agent/collector/net/managed-identity.js';
+
 import { logsIngestionAudience } from '../../../../agent/collector/net/instance-metadata.js';
+
 import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
+
 import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
+
 import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
+
 import { CountingDropCounter } from '../../../../agent/collector/drop-counter.js';
+
 import { audienceForEndpoint } from '../../../../agent/collector/component-factories.js';
+
 import { closeLogger, createLogger, createNullLogger, type Logger } from '../../../../agent/telemetry/index.js';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer, type FakeImdsOptions } from '../../../fakes/imds-server.js';
-import { waitFor } from '../../../helpers/collector-process.js';
+
+import { type FakeImdsOptions } from '../../../fakes/imds-server.js';
+import { waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
 const DCR = 'dcr-0123456789abcdef0123456789abcdef';
+
 const STREAM = 'Custom-OpenAma-Syslog';
 const GOOD_TOKEN = 'test-ingestion-token';
 
-let dir: string;
-let ca: TestCa;
 let ingestion: FakeIngestionServer;
-let imds: FakeImdsServer;
 const imdsOptions: FakeImdsOptions = { mode: 'imds', token: GOOD_TOKEN };
-
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'oa-li-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer(imdsOptions);
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const world = useCollectorWorld('oa-li-', { imds: imdsOptions });
 
 interface Rig {
   queue: DiskQueue;
@@ -56,10 +54,10 @@ interface Rig {
 let rigs: Rig[] = [];
 
 beforeEach(async () => {
-  ingestion = new FakeIngestionServer(ca);
+  ingestion = new FakeIngestionServer(world.ca);
   await ingestion.start();
   imdsOptions.token = GOOD_TOKEN;
-  imds.tokenRequests = [];
+  world.imds.tokenRequests = [];
 });
 
 afterEach(async () => {
@@ -74,9 +72,9 @@ afterEach(async () => {
 
 async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } = {}): Promise<Rig> {
   const logger = o.logger ?? createNullLogger();
-  const http = new HttpClient({ extraCa: [ca.caCert] });
+  const http = new HttpClient({ extraCa: [world.ca.caCert] });
   const tokens = new ManagedIdentityTokenClient({
-    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: world.imds.base }),
     http,
     retryDelaysMs: [0],
   });
@@ -89,7 +87,11 @@ async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } 
   });
   const drops = new CountingDropCounter(logger);
   const laneId = `${DCR}/la/${STREAM}`;
-  const queue = await DiskQueue.open(path.join(dir, `q-${Date.now()}-${rigs.length}`), { id: laneId, drops, logger });
+  const queue = await DiskQueue.open(path.join(world.dir, `q-${Date.now()}-${rigs.length}`), {
+    id: laneId,
+    drops,
+    logger,
+  });
   const worker = new DeliveryWorker({ laneId, stream: STREAM, queue, uploader, drops, logger, flushIntervalMs: 50 });
   const r = { queue, worker, drops, tokens, uploader };
   rigs.push(r);
@@ -121,7 +123,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
       ),
     ).toBe(true);
     expect(ingestion.accepted.every((a) => a.compressedBytes < a.uncompressedBytes)).toBe(true);
-    expect(imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.com']);
+    expect(world.imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.com']);
     expect(r.worker.health).toMatchObject({ state: 'ok', sentRecords: 20, droppedRecords: 0 });
     expect(r.queue.stats().entries).toBe(0);
   });
@@ -142,7 +144,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
       { forceTokenRefresh: false },
     );
     expect(outcome.status).toBe(204);
-    expect(imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.us']);
+    expect(world.imds.tokenRequests.map((t) => t.resource)).toEqual(['https://monitor.azure.us']);
   });
 
   test('413 → the batch is split and every record is delivered exactly once', async () => {
@@ -160,7 +162,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
   });
 
   test('400 → the request is dropped, counted as rejected_400, and logged with a redacted sample; later records still go', async () => {
-    const logDir = path.join(dir, 'log-400');
+    const logDir = path.join(world.dir, 'log-400');
     const logger = createLogger({ logDir, fileName: 'collector.log', level: 'info' });
     const r = await rig({ logger });
     const secretLooking = 'Bearer eyJ0eXAiOiJKV1QiLCJhbGciOi.sample.signature';
@@ -197,7 +199,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     imdsOptions.token = 'stale-token-aaaa';
     await r.tokens.getToken('https://monitor.azure.com'); // cached; the service no longer accepts it
     imdsOptions.token = GOOD_TOKEN;
-    imds.tokenRequests = [];
+    world.imds.tokenRequests = [];
     const n = 400;
     await r.queue.append(range(0, n).map((i) => record(i, 100)));
     ingestion.inject({ status: 413, times: 1 }); // consumed only once the token is good
@@ -205,7 +207,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     await waitFor(() => seqs().length >= n, 20_000, 'all records');
     expect(ingestion.rejected.map((x) => x.status)).toEqual([401, 413]);
     expect(seqs().sort((a, b) => a - b)).toEqual(range(0, n));
-    expect(imds.tokenRequests).toHaveLength(1); // exactly one refresh
+    expect(world.imds.tokenRequests).toHaveLength(1); // exactly one refresh
     expect(ingestion.accepted.every((a) => a.authorization === `Bearer ${GOOD_TOKEN}`)).toBe(true);
     expect(r.worker.health).toMatchObject({ state: 'ok', sentRecords: n });
   });
@@ -218,7 +220,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     await waitFor(() => r.worker.health.state === 'degraded', 20_000, 'degraded');
     expect(r.worker.health.lastError).toMatch(/^401 from DCR .* the token was rejected \(wrong audience or expired\)/);
     // Each attempt: a request, one forced refresh, the request again — never a refresh loop.
-    const refreshes = imds.tokenRequests.length - 1;
+    const refreshes = world.imds.tokenRequests.length - 1;
     expect(Math.abs(refreshes - ingestion.rejected.length / 2)).toBeLessThanOrEqual(0.5);
     expect(ingestion.rejected.every((x) => x.status === 401)).toBe(true);
     expect(seqs()).toEqual([]);

@@ -3,38 +3,37 @@
 // OPEN_AMA_METRICS_URL (resource ID from the IMDS fake); every accepted per-minute series must equal
 // min/max/sum/count computed from the raw samples the file destination received for that minute.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeMetricsServer } from '../../../fakes/metrics-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
-import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+
+import { startCollector, writeConfig } from '../../../support/collector-process.js';
 import { describeWhenInstalled, TINYPROXY } from '../../../support/os-requirements.js';
+import { waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
 const RESOURCE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
 const PROXY_USER = 'perf';
 const PROXY_PASSWORD = 'PerfProxyPw42';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
 let proxy: TinyproxyHandle;
 
+const world = useCollectorWorld('oa-metrics-e2e-', {
+  imds: { mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' },
+});
+
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-metrics-e2e-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' });
-  await imds.start();
-  proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+  proxy = await startTinyproxy(path.join(world.dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
 });
 
 afterAll(async () => {
   await proxy?.stop();
-  await imds?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const perfToMetricsAndFile = {
@@ -68,16 +67,16 @@ interface PerfRow {
 
 describeWhenInstalled('collector → metrics through a proxy', [TINYPROXY])('collector → Azure Monitor Metrics', () => {
   test('per-minute aggregates of real perf samples arrive through the proxy and match the raw samples', async () => {
-    const metrics = new FakeMetricsServer(ca);
+    const metrics = new FakeMetricsServer(world.ca);
     await metrics.start();
-    const root = mkdtempSync(path.join(dir, 'root-'));
+    const root = mkdtempSync(path.join(world.dir, 'root-'));
     writeConfig(root, [perfToMetricsAndFile], {
       proxy: { mode: 'application', address: proxy.url, username: PROXY_USER, password: PROXY_PASSWORD, bypass: [] },
     });
     const connectsBefore = await proxy.connectCount();
-    const child = startCollector(root, {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_METRICS_URL: metrics.url,
     });
     try {
@@ -164,11 +163,10 @@ describeWhenInstalled('collector → metrics through a proxy', [TINYPROXY])('col
         expect(g.sum).toBeCloseTo(e.sum, 6);
       }
       expect(metrics.rejected).toEqual([]);
-      expect(imds.tokenRequests.some((t) => t.resource === 'https://monitoring.azure.com/')).toBe(true);
+      expect(world.imds.tokenRequests.some((t) => t.resource === 'https://monitoring.azure.com/')).toBe(true);
       expect(await proxy.connectCount()).toBeGreaterThan(connectsBefore);
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await metrics.stop();
     }
   }, 150_000);

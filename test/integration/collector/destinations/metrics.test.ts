@@ -4,39 +4,55 @@
 // Also through a real authenticating tinyproxy, the OPEN_AMA_METRICS_URL override, and 5xx/429
 // retried, 400 dropped and counted, 403 degraded — with no document counted twice after a retry.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import * as os from 'node:os';
+
+import { mkdtemp, readFile } from 'node:fs/promises';
+
 import * as path from 'node:path';
 import type { ProxyConfig } from '../../../../agent/config/index.js';
 import { agentPaths } from '../../../../agent/config/index.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+
+import { testAgentConfig } from '../../../support/agent-config.js';
+
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
+
 import {
   ManagedIdentityTokenClient,
   detectIdentityEndpoints,
 } from '../../../../agent/collector/net/managed-identity.js';
+
 import { fetchInstanceMetadata } from '../../../../agent/collector/net/instance-metadata.js';
+
 import {
   MetricsUploader,
   METRICS_AUDIENCE,
 } from '../../../../agent/collector/destinations/metrics/metrics-uploader.js';
+
 import {
   GUEST_METRICS_NAMESPACE,
   MetricAggregator,
 } from '../../../../agent/collector/destinations/metrics/metric-aggregator.js';
+
 import { serializeRecord } from '../../../../agent/collector/destinations/batcher.js';
+
 import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
+
 import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
+
 import { CountingDropCounter } from '../../../../agent/collector/drop-counter.js';
+
 import { createComponentFactories } from '../../../../agent/collector/component-factories.js';
+
 import { MAX_FIELD_BYTES } from '../../../../agent/collector/pipeline/lane.js';
+
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeMetricsServer } from '../../../fakes/metrics-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
-import { waitFor } from '../../../helpers/collector-process.js';
+
 import { testWhenInstalled, TINYPROXY, unmetRequirements } from '../../../support/os-requirements.js';
+import { waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
 const RESOURCE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -44,25 +60,20 @@ const NO_PROXY: ProxyConfig = { mode: 'none', bypass: [] };
 const PROXY_USER = 'metrics';
 const PROXY_PASSWORD = 'Metr1csProxyPw';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
 let metrics: FakeMetricsServer;
 let proxy: TinyproxyHandle;
 
+const world = useCollectorWorld('oa-metrics-', {
+  imds: { mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' },
+});
+
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'oa-metrics-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds', resourceId: RESOURCE_ID, location: 'westeurope' });
-  await imds.start();
   if (!unmetRequirements([TINYPROXY]))
-    proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+    proxy = await startTinyproxy(path.join(world.dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
 });
 
 afterAll(async () => {
   await proxy?.stop();
-  await imds?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 interface Rig {
@@ -74,9 +85,9 @@ interface Rig {
 let rigs: Rig[] = [];
 
 beforeEach(async () => {
-  metrics = new FakeMetricsServer(ca);
+  metrics = new FakeMetricsServer(world.ca);
   await metrics.start();
-  imds.tokenRequests = [];
+  world.imds.tokenRequests = [];
 });
 
 afterEach(async () => {
@@ -93,15 +104,19 @@ async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<Rig> {
   const logger = createNullLogger();
   // As the collector builds them: IMDS through a client without a proxy route, the destination's with one.
   const direct = new HttpClient();
-  const http = new HttpClient({ extraCa: [ca.caCert], proxy: { settings: proxyConfig } });
-  const endpoints = detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base });
+  const http = new HttpClient({ extraCa: [world.ca.caCert], proxy: { settings: proxyConfig } });
+  const endpoints = detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: world.imds.base });
   const tokens = new ManagedIdentityTokenClient({ endpoints, http: direct, retryDelaysMs: [0] });
   const target = () =>
     fetchInstanceMetadata(endpoints, direct).then((m) => ({ region: m.location, resourceId: m.resourceId }));
   const uploader = new MetricsUploader({ baseUrl: metrics.url, target, tokens, http });
   const drops = new CountingDropCounter(logger);
   const laneId = 'dcr-x/metrics/metrics';
-  const queue = await DiskQueue.open(path.join(dir, `q-${Date.now()}-${rigs.length}`), { id: laneId, drops, logger });
+  const queue = await DiskQueue.open(path.join(world.dir, `q-${Date.now()}-${rigs.length}`), {
+    id: laneId,
+    drops,
+    logger,
+  });
   const worker = new DeliveryWorker({ laneId, stream: 'metrics', queue, uploader, drops, logger, flushIntervalMs: 50 });
   const r = { queue, worker, drops, uploader };
   rigs.push(r);
@@ -181,7 +196,7 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
       expect(a.document.data.baseData.dimNames).toEqual(['instance']);
     }
     expect(metrics.rejected).toEqual([]);
-    expect(imds.tokenRequests.map((t) => t.resource)).toEqual([METRICS_AUDIENCE]);
+    expect(world.imds.tokenRequests.map((t) => t.resource)).toEqual([METRICS_AUDIENCE]);
     expect(METRICS_AUDIENCE).toBe('https://monitoring.azure.com/');
     expect(r.worker.health).toMatchObject({ state: 'ok', sentRecords: docs, droppedRecords: 0 });
   });
@@ -191,7 +206,7 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     const up = new MetricsUploader({
       target: async () => ({ region: 'westeurope', resourceId: RESOURCE_ID }),
       tokens: new ManagedIdentityTokenClient({
-        endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+        endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: world.imds.base }),
         http,
       }),
       http,
@@ -201,8 +216,8 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
   });
 
   test("the collector builds the metrics uploader on OPEN_AMA_METRICS_URL and the machine's resource ID from IMDS", async () => {
-    const root = await mkdtemp(path.join(dir, 'root-'));
-    const env = { OPEN_AMA_ROOT: root, OPEN_AMA_IMDS_URL: imds.base, OPEN_AMA_METRICS_URL: `${metrics.url}/` };
+    const root = await mkdtemp(path.join(world.dir, 'root-'));
+    const env = { OPEN_AMA_ROOT: root, OPEN_AMA_IMDS_URL: world.imds.base, OPEN_AMA_METRICS_URL: `${metrics.url}/` };
     const logger = createNullLogger();
     const factories = createComponentFactories({
       paths: agentPaths(env),
@@ -245,7 +260,7 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
       expect(await proxy.connectCount()).toBeGreaterThan(before);
       const log = await readFile(proxy.logFile, 'utf8');
       expect(log).toContain(`127.0.0.1:${new URL(metrics.url).port}`);
-      expect(log).not.toContain(`:${new URL(imds.base).port}`);
+      expect(log).not.toContain(`:${new URL(world.imds.base).port}`);
     },
   );
 
@@ -351,6 +366,6 @@ describe('Azure Monitor Metrics destination against the HTTPS fake', () => {
     metrics.inject({ status: 401, times: 1 });
     r.worker.start();
     await waitFor(() => metrics.accepted.length === docs, 20_000, 'documents');
-    expect(imds.tokenRequests.map((t) => t.resource)).toEqual([METRICS_AUDIENCE, METRICS_AUDIENCE]);
+    expect(world.imds.tokenRequests.map((t) => t.resource)).toEqual([METRICS_AUDIENCE, METRICS_AUDIENCE]);
   });
 });

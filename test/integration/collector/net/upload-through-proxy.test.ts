@@ -2,9 +2,7 @@
 // uploads go through the proxy's CONNECT tunnel; wrong credentials give an actionable 407; IMDS never
 // goes through the proxy.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HttpClient } from '../../../../agent/collector/net/http-client.js';
 import {
@@ -12,43 +10,35 @@ import {
   detectIdentityEndpoints,
 } from '../../../../agent/collector/net/managed-identity.js';
 import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.js';
 import { describeWhenInstalled, TINYPROXY } from '../../../support/os-requirements.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
 const PROXY_USER = 'alice';
 const PROXY_PASSWORD = 'Sentinel0ProxyPw';
 const DCR = 'dcr-00000000000000000000000000000001';
 
-let dir: string;
-let ca: TestCa;
 let ingestion: FakeIngestionServer;
-let imds: FakeImdsServer;
 let proxy: TinyproxyHandle;
 
+const world = useCollectorWorld('open-ama-proxy-');
+
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-proxy-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  ingestion = new FakeIngestionServer(ca);
+  ingestion = new FakeIngestionServer(world.ca);
   await ingestion.start();
-  imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-  proxy = await startTinyproxy(path.join(dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
+  proxy = await startTinyproxy(path.join(world.dir, 'proxy'), { user: PROXY_USER, password: PROXY_PASSWORD });
 });
 
 afterAll(async () => {
   await proxy?.stop();
   await ingestion?.stop();
-  await imds?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 function uploader(password: string): LogsIngestionUploader {
   // As the collector builds them: the token client's HttpClient has no proxy route, the destination's has.
   const tokens = new ManagedIdentityTokenClient({
-    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
+    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: world.imds.base }),
     http: new HttpClient(),
     retryDelaysMs: [0],
   });
@@ -58,7 +48,7 @@ function uploader(password: string): LogsIngestionUploader {
     dcrImmutableId: DCR,
     audience: 'https://monitor.azure.com',
     tokens,
-    http: new HttpClient({ extraCa: [ca.caCert], proxy: { settings } }),
+    http: new HttpClient({ extraCa: [world.ca.caCert], proxy: { settings } }),
   });
 }
 
@@ -83,10 +73,10 @@ describeWhenInstalled('upload through a proxy', [TINYPROXY])('upload through an 
     expect(outcome).toMatchObject({ status: 204 });
     expect(ingestion.records('Custom-OpenAma-Syslog')).toEqual([{ SyslogMessage: 'hello via proxy' }]);
     expect(await proxy.connectCount()).toBeGreaterThan(before);
-    expect(imds.tokenRequests.length).toBeGreaterThan(0);
+    expect(world.imds.tokenRequests.length).toBeGreaterThan(0);
     // the proxy log must not mention the IMDS port: the token request bypassed it
     const log = await import('node:fs/promises').then((fs) => fs.readFile(proxy.logFile, 'utf8'));
-    expect(log).not.toContain(`:${new URL(imds.base).port}`);
+    expect(log).not.toContain(`:${new URL(world.imds.base).port}`);
   });
 
   test('wrong proxy credentials give a 401/407 outcome with an actionable message and no secret', async () => {

@@ -1,32 +1,20 @@
 // The real collector process: syslog → two DCRs → two workspaces (multi-homing) through the loopback
 // Logs Ingestion fake (TLS, bearer token from the IMDS fake): every record exactly once, gzip'd, each
 // request ≤ 1 MB; an ingestion outage loses nothing; a tiny disk quota drops and counts.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
+
+import { mkdtempSync } from 'node:fs';
+
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { startCollector, syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
+import { startCollector, syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
+import { freePort, waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-e2e-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useCollectorWorld('oa-e2e-');
 
 async function sendSyslog(port: number, from: number, count: number, pad = 0): Promise<void> {
   const sock = net.connect(port, '127.0.0.1');
@@ -44,19 +32,19 @@ const seqs = (server: FakeIngestionServer): number[] =>
 
 describe('collector end to end', () => {
   test('two DCRs to two workspaces: every record exactly once per workspace, gzip, ≤ 1 MB; outage loses nothing', async () => {
-    const a = new FakeIngestionServer(ca);
-    const b = new FakeIngestionServer(ca);
+    const a = new FakeIngestionServer(world.ca);
+    const b = new FakeIngestionServer(world.ca);
     await a.start();
     await b.start();
-    const root = mkdtempSync(path.join(dir, 'root-'));
+    const root = mkdtempSync(path.join(world.dir, 'root-'));
     const port = await freePort();
     writeConfig(root, [
       syslogToLaDcr('dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', a.url),
       syslogToLaDcr('dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', b.url),
     ]);
-    const child = startCollector(root, {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_SYSLOG_PORT: String(port),
     });
     try {
@@ -109,28 +97,27 @@ describe('collector end to end', () => {
       expect(a.accepted.map((r) => r.dcr)).toContain('dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
       expect(b.accepted.every((r) => r.dcr === 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb')).toBe(true);
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await a.stop();
       await b.stop();
     }
   }, 120_000);
 
   test('a full disk quota drops the overflow and counts it (self-metrics), never crashing', async () => {
-    const down = new FakeIngestionServer(ca);
+    const down = new FakeIngestionServer(world.ca);
     await down.start();
     const url = down.url;
     await down.stop(); // ingestion unreachable: everything queues
-    const root = mkdtempSync(path.join(dir, 'quota-'));
+    const root = mkdtempSync(path.join(world.dir, 'quota-'));
     const port = await freePort();
     const metricsPort = await freePort();
     writeConfig(root, [syslogToLaDcr('dcr-cccccccccccccccccccccccccccccccc', url)], {
       diskQuotaMB: 1,
       selfMetrics: { port: metricsPort },
     });
-    const child = startCollector(root, {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_SYSLOG_PORT: String(port),
     });
     try {
@@ -155,26 +142,25 @@ describe('collector end to end', () => {
       const dropped = Number(/open_ama_dropped_records_total\{reason="quota"[^}]*\} (\d+)/.exec(text)![1]);
       expect(dropped).toBeGreaterThan(0);
       expect(dropped).toBeLessThan(6000);
-      expect(child.exitCode).toBeNull(); // still running
+      expect(child.alive).toBe(true); // still running
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
     }
   }, 60_000);
 
   test('kill -9 mid-upload: after restart nothing queued is lost and duplicates stay within one batch', async () => {
-    const a = new FakeIngestionServer(ca);
+    const a = new FakeIngestionServer(world.ca);
     await a.start();
     a.delayMs = 1500; // uploads are in flight when the kill lands
-    const root = mkdtempSync(path.join(dir, 'kill-'));
+    const root = mkdtempSync(path.join(world.dir, 'kill-'));
     const port = await freePort();
     writeConfig(root, [syslogToLaDcr('dcr-dddddddddddddddddddddddddddddddd', a.url)]);
     const env = {
-      NODE_EXTRA_CA_CERTS: ca.caCertPath,
-      OPEN_AMA_IMDS_URL: imds.base,
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
       OPEN_AMA_SYSLOG_PORT: String(port),
     };
-    let child = startCollector(root, env);
+    let child = await startCollector(root, env);
     try {
       await waitFor(
         () =>
@@ -191,11 +177,13 @@ describe('collector end to end', () => {
         'syslog listener',
       );
       await sendSyslog(port, 0, 8000, 300);
-      await new Promise((r) => setTimeout(r, 2500)); // queued, first upload in flight or done
-      child.kill('SIGKILL');
-      await child;
+      // Every record in the durable queue (the kill must not land on records still in the socket buffer,
+      // which a real sender would resend), then the first upload in flight (the fake answers after 1.5 s).
+      await waitFor(async () => (await child.health()).recordsIn >= 8000, 30_000, 'all records queued');
+      await new Promise((r) => setTimeout(r, 500));
+      await child.kill9();
       a.delayMs = 0;
-      child = startCollector(root, env);
+      child = await startCollector(root, env);
       await waitFor(() => new Set(seqs(a)).size >= 8000, 60_000, 'all records after restart');
       const got = seqs(a);
       const duplicates = got.length - new Set(got).size;
@@ -206,8 +194,7 @@ describe('collector end to end', () => {
         `kill -9 mid-upload: 8000 records, ${duplicates} duplicate(s), largest batch ${largestBatch}\n`,
       );
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await a.stop();
     }
   }, 120_000);

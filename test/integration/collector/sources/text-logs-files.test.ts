@@ -6,6 +6,7 @@
 // flushed after the timeout), over-long lines and multi-line records cut at 64 KiB, JSON objects mapped to
 // columns (anything else counted), and W3C logs (BOM, header changes, restart mid-file).
 import { afterEach, describe, expect, test } from '@jest/globals';
+
 import {
   appendFileSync,
   existsSync,
@@ -19,13 +20,17 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
+
 import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
+
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
+
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
-import { waitFor } from '../../../helpers/collector-process.js';
+import { waitFor } from '../../../support/net.js';
 
 const dirs: string[] = [];
 const sources: TextLogSource[] = [];

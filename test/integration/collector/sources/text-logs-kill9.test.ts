@@ -2,7 +2,8 @@
 // killed with SIGKILL several times while the writer goes on, with a rename rotation while it is down;
 // at the loopback Logs Ingestion fake every line arrives, and duplicates are measured and bounded. Then
 // rotated files are deleted and the collector's /proc/<pid>/fd must let go of them. Also: format w3c end to end.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
+
 import {
   appendFileSync,
   existsSync,
@@ -11,32 +12,19 @@ import {
   readdirSync,
   readlinkSync,
   renameSync,
-  rmSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import * as os from 'node:os';
+
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
+import { startCollector, writeConfig } from '../../../support/collector-process.js';
+import { waitFor } from '../../../support/net.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tl-kill-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const world = useCollectorWorld('oa-tl-kill-');
 
 const STREAM = 'Custom-AppLog';
 
@@ -93,20 +81,20 @@ function deletedFds(pid: number, under: string): string[] {
 
 describe('text logs through the real collector', () => {
   test('kill -9 while the file is written: every line arrives, duplicates within the bound; rotated files released', async () => {
-    const fake = new FakeIngestionServer(ca);
+    const fake = new FakeIngestionServer(world.ca);
     await fake.start();
-    const root = mkdtempSync(path.join(dir, 'root-'));
-    const logDir = path.join(dir, 'logs');
+    const root = mkdtempSync(path.join(world.dir, 'root-'));
+    const logDir = path.join(world.dir, 'logs');
     mkdirSync(logDir);
     const live = path.join(logDir, 'app.log');
     writeFileSync(live, '');
     writeConfig(root, [textLogDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', fake.url, live)]);
-    const env = { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base };
+    const env = { NODE_EXTRA_CA_CERTS: world.ca.caCertPath, OPEN_AMA_IMDS_URL: world.imds.base };
     const cpDir = path.join(root, 'var/opt/open-ama/checkpoints');
     const seqs = (): number[] => fake.records(STREAM).map((r) => Number(/^seq=(\d+) /.exec(String(r.RawData))![1]));
     const distinct = (): number => new Set(seqs()).size;
 
-    let child = startCollector(root, env);
+    let child = await startCollector(root, env);
     // The first scan fixes start positions (existing files from their end): write only after it.
     await waitFor(
       () => existsSync(cpDir) && readdirSync(cpDir).some((f) => f.startsWith('text-logs')),
@@ -144,12 +132,11 @@ describe('text logs through the real collector', () => {
         // delivery's accepted-but-not-acked window).
         const at = written + 300 + k * 170;
         await waitFor(() => written >= at, 20_000, 'writer progress');
-        child.kill('SIGKILL');
-        await child;
+        await child.kill9();
         const downAt = written;
         if (k % 2 === 1) rotateNow = true; // a rotation while the collector is down
         await waitFor(() => written >= downAt + 1000 && !rotateNow, 20_000, 'lines written while down');
-        child = startCollector(root, env);
+        child = await startCollector(root, env);
       }
       const before = distinct();
       await waitFor(() => distinct() >= before + 1500, 60_000, 'progress after the last restart');
@@ -199,25 +186,24 @@ describe('text logs through the real collector', () => {
       appendFileSync(live, `seq=${TOTAL} last\n`);
       await waitFor(() => seqs().includes(TOTAL), 20_000, 'a line after the deletions');
       await waitFor(
-        () => deletedFds(child.pid!, logDir).length === 0,
+        () => deletedFds(child.pid, logDir).length === 0,
         20_000,
-        `deleted files closed by pid ${child.pid}: ${deletedFds(child.pid!, logDir).join(', ')}`,
+        `deleted files closed by pid ${child.pid}: ${deletedFds(child.pid, logDir).join(', ')}`,
       );
-      expect(child.exitCode).toBeNull();
+      expect(child.alive).toBe(true);
     } finally {
       stopWriting = true;
       await writer.catch(() => undefined);
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await fake.stop();
     }
   }, 300_000);
 
   test('format w3c through the real collector: a DCR with an IIS log file lands with the mapped columns', async () => {
-    const fake = new FakeIngestionServer(ca);
+    const fake = new FakeIngestionServer(world.ca);
     await fake.start();
-    const root = mkdtempSync(path.join(dir, 'w3c-'));
-    const logDir = mkdtempSync(path.join(dir, 'iis-'));
+    const root = mkdtempSync(path.join(world.dir, 'w3c-'));
+    const logDir = mkdtempSync(path.join(world.dir, 'iis-'));
     const stream = 'Custom-IIS';
     writeConfig(root, [
       {
@@ -253,7 +239,10 @@ describe('text logs through the real collector', () => {
         },
       },
     ]);
-    const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
+    const child = await startCollector(root, {
+      NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: world.imds.base,
+    });
     try {
       const cpDir = path.join(root, 'var/opt/open-ama/checkpoints');
       await waitFor(
@@ -271,8 +260,7 @@ describe('text logs through the real collector', () => {
         { TimeGenerated: '2026-11-25T10:00:02.000Z', csMethod: 'POST', csUriStem: '/b', scStatus: '500' },
       ]);
     } finally {
-      child.kill('SIGTERM');
-      await child;
+      await child.stop();
       await fake.stop();
     }
   }, 60_000);

@@ -26,7 +26,7 @@ import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sou
 import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
-import { waitFor } from '../../../helpers/collector-process.js';
+import { waitFor } from '../../../support/net.js';
 
 const NOBODY = 65534;
 const dirs: string[] = [];

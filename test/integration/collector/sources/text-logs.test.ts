@@ -2,14 +2,19 @@
 // copytruncate without loss or duplicates, multi-line records, JSON lines mapped to columns, partial
 // lines flushed after the timeout, and checkpoints that survive a restart (no re-read, nothing missed).
 import { afterEach, describe, expect, test } from '@jest/globals';
+
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
+
 import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
+
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
+
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
-import { waitFor } from '../../../helpers/collector-process.js';
+import { waitFor } from '../../../support/net.js';
 
 const dirs: string[] = [];
 const sources: TextLogSource[] = [];

@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { startCollector, syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+import { startCollector, syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
+import { freePort, waitFor } from '../../../support/net.js';
 
 let dir: string;
 let ca: TestCa;
@@ -65,7 +65,7 @@ test('hostile lines for trim(@"[^\\w]+", …) neither stall nor stop delivery', 
   const port = await freePort();
   const metricsPort = await freePort();
   writeConfig(root, [dcr], { selfMetrics: { port: metricsPort } });
-  const child = startCollector(root, {
+  const child = await startCollector(root, {
     NODE_EXTRA_CA_CERTS: ca.caCertPath,
     OPEN_AMA_IMDS_URL: imds.base,
     OPEN_AMA_SYSLOG_PORT: String(port),
@@ -85,16 +85,15 @@ test('hostile lines for trim(@"[^\\w]+", …) neither stall nor stop delivery', 
     await waitFor(() => messages().includes('seq=4'), 30_000, 'a later record');
     expect(await metrics()).toMatch(/open_ama_dropped_records_total\{reason="filtered"[^}]*\} 1\b/);
   } finally {
-    child.kill('SIGTERM');
+    process.kill(child.pid, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const exit = await Promise.race([
-      child,
+      child.exited,
       new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000))),
     ]);
     clearTimeout(timer);
     if (exit === 'still running') {
-      child.kill('SIGKILL');
-      await child;
+      await child.kill9();
     }
     expect(exit).not.toBe('still running');
   }

@@ -7,7 +7,7 @@ import { analyzeDcr } from '../../../../agent/collector/dcr/analysis.js';
 import { validateDcr } from '../../../../agent/collector/dcr/validate.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { healthSubstatus } from '../../../../agent/supervisor/control/health-substatus.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 
 const ID = 'dcr-0123456789abcdef0123456789abcdef';
 const ctx = { computer: 'vm1', config: testAgentConfig(), env: {}, outDir: '/tmp/out' };

@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { validateDcr } from '../../../../agent/collector/dcr/validate.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 
 const config = testAgentConfig();
 const ctx = { computer: 'vm1', config, env: {}, outDir: '/tmp/out' };

@@ -16,7 +16,7 @@ import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
 import { MAX_FIELD_BYTES } from '../../../../agent/collector/pipeline/lane.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import type { DropReason } from '../../../../agent/collector/pipeline/types.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 
 const entry = (i: number, pad = 0): Buffer => Buffer.from(JSON.stringify({ i, msg: 'x'.repeat(pad) }));

@@ -9,8 +9,8 @@ import {
   splitTransform,
 } from '../../../../agent/collector/transform/index.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { syslogToLaDcr } from '../../../helpers/collector-process.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { syslogToLaDcr } from '../../../support/collector-process.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 
 describe('splitTransform', () => {
   test.each([

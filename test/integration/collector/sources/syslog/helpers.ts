@@ -1,7 +1,7 @@
 // Shared by the syslog integration tests: a SyslogSource with a collecting sink, real daemons started
 // unprivileged in a temp dir (own config, pidfile, work dir), and `logger` as the message generator.
+export { canConnect, freePort, waitFor } from '../../../../support/net.js';
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { SyslogSource, type SyslogSourceSpec } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
@@ -47,36 +47,6 @@ export async function startSource(
   const source = new SyslogSource({ id: 'syslog', ...spec }, c.ctx);
   await source.start();
   return { source, ...c };
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends stdin lines "<PRI>text" through util-linux logger over TCP (one process for many messages). */

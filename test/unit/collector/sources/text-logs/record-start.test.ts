@@ -4,7 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { RECORD_START } from '../../../../../agent/collector/sources/text-logs/record-start.js';
-import { REPO } from '../../../../helpers/collector-process.js';
+import { REPO } from '../../../../support/collector-process.js';
 
 const CASES: [format: string, starts: string[], continues: string[]][] = [
   [

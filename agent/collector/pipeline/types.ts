@@ -32,7 +32,10 @@ export interface RecordSink {
   sync?(): Promise<void>;
 }
 
-/** Why a record was dropped; every drop is counted under dropped_records_total{reason}. */
+/**
+ * Why a record was dropped; every drop is counted under dropped_records_total{reason}. Every reason is emitted
+ * somewhere and documented in docs/reliability.md, "Drop reasons" (test/unit/collector/drop-reasons.test.ts).
+ */
 export type DropReason =
   | 'quota'
   | 'oversized'
@@ -43,7 +46,6 @@ export type DropReason =
   | 'no_route'
   | 'rejected_400'
   | 'invalid_encoding'
-  | 'too_old'
   | 'disk_full'
   | 'shutdown'
   /** Syslog UDP datagrams that arrived while the source was paused for back-pressure. */

@@ -14,11 +14,10 @@ import { readArcLocalConfig } from './net/proxy.js';
 import type { DestinationNode, SourceNode } from './pipeline/graph.js';
 import type { PipelineFactories } from './pipeline/pipeline.js';
 import type { CheckpointStore, Component, DropCounter, RecordSink, SourceContext } from './pipeline/types.js';
-import type { SyslogFilterSpec } from './pipeline/plan-to-graph.js';
 import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
 import { PerfSource } from './sources/perf/perf-source.js';
 import { applySyslogDaemonConfig, SyslogSource } from './sources/syslog/index.js';
-import { TextLogSource, type TextLogSpec } from './sources/text-logs/text-log-source.js';
+import { TextLogSource } from './sources/text-logs/text-log-source.js';
 import { runTransform } from './transform/index.js';
 
 export interface RuntimeServices {
@@ -87,11 +86,11 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
       };
       switch (node.kind) {
         case 'perf': {
-          const s = node.spec as { counterSpecifiers: string[]; intervalSec: number; streams: string[] };
+          const s = node.spec;
           return new PerfSource({ id: node.id, ...s }, ctx);
         }
         case 'syslog': {
-          const s = node.spec as { port: number; filters: SyslogFilterSpec[]; streams: string[] };
+          const s = node.spec;
           return new SyslogSource(
             {
               id: node.id,
@@ -106,7 +105,7 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
           );
         }
         case 'text-logs': {
-          const s = node.spec as Omit<TextLogSpec, 'id'>;
+          const s = node.spec;
           return new TextLogSource({ id: node.id, ...s, symlinks: svc.env.OPEN_AMA_TEXT_LOG_SYMLINKS }, ctx);
         }
         case 'heartbeat':

@@ -7,15 +7,45 @@ import { createHash } from 'node:crypto';
 export type SourceKind = 'perf' | 'syslog' | 'text-logs' | 'heartbeat';
 export type DestinationKind = 'logs-ingestion' | 'metrics' | 'file';
 
-export interface SourceNode {
+interface SourceNodeOf<K extends SourceKind, S> {
   id: string;
-  kind: SourceKind;
+  kind: K;
   /** Kind-specific definition handed to the source factory (DCR data source + what it needs). */
-  spec: unknown;
+  spec: S;
   /** Streams this source emits. */
   streams: string[];
   key: string;
 }
+
+/** What the graph holds for a perf source (its PerfSourceSpec without the id). */
+export interface PerfNodeSpec {
+  counterSpecifiers: string[];
+  intervalSec: number;
+  streams: string[];
+}
+
+/** The syslog source: one listener, one filter per distinct DCR selection. */
+export interface SyslogNodeSpec {
+  port: number;
+  filters: { key: string; facilities: string[]; levels: string[] }[];
+  streams: string[];
+}
+
+/** A text-log source (its TextLogSpec without the id and the test-only intervals). */
+export interface TextLogNodeSpec {
+  filePatterns: string[];
+  format: 'text' | 'json' | 'w3c';
+  recordStartTimestampFormat?: string;
+  stream: string;
+  columns: string[];
+}
+
+/** A source node, discriminated by kind: the factory gets a typed spec without a cast. */
+export type SourceNode =
+  | SourceNodeOf<'perf', PerfNodeSpec>
+  | SourceNodeOf<'syslog', SyslogNodeSpec>
+  | SourceNodeOf<'text-logs', TextLogNodeSpec>
+  | SourceNodeOf<'heartbeat', Record<string, never>>;
 
 export interface DestinationNode {
   id: string;

@@ -51,10 +51,11 @@ async function ensureDirs(root: string, segments: string[]): Promise<string> {
   return dir;
 }
 
-/** Extracts every entry of zipPath under destDir (which must be a real directory); returns the files written. */
+/** Extracts every entry of zipPath under destDir (created if missing; must be a real directory); returns the files written. */
 export async function extractZipSafely(zipPath: string, destDir: string, o: ExtractOptions = {}): Promise<string[]> {
   const max = o.maxTotalBytes ?? DEFAULT_MAX_EXTRACTED_BYTES;
   const root = path.resolve(destDir);
+  await mkdir(root, { recursive: true, mode: 0o755 });
   const rootStat = await lstat(root);
   if (!rootStat.isDirectory()) throw new Error(`${root} is not a directory (a symlink is not followed)`);
   const zip = await yauzl.openPromise(zipPath, { lazyEntries: true, validateEntrySizes: true });

@@ -12,8 +12,8 @@ import { agentPaths } from '../../../../agent/config/index.js';
 import { Collector } from '../../../../agent/collector/collector.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import { SelfMetrics } from '../../../../agent/telemetry/self-metrics.js';
-import { freePort } from '../../../fakes/tinyproxy.js';
-import { syslogToLaDcr, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+import { freePort, waitFor } from '../../../support/net.js';
+import { syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
 
 const SETTINGS_DCR = 'dcr-5e77165e77165e77165e77165e771650';
 /** An AgentSettings DCR as Learn shows it (kind AgentSettings, agentSettings.logs name/value strings). */

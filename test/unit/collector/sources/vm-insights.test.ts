@@ -10,7 +10,7 @@ import { addCompanionDeclarations } from '../../../../agent/collector/dcr/fix.js
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 
 const WS = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws';
 /** The DCR VM insights onboarding creates (MSVMI-…), processes and dependencies enabled. */

@@ -13,7 +13,7 @@ import {
   registerProxyCredentials,
   REDACTED,
 } from '../../../agent/telemetry/index.js';
-import { testAgentConfig } from '../../helpers/agent-config.js';
+import { testAgentConfig } from '../../support/agent-config.js';
 
 afterEach(() => clearRegisteredSecrets());
 

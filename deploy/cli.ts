@@ -1,6 +1,7 @@
 // `open-ama deploy …` yargs command module (wired into the open-ama CLI root). Secrets are never
 // accepted on argv: protected settings come from --protected-settings FILE or "-" (stdin), tokens from
 // the credential chain or OPEN_AMA_ARM_TOKEN.
+import { createInterface } from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
 import type { CloudName } from './clouds.js';
 import { armConnection } from './credential.js';
@@ -13,6 +14,8 @@ interface ExtensionArgv {
   'resource-group'?: string;
   'vm-ids'?: string;
   tag?: string;
+  all: boolean;
+  yes: boolean;
   arc: boolean;
   'scale-sets': boolean;
   settings?: string;
@@ -39,6 +42,12 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
       .option('resource-group', { type: 'string', describe: 'Only machines in this resource group' })
       .option('vm-ids', { type: 'string', describe: 'File with one machine resource ID per line' })
       .option('tag', { type: 'string', describe: 'Only machines with this tag (key=value)' })
+      .option('all', {
+        type: 'boolean',
+        default: false,
+        describe: 'Every machine of the subscription (asks for confirmation on a terminal)',
+      })
+      .option('yes', { type: 'boolean', default: false, describe: 'Do not ask for confirmation with --all' })
       .option('arc', { type: 'boolean', default: false, describe: 'Target Azure Arc machines instead of Azure VMs' })
       .option('scale-sets', { type: 'boolean', default: false, describe: 'Also target virtual machine scale sets' })
       .option('settings', { type: 'string', describe: 'Public settings JSON file' })
@@ -58,20 +67,21 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
       })
       .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
       .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between long-running-operation polls' })
-      .option('json', { type: 'boolean', default: false })
-      .check((a) => {
-        if ((a['vm-ids'] ? 1 : 0) + (a['resource-group'] || a.tag ? 1 : 0) === 0 && !a.subscription)
-          throw new Error('select machines with --resource-group, --tag or --vm-ids');
-        if (a.concurrency < 1 || a.concurrency > 64) throw new Error('--concurrency must be between 1 and 64');
-        return true;
-      }) as unknown as Argv<ExtensionArgv>,
+      .option('json', { type: 'boolean', default: false }) as unknown as Argv<ExtensionArgv>,
   handler: async (a) => {
+    const usage = selectionProblem(a);
+    if (usage) {
+      process.stderr.write(`open-ama deploy extension: ${usage}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const { armEndpoint, credential } = armConnection(a.cloud, a['arm-endpoint']);
     try {
       process.exitCode = await runDeployExtension(
         {
           subscription: a.subscription,
           selection: {
+            all: a.all,
             resourceGroup: a['resource-group'],
             tag: parseTag(a.tag),
             idsFile: a['vm-ids'],
@@ -92,15 +102,44 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
           armEndpoint,
           pollIntervalMs: Math.max(0, a['poll-interval'] * 1000),
           json: a.json,
+          confirm: a.all && !a.yes && !a['dry-run'] ? (n) => confirmOnTty(n, a.subscription) : undefined,
         },
         credential,
       );
     } catch (err) {
+      // Usage errors (UsageError: bad settings, unreadable files) and errors listing machines exit 2.
       process.stderr.write(`open-ama deploy extension: ${(err as Error).message}\n`);
       process.exitCode = 2;
     }
   },
 };
+
+/** Why the machine selection is refused (usage error, exit 2), or undefined. */
+export function selectionProblem(
+  a: Pick<ExtensionArgv, 'all' | 'yes' | 'resource-group' | 'tag' | 'vm-ids' | 'dry-run' | 'concurrency'>,
+  stdinIsTty = process.stdin.isTTY === true,
+): string | undefined {
+  const scoped = Boolean(a['resource-group'] || a.tag || a['vm-ids']);
+  if (a.concurrency < 1 || a.concurrency > 64) return '--concurrency must be between 1 and 64';
+  if (!scoped && !a.all)
+    return 'select machines with --resource-group, --tag or --vm-ids, or pass --all for every machine of the subscription';
+  if (scoped && a.all) return '--all cannot be combined with --resource-group, --tag or --vm-ids';
+  if (a.all && !a.yes && !a['dry-run'] && !stdinIsTty)
+    return '--all needs confirmation and there is no terminal to ask on: add --yes to confirm (or --dry-run to preview)';
+  return undefined;
+}
+
+async function confirmOnTty(machines: number, subscription: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(
+      `--all: install/update the extension on ${machines} machine(s) of subscription ${subscription}? [y/N] `,
+    );
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
 
 export const deployCommand: CommandModule = {
   command: 'deploy <what>',

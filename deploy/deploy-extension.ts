@@ -1,12 +1,16 @@
-// `open-ama deploy extension`: enumerate targets, then install/update the extension on all of them
-// with bounded concurrency, a progress line and a final table; exit code 1 when any machine failed.
-// --dry-run prints the plan and changes nothing. Protected settings come from a file or stdin only.
+// `open-ama deploy extension`: check the settings against the schemas, enumerate targets, skip
+// non-Linux and stopped machines (with the reason), then install/update the extension on the rest with
+// bounded concurrency, a progress line and a final table; exit code 1 when any machine failed.
+// --dry-run prints current → new version per machine and changes nothing. Protected settings come
+// from a file or stdin only.
 import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
 import { mapBounded } from './concurrency.js';
 import { deployExtension, type DeployOutcome, type ExtensionSpec } from './extension-deployer.js';
-import { outcomeTable, planTable, Progress } from './report.js';
-import { createTargetClients, listTargets, type TargetSelection } from './targets.js';
+import { installedVersion, skipReason } from './eligibility.js';
+import { outcomeTable, planTable, Progress, skippedTable, type Skipped } from './report.js';
+import { checkSettings } from './settings-check.js';
+import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
 
 export interface DeployExtensionArgs {
   subscription: string;
@@ -19,6 +23,8 @@ export interface DeployExtensionArgs {
   armEndpoint: string;
   pollIntervalMs: number;
   json: boolean;
+  /** Asked (after listing, before any change) when --all was given without --yes; false aborts. */
+  confirm?: (machines: number) => Promise<boolean>;
 }
 
 export async function readJsonObject(
@@ -57,20 +63,43 @@ export async function runDeployExtension(
   const protectedSettings = args.protectedSettingsFile
     ? await readJsonObject(args.protectedSettingsFile, 'protected settings')
     : undefined;
+  checkSettings(settings, protectedSettings);
   const clients = createTargetClients(args.selection, credential, args.subscription, args.armEndpoint);
-  const targets = await listTargets(args.selection, clients);
-  if (targets.length === 0) {
-    out.write('no machines matched the selection; nothing to do\n');
-    return 0;
-  }
+  const listed = await listTargets(args.selection, clients);
+  const checked = await mapBounded(listed, args.concurrency, (t) => skipReason(t, clients));
+  const targets: Target[] = [];
+  const skipped: Skipped[] = [];
+  checked.forEach((c, i) => {
+    const reason = c.ok ? c.value : `could not read its state: ${c.error.message}`;
+    if (reason === undefined) targets.push(listed[i]!);
+    else skipped.push({ target: listed[i]!, reason });
+  });
+  const skippedText = skipped.length > 0 ? `\n\nskipped (never sent a request):\n${skippedTable(skipped)}` : '';
   const action = `install/update ${args.spec.publisher}.${args.spec.type} ${args.spec.version}`;
   if (args.dryRun) {
+    const versions = await mapBounded(targets, args.concurrency, (t) => installedVersion(t, args.spec.name, clients));
+    const plan = targets.map((t, i) => {
+      const v = versions[i]!;
+      return {
+        target: t,
+        currentVersion: v.ok ? (v.value ?? 'not installed') : `unknown (${v.error.message})`,
+        newVersion: args.spec.version,
+      };
+    });
     out.write(
       args.json
-        ? JSON.stringify({ dryRun: true, action, targets }, null, 2) + '\n'
-        : `${planTable(targets, action)}\n\ndry run: ${targets.length} machine(s) would be changed; nothing was changed\n`,
+        ? JSON.stringify({ dryRun: true, action, plan, skipped }, null, 2) + '\n'
+        : `${planTable(plan)}${skippedText}\n\ndry run: ${targets.length} machine(s) would be changed, ${skipped.length} skipped; nothing was changed\n`,
     );
     return 0;
+  }
+  if (targets.length === 0) {
+    out.write(`no eligible machines matched the selection; nothing to do${skippedText}\n`);
+    return 0;
+  }
+  if (args.confirm && !(await args.confirm(targets.length))) {
+    process.stderr.write('aborted; nothing was changed\n');
+    return 2;
   }
   const spec: ExtensionSpec = { ...args.spec, settings, protectedSettings };
   const progress = new Progress(targets.length);
@@ -91,7 +120,10 @@ export async function runDeployExtension(
         },
   );
   const failed = outcomes.filter((o) => o.result !== 'succeeded').length;
-  if (args.json) out.write(JSON.stringify({ outcomes, failed }, null, 2) + '\n');
-  else out.write(`${outcomeTable(outcomes)}\n\n${outcomes.length - failed} succeeded, ${failed} failed\n`);
+  if (args.json) out.write(JSON.stringify({ outcomes, failed, skipped }, null, 2) + '\n');
+  else
+    out.write(
+      `${outcomeTable(outcomes)}${skippedText}\n\n${outcomes.length - failed} succeeded, ${failed} failed, ${skipped.length} skipped\n`,
+    );
   return failed > 0 ? 1 : 0;
 }

@@ -51,9 +51,33 @@ export function outcomeTable(outcomes: DeployOutcome[]): string {
   return renderTable(rows);
 }
 
-export function planTable(targets: Target[], action: string): string {
+export interface Skipped {
+  target: Target;
+  reason: string;
+}
+
+export interface PlannedChange {
+  target: Target;
+  currentVersion: string;
+  newVersion: string;
+}
+
+export function planTable(plan: PlannedChange[]): string {
   return renderTable([
-    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'ACTION'],
-    ...targets.map((t) => [t.name, t.kind, t.resourceGroup, t.location, action]),
+    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'VERSION NOW → NEW'],
+    ...plan.map((p) => [
+      p.target.name,
+      p.target.kind,
+      p.target.resourceGroup,
+      p.target.location,
+      `${p.currentVersion} → ${p.newVersion}`,
+    ]),
+  ]);
+}
+
+export function skippedTable(skipped: Skipped[]): string {
+  return renderTable([
+    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'SKIPPED BECAUSE'],
+    ...skipped.map((s) => [s.target.name, s.target.kind, s.target.resourceGroup, s.reason]),
   ]);
 }

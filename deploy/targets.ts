@@ -14,9 +14,15 @@ export interface Target {
   name: string;
   resourceGroup: string;
   location: string;
+  /** 'Linux' / 'Windows' (VMs: storageProfile.osDisk.osType, else osProfile); Arc: osType. */
+  osType?: string;
+  /** Arc machines only: the agent's connection status (Connected, Disconnected, Error). */
+  status?: string;
 }
 
 export interface TargetSelection {
+  /** Every machine of the subscription (must be asked for explicitly). */
+  all?: boolean;
   resourceGroup?: string;
   tag?: { key: string; value: string };
   idsFile?: string;
@@ -29,6 +35,20 @@ interface ArmResource {
   name?: string;
   location?: string;
   tags?: Record<string, string>;
+  // Azure VM (flattened by the compute SDK)
+  storageProfile?: { osDisk?: { osType?: string } };
+  osProfile?: { linuxConfiguration?: unknown; windowsConfiguration?: unknown };
+  // Arc machine
+  properties?: { osType?: string; osName?: string; status?: string };
+}
+
+function osTypeOf(r: ArmResource): string | undefined {
+  const arcOs = r.properties?.osType ?? r.properties?.osName;
+  if (arcOs) return arcOs;
+  if (r.storageProfile?.osDisk?.osType) return r.storageProfile.osDisk.osType;
+  if (r.osProfile?.linuxConfiguration) return 'Linux';
+  if (r.osProfile?.windowsConfiguration) return 'Windows';
+  return undefined;
 }
 
 export function parseTag(tag: string | undefined): { key: string; value: string } | undefined {
@@ -60,6 +80,8 @@ function toTarget(kind: TargetKind, r: ArmResource): Target {
     name: r.name ?? parseResourceId(id).name,
     resourceGroup: parseResourceId(id).resourceGroup,
     location: r.location ?? '',
+    ...(kind === 'vmss' ? {} : { osType: osTypeOf(r) }),
+    ...(kind === 'arc' ? { status: r.properties?.status } : {}),
   };
 }
 

@@ -20,6 +20,13 @@ export interface FakeMachine {
   throttleFirstPut?: number;
   /** DCR association PUTs on this machine answer 403 AuthorizationFailed. */
   failAssociation?: boolean;
+  /** Operating system (default linux): VMs report storageProfile.osDisk.osType + osProfile, Arc osType/osName. */
+  os?: 'linux' | 'windows';
+  /** VMs: the instance view's PowerState/<power> (default running); Arc: status (default Connected). */
+  power?: 'running' | 'stopped' | 'deallocated';
+  arcStatus?: 'Connected' | 'Disconnected' | 'Error';
+  /** The extension is already installed at this typeHandlerVersion. */
+  installedVersion?: string;
 }
 
 type Send = (status: number, json?: unknown, headers?: Record<string, string>) => void;
@@ -60,6 +67,8 @@ export class FakeArmServer {
   readonly tablePuts: { path: string; body: Record<string, unknown> }[] = [];
   private immutableSeq = 0;
   throttled = 0;
+  /** Every request received, in order ("METHOD path"). */
+  readonly requests: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
   private readonly extensions = new Map<string, Record<string, unknown>>();
@@ -72,7 +81,19 @@ export class FakeArmServer {
     private readonly ca: TestCa,
     readonly subscription: string,
     private readonly machines: FakeMachine[],
-  ) {}
+  ) {
+    for (const m of machines) {
+      if (m.installedVersion === undefined) continue;
+      const resource: Record<string, unknown> = {
+        id: `${this.machineId(m)}/extensions/OpenAmaLinuxAgent`,
+        name: 'OpenAmaLinuxAgent',
+        location: 'westeurope',
+        properties: { publisher: 'OpenAma.Monitor', type: 'OpenAmaLinuxAgent', typeHandlerVersion: m.installedVersion },
+      };
+      setProvisioning(resource, 'Succeeded', m);
+      this.extensions.set(m.name, resource);
+    }
+  }
 
   get url(): string {
     return `https://127.0.0.1:${this.port}`;
@@ -114,7 +135,21 @@ export class FakeArmServer {
   }
 
   private machineJson(m: FakeMachine): Record<string, unknown> {
-    return { id: this.machineId(m), name: m.name, location: 'westeurope', tags: m.tags ?? {}, properties: {} };
+    const windows = m.os === 'windows';
+    const properties: Record<string, unknown> =
+      m.kind === 'arc'
+        ? {
+            osType: windows ? 'windows' : 'linux',
+            osName: windows ? 'windows' : 'linux',
+            status: m.arcStatus ?? 'Connected',
+          }
+        : m.kind === 'vm'
+          ? {
+              storageProfile: { osDisk: { osType: windows ? 'Windows' : 'Linux' } },
+              osProfile: windows ? { windowsConfiguration: {} } : { linuxConfiguration: {} },
+            }
+          : {};
+    return { id: this.machineId(m), name: m.name, location: 'westeurope', tags: m.tags ?? {}, properties };
   }
 
   private handle(method: string, url: URL, body: string, auth: string, res: import('node:http').ServerResponse): void {
@@ -124,6 +159,7 @@ export class FakeArmServer {
         .end(json === undefined ? '' : JSON.stringify(json));
     };
     const p = url.pathname;
+    this.requests.push(`${method} ${p}`);
     if (!this.acceptedTokens.some((t) => auth === `Bearer ${t}`))
       return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'bad token' } });
     const failure = this.failures.get(p.toLowerCase());
@@ -154,6 +190,22 @@ export class FakeArmServer {
       return m
         ? send(200, this.machineJson(m))
         : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
+    }
+
+    const view =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i.exec(
+        p,
+      );
+    if (method === 'GET' && view) {
+      const m = this.machines.find((x) => x.kind === 'vm' && x.name === view[1]);
+      if (!m) return send(404, { error: { code: 'ResourceNotFound', message: `machine ${view[1]} not found` } });
+      const power = m.power ?? 'running';
+      return send(200, {
+        statuses: [
+          { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded' },
+          { code: `PowerState/${power}`, level: 'Info', displayStatus: `VM ${power}` },
+        ],
+      });
     }
 
     const op = /^\/operations\/([^/]+)$/.exec(p);

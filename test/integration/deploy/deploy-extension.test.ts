@@ -1,6 +1,8 @@
 // open-ama deploy extension against a loopback fake ARM over TLS, with Azure's real SDK clients:
 // 50 VMs and 10 Arc machines, some failing and some throttled → right table and exit code, bounded
-// concurrency, retries observed, secrets never printed; --dry-run changes nothing.
+// concurrency, retries observed, secrets never printed; --dry-run shows current → new version and
+// changes nothing; no selector, settings off-schema → refused before any request; Windows and stopped
+// machines skipped and reported.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -60,8 +62,20 @@ function machines(): FakeMachine[] {
   return [...vms, ...arc];
 }
 
-async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>): Promise<T> {
-  const arm = new FakeArmServer(ca, SUB, machines());
+/** Linux running, Windows, deallocated, stopped, already installed (VMs) and disconnected / Windows Arc machines. */
+const MIXED: FakeMachine[] = [
+  { name: 'mix-linux', resourceGroup: 'rg-mixed', kind: 'vm' },
+  { name: 'mix-old', resourceGroup: 'rg-mixed', kind: 'vm', installedVersion: '0.0.9' },
+  { name: 'mix-win', resourceGroup: 'rg-mixed', kind: 'vm', os: 'windows' },
+  { name: 'mix-dealloc', resourceGroup: 'rg-mixed', kind: 'vm', power: 'deallocated' },
+  { name: 'mix-stopped', resourceGroup: 'rg-mixed', kind: 'vm', power: 'stopped' },
+  { name: 'arc-ok', resourceGroup: 'rg-mixed', kind: 'arc', installedVersion: '0.1' },
+  { name: 'arc-off', resourceGroup: 'rg-mixed', kind: 'arc', arcStatus: 'Disconnected' },
+  { name: 'arc-win', resourceGroup: 'rg-mixed', kind: 'arc', os: 'windows' },
+];
+
+async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>, extra: FakeMachine[] = []): Promise<T> {
+  const arm = new FakeArmServer(ca, SUB, [...machines(), ...extra]);
   await arm.start();
   try {
     return await fn(arm);
@@ -70,7 +84,12 @@ async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>): Promise<T> {
   }
 }
 
-function run(arm: FakeArmServer, args: string[]) {
+function run(
+  arm: FakeArmServer,
+  args: string[],
+  settingsFile = path.join(dir, 'public.json'),
+  protectedFile = path.join(dir, 'protected.json'),
+) {
   return execa(
     'node',
     [
@@ -84,9 +103,9 @@ function run(arm: FakeArmServer, args: string[]) {
       '--version',
       '0.1',
       '--settings',
-      path.join(dir, 'public.json'),
+      settingsFile,
       '--protected-settings',
-      path.join(dir, 'protected.json'),
+      protectedFile,
       '--poll-interval',
       '0.05',
       ...args,
@@ -102,9 +121,9 @@ function run(arm: FakeArmServer, args: string[]) {
 describe('open-ama deploy extension', () => {
   test('50 VMs: failures and throttling are reported per machine, concurrency stays bounded, exit code 1', async () => {
     await withArm(async (arm) => {
-      const r = await run(arm, ['--concurrency', '6']);
+      const r = await run(arm, ['--all', '--yes', '--concurrency', '6']);
       expect(r.exitCode).toBe(1);
-      expect(r.stdout).toMatch(/48 succeeded, 2 failed/);
+      expect(r.stdout).toMatch(/48 succeeded, 2 failed, 0 skipped/);
       expect(r.stdout).toMatch(/vm07\s+vm\s+rg-app\s+failed\s+Failed/);
       expect(r.stdout).toMatch(/vm23 .*invalid configuration on vm23/);
       expect(r.stdout).toMatch(/vm03\s+vm\s+rg-app\s+succeeded\s+Succeeded/);
@@ -143,16 +162,96 @@ describe('open-ama deploy extension', () => {
       expect(arm.throttled).toBe(1);
       const tagged = await run(arm, ['--resource-group', 'rg-other', '--tag', 'env=prod']);
       expect(tagged.exitCode).toBe(0);
-      expect(tagged.stdout).toMatch(/5 succeeded, 0 failed/);
+      expect(tagged.stdout).toMatch(/5 succeeded, 0 failed, 0 skipped/);
     });
   }, 120_000);
 
-  test('--dry-run lists the plan and changes nothing', async () => {
+  test('--dry-run shows current → new version per machine and the skipped ones, and sends no PUT', async () => {
     await withArm(async (arm) => {
-      const r = await run(arm, ['--resource-group', 'rg-app', '--dry-run']);
+      const r = await run(arm, ['--resource-group', 'rg-mixed', '--dry-run']);
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(/dry run: 40 machine\(s\) would be changed; nothing was changed/);
+      expect(r.stdout).toMatch(/mix-linux\s+vm\s+rg-mixed\s+westeurope\s+not installed → 0\.1/);
+      expect(r.stdout).toMatch(/mix-old\s+vm\s+rg-mixed\s+westeurope\s+0\.0\.9 → 0\.1/);
+      expect(r.stdout).toMatch(/mix-win\s+vm\s+rg-mixed\s+not a Linux machine \(osType Windows\)/);
+      expect(r.stdout).toMatch(/mix-dealloc\s+vm\s+rg-mixed\s+not running \(PowerState\/deallocated\)/);
+      expect(r.stdout).toMatch(/dry run: 2 machine\(s\) would be changed, 3 skipped; nothing was changed/);
+      expect(arm.requests.filter((q) => !q.startsWith('GET '))).toEqual([]);
       expect(arm.puts).toHaveLength(0);
+      const arc = await run(arm, ['--arc', '--resource-group', 'rg-mixed', '--dry-run', '--json']);
+      expect(arc.exitCode).toBe(0);
+      const plan = JSON.parse(arc.stdout) as {
+        plan: { target: { name: string }; currentVersion: string; newVersion: string }[];
+        skipped: { target: { name: string }; reason: string }[];
+      };
+      expect(plan.plan.map((p) => [p.target.name, p.currentVersion, p.newVersion])).toEqual([['arc-ok', '0.1', '0.1']]);
+      expect(plan.skipped.map((s) => [s.target.name, s.reason])).toEqual([
+        ['arc-off', 'Arc agent not connected (status Disconnected)'],
+        ['arc-win', 'not a Linux machine (osType windows)'],
+      ]);
+      expect(arm.puts).toHaveLength(0);
+    }, MIXED);
+  }, 60_000);
+
+  test('Windows and stopped VMs are skipped, reported, and never sent a request', async () => {
+    await withArm(async (arm) => {
+      const r = await run(arm, ['--resource-group', 'rg-mixed', '--json']);
+      expect(r.exitCode).toBe(0);
+      const out = JSON.parse(r.stdout) as {
+        failed: number;
+        outcomes: { target: { name: string }; result: string }[];
+        skipped: { target: { name: string }; reason: string }[];
+      };
+      expect(out.outcomes.map((o) => [o.target.name, o.result]).sort()).toEqual([
+        ['mix-linux', 'succeeded'],
+        ['mix-old', 'succeeded'],
+      ]);
+      expect(out.skipped.map((s) => [s.target.name, s.reason])).toEqual([
+        ['mix-win', 'not a Linux machine (osType Windows)'],
+        ['mix-dealloc', 'not running (PowerState/deallocated)'],
+        ['mix-stopped', 'not running (PowerState/stopped)'],
+      ]);
+      expect(arm.puts.map((p) => p.path.split('/')[8]).sort()).toEqual(['mix-linux', 'mix-old']);
+      const touched = arm.requests.filter((q) => /mix-(win|dealloc|stopped)\/extensions/.test(q));
+      expect(touched).toEqual([]);
+      const table = await run(arm, ['--resource-group', 'rg-mixed']);
+      expect(table.stdout).toMatch(/mix-stopped\s+vm\s+rg-mixed\s+not running \(PowerState\/stopped\)/);
+      expect(table.stdout).toMatch(/2 succeeded, 0 failed, 3 skipped/);
+    }, MIXED);
+  }, 60_000);
+
+  test('no selector, or --all without a terminal and without --yes, is refused before any request (exit 2)', async () => {
+    await withArm(async (arm) => {
+      const none = await run(arm, []);
+      expect(none.exitCode).toBe(2);
+      expect(none.stderr).toMatch(/select machines with --resource-group, --tag or --vm-ids, or pass --all/);
+      const all = await run(arm, ['--all']);
+      expect(all.exitCode).toBe(2);
+      expect(all.stderr).toMatch(/--all needs confirmation .* add --yes/);
+      const both = await run(arm, ['--all', '--yes', '--resource-group', 'rg-app']);
+      expect(both.exitCode).toBe(2);
+      expect(arm.requests).toEqual([]);
+    });
+  }, 60_000);
+
+  test('settings that fail the schema are refused with their JSON path before any request (exit 2)', async () => {
+    const bad = path.join(dir, 'bad-public.json');
+    await writeFile(bad, JSON.stringify({ proxy: { mode: 'sometimes', address: 'http://10.0.0.4:3128' } }));
+    await writeFile(path.join(dir, 'bad-protected.json'), JSON.stringify({ proxy: { username: 7, password: SECRET } }));
+    await withArm(async (arm) => {
+      const r = await run(arm, ['--all', '--yes'], bad);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/settings\.proxy\.mode: must be one of/);
+      expect(r.stderr).toMatch(/nothing was sent/);
+      const p = await run(
+        arm,
+        ['--resource-group', 'rg-app'],
+        path.join(dir, 'public.json'),
+        path.join(dir, 'bad-protected.json'),
+      );
+      expect(p.exitCode).toBe(2);
+      expect(p.stderr).toMatch(/protectedSettings\.proxy\.username: /);
+      expect(p.stdout + p.stderr).not.toContain(SECRET);
+      expect(arm.requests).toEqual([]);
     });
   }, 60_000);
 });

@@ -6,7 +6,7 @@
 export type PassKind = 'read' | 'discover';
 
 /** After a write event: reads are batched this long (a truncation is probed at once, outside any pass). */
-export const EVENT_READ_DELAY_MS = 50;
+export const EVENT_READ_DELAY_MS = 200;
 export const EVENT_DISCOVER_DELAY_MS = 20;
 
 export class PassScheduler {

@@ -285,10 +285,6 @@ export class TextLogSource implements Component {
   private async readFile(t: TrackedFile): Promise<void> {
     if (!t.fh) return;
     await this.drain(t, t.fh, true);
-    const known = fingerprintLength(t.fingerprint);
-    if (known < FINGERPRINT_BYTES && t.offset > known)
-      // between polls too: the copy of a truncated file is found by it
-      t.fingerprint = await fingerprintOf(t.fh, Math.min(FINGERPRINT_BYTES, t.offset));
     if (t.gone && performance.now() - t.lastData > (this.spec.partialFlushMs ?? 5000)) {
       await this.flushPartial(t);
       await t.fh.close();
@@ -314,6 +310,10 @@ export class TextLogSource implements Component {
       t.lastData = performance.now();
       const readStart = t.offset;
       t.offset += bytesRead;
+      const known = fingerprintLength(t.fingerprint);
+      if (live && known < FINGERPRINT_BYTES && t.offset > known)
+        // Completed as the file is read, not only by the poll: a truncation's copy is found by it.
+        t.fingerprint = await fingerprintOf(fh, Math.min(FINGERPRINT_BYTES, t.offset));
       const lines = splitLines(t, buf.subarray(0, bytesRead), readStart);
       if (lines.length > 0) {
         const { records, committed } = this.builder.fromLines(t, lines, t.committed);

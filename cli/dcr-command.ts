@@ -1,88 +1,140 @@
-// `open-ama dcr validate|explain|fix FILE` — offline DCR tools: validate like the agent, explain what
-// the agent would run (sources, filters, streams, destinations, transforms run here or left to the
-// service), and add the companion stream declarations the Logs Ingestion API needs; `fix --apply` does
-// that to a DCR in Azure (deploy/dcr-fix-apply.ts).
+// `open-ama dcr explain|validate|fix FILE [--json]` — offline DCR tools on any form a user has (ARM resource,
+// request body, az CLI output, array, ARM template, REST example; see dcr/explain-input.ts).
+// explain: what open-ama does with every part (exit 0 for a DCR, 1 when the file is no DCR or a DCR is
+// defective); validate: would open-ama run it as it is — every blocker, defect and typo on stderr, exit 1 if
+// any; fix: prints the file with companion streams/flows and heartbeat flows added, summary on stderr;
+// `fix --apply` does that to a DCR in Azure (deploy/dcr-fix-apply.ts).
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
+import { analyzeDcr } from '../agent/collector/dcr/analysis.js';
+import { findingText, type DcrAnalysis } from '../agent/collector/dcr/analysis-types.js';
+import { findDcrs, parseJsonText, type FoundDcr } from '../agent/collector/dcr/explain-input.js';
+import { fixDcrInPlace } from '../agent/collector/dcr/fix.js';
 import { runFixApplyArgv, withFixApplyOptions, type FixApplyArgv } from '../deploy/dcr-fix-cli.js';
-import { validateDcr } from '../agent/collector/dcr/validate.js';
-import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
-import { buildPipelineGraph } from '../agent/collector/pipeline/plan-to-graph.js';
-import { describeGraph } from '../agent/collector/pipeline/graph.js';
-import { compileTransform } from '../agent/collector/transform/index.js';
-import { AGENT_CONFIG_SCHEMA_VERSION, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../agent/config/index.js';
+import { renderAnalysis } from './dcr-render.js';
 
-interface DcrArgv {
+export interface DcrArgv {
   action: 'validate' | 'explain' | 'fix';
   file: string;
+  json?: boolean;
 }
 
-function dummyConfig(): AgentConfig {
-  return {
-    schemaVersion: AGENT_CONFIG_SCHEMA_VERSION,
-    configVersion: 0,
-    writtenAt: '',
-    proxy: { mode: 'none', bypass: [] },
-    dcrSource: 'inline',
-    dataCollectionRules: [],
-    diskQuotaMB: 10000,
-    logLevel: 'info',
-    resourceLimits: DEFAULT_RESOURCE_LIMITS,
-    status: { handlerName: '', extensionVersion: '', statusFolder: '', seq: 0, logFolder: '' },
-  };
+interface Io {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
 }
 
-export async function runDcr(a: DcrArgv, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const json = JSON.parse(await readFile(a.file, 'utf8')) as unknown;
-  if (a.action === 'fix') {
-    const { dcr, added } = addCompanionDeclarations(json);
-    out.write(JSON.stringify(dcr, null, 2) + '\n');
-    process.stderr.write(added.length ? `added ${added.join(', ')}\n` : 'nothing to add\n');
-    return 0;
+function refOf(file: string, d: FoundDcr): string {
+  return d.pointer ? `${file}#${d.pointer}` : file;
+}
+
+function withoutRunnable(a: DcrAnalysis): Omit<DcrAnalysis, 'runnable'> {
+  const { runnable: _runnable, ...rest } = a;
+  return rest;
+}
+
+function explain(a: DcrArgv, dcrs: FoundDcr[], io: Io): number {
+  const analyses = dcrs.map((d) => ({ found: d, analysis: analyzeDcr(d.json, refOf(a.file, d)) }));
+  if (a.json) {
+    const body = analyses.map(({ found, analysis }) => ({
+      pointer: found.pointer,
+      form: found.form,
+      ...withoutRunnable(analysis),
+    }));
+    io.out.write(JSON.stringify({ file: a.file, dcrs: body }, null, 2) + '\n');
+  } else {
+    io.out.write(analyses.map(({ found, analysis }) => renderAnalysis(analysis, found)).join('\n'));
   }
-  const v = validateDcr(json, a.file);
-  if (!v.ok) {
-    out.write(`invalid: ${v.reason}\n`);
+  const defective = analyses.filter(({ analysis }) => analysis.defects.length > 0);
+  for (const { analysis } of defective)
+    io.err.write(`${analysis.ref}: defective DCR: ${analysis.defects.map(findingText).join('; ')}\n`);
+  return defective.length > 0 ? 1 : 0;
+}
+
+function validate(a: DcrArgv, dcrs: FoundDcr[], io: Io): number {
+  let failed = 0;
+  const results = dcrs.map((d) => {
+    const an = analyzeDcr(d.json, refOf(a.file, d));
+    const errors = [...an.defects, ...an.blockers, ...an.typos];
+    if (errors.length > 0) failed++;
+    return { an, errors };
+  });
+  if (a.json) {
+    io.out.write(
+      JSON.stringify(
+        {
+          file: a.file,
+          valid: failed === 0,
+          dcrs: results.map(({ an, errors }) => ({
+            ref: an.ref,
+            immutableId: an.immutableId,
+            valid: errors.length === 0,
+            errors,
+            warnings: an.warnings,
+          })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+  for (const { an, errors } of results) {
+    for (const e of errors) io.err.write(`error: ${an.ref}: ${findingText(e)}\n`);
+    for (const w of an.warnings) io.err.write(`warning: ${an.ref}: ${findingText(w)}\n`);
+    if (!a.json)
+      io.out.write(
+        errors.length === 0
+          ? `valid: ${an.ref} (${an.immutableId ?? ''})${an.warnings.length ? `, ${an.warnings.length} part(s) ignored on Linux` : ''}\n`
+          : `invalid: ${an.ref}: ${errors.length} error(s)\n`,
+      );
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+function fix(a: DcrArgv, value: unknown, dcrs: FoundDcr[], io: Io): number {
+  const summary: string[] = [];
+  const tables: Record<string, unknown> = {};
+  for (const d of dcrs) {
+    const r = fixDcrInPlace(d.json);
+    for (const c of r.changes) summary.push(`${refOf(a.file, d)}: ${c}`);
+    Object.assign(tables, r.customTables);
+  }
+  io.out.write(JSON.stringify(value, null, 2) + '\n');
+  if (summary.length === 0) io.err.write('nothing to change: the DCR already has what open-ama needs\n');
+  else {
+    io.err.write(`changed:\n${summary.map((s) => `  ${s}`).join('\n')}\n`);
+    const names = Object.keys(tables);
+    if (names.length)
+      io.err.write(
+        `the workspace needs the custom table(s) ${names.join(', ')} ("open-ama dcr fix --apply" creates them)\n`,
+      );
+  }
+  return 0;
+}
+
+export async function runDcr(a: DcrArgv, io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  const parsed = parseJsonText(await readFile(a.file, 'utf8'));
+  const found = parsed.ok ? findDcrs(parsed.value) : undefined;
+  const reason = !parsed.ok ? parsed.reason : found && !found.ok ? found.reason : undefined;
+  if (reason !== undefined || !parsed.ok || !found?.ok) {
+    if (a.json) io.out.write(JSON.stringify({ file: a.file, error: reason }, null, 2) + '\n');
+    io.err.write(`${a.file}: ${reason ?? 'not a DCR'}\n`);
     return 1;
   }
-  if (a.action === 'validate') {
-    out.write(
-      `valid: ${v.dcr.immutableId}${v.warnings.length ? `\n${v.warnings.map((w) => `warning: ${w}`).join('\n')}` : ''}\n`,
-    );
-    return 0;
-  }
-  const built = buildPipelineGraph([{ json, origin: 'file', ref: a.file }], {
-    computer: 'this-machine',
-    config: dummyConfig(),
-    env: {},
-    outDir: '/var/opt/open-ama/out',
-  });
-  out.write(describeGraph(built.graph) + '\n');
-  for (const r of built.graph.routes) {
-    if (!r.transformKql || r.transformKql.trim() === 'source') continue;
-    const t = compileTransform(r.transformKql, r.transformMode ?? 'full');
-    const part =
-      r.transformMode === 'prefilter'
-        ? 'leading where filters only; the service runs the rest'
-        : t.kind === 'agent' && t.rest
-          ? `up to the first operator outside the subset; left to the service: ${t.rest.servicePart} (${t.rest.reason})`
-          : 'whole transform';
-    out.write(
-      `transform on ${r.laneId}: ${t.kind === 'agent' ? `runs on the agent (${part}) — filtered records never leave the machine` : t.kind === 'service' ? `left to the service: ${t.reason}` : 'nothing to run on the agent'}\n`,
-    );
-  }
-  for (const w of [...v.warnings, ...built.warnings]) out.write(`warning: ${w}\n`);
-  return 0;
+  if (a.action === 'explain') return explain(a, found.dcrs, io);
+  if (a.action === 'validate') return validate(a, found.dcrs, io);
+  return fix(a, parsed.value, found.dcrs, io);
 }
 
 export const dcrCommand: CommandModule = {
   command: 'dcr <action> [file]',
-  describe: 'Validate, explain or fix a data collection rule offline (fix --apply: a DCR in Azure)',
+  describe: 'Explain, validate or fix a data collection rule offline (fix --apply: a DCR in Azure)',
   builder: (y: Argv) =>
     withFixApplyOptions(
       y
-        .positional('action', { choices: ['validate', 'explain', 'fix'] as const })
+        .positional('action', { choices: ['explain', 'validate', 'fix'] as const })
         .positional('file', { type: 'string' })
+        .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
         .check((a) => {
           if (!a.apply && a.file === undefined) throw new Error('give the DCR file');
           return true;

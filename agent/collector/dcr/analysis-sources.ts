@@ -55,6 +55,8 @@ const IGNORED_DESTINATIONS: Record<string, string> = {
   microsoftFabric: 'Microsoft Fabric',
 };
 
+/** The syslog streams open-ama produces. */
+export const SYSLOG_STREAMS = ['Microsoft-Syslog', 'Microsoft-CommonSecurityLog'];
 const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\)/;
 
 function addProducer(produced: Produced, stream: string, p: Producer): void {
@@ -159,7 +161,15 @@ export function analyzeSources(dataSources: unknown, decls: Json, base: string, 
       if (typeof s.transformKql === 'string' && s.transformKql.trim() !== 'source' && runs)
         detail += `; data-source transformKql: ${s.transformKql}`;
       a.sources.push({ kind, name, path, streams, collected: runs, detail });
-      for (const st of streams) addProducer(produced, st, { runnable: runs, by: `${kind} source "${name}"` });
+      for (const st of streams) {
+        const made = runs && (kind !== 'syslog' || SYSLOG_STREAMS.includes(st));
+        if (runs && !made)
+          a.warnings.push({
+            path: `${path}/streams`,
+            message: `syslog source "${name}": open-ama does not produce ${st}`,
+          });
+        addProducer(produced, st, { runnable: made, by: `${kind} source "${name}"` });
+      }
     });
   }
   return produced;

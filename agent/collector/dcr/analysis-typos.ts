@@ -15,9 +15,13 @@ const named = (props: Record<string, Shape | true> = {}): Shape =>
 const dest = (props: Record<string, Shape | true>): Shape => obj({ name: true, ...props });
 
 const DATA_SOURCES = obj({
-  performanceCounters: named({ samplingFrequencyInSeconds: true, counterSpecifiers: true }),
+  performanceCounters: named({
+    samplingFrequencyInSeconds: true,
+    counterSpecifiers: true,
+    scheduledTransferPeriod: true,
+  }),
   performanceCountersOTel: named({ samplingFrequencyInSeconds: true, counterSpecifiers: true }),
-  windowsEventLogs: named({ xPathQueries: true }),
+  windowsEventLogs: named({ xPathQueries: true, scheduledTransferPeriod: true }),
   syslog: named({ facilityNames: true, logLevels: true }),
   extensions: named({ extensionName: true, extensionSettings: true, inputDataSources: true }),
   logFiles: named({

@@ -23,6 +23,7 @@ import {
   strings,
   type Json,
   type Produced,
+  SYSLOG_STREAMS,
 } from './analysis-sources.js';
 
 const COMPANION_STREAMS = new Set(Object.values(BUILT_IN_COMPANIONS).map((c) => c.companion));
@@ -263,7 +264,9 @@ function runnableDcr(props: Json, a: DcrAnalysis, immutableId: string, base: str
       performanceCounters: keep('performanceCounters') as unknown as NonNullable<
         Dcr['dataSources']['performanceCounters']
       >,
-      syslog: keep('syslog') as unknown as NonNullable<Dcr['dataSources']['syslog']>,
+      syslog: keep('syslog')
+        .map((s) => ({ ...s, streams: strings(s.streams).filter((st) => SYSLOG_STREAMS.includes(st)) }))
+        .filter((s) => s.streams.length > 0) as unknown as NonNullable<Dcr['dataSources']['syslog']>,
       logFiles: logFiles as unknown as NonNullable<Dcr['dataSources']['logFiles']>,
     },
     destinations: {
@@ -327,7 +330,9 @@ export function analyzeDcr(json: unknown, ref = 'DCR'): DcrAnalysis {
   const ctx: FlowContext = { a, flows, destKinds, produced, decls, base, companionBlocked: new Set() };
   a.flows = flows.map((f, i) => analyzeFlow(ctx, f, i));
   const toLa = a.flows.some((f) =>
-    f.routes.some((r) => r.collected && destKinds.get(r.destination) === 'logAnalytics'),
+    f.routes.some(
+      (r) => (r.collected || r.detail.startsWith('blocked')) && destKinds.get(r.destination) === 'logAnalytics',
+    ),
   );
   const endpoints = isObject(props.endpoints) ? props.endpoints : {};
   const dce = isObject(props.dataCollectionEndpoint) ? props.dataCollectionEndpoint : {};

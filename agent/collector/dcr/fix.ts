@@ -1,7 +1,11 @@
-// `open-ama dcr fix`: adds the Custom-OpenAma-<Name> companion declarations (DESIGN.md §3.1) to an
-// AMA-style DCR, with the table's columns (SPEC.md §7), and routes each to the same Log Analytics
-// destinations with the right outputStream. Pure: JSON in, JSON out; existing declarations are kept.
-import { BUILT_IN_COMPANIONS, dcrProperties } from './model.js';
+// `open-ama dcr fix` (pure, offline; `dcr fix --apply` calls fixDcr too): makes a DCR runnable by open-ama.
+// For every built-in stream a flow sends to Log Analytics it declares the Custom-OpenAma-<Name> companion
+// stream with EVERY column of its table (docs/dcr-support.md) and adds the companion flow to the same
+// destinations with the user's transformKql carried over (so the service runs what the agent cannot);
+// it adds a heartbeat flow per workspace. Idempotent: fixing twice changes nothing more.
+import { BUILT_IN_COMPANIONS } from './model.js';
+import { analyzeDcr } from './analysis.js';
+import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import { COMMON_SECURITY_LOG_COLUMNS } from './common-security-log-columns.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });
@@ -37,48 +41,163 @@ const IM = [
   col('Tags', 'string'),
   col('AgentId', 'string'),
 ];
+const HEARTBEAT = [
+  col('TimeGenerated', 'datetime'),
+  ...[
+    'Computer',
+    'Category',
+    'Version',
+    'OSType',
+    'OSName',
+    'OSMajorVersion',
+    'OSMinorVersion',
+    'ComputerIP',
+    'Agent',
+  ].map((n) => col(n, 'string')),
+];
+export const HEARTBEAT_OUTPUT_STREAM = 'Custom-OpenAmaHeartbeat_CL';
 export const COMPANION_COLUMNS: Record<string, { name: string; type: string }[]> = {
   'Custom-OpenAma-Syslog': SYSLOG,
   'Custom-OpenAma-CommonSecurityLog': COMMON_SECURITY_LOG_COLUMNS.map((c) => ({ ...c })),
   'Custom-OpenAma-Perf': PERF,
   'Custom-OpenAma-InsightsMetrics': IM,
+  [HEARTBEAT_STREAM]: HEARTBEAT,
 };
 
-export function addCompanionDeclarations(dcrJson: unknown): { dcr: unknown; added: string[] } {
-  const copy = JSON.parse(JSON.stringify(dcrJson)) as Record<string, unknown>;
-  const { props } = dcrProperties(copy);
-  const decls = (props.streamDeclarations ??= {}) as Record<string, unknown>;
-  const flows = (props.dataFlows ??= []) as {
-    streams: string[];
-    destinations: string[];
-    transformKql?: string;
-    outputStream?: string;
-  }[];
-  const la = new Set(
-    (((props.destinations as Record<string, unknown>)?.logAnalytics as { name: string }[]) ?? []).map((d) => d.name),
+type Json = Record<string, unknown>;
+interface Flow {
+  streams: string[];
+  destinations: string[];
+  transformKql?: string;
+  outputStream?: string;
+}
+export interface FixResult {
+  /** The fixed DCR (a copy; the input is not changed). */
+  dcr: unknown;
+  /** One line per change, for the summary; empty when the DCR needed nothing. */
+  changes: string[];
+  /** Companion / heartbeat declarations added. */
+  added: string[];
+  /** Custom tables the added flows write (name → columns): they must exist in the workspace. */
+  customTables: Record<string, { name: string; type: string }[]>;
+}
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const norm = (kql: string | undefined): string => (kql ?? 'source').trim() || 'source';
+const isFlow = (f: unknown): f is Flow => isObject(f) && Array.isArray(f.streams) && Array.isArray(f.destinations);
+
+function declare(decls: Json, stream: string, r: FixResult): void {
+  const wanted = COMPANION_COLUMNS[stream]!;
+  const decl = decls[stream];
+  if (!isObject(decl) || !Array.isArray(decl.columns)) {
+    decls[stream] = { columns: wanted.map((c) => ({ ...c })) };
+    r.added.push(stream);
+    r.changes.push(`declared ${stream} (${wanted.length} columns)`);
+    return;
+  }
+  const have = new Set((decl.columns as unknown[]).filter(isObject).map((c) => c.name));
+  const missing = wanted.filter((c) => !have.has(c.name));
+  if (missing.length === 0) return;
+  (decl.columns as unknown[]).push(...missing.map((c) => ({ ...c })));
+  r.changes.push(`added ${missing.length} missing column(s) to ${stream}: ${missing.map((c) => c.name).join(', ')}`);
+}
+
+/** Makes sure `stream` reaches destination `d` through a flow with this transform and output stream. */
+function route(flows: Flow[], stream: string, d: string, kql: string, out: string, r: FixResult): void {
+  const mine = flows.filter((f) => f.streams.includes(stream) && (f.outputStream ?? out) === out);
+  const serving = mine.find((f) => f.destinations.includes(d));
+  if (serving) {
+    if (norm(serving.transformKql) === norm(kql)) return;
+    if (norm(serving.transformKql) === 'source' && serving.streams.length === 1) {
+      serving.transformKql = kql;
+      r.changes.push(`carried the transformKql onto the ${stream} flow to ${serving.destinations.join(', ')}`);
+    } else {
+      r.changes.push(
+        `kept the existing transformKql of the ${stream} flow to ${d}; it differs from the built-in flow's (check which one you want)`,
+      );
+    }
+    return;
+  }
+  const same = mine.find((f) => f.streams.length === 1 && norm(f.transformKql) === norm(kql));
+  if (same) {
+    same.destinations.push(d);
+    r.changes.push(`routed ${stream} to ${d} too`);
+    return;
+  }
+  flows.push({ streams: [stream], destinations: [d], transformKql: kql, outputStream: out });
+  r.changes.push(
+    `added the flow ${stream} → ${d} (outputStream ${out}${norm(kql) === 'source' ? '' : ', with the transformKql'})`,
   );
-  const added: string[] = [];
+}
+
+function fixInPlace(dcr: Json, r: FixResult): void {
+  const props = isObject(dcr.properties) ? dcr.properties : dcr;
+  const analysis = analyzeDcr(dcr);
+  if (!isObject(props.streamDeclarations)) props.streamDeclarations = {};
+  if (!Array.isArray(props.dataFlows)) props.dataFlows = [];
+  const decls = props.streamDeclarations as Json;
+  const flows = (props.dataFlows as unknown[]).filter(isFlow);
+  const destinations = isObject(props.destinations) ? props.destinations : {};
+  const la = new Set(
+    (Array.isArray(destinations.logAnalytics) ? destinations.logAnalytics : [])
+      .filter(isObject)
+      .map((d) => d.name)
+      .filter((n): n is string => typeof n === 'string'),
+  );
+  const workspaces = new Set<string>();
   for (const flow of [...flows]) {
     for (const s of flow.streams) {
       const c = BUILT_IN_COMPANIONS[s];
+      if (!c) continue;
       const dests = flow.destinations.filter((d) => la.has(d));
-      if (!c || dests.length === 0) continue;
-      if (!decls[c.companion]) {
-        decls[c.companion] = { columns: COMPANION_COLUMNS[c.companion] };
-        added.push(c.companion);
-      }
-      const existing = flows.find((f) => f.streams.includes(c.companion));
-      if (existing) {
-        for (const d of dests) if (!existing.destinations.includes(d)) existing.destinations.push(d);
-      } else {
-        flows.push({
-          streams: [c.companion],
-          destinations: dests,
-          transformKql: 'source',
-          outputStream: c.outputStream,
-        });
-      }
+      if (dests.length === 0) continue;
+      declare(decls, c.companion, r);
+      const out =
+        s === 'Microsoft-Perf' || s === 'Microsoft-InsightsMetrics'
+          ? c.outputStream
+          : (flow.outputStream ?? c.outputStream);
+      for (const d of dests) route(flows, c.companion, d, flow.transformKql ?? 'source', out, r);
+      if (out.startsWith('Custom-')) r.customTables[out.slice('Custom-'.length)] = COMPANION_COLUMNS[c.companion]!;
     }
   }
-  return { dcr: copy, added };
+  // A heartbeat per workspace that receives something open-ama collects.
+  for (const f of analysis.flows)
+    for (const rt of f.routes)
+      if (la.has(rt.destination) && (rt.collected || rt.detail.startsWith('blocked'))) workspaces.add(rt.destination);
+  for (const d of [...workspaces].sort()) {
+    declare(decls, HEARTBEAT_STREAM, r);
+    route(flows, HEARTBEAT_STREAM, d, 'source', HEARTBEAT_OUTPUT_STREAM, r);
+    r.customTables[HEARTBEAT_OUTPUT_STREAM.slice('Custom-'.length)] = HEARTBEAT;
+  }
+  const added = flows.filter((f) => !(props.dataFlows as unknown[]).includes(f));
+  (props.dataFlows as unknown[]).push(...added);
+}
+
+/** Fixes one DCR (ARM resource, az output or bare body); the input is not changed. */
+export function fixDcr(dcrJson: unknown): FixResult {
+  const r: FixResult = { dcr: undefined, changes: [], added: [], customTables: {} };
+  const copy = JSON.parse(JSON.stringify(dcrJson ?? {})) as unknown;
+  if (isObject(copy)) fixInPlace(copy, r);
+  r.dcr = copy;
+  return r;
+}
+
+/** Fixes a DCR object where it is (for DCRs inside a template or an array the CLI writes back whole). */
+export function fixDcrInPlace(dcr: Record<string, unknown>): FixResult {
+  const r: FixResult = { dcr, changes: [], added: [], customTables: {} };
+  fixInPlace(dcr, r);
+  return r;
+}
+
+/** The companion part of the fix alone (deploy's settings → DCR mapping), without the heartbeat flows. */
+export function addCompanionDeclarations(dcrJson: unknown): { dcr: unknown; added: string[] } {
+  const r = fixDcr(dcrJson);
+  const props = (isObject(r.dcr) && isObject(r.dcr.properties) ? r.dcr.properties : r.dcr) as Json;
+  const decls = props.streamDeclarations as Json;
+  const hadHeartbeat = isObject(dcrJson) && JSON.stringify(dcrJson).includes(HEARTBEAT_STREAM);
+  if (!hadHeartbeat) {
+    delete decls[HEARTBEAT_STREAM];
+    props.dataFlows = (props.dataFlows as Flow[]).filter((f) => !f.streams.includes(HEARTBEAT_STREAM));
+  }
+  return { dcr: r.dcr, added: r.added.filter((a) => hadHeartbeat || a !== HEARTBEAT_STREAM) };
 }

@@ -176,7 +176,7 @@ describe('settingsToArmDcr', () => {
         {
           streams: ['Custom-OpenAma-Perf'],
           destinations: ['la-ws-main'],
-          transformKql: 'source',
+          transformKql: 'source | where true', // the user's transform, carried onto the companion flow
           outputStream: 'Custom-OpenAmaPerf_CL',
         },
       ]),

@@ -1,0 +1,61 @@
+// Human-readable text of a DCR analysis for `open-ama dcr explain`: sources, destinations, every stream of
+// every flow (collected into which table, transform where, or ignored and why), then blockers with their
+// fix, defects, warnings and typos.
+import type { DcrAnalysis, Finding, RouteReport } from '../agent/collector/dcr/analysis-types.js';
+import type { FoundDcr } from '../agent/collector/dcr/explain-input.js';
+
+const TRANSFORM: Record<NonNullable<RouteReport['transform']>, string> = {
+  none: '',
+  agent: '; transformKql runs on the agent (filtered records never leave the machine)',
+  'agent-prefilter': "; the transformKql's leading where filters run on the agent, the service runs all of it",
+  service: '; transformKql runs in the service',
+  lost: '; transformKql is applied by nobody (see warnings)',
+};
+
+function findings(title: string, list: Finding[], lines: string[]): void {
+  if (list.length === 0) return;
+  lines.push(`${title} (${list.length}):`);
+  for (const f of list) {
+    lines.push(`  - ${f.path ? `${f.path}: ` : ''}${f.message}`);
+    if (f.fix) lines.push(`    fix: ${f.fix}`);
+  }
+}
+
+export function renderAnalysis(a: DcrAnalysis, found: FoundDcr): string {
+  const lines: string[] = [];
+  const id = a.immutableId ?? 'no immutableId yet';
+  lines.push(`DCR ${a.name ?? '(unnamed)'} (${id}) — ${a.ref} [${found.form}]`);
+  lines.push('Data sources:');
+  if (a.sources.length === 0) lines.push('  (none)');
+  for (const s of a.sources)
+    lines.push(
+      `  ${s.collected ? 'collected' : 'ignored  '} ${s.kind} "${s.name}" → ${s.streams.join(', ') || '(no stream)'}: ${s.detail}`,
+    );
+  lines.push('Destinations:');
+  if (a.destinations.length === 0) lines.push('  (none)');
+  for (const d of a.destinations)
+    lines.push(`  ${d.supported ? 'used     ' : 'ignored  '} ${d.kind} "${d.name}": ${d.detail}`);
+  lines.push('Data flows:');
+  if (a.flows.length === 0) lines.push('  (none)');
+  for (const f of a.flows) {
+    const extra = [
+      f.transformKql !== undefined ? `transformKql ${JSON.stringify(f.transformKql)}` : '',
+      f.outputStream ? `outputStream ${f.outputStream}` : '',
+    ].filter(Boolean);
+    lines.push(
+      `  [${f.index}] ${f.streams.join(', ')} → ${f.destinations.join(', ')}${extra.length ? ` (${extra.join(', ')})` : ''}`,
+    );
+    const named = new Set(f.routes.map((r) => r.stream));
+    for (const r of f.routes)
+      lines.push(
+        `      ${r.stream} → ${r.destination}: ${r.collected ? 'collected, ' : ''}${r.detail}${TRANSFORM[r.transform ?? 'none']}`,
+      );
+    for (const s of f.streams.filter((x) => !named.has(x))) lines.push(`      ${s}: not run (see defects)`);
+  }
+  findings('Blockers — open-ama would not run this DCR as it is', a.blockers, lines);
+  findings('Defects', a.defects, lines);
+  findings('Warnings — ignored on Linux, the rest runs', a.warnings, lines);
+  findings('Unknown properties', a.typos, lines);
+  if (a.defects.length === 0 && a.blockers.length === 0) lines.push('open-ama runs this DCR as it is.');
+  return lines.join('\n') + '\n';
+}

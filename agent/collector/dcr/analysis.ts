@@ -339,7 +339,7 @@ export function analyzeDcr(json: unknown, ref = 'DCR'): DcrAnalysis {
   if (toLa && !str(endpoints.logsIngestion) && !str(dce.logsIngestion)) {
     a.blockers.push({
       path: `${base}/endpoints`,
-      message: 'Log Analytics destinations need an ingestion endpoint and this DCR has none',
+      message: 'a Log Analytics destination needs an ingestion endpoint and this DCR has none',
       fix: str(props.dataCollectionEndpointId)
         ? 'the agent reads the logsIngestion endpoint of the DCE (dataCollectionEndpointId) when it reads the DCR from Azure; for a DCR given inline or in dcr.d add dataCollectionEndpoint.logsIngestion'
         : 'give the DCR a data collection endpoint (dataCollectionEndpointId) or create it with kind "Direct", which gives it endpoints.logsIngestion',

@@ -13,7 +13,7 @@ import { findDcrs, parseJsonText } from '../../../../agent/collector/dcr/explain
 import { fixDcr } from '../../../../agent/collector/dcr/fix.js';
 import { COMMON_SECURITY_LOG_COLUMNS } from '../../../../agent/collector/dcr/common-security-log-columns.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { testAgentConfig } from '../../../helpers/agent-config.js';
+import { testAgentConfig } from '../../../support/agent-config.js';
 
 const DIR = path.resolve('test/fixtures/dcrs');
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json'));

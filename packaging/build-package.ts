@@ -28,6 +28,8 @@ export interface PackageOptions {
   outDir?: string;
   /** Prebuilt bundles to ship when the version is package.json's (default <repo>/dist). */
   bundlesDir?: string;
+  /** Where the downloaded runtime is cached (default <repo>/.cache). */
+  cacheRoot?: string;
   /** Deflate level for runtime/node (default 9; tests trade ~0.6 MiB for seconds with a lower one). */
   runtimeCompressionLevel?: number;
   mediaLink?: string;
@@ -63,15 +65,17 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
   await mkdir(outDir, { recursive: true });
 
   const staging = version === meta.version ? undefined : await mkdtemp(path.join(tmpdir(), 'open-ama-bundles-'));
+  let disposeRuntime: (() => Promise<void>) | undefined;
   try {
     const bundlesDir = staging ?? opts.bundlesDir ?? path.join(opts.repoRoot, 'dist');
     if (staging) await buildBundles(opts.repoRoot, version, staging, log);
     const runtime = await obtainNodeRuntime({
       arch: opts.arch,
       version: meta.runtimeNodeVersion,
-      cacheRoot: path.join(opts.repoRoot, '.cache'),
+      cacheRoot: opts.cacheRoot ?? path.join(opts.repoRoot, '.cache'),
       log,
     });
+    disposeRuntime = runtime.dispose;
     const entries = await packageEntries(
       opts.repoRoot,
       bundlesDir,
@@ -92,6 +96,7 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
     log(formatSizes(parts, zipBytes));
     return { version, arch: opts.arch, zipPath, extensionImagePath, zipBytes, parts };
   } finally {
+    await disposeRuntime?.();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Removes the syslog daemon drop-ins we own (written by the collector from the DCRs) and reloads the
-// daemon, on uninstall. Disable keeps them on purpose: rsyslog's disk-assisted queue then holds
-// messages until an enable (or the update's new version) listens again, instead of losing them.
+// daemon, on disable and uninstall: a drop-in without our listener would have rsyslog queue and retry
+// 127.0.0.1:<port>, and whoever binds that unprivileged port first would receive the backlog and the live
+// stream (authpriv included). The collector writes the drop-in again when it starts (enable).
 import { promises as fs } from 'node:fs';
 import { execa } from 'execa';
 import { isRedirectedRoot, type AgentPaths } from '../../agent/config/index.js';

@@ -5,6 +5,7 @@ import type { DcrAnalysis, Finding } from './analysis-types.js';
 import { isArmExpression } from './analysis-types.js';
 import { closestName } from './analysis-typos.js';
 import { DCR_LEVELS, DCR_ONLY_FACILITIES, FACILITIES, SEVERITIES } from '../sources/syslog/names.js';
+import { compileTransform } from '../transform/index.js';
 
 export type Json = Record<string, unknown>;
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -107,6 +108,14 @@ function logFilesDetail(s: Json, a: DcrAnalysis, path: string, name: string): { 
       message: `logFiles source "${name}": ${other.join(', ')} ignored: not an absolute path`,
     });
   const format = str(s.format) ?? 'text';
+  // A data-source transform runs on the machine, never in the service: outside the subset, the source is refused.
+  const kql = str(s.transformKql);
+  const t = kql === undefined ? undefined : compileTransform(kql, 'full');
+  if (t && (t.kind === 'service' || (t.kind === 'agent' && t.rest)))
+    return {
+      runs: false,
+      detail: `its transformKql runs on the machine, and the agent cannot run it: ${t.kind === 'service' ? t.reason : t.rest!.reason}`,
+    };
   return linux.length > 0
     ? { runs: true, detail: `${format} files ${linux.join(', ')}` }
     : { runs: false, detail: 'no Linux file pattern (only Windows or relative paths)' };

@@ -24,6 +24,8 @@ export interface LogFileDataSource {
   /** `w3c` is an open-ama extension (W3C extended / IIS logs, docs/dcr-support.md). */
   format: 'text' | 'json' | 'w3c';
   settings?: { text?: { recordStartTimestampFormat?: string } };
+  /** Data-source transform: run on the machine (as Azure Monitor Agent does) before the flows' transforms. */
+  transformKql?: string;
 }
 export interface DataFlow {
   streams: string[];

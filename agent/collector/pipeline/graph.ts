@@ -72,6 +72,8 @@ export interface RouteNode {
   laneId: string;
   /** Agent-side transform (subset of KQL), or undefined for `source`. */
   transformKql?: string;
+  /** The data source's own transformKql (logFiles), run in full on the agent before transformKql. */
+  sourceTransformKql?: string;
   /** full: the service will not run it on what we upload; prefilter: it will, so only leading `where`s run here. */
   transformMode?: 'full' | 'prefilter';
   /** Columns declared for the upload stream (records are projected onto them when known). */

@@ -103,6 +103,7 @@ export function buildPipelineGraph(
   for (const dcr of accepted) {
     // Virtual streams this DCR's data sources produce, per real stream name.
     const produced = new Map<string, string[]>();
+    const sourceKql = new Map<string, string>(); // virtual stream → its data source's transformKql
     const add = (stream: string, virtual: string): void => {
       produced.set(stream, [...(produced.get(stream) ?? []), virtual]);
     };
@@ -136,6 +137,9 @@ export function buildPipelineGraph(
       const id = `text-logs/${nodeKey(spec).slice(0, 10)}`;
       sources.set(id, { id, kind: 'text-logs', spec, streams: [stream], key: nodeKey(spec) });
       add(stream, `${id}|${stream}`);
+      // Per DCR: two DCRs tailing the same files share the source, each with its own data-source transform.
+      const kql = lf.transformKql?.trim();
+      if (kql && kql !== 'source') sourceKql.set(`${id}|${stream}`, kql);
     }
     if (dcr.streamDeclarations[HEARTBEAT_STREAM]) add(HEARTBEAT_STREAM, `heartbeat|${HEARTBEAT_STREAM}`);
 
@@ -215,6 +219,7 @@ export function buildPipelineGraph(
               laneId,
               transformKql: flow.transformKql,
               transformMode,
+              ...(sourceKql.has(v) ? { sourceTransformKql: sourceKql.get(v) } : {}),
               ...(columns ? { columns } : {}),
             });
           }

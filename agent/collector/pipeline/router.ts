@@ -64,13 +64,19 @@ export class Router implements RecordSink {
           return;
         }
         let out = records;
-        if (route.transformKql && route.transformKql.trim() !== 'source' && this.deps.transform) {
+        // The data source's transform (logFiles) first, then the flow's.
+        for (const [kql, mode] of [
+          [route.sourceTransformKql, 'full'],
+          [route.transformKql, route.transformMode ?? 'full'],
+        ] as const) {
+          if (!kql || kql.trim() === 'source' || !this.deps.transform || out.length === 0) continue;
+          const before = out.length;
           let overBudget = 0;
-          out = this.deps.transform(route.transformKql, records, route.transformMode ?? 'full', (n) => {
+          out = this.deps.transform(kql, out, mode, (n) => {
             overBudget += n;
             this.deps.drops.drop('transform_budget', n, route.laneId);
           });
-          const filtered = records.length - out.length - overBudget;
+          const filtered = before - out.length - overBudget;
           if (filtered > 0) this.deps.drops.drop('filtered', filtered, route.laneId);
         }
         if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));

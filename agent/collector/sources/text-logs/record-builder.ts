@@ -128,7 +128,8 @@ export class RecordBuilder {
         return undefined;
       }
       const fields = obj as Record<string, unknown>;
-      for (const c of this.spec.columns) if (fields[c] !== undefined) rec[c] = fields[c];
+      // Own keys only: a declared column `constructor` must not read Object.prototype's.
+      for (const c of this.spec.columns) if (Object.hasOwn(fields, c) && fields[c] !== undefined) rec[c] = fields[c];
       if (typeof fields.TimeGenerated === 'string') rec.TimeGenerated = fields.TimeGenerated;
     } else if (this.spec.format === 'w3c') {
       const parsed = parseW3cLine(clipped, (s.w3c ??= {}));
@@ -137,7 +138,7 @@ export class RecordBuilder {
         this.ctx.drops.drop('parse_error', 1, this.spec.id);
         return undefined;
       }
-      for (const c of this.spec.columns) if (parsed.values[c] !== undefined) rec[c] = parsed.values[c];
+      for (const c of this.spec.columns) if (Object.hasOwn(parsed.values, c)) rec[c] = parsed.values[c];
       if (parsed.timeGenerated) rec.TimeGenerated = parsed.timeGenerated;
       if (this.wantsRawData) rec.RawData = clipped;
     } else {

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
 import { FakeImdsServer } from '../../../fakes/imds-server.js';
-import { startCollector, waitFor, writeConfig } from '../../../helpers/collector-process.js';
+import { startCollector, writeConfig } from '../../../support/collector-process.js';
+import { waitFor } from '../../../support/net.js';
 import { validateDcr } from '../../../../agent/collector/dcr/validate.js';
 
 let dir: string;
@@ -87,7 +88,7 @@ test('a logFiles transformKql filters on the machine; one outside the subset ref
     expect(v.dcr.dataSources.logFiles?.map((l) => l.name)).toEqual(['app']);
   }
   writeConfig(root, [rule]);
-  const child = startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
+  const child = await startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
   try {
     await new Promise((r) => setTimeout(r, 3000)); // the sources are running; files created now are read from their start
     appendFileSync(path.join(logDir, 'split.log'), 'a;b\nc;d\n');
@@ -110,7 +111,6 @@ test('a logFiles transformKql filters on the machine; one outside the subset ref
     ]);
     expect(ingestion.records('Custom-Split')).toEqual([]);
   } finally {
-    child.kill('SIGTERM');
-    await child;
+    await child.stop();
   }
 }, 90_000);

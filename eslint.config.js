@@ -1,4 +1,4 @@
-// ESLint flat config: typescript-eslint recommended rules, plus the import boundaries of DESIGN.md §2.
+// ESLint flat config: typescript-eslint recommended rules, plus the import boundaries of docs/architecture.md.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -32,7 +32,7 @@ export default tseslint.config(
             {
               group: ['**/agent/collector/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**'],
               message:
-                'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (DESIGN.md §2).',
+                'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (docs/architecture.md).',
             },
           ],
         },
@@ -48,7 +48,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['**/handler/**', '**/agent/supervisor/**', '**/harness/**', '**/deploy/**'],
-              message: 'agent/collector never imports handler/ or agent/supervisor (DESIGN.md §2).',
+              message: 'agent/collector never imports handler/ or agent/supervisor (docs/architecture.md).',
             },
           ],
         },

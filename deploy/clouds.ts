@@ -1,4 +1,4 @@
-// Azure clouds the deploy tool knows: ARM endpoint, Entra authority and ARM token scope (SPEC.md §9.1).
+// Azure clouds the deploy tool knows: ARM endpoint, Entra authority and ARM token scope (docs/azure-interfaces.md §7).
 export type CloudName = 'AzureCloud' | 'AzureUSGovernment' | 'AzureChinaCloud';
 
 export interface Cloud {

@@ -3,7 +3,7 @@
 // DCRs of our public settings (or one bare DCR); every Log Analytics or file destination becomes the
 // given workspace; each flow is split per stream with the output table made explicit (Custom-X → X_CL);
 // text-log streams get their declaration; built-in streams get their Custom-OpenAma-* companion
-// (DESIGN.md §3.1, through the collector's own `dcr fix`); read-only ARM fields are dropped.
+// (docs/dcr-support.md, through the collector's own `dcr fix`); read-only ARM fields are dropped.
 import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
 import { outputColumns } from './transform-columns.js';
 import {

@@ -1,4 +1,4 @@
-// Handler exit codes, keeping AMA's meanings (SPEC.md §1.5). docs/error-codes.md documents each one;
+// Handler exit codes, keeping AMA's meanings (docs/error-codes.md). docs/error-codes.md documents each one;
 // test/unit/handler/exit-codes.test.ts checks that the catalogue and the docs agree.
 
 export const ExitCode = {

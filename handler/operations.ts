@@ -1,5 +1,5 @@
 // The operations table (STYLE.md): op → function, status operation name, time budget.
-// The guest agent's timeouts (PROTOCOL.md §4.5) are hard SIGKILLs; our budget stops at ~80 % of
+// The guest agent's timeouts (docs/guest-agent-protocol.md §4.4) are hard SIGKILLs; our budget stops at ~80 % of
 // them so an error status is always written before the agent kills us.
 import type { OperationContext, OperationName, OperationResult } from './context.js';
 import { install } from './ops/install.js';
@@ -28,7 +28,7 @@ export const OPERATIONS: Record<OperationName, OperationSpec> = {
 
 export const BUDGET_FRACTION = 0.8;
 
-/** AMA accepts `enable`, `-enable`, `--enable`, `/enable` (SPEC.md §1). */
+/** AMA accepts `enable`, `-enable`, `--enable`, `/enable` (docs/guest-agent-protocol.md §1). */
 export function parseOperation(arg: string | undefined): OperationName | undefined {
   const m = /^[-/]*(install|enable|disable|update|uninstall)$/i.exec(arg ?? '');
   return m ? (m[1]!.toLowerCase() as OperationName) : undefined;

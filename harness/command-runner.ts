@@ -1,4 +1,4 @@
-// Runs one handler command the way the guest agent does (PROTOCOL.md §4): `/bin/sh -c <ExtDir>/<cmd>`
+// Runs one handler command the way the guest agent does (docs/guest-agent-protocol.md §4): `/bin/sh -c <ExtDir>/<cmd>`
 // with cwd = ExtDir, a new session (own process group), stdout/stderr into temp files inside ExtDir,
 // the agent's environment variables, its per-operation timeout (scalable) enforced by SIGKILL of the
 // whole process group, and the agent's 3,200-character output capture and error codes.

@@ -1,4 +1,4 @@
-// The embedded default configuration of the main job (DESIGN.md §3): an inline DCR collecting a few
+// The embedded default configuration of the main job (docs/architecture.md): an inline DCR collecting a few
 // performance counters every 10 s, syslog (all facilities, Info and above) from the local listener and
 // a text-log glob under the harness root, all to the file destination (/var/opt/open-ama/out/*.jsonl
 // under OPEN_AMA_ROOT) — it runs on any machine, with no Azure.

@@ -1,4 +1,4 @@
-// The guest agent's side of protected settings (PROTOCOL.md §3.4): a self-signed tenant certificate
+// The guest agent's side of protected settings (docs/guest-agent-protocol.md §3.5): a self-signed tenant certificate
 // stored as <THUMBPRINT>.crt / .prv (0600; thumbprint = upper-case SHA-1 of the DER certificate) in the
 // lib dir, and settings encrypted as base64 DER CMS EnvelopedData (RSA key transport; DES-EDE3-CBC, or
 // AES-256-CBC on FIPS 140-3 VMs) with the real openssl. Secrets travel on stdin/stdout only.

@@ -1,4 +1,4 @@
-// The simulated guest agent: runs the scenarios of PROTOCOL.md §5 against one extension package —
+// The simulated guest agent: runs the scenarios of docs/guest-agent-protocol.md §5 against one extension package —
 // first install (install → enable), settings change (enable with a new seq), reboot (enable, same seq),
 // disable, uninstall (disable if enabled → uninstall → delete ExtDir → leak check) and the full update
 // sequence A→B (§5.5 incl. updateMode and continueOnUpdateFailure). Every step is recorded.
@@ -233,7 +233,7 @@ export class SimulatedGuestAgent {
     return left.length === 0;
   }
 
-  /** PROTOCOL.md §5.5. */
+  /** docs/guest-agent-protocol.md §5.5. */
   async update(toZip: string, toVersion: string): Promise<boolean> {
     const a = this.layout();
     const b = this.layout(toVersion);

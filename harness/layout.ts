@@ -1,4 +1,4 @@
-// Lays out an extension like the guest agent does (PROTOCOL.md §2, §5.1): unzip the package into
+// Lays out an extension like the guest agent does (docs/guest-agent-protocol.md §2, §5): unzip the package into
 // <root>/var/lib/waagent/<Name>-<ver>/, find the first HandlerManifest.json and copy it to the root
 // (BOM stripped), add u+x to every file (ZIP extraction restores no modes), create config/ and status/
 // (0700), the log folder and events/ (0700), and write HandlerEnvironment.json exactly as the agent.
@@ -93,7 +93,7 @@ export async function writeHandlerEnvironment(l: ExtensionLayout): Promise<void>
   await fs.writeFile(path.join(l.extDir, 'HandlerEnvironment.json'), JSON.stringify(doc, null, 2));
 }
 
-/** PROTOCOL.md §1.2 boolean parsing: JSON true, or the string "true" in any case. */
+/** docs/guest-agent-protocol.md §1 boolean parsing: JSON true, or the string "true" in any case. */
 export function manifestBool(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
 }

@@ -1,4 +1,4 @@
-// Reads status/<seq>.status with the guest agent's rules (PROTOCOL.md §6.1, §6.3): missing →
+// Reads status/<seq>.status with the guest agent's rules (docs/guest-agent-protocol.md §6.1, §6.2): missing →
 // transitioning (the agent's message), unreadable → error -1, not JSON / not an array / bad shape →
 // error 1012, capitalised or unknown status values → error, empty array or null → "no status".
 import { promises as fs } from 'node:fs';

@@ -35,7 +35,7 @@ export interface HeartbeatView {
   problem?: string;
 }
 
-/** PROTOCOL.md §6.6 as the agent reads it. */
+/** docs/guest-agent-protocol.md §6.3 as the agent reads it. */
 export async function readHeartbeat(l: ExtensionLayout): Promise<HeartbeatView> {
   try {
     const st = await fs.stat(l.heartbeatFile);

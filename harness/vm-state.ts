@@ -1,5 +1,5 @@
 // The simulated VM's extension state, persisted in <root>/harness-state.json so scenarios chain across
-// invocations (--root): installed version, HandlerState (PROTOCOL.md §2.3), current seq.
+// invocations (--root): installed version, HandlerState (docs/guest-agent-protocol.md §2), current seq.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 

@@ -1,4 +1,4 @@
-// AgentConfig: the one versioned contract handler → supervisor → collector (DESIGN.md §4).
+// AgentConfig: the one versioned contract handler → supervisor → collector (docs/architecture.md).
 // Written atomically with mode 0600 (it may hold proxy credentials); configVersion = settings seq.
 import { promises as fs } from 'node:fs';
 import { registerProxyCredentials } from '../telemetry/redact.js';

@@ -1,5 +1,5 @@
 // Every absolute path the agent writes, derived from one root (OPEN_AMA_ROOT, default "/").
-// Tests and the harness run unprivileged by pointing OPEN_AMA_ROOT at a temp dir (DESIGN.md §3, §5).
+// Tests and the harness run unprivileged by pointing OPEN_AMA_ROOT at a temp dir (docs/architecture.md).
 import * as path from 'node:path';
 
 export interface AgentPaths {

@@ -1,4 +1,4 @@
-// The guest agent keeps at most 360 events per handler per 300 s collection period (PROTOCOL.md §7) and
+// The guest agent keeps at most 360 events per handler per 300 s collection period (docs/guest-agent-protocol.md §7) and
 // drops the rest. We stay under it ourselves, per process and across processes: short-lived handler runs
 // share a small counter file {windowStart, count} updated under an O_EXCL lock file (a stale lock is
 // broken after LOCK_STALE_MS). If the counter file cannot be used, the per-process budget still holds.

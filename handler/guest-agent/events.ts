@@ -1,4 +1,4 @@
-// Telemetry events for the guest agent's extension telemetry pipeline (PROTOCOL.md §7), only when
+// Telemetry events for the guest agent's extension telemetry pipeline (docs/guest-agent-protocol.md §7), only when
 // HandlerEnvironment names an eventsFolder: batches of events in files named <19-digit nanosecond
 // timestamp>.json, all eight keys as strings, Message redacted, trimmed and ≤ 3072 chars; each file is
 // written in <logFolder>/.events-tmp/ then moved in without overwriting. Rate-limited (event-rate-limit.ts).

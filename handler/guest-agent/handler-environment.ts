@@ -1,4 +1,4 @@
-// Reads ./HandlerEnvironment.json (PROTOCOL.md §2.2): a JSON array whose element 0 holds the folders
+// Reads ./HandlerEnvironment.json (docs/guest-agent-protocol.md §2): a JSON array whose element 0 holds the folders
 // (never hard-coded; Arc differs), unknown fields tolerated, eventsFolder falling back to
 // eventsFolder_preview. The guest agent may rewrite the file while we read it, so a failed read or
 // parse is retried a few times with a short delay; a missing file is reported at once.

@@ -1,4 +1,4 @@
-// Writes the heartbeat file (PROTOCOL.md §6.6): a JSON array whose element 0 is {version 1.0,
+// Writes the heartbeat file (docs/guest-agent-protocol.md §6.3): a JSON array whose element 0 is {version 1.0,
 // heartbeat {status Ready|NotReady, code 0, formattedMessage {lang, message}}}, atomic. The agent reports
 // "Unresponsive" when its mtime is over 600 s old, so callers rewrite it every few minutes. Shared with
 // the supervisor: imports only agent/config and agent/telemetry.

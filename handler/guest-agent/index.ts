@@ -1,4 +1,4 @@
-// Public surface of the guest agent protocol (PROTOCOL.md §2–§7): HandlerEnvironment, sequence number
+// Public surface of the guest agent protocol (docs/guest-agent-protocol.md): HandlerEnvironment, sequence number
 // and mrseq, settings file, protected settings, status file, heartbeat and telemetry events.
 export * from './handler-environment.js';
 export * from './sequence.js';

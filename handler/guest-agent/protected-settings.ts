@@ -1,4 +1,4 @@
-// Decrypts protectedSettings (PROTOCOL.md §3.4): base64 DER CMS EnvelopedData (DES-EDE3-CBC or AES-256
+// Decrypts protectedSettings (docs/guest-agent-protocol.md §3.5): base64 DER CMS EnvelopedData (DES-EDE3-CBC or AES-256
 // content), recipient files <configFolder>/../../<THUMBPRINT>.crt|.prv, by the system `openssl cms`
 // (fallback `openssl smime`): argument vector, no shell, DER on stdin, plaintext on stdout, no secret in
 // argv. openssl's stderr is never echoed (it can quote input) — only classified into a likely cause.

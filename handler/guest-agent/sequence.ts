@@ -1,4 +1,4 @@
-// The settings sequence number (PROTOCOL.md §3.2): ConfigSequenceNumber when it is a non-negative
+// The settings sequence number (docs/guest-agent-protocol.md §3.2): ConfigSequenceNumber when it is a non-negative
 // integer; otherwise the <n>.settings file with the newest mtime (ties: highest number) — never "the
 // highest number", sequence numbers do not always increase. mrseq (§2.4) records the last applied seq
 // as a plain decimal string without newline, written atomically.

@@ -1,4 +1,4 @@
-// Reads config/<seq>.settings (PROTOCOL.md §3.1): {"runtimeSettings":[{"handlerSettings":{…}}]}.
+// Reads config/<seq>.settings (docs/guest-agent-protocol.md §3.1): {"runtimeSettings":[{"handlerSettings":{…}}]}.
 // A 0-byte file, JSON null, a null handlerSettings and missing keys all mean "no settings" (null); a
 // missing file is reported with `missing: true` (disable, uninstall and update must not fail on it —
 // enable decides). Errors name the file and the parse position, never the content (it may hold secrets).

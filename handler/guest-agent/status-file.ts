@@ -1,4 +1,4 @@
-// Writes status/<seq>.status exactly as the guest agent parses it (PROTOCOL.md §6.1, §6.3): a JSON
+// Writes status/<seq>.status exactly as the guest agent parses it (docs/guest-agent-protocol.md §6.1, §6.2): a JSON
 // array with one element, version 1.0, timestampUTC YYYY-MM-DDTHH:MM:SSZ, lower-case status values,
 // formattedMessage {lang, message} at both levels, messages redacted then truncated so the whole file
 // stays within MAX_STATUS_BYTES, atomic temp + rename. Shared with the supervisor, which keeps the

@@ -3,7 +3,7 @@
 // daemon: it exists only while our listener does, or rsyslog would keep forwarding (and queueing) to
 // 127.0.0.1:<port>, an unprivileged port anyone could bind (docs/reliability.md "Threat model"); the
 // collector writes it again when enable starts it. Keeps state and config. Succeeds when nothing runs
-// and when the settings for <seq> are absent (update case, PROTOCOL.md §3.2).
+// and when the settings for <seq> are absent (update case, docs/guest-agent-protocol.md §3.2).
 import type { OperationContext, OperationResult } from '../context.js';
 import { writeHeartbeat } from '../guest-agent/index.js';
 import { removeSyslogDropIns } from './syslog-dropins.js';

@@ -1,5 +1,5 @@
 // Copies the runtime and the supervisor/collector bundles out of <ExtDir> into <installDir>/<version>,
-// because the guest agent may delete <ExtDir> without notice (PROTOCOL.md §5.6) and services must not
+// because the guest agent may delete <ExtDir> without notice (docs/guest-agent-protocol.md §5.6) and services must not
 // run from it. Copy is staged in a temp dir and renamed, so a half-copied version is never used.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
-// uninstall: removes everything open-ama put on the machine except the logs (PROTOCOL.md §2.5,
-// DESIGN.md §5): processes, systemd unit, syslog drop-ins, state, config, binaries. During an update
+// uninstall: removes everything open-ama put on the machine except the logs (docs/guest-agent-protocol.md §5.5,
+// docs/architecture.md): processes, systemd unit, syslog drop-ins, state, config, binaries. During an update
 // (marker from this version) it removes only this version's binaries: the new version owns the state.
 import { promises as fs } from 'node:fs';
 import type { OperationContext, OperationResult } from '../context.js';

@@ -1,4 +1,4 @@
-// The update handshake marker. PROTOCOL.md §5.5 runs B's `update` before A's `uninstall`; B writes
+// The update handshake marker. docs/guest-agent-protocol.md §5.5 runs B's `update` before A's `uninstall`; B writes
 // { from: A, to: B } so that A's uninstall removes only A's binaries and keeps the shared state
 // (queues, checkpoints, config). B's install/enable clears it.
 import { promises as fs } from 'node:fs';

@@ -1,4 +1,4 @@
-// update (runs from the NEW version B, PROTOCOL.md §5.5 step 4): migrates the AgentConfig format,
+// update (runs from the NEW version B, docs/guest-agent-protocol.md §5.5 step 4): migrates the AgentConfig format,
 // installs B's binaries, and leaves a marker so A's uninstall (step 5) keeps the shared state and
 // queues. Starts nothing; B's enable does. Handles the downgrade quirk (UPDATING_FROM == VERSION).
 import { readAgentConfig, writeAgentConfig } from '../../agent/config/index.js';

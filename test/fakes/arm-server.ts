@@ -392,7 +392,7 @@ export class FakeArmServer {
       if (problems.length > 0) return fail(400, 'InvalidPayload', 'Data collection rule is invalid', problems);
       const immutableId =
         (existing?.properties as Record<string, unknown> | undefined)?.immutableId ?? `dcr-${this.nextHex()}`;
-      // DCRs of kind Direct get their own ingestion endpoint (SPEC.md §2.1); others use their DCE's.
+      // DCRs of kind Direct get their own ingestion endpoint (docs/azure-interfaces.md §2); others use their DCE's.
       const endpoints =
         parsed.kind === 'Direct'
           ? {

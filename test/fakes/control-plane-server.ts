@@ -1,4 +1,4 @@
-// Loopback HTTPS stand-in for where remote DCRs come from (SPEC.md §3), over TLS with the test CA:
+// Loopback HTTPS stand-in for where remote DCRs come from (docs/azure-interfaces.md §3), over TLS with the test CA:
 //  - ARM (documented, §3.3): GET {machine}/providers/Microsoft.Insights/dataCollectionRuleAssociations
 //    ?api-version=2022-06-01 (paged with nextLink when pageSize is set) and GET {dcrId}?api-version=2023-03-11;
 //  - AMCS agentConfigurations (OBSERVED, UNDOCUMENTED, §3.2): GET {machine}/agentConfigurations

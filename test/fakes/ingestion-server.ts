@@ -1,4 +1,4 @@
-// Loopback HTTPS stand-in for the Logs Ingestion API (SPEC.md §4): checks the URL shape, api-version,
+// Loopback HTTPS stand-in for the Logs Ingestion API (docs/azure-interfaces.md §4): checks the URL shape, api-version,
 // bearer token, gzip, ≤ 1 MB, JSON array; records every accepted record per (dcr, stream); can inject
 // failures (429 with Retry-After, 503, 413, 400, 403), delays, and be taken down and brought back.
 import { gunzipSync } from 'node:zlib';

@@ -1,4 +1,4 @@
-// Loopback HTTPS stand-in for the Azure Monitor custom metrics API (SPEC.md §5.1): POST
+// Loopback HTTPS stand-in for the Azure Monitor custom metrics API (docs/azure-interfaces.md §5.1): POST
 // {resourceId}/metrics with a bearer token and a JSON document (gzip or not) whose shape and limits it
 // checks — time within 20 min past / 5 min future, metric/namespace/dimension names and values ≤ 256
 // chars, ≤ 10 dimensions, dimValues matching dimNames, min ≤ max, count ≥ 1. Records every accepted
@@ -102,7 +102,7 @@ export class FakeMetricsServer extends LoopbackHttpsFake {
   }
 }
 
-/** What the service checks (SPEC.md §5.1 limits); undefined when the document is acceptable. */
+/** What the service checks (docs/azure-interfaces.md §5.1 limits); undefined when the document is acceptable. */
 export function validateDocument(doc: unknown, now: number): string | undefined {
   const d = doc as Partial<MetricDocumentBody> | null;
   if (typeof d !== 'object' || d === null || Array.isArray(d)) return 'document must be a JSON object';

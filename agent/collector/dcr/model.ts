@@ -1,4 +1,4 @@
-// The DCR subset open-ama runs (SPEC.md §2), normalised from either an ARM resource
+// The DCR subset open-ama runs (docs/azure-interfaces.md §2), normalised from either an ARM resource
 // ({ properties: {…} }) or the bare properties object.
 
 export interface ColumnDecl {

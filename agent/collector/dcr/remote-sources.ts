@@ -1,8 +1,8 @@
-// Where DCRs come from besides settings and local files (DESIGN.md §3):
+// Where DCRs come from besides settings and local files (docs/settings.md):
 //  - ArmDcrSource: the documented route — the machine identity lists its DCR associations and reads
-//    each DCR through ARM (SPEC.md §3.3). Needs Reader on the DCRs (an extra RBAC requirement).
+//    each DCR through ARM (docs/azure-interfaces.md §3). Needs Reader on the DCRs (an extra RBAC requirement).
 //  - ControlPlaneDcrSource: the compatibility route through the AMCS agentConfigurations endpoint.
-//    Based on the OBSERVED, UNDOCUMENTED protocol (SPEC.md §3.2); behind the same interface.
+//    Based on the OBSERVED, UNDOCUMENTED protocol (docs/azure-interfaces.md §3); behind the same interface.
 // Both resolve a DCR's dataCollectionEndpointId (and, on the ARM route, the machine's DCE association)
 // to the DCE's logs ingestion endpoint through ARM with the same identity (dce-resolver.ts).
 import type { HttpClient } from '../net/http-client.js';

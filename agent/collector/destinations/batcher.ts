@@ -1,5 +1,5 @@
 // Builds upload bodies from queued entries (each a serialised JSON record): JSON arrays of at most
-// `maxBytes` uncompressed bytes counting brackets and commas exactly (SPEC.md §4.2: 1 MB), gzip'd.
+// `maxBytes` uncompressed bytes counting brackets and commas exactly (docs/azure-interfaces.md §4.2: 1 MB), gzip'd.
 // A single entry that cannot fit alone is returned as `oversized` (the caller counts the drop).
 // serializeRecord() truncates string fields over 64 KB (the service would truncate them anyway).
 import { gzipSync, constants as zlibConstants } from 'node:zlib';

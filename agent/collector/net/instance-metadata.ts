@@ -1,4 +1,4 @@
-// Instance metadata (SPEC.md §6.1/§6.2): resource ID, region and cloud from IMDS or Arc HIMDS, used
+// Instance metadata (docs/azure-interfaces.md §6.1, §6.2): resource ID, region and cloud from IMDS or Arc HIMDS, used
 // for the metrics endpoint and for audiences. Never proxied.
 import { HttpClient } from './http-client.js';
 import type { IdentityEndpoints } from './managed-identity.js';
@@ -34,7 +34,7 @@ export async function fetchInstanceMetadata(
   };
 }
 
-/** Logs Ingestion token audience per cloud (SPEC.md §4.1). */
+/** Logs Ingestion token audience per cloud (docs/azure-interfaces.md §4.1). */
 export function logsIngestionAudience(azEnvironment: string): string {
   const env = azEnvironment.toLowerCase();
   if (env.includes('usgov')) return 'https://monitor.azure.us';

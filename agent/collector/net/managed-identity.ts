@@ -1,4 +1,4 @@
-// Managed identity tokens from Azure VM IMDS or Azure Arc HIMDS (SPEC.md §6), never through a proxy.
+// Managed identity tokens from Azure VM IMDS or Azure Arc HIMDS (docs/azure-interfaces.md §6), never through a proxy.
 // IMDS: GET with Metadata: true (+ client_id | object_id | msi_res_id). HIMDS: 401 challenge whose
 // WWW-Authenticate realm names a key file (validated: .key, in the tokens dir, opened O_NOFOLLOW, a regular
 // file, ≤ 4096 bytes read) that is read and sent as Basic. Tokens are cached per resource and refreshed
@@ -51,7 +51,7 @@ export function detectIdentityEndpoints(env: NodeJS.ProcessEnv): IdentityEndpoin
   return { kind: 'imds', tokenUrl: `${base}/metadata/identity/oauth2/token`, imdsBase: base, apiVersion: '2018-02-01' };
 }
 
-/** Retry schedule for IMDS (SPEC.md §6.1): ~0, 2, 6, 14, 30 s. */
+/** Retry schedule for IMDS (docs/azure-interfaces.md §6.1): ~0, 2, 6, 14, 30 s. */
 export const IMDS_RETRY_DELAYS_MS = [0, 2_000, 6_000, 14_000, 30_000];
 /** Refresh when less than this remains (or at half-life for short tokens). */
 export const REFRESH_MARGIN_MS = 5 * 60_000;

@@ -1,4 +1,4 @@
-// Retry decisions, separate from transport (STYLE.md, DESIGN.md §4): a pure function from an upload
+// Retry decisions, separate from transport (STYLE.md, docs/architecture.md): a pure function from an upload
 // outcome to an action, plus backoff with full jitter and Retry-After parsing. Unit-tested without a
 // network. 2xx → success; 429/503 → wait Retry-After; 5xx/408/network → exponential backoff;
 // 413 → split; 400 → drop (counted); 401 → refresh the token once, then degrade; 403/404/407 →

@@ -11,7 +11,7 @@ import type { LaneNode } from './graph.js';
 import type { DropCounter, LogRecord } from './types.js';
 import type { LaneWriter } from './router.js';
 
-/** Azure Monitor's per-field limit (SPEC.md §4.2). */
+/** Azure Monitor's per-field limit (docs/azure-interfaces.md §4.2). */
 export const MAX_FIELD_BYTES = 64 * 1024;
 const METRIC_FLUSH_INTERVAL_MS = 10_000;
 

@@ -1,4 +1,4 @@
-// Runs a PipelineGraph and hot-reloads it by diffing (DESIGN.md §4): start destinations/lanes before
+// Runs a PipelineGraph and hot-reloads it by diffing (docs/architecture.md): start destinations/lanes before
 // sources, stop sources before lanes. Unchanged nodes keep running (sockets, timers, tail positions);
 // sources write into a stable sink whose routes are swapped atomically, so a reload loses nothing.
 import type { Logger } from '../../telemetry/index.js';

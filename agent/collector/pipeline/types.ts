@@ -1,4 +1,4 @@
-// Contracts between collector components (DESIGN.md §4): records, the component lifecycle,
+// Contracts between collector components (docs/architecture.md): records, the component lifecycle,
 // the sink sources write into, and the context every component is built with.
 import type { Logger } from '../../telemetry/logger.js';
 

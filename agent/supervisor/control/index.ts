@@ -1,4 +1,4 @@
-// Public surface the handler uses (DESIGN.md §2): start/stop the supervisor and talk to it over the
+// Public surface the handler uses (docs/architecture.md): start/stop the supervisor and talk to it over the
 // control socket. Nothing here starts timers or reads files at import time.
 export {
   ensureSupervisorRunning,

@@ -1,5 +1,5 @@
 // systemd unit for the supervisor (used when systemd is PID 1). Runs from the install dir
-// (<installDir>/<version>/…, never the extension dir the guest agent may delete, PROTOCOL.md §5.6),
+// (<installDir>/<version>/…, never the extension dir the guest agent may delete, docs/guest-agent-protocol.md §5.6),
 // restarts on failure, carries the resource limits, and stops like this: SIGTERM to the supervisor
 // only (KillMode=mixed) so it can stop the collector gracefully, SIGKILL to whatever is left after
 // TimeoutStopSec. MemoryMax leaves the supervisor headroom above the collector's watchdog limit so

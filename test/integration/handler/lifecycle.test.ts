@@ -1,4 +1,4 @@
-// The packaged ZIP driven like the guest agent (PROTOCOL.md): install → enable → enable with a new seq
+// The packaged ZIP driven like the guest agent (docs/guest-agent-protocol.md): install → enable → enable with a new seq
 // and changed settings → disable → uninstall, with protected settings encrypted by real openssl (DES-EDE3
 // and AES-256); status files valid at every step; no process left; no secret anywhere we wrote.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -48,7 +48,7 @@ function status(
   const doc = JSON.parse(readFileSync(path.join(ext.statusFolder, `${seq}.status`), 'utf8')) as { status: never }[];
   expect(Array.isArray(doc)).toBe(true);
   const st = doc[0]!.status as ReturnType<typeof status>;
-  // The agent's parsing rules (PROTOCOL.md §6.1): lower-case status, formattedMessage with lang+message.
+  // The agent's parsing rules (docs/guest-agent-protocol.md §6.1): lower-case status, formattedMessage with lang+message.
   expect(['transitioning', 'warning', 'error', 'success']).toContain(st.status);
   expect(st.formattedMessage).toEqual({ lang: 'en-US', message: expect.any(String) });
   for (const s of st.substatus ?? []) {

@@ -1,4 +1,4 @@
-// The harness against purpose-built misbehaving extensions: each failure is reported as PROTOCOL.md
+// The harness against purpose-built misbehaving extensions: each failure is reported as docs/guest-agent-protocol.md
 // says the agent would (agent error codes, status interpretation, timeout kill, leaked processes).
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The packaged ZIP: exact layout and order, modes, fixed timestamps, no symlinks, HandlerManifest per
-// PROTOCOL.md §1, VERSION, runtime for the host CPU, ExtensionImage.xml stamped with package.json's
+// docs/guest-agent-protocol.md §1, VERSION, runtime for the host CPU, ExtensionImage.xml stamped with package.json's
 // version, and byte-identical output for identical inputs.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -74,7 +74,7 @@ describe('extension ZIP layout', () => {
   });
 });
 
-describe('HandlerManifest.json in the ZIP (PROTOCOL.md §1)', () => {
+describe('HandlerManifest.json in the ZIP (docs/guest-agent-protocol.md §1)', () => {
   let manifest: unknown;
   beforeAll(async () => {
     const raw = await readZipEntry(zipPath, 'HandlerManifest.json');

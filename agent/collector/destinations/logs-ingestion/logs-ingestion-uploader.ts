@@ -1,4 +1,4 @@
-// Logs Ingestion API destination (SPEC.md §4): POST a gzip'd JSON array to
+// Logs Ingestion API destination (docs/azure-interfaces.md §4): POST a gzip'd JSON array to
 // {endpoint}/dataCollectionRules/{immutableId}/streams/{stream}?api-version=2023-01-01 with a managed
 // identity bearer token for the cloud's audience, through the destination's HttpClient (which owns the
 // proxy route and timeouts). Errors become UploadOutcomes.

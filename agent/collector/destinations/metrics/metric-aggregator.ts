@@ -1,4 +1,4 @@
-// Pre-aggregates perf samples per minute into Azure Monitor custom-metric documents (SPEC.md §5.1):
+// Pre-aggregates perf samples per minute into Azure Monitor custom-metric documents (docs/azure-interfaces.md §5.1):
 // one document per (minute, metric) with a series per instance: min, max, sum, count. Samples come
 // as Microsoft-Perf records (CounterName/InstanceName/CounterValue) or Microsoft-InsightsMetrics
 // records (Name/Val/Tags). Closed minutes are handed on; flushAll() hands on the open ones too.

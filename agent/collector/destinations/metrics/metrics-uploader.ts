@@ -1,4 +1,4 @@
-// Azure Monitor custom metrics destination (SPEC.md §5.1): POST each queued metric document to
+// Azure Monitor custom metrics destination (docs/azure-interfaces.md §5.1): POST each queued metric document to
 // https://<region>.monitoring.azure.com/<resourceId>/metrics with a token for
 // https://monitoring.azure.com/ — through the proxy when one is set (AMA does not; we do: the
 // destination's HttpClient owns the proxy route).

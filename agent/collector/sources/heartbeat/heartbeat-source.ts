@@ -1,4 +1,4 @@
-// Heartbeat source (DESIGN.md §3.1, SPEC.md §7.4/§8.5): one record per minute on the
+// Heartbeat source (docs/dcr-support.md, docs/azure-interfaces.md §8, §4.4): one record per minute on the
 // Custom-OpenAmaHeartbeat stream (→ OpenAmaHeartbeat_CL), with the Heartbeat table's columns, for every
 // DCR that declares that stream. The first record is sent at start so a new agent shows up at once.
 import * as os from 'node:os';

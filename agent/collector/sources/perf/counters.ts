@@ -1,4 +1,4 @@
-// Counter catalogue (SPEC.md §2.7) and specifier parsing: "Object(instance)\Counter" (Linux form; a
+// Counter catalogue (docs/azure-interfaces.md §2) and specifier parsing: "Object(instance)\Counter" (Linux form; a
 // leading backslash marks a Windows specifier, ignored — except `\VmInsights\DetailedMetrics`, the VM
 // insights set, which is flagged for vm-insights.ts and needs the counters it is computed from). `*` = all instances.
 import { isVmInsightsSpecifier } from './vm-insights.js';

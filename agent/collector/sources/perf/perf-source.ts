@@ -1,5 +1,5 @@
 // Performance counter source: samples /proc every samplingFrequencyInSeconds, emits the requested
-// counters as Microsoft-Perf records (Perf columns, SPEC.md §7.2) and/or Microsoft-InsightsMetrics
+// counters as Microsoft-Perf records (Perf columns, docs/azure-interfaces.md §8) and/or Microsoft-InsightsMetrics
 // records (§7.3); `\VmInsights\DetailedMetrics` adds the VM insights metric set (vm-insights.ts).
 // Unknown specifiers and counters this kernel lacks are reported once, not per sample.
 import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';

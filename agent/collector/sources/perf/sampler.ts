@@ -204,7 +204,7 @@ export function computeValues(prev: RawSample | undefined, cur: RawSample): Coun
     push('Network', iface, 'Total Packets Received', n.rxPackets);
     push('Network', iface, 'Total Rx Errors', n.rxErrors);
     push('Network', iface, 'Total Tx Errors', n.txErrors);
-    push('Network', iface, 'Total Collisions', n.rxDrop + n.txDrop); // AMA maps this to drops (SPEC.md §2.7)
+    push('Network', iface, 'Total Collisions', n.rxDrop + n.txDrop); // AMA maps this to drops (docs/azure-interfaces.md §2)
   }
   push('System', '_Total', 'Uptime', cur.uptime);
   push('System', '_Total', 'Load1', cur.load[0]);

@@ -1,4 +1,4 @@
-// DCR syslog selection (SPEC.md §2.2): facilityNames × logLevels as explicit SETS ('*' = all; logLevels
+// DCR syslog selection (docs/azure-interfaces.md §2): facilityNames × logLevels as explicit SETS ('*' = all; logLevels
 // is not a threshold). Compiled to bit masks so matching a message costs two AND operations.
 import { DCR_LEVELS, facilityCode, severityCode } from './names.js';
 

@@ -1,4 +1,4 @@
-// Syslog facility and severity names (SPEC.md §2.2, §7.1): RFC 5424 codes → the Syslog table's names,
+// Syslog facility and severity names (docs/azure-interfaces.md §2, docs/syslog.md): RFC 5424 codes → the Syslog table's names,
 // DCR filter names (capitalised long forms) → severity numbers. Pure tables, shared by parser and filters.
 
 /** Facility names by RFC 5424 code 0–23 (Facility column). */

@@ -1,4 +1,4 @@
-// RFC 3164 (BSD) header after the PRI (SPEC.md §8.1) with its real-world variants: `Mmm dd hh:mm:ss`
+// RFC 3164 (BSD) header after the PRI (docs/syslog.md) with its real-world variants: `Mmm dd hh:mm:ss`
 // (space-padded or 2-digit day, optional fraction, optional year, optional trailing colon as Cisco
 // sends), RFC 3339 timestamps (rsyslog), missing hostname, `TAG:`, `tag[pid]:`, space-terminated tags,
 // Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,

@@ -3,7 +3,7 @@
 // directives (`#Software:`, `#Version:`, `#Date:`, `#Remark:` …) are recognised and skipped, entries are
 // space-separated (a value in double quotes may contain spaces, `""` is a quote), `-` is "no value" and the
 // column is left out. Field names become column names by dropping punctuation and camel-casing the parts
-// (`cs-uri-stem` → `csUriStem`, `cs(User-Agent)` → `csUserAgent`, `date` → `date`): SPEC.md §7 lists no
+// (`cs-uri-stem` → `csUriStem`, `cs(User-Agent)` → `csUserAgent`, `date` → `date`): docs/azure-interfaces.md §8 lists no
 // W3CIISLog schema, so the header's own names are kept in the only form a DCR column name allows.
 // `date` + `time` (UTC by the W3C definition) become TimeGenerated; `time` alone uses the `#Date:` day.
 

@@ -1,8 +1,8 @@
 // Remote DCR sources against a loopback HTTPS fake (test/fakes/control-plane-server.ts), tokens from
-// the IMDS fake. ArmDcrSource (documented route, SPEC.md §3.3): associations listed (all pages), then
+// the IMDS fake. ArmDcrSource (documented route, docs/azure-interfaces.md §3): associations listed (all pages), then
 // each DCR read with a managed-identity token for ARM; a DCR that cannot be read or is invalid is
 // rejected alone with its reason while the others run. ControlPlaneDcrSource follows the OBSERVED,
-// UNDOCUMENTED agentConfigurations protocol (SPEC.md §3.2). Failures of the source itself are clear errors.
+// UNDOCUMENTED agentConfigurations protocol (docs/azure-interfaces.md §3). Failures of the source itself are clear errors.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 
 import { mkdtemp, rm } from 'node:fs/promises';

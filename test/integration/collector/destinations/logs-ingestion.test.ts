@@ -1,4 +1,4 @@
-// Logs Ingestion delivery with real components end to end (SPEC.md §4): durable queue → delivery
+// Logs Ingestion delivery with real components end to end (docs/azure-interfaces.md §4): durable queue → delivery
 // worker → LogsIngestionUploader → HTTPS fake (test CA), tokens from the IMDS fake. Proves the URL
 // shape and audience, 413 → split with every record delivered once, 400 → dropped, counted
 // ("rejected_400") and a redacted sample logged, 401 → exactly one token refresh then success, and a

@@ -1,4 +1,4 @@
-// Azure Monitor custom metrics destination end to end with real components (SPEC.md §5): perf
+// Azure Monitor custom metrics destination end to end with real components (docs/azure-interfaces.md §5): perf
 // samples → per-minute aggregation → durable queue → delivery worker → MetricsUploader → loopback
 // HTTPS metrics fake that checks the URL, the token audience, the document shape and the limits.
 // Also through a real authenticating tinyproxy, the OPEN_AMA_METRICS_URL override, and 5xx/429

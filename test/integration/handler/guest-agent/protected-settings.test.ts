@@ -1,4 +1,4 @@
-// Protected settings end to end with the real openssl (PROTOCOL.md §3.4): the agent's tenant certificate
+// Protected settings end to end with the real openssl (docs/guest-agent-protocol.md §3.5): the agent's tenant certificate
 // and CMS encryption (DES-EDE3-CBC and AES-256-CBC), decryption by `openssl cms` (fallback smime) with the
 // certificate two levels above configFolder, and every failure mode with a specific code — while the
 // secret and the ciphertext never reach an error, a log line or openssl's argument vector.

@@ -1,4 +1,4 @@
-// Durable queue contract (DESIGN.md §4): framing round trip, ack persistence across reopen, release
+// Durable queue contract (docs/architecture.md): framing round trip, ack persistence across reopen, release
 // re-delivers in order, corrupt/torn tails truncated and counted, the global quota drops the oldest
 // sealed segment and counts it, memory is bounded per read, and a property test over random sequences.
 import { afterEach, describe, expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// The batcher (SPEC.md §4.2): JSON arrays of ≤ 1 MB uncompressed counting brackets and commas, gzip'd,
+// The batcher (docs/azure-interfaces.md §4.2): JSON arrays of ≤ 1 MB uncompressed counting brackets and commas, gzip'd,
 // every entry exactly once and in order; a record too large for any request is singled out and the
 // delivery worker drops it with the counted reason "oversized"; fields over 64 KB are truncated on
 // UTF-8 boundaries and counted. Delivery flushes partial batches without waiting for a full one, and

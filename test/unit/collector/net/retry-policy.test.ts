@@ -1,4 +1,4 @@
-// The retry policy as a pure function (DESIGN.md §4, SPEC.md §4.3): table tests from an upload outcome
+// The retry policy as a pure function (docs/architecture.md, docs/azure-interfaces.md §4.3): table tests from an upload outcome
 // to an action — 429/503 honour Retry-After (seconds, HTTP date, retry-after-ms), 5xx/408/network back
 // off exponentially with full jitter inside [100 ms, cap], 413 splits, 400 drops with a reason, 401
 // refreshes the token (the worker does it once, then degrades), 403/404/407 degrade with a long wait.

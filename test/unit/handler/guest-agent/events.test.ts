@@ -1,4 +1,4 @@
-// Telemetry events (PROTOCOL.md §7): \d+.json files with fixed-width nanosecond names, all eight keys as
+// Telemetry events (docs/guest-agent-protocol.md §7): \d+.json files with fixed-width nanosecond names, all eight keys as
 // strings, Message redacted/trimmed/bounded, written in <logFolder>/.events-tmp then moved in, batched,
 // rate-limited to 360 per 300 s across writers (processes), and never throwing.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// HandlerEnvironment.json (PROTOCOL.md §2.2): array element 0, unknown fields tolerated, preview events
+// HandlerEnvironment.json (docs/guest-agent-protocol.md §2): array element 0, unknown fields tolerated, preview events
 // folder fallback, clear errors for a missing or invalid file, and a torn read retried.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';

@@ -1,4 +1,4 @@
-// The heartbeat file (PROTOCOL.md §6.6): array, element 0, heartbeat {status Ready|NotReady, code,
+// The heartbeat file (docs/guest-agent-protocol.md §6.3): array, element 0, heartbeat {status Ready|NotReady, code,
 // formattedMessage {lang, message}} with lower-case keys, redacted, written atomically.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { promises as fs } from 'node:fs';

@@ -1,4 +1,4 @@
-// The sequence number (PROTOCOL.md §3.2): ConfigSequenceNumber first; otherwise the settings file with
+// The sequence number (docs/guest-agent-protocol.md §3.2): ConfigSequenceNumber first; otherwise the settings file with
 // the newest mtime (not the highest number), ties → highest number, with a warning when the variable was
 // garbage; nothing to fall back on → SEQUENCE_NUMBER_INVALID (exit 53). mrseq round trip (§2.4).
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';

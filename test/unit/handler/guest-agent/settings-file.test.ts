@@ -1,4 +1,4 @@
-// config/<seq>.settings (PROTOCOL.md §3.1): the agent's exact shape, the 0-byte legacy file, null
+// config/<seq>.settings (docs/guest-agent-protocol.md §3.1): the agent's exact shape, the 0-byte legacy file, null
 // settings, missing keys, a missing file (reported, not an error), and malformed files whose error names
 // the file and position but never quotes the content.
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';

@@ -1,4 +1,4 @@
-// The status file as the guest agent parses it (PROTOCOL.md §6.1, §6.3): one-element array, version 1.0,
+// The status file as the guest agent parses it (docs/guest-agent-protocol.md §6.1, §6.2): one-element array, version 1.0,
 // UTC second timestamp, lower-case status, formattedMessage {lang, message} at both levels, secrets
 // redacted, messages truncated, the whole file a few KiB even with 50 substatuses, atomic, clear failure.
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';

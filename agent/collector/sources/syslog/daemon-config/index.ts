@@ -1,4 +1,4 @@
-// Syslog daemon integration (DESIGN.md §5, SPEC.md §8.4). applySyslogDaemonConfig writes the drop-in
+// Syslog daemon integration (docs/architecture.md, docs/syslog.md). applySyslogDaemonConfig writes the drop-in
 // for the daemon that runs here (rsyslog: /etc/rsyslog.d/10-open-ama.conf; syslog-ng:
 // /etc/syslog-ng/conf.d/open-ama.conf) forwarding exactly the union of the DCRs' facility × level sets
 // to our listener, validates the daemon's whole configuration, puts the previous file back if the

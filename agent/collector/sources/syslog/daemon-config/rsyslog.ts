@@ -1,4 +1,4 @@
-// rsyslog drop-in (DESIGN.md §5; same shape as AMA's omfwd file, SPEC.md §8.4): forwards exactly the
+// rsyslog drop-in (docs/architecture.md; same shape as AMA's omfwd file, docs/syslog.md): forwards exactly the
 // union of the DCRs' selections to our TCP listener with AMA's traditional template, octet-counted
 // framing and a disk-assisted LinkedList queue (retries forever, so nothing is lost while we are down).
 import * as os from 'node:os';

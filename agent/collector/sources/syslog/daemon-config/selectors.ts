@@ -1,4 +1,4 @@
-// The union of the DCRs' facility × level SETS (SPEC.md §2.2), rendered for the syslog daemon so it
+// The union of the DCRs' facility × level SETS (docs/azure-interfaces.md §2), rendered for the syslog daemon so it
 // forwards exactly what some DCR selects. rsyslog: a legacy selector ("auth,authpriv.*;daemon.warning",
 // "local4.=info;local4.=err" for sets that are not a threshold) — facilities 13–15 have no rsyslog name
 // and are added as a RainerScript condition around prifilt(). syslog-ng: a filter expression.

@@ -1,4 +1,4 @@
-// syslog-ng configuration (SPEC.md §8.4's azuremonitoragent-tcp.conf, with a filter): a filter for the
+// syslog-ng configuration (docs/syslog.md's azuremonitoragent-tcp.conf, with a filter): a filter for the
 // union of the DCRs' selections, a network() destination to our TCP listener (RFC 3164 format, like
 // AMA), flow control. The source name is the distro's (s_src on Debian, s_sys on Red Hat), read from
 // the main configuration.

@@ -1,4 +1,4 @@
-// Every column of the Syslog record (SPEC.md §7.1) and the CommonSecurityLog columns (§7.5) for real
+// Every column of the Syslog record (docs/syslog.md) and the CommonSecurityLog columns (§7.5) for real
 // lines of each format (test/fixtures/syslog/parser-cases.ts), plus the rules that need their own clock.
 import { describe, expect, test } from '@jest/globals';
 import { parseMessage } from '../../../../../agent/collector/sources/syslog/parse-message.js';

@@ -1,4 +1,4 @@
-// Every recordStartTimestampFormat of SPEC.md §2.2 (the DCR schema's enum): a line in that format starts a
+// Every recordStartTimestampFormat of docs/azure-interfaces.md §2 (the DCR schema's enum): a line in that format starts a
 // record, continuation lines (stack frames, indented text, other formats' timestamps where they differ) do not.
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ const CASES: [format: string, starts: string[], continues: string[]][] = [
 ];
 
 describe('recordStartTimestampFormat', () => {
-  test('the table covers exactly the formats the DCR schema accepts (SPEC.md §2.2)', () => {
+  test('the table covers exactly the formats the DCR schema accepts (docs/azure-interfaces.md §2)', () => {
     const schema = readFileSync(path.join(REPO, 'settings-schemas/data-collection-rule.schema.json'), 'utf8');
     const list = JSON.parse(/"recordStartTimestampFormat": (\{[^}]*\})/.exec(schema)![1]!) as { enum: string[] };
     expect(Object.keys(RECORD_START).sort()).toEqual([...list.enum].sort());

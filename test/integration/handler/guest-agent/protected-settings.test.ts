@@ -103,7 +103,7 @@ describe('decryptProtectedSettings', () => {
     },
   );
 
-  test('registers every decrypted string so the logger and status writer scrub it', async () => {
+  test('registers every decrypted string but usernames, so the logger and status writer scrub the secrets and still name the user', async () => {
     clearRegisteredSecrets();
     const blob = await encryptProtectedSettings(
       { proxy: { username: 'proxy-user-1', password: SECRET }, list: ['token-value-22'] },
@@ -116,7 +116,7 @@ describe('decryptProtectedSettings', () => {
       configFolder,
     });
     expect(redactString(`login ${SECRET} as proxy-user-1 with token-value-22`)).toBe(
-      'login [REDACTED] as [REDACTED] with [REDACTED]',
+      'login [REDACTED] as proxy-user-1 with [REDACTED]',
     );
   });
 

@@ -3,47 +3,21 @@
 // (`a` + 40 × `!` + `a`, and a 60,000-character variant) among normal lines. Every record keeps being
 // delivered (the hostile ones too: RE2 handles them in one linear pass), the self-metrics endpoint
 // answers meanwhile, and SIGTERM ends the collector. Before the fix the first hostile line froze it.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { beforeAll, expect, test } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
-import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import type { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 import { startCollector, syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
-import { freePort, waitFor } from '../../../support/net.js';
+import { canConnect, freePort, waitFor } from '../../../support/net.js';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
+const world = useCollectorWorld('oa-transform-');
 let ingestion: FakeIngestionServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-transform-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-  ingestion = new FakeIngestionServer(ca);
-  await ingestion.start();
+  ingestion = await world.ingestion();
 });
-
-afterAll(async () => {
-  await ingestion.stop();
-  await imds.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const listening = (port: number): Promise<boolean> =>
-  new Promise((r) =>
-    net
-      .connect(port, '127.0.0.1')
-      .once('connect', function (this: net.Socket) {
-        this.destroy();
-        r(true);
-      })
-      .once('error', () => r(false)),
-  );
 
 async function send(port: number, lines: string[]): Promise<void> {
   const sock = net.connect(port, '127.0.0.1');
@@ -61,19 +35,19 @@ test('hostile lines for trim(@"[^\\w]+", …) neither stall nor stop delivery', 
   };
   dcr.properties.dataFlows[0]!.transformKql =
     'source | extend SyslogMessage = trim(@"[^\\w]+", SyslogMessage) | where SyslogMessage != "drop"';
-  const root = mkdtempSync(path.join(dir, 'root-'));
+  const root = mkdtempSync(path.join(world.dir, 'root-'));
   const port = await freePort();
   const metricsPort = await freePort();
   writeConfig(root, [dcr], { selfMetrics: { port: metricsPort } });
   const child = await startCollector(root, {
-    NODE_EXTRA_CA_CERTS: ca.caCertPath,
-    OPEN_AMA_IMDS_URL: imds.base,
+    NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+    OPEN_AMA_IMDS_URL: world.imds.base,
     OPEN_AMA_SYSLOG_PORT: String(port),
   });
   const metrics = async (): Promise<string> =>
     (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   try {
-    await waitFor(() => listening(port), 15_000, 'syslog listener');
+    await waitFor(() => canConnect(port), 15_000, 'syslog listener');
     const short = `a${'!'.repeat(40)}a`;
     const long = `a${'!'.repeat(60_000)}a`;
     await send(port, ['seq=0 ...', short, 'seq=1', '--drop--', long, 'seq=2 !!', short, 'seq=3']);

@@ -2,35 +2,20 @@
 // Azure Monitor Agent runs it) — debug lines are never uploaded and the projection applies — and a
 // logFiles source whose transformKql is outside the subset is refused with the reason instead of sending
 // its records untransformed. The declared column `constructor` reads as missing (own keys only).
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { beforeAll, expect, test } from '@jest/globals';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import * as path from 'node:path';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
-import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import type { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
+import { useCollectorWorld } from '../../../support/collector-world.js';
 import { startCollector, writeConfig } from '../../../support/collector-process.js';
 import { waitFor } from '../../../support/net.js';
 import { validateDcr } from '../../../../agent/collector/dcr/validate.js';
 
-let dir: string;
-let ca: TestCa;
-let imds: FakeImdsServer;
+const world = useCollectorWorld('oa-lf-transform-');
 let ingestion: FakeIngestionServer;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-lf-transform-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds' });
-  await imds.start();
-  ingestion = new FakeIngestionServer(ca);
-  await ingestion.start();
-});
-
-afterAll(async () => {
-  await ingestion.stop();
-  await imds.stop();
-  rmSync(dir, { recursive: true, force: true });
+  ingestion = await world.ingestion();
 });
 
 const col = (name: string, type = 'string') => ({ name, type });
@@ -76,8 +61,8 @@ function dcr(logDir: string): unknown {
 }
 
 test('a logFiles transformKql filters on the machine; one outside the subset refuses its source with the reason', async () => {
-  const root = mkdtempSync(path.join(dir, 'root-'));
-  const logDir = mkdtempSync(path.join(dir, 'logs-'));
+  const root = mkdtempSync(path.join(world.dir, 'root-'));
+  const logDir = mkdtempSync(path.join(world.dir, 'logs-'));
   const rule = dcr(logDir);
   const v = validateDcr(rule, 'rule.json');
   expect(v.ok).toBe(true);
@@ -88,7 +73,10 @@ test('a logFiles transformKql filters on the machine; one outside the subset ref
     expect(v.dcr.dataSources.logFiles?.map((l) => l.name)).toEqual(['app']);
   }
   writeConfig(root, [rule]);
-  const child = await startCollector(root, { NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_IMDS_URL: imds.base });
+  const child = await startCollector(root, {
+    NODE_EXTRA_CA_CERTS: world.ca.caCertPath,
+    OPEN_AMA_IMDS_URL: world.imds.base,
+  });
   try {
     await new Promise((r) => setTimeout(r, 3000)); // the sources are running; files created now are read from their start
     appendFileSync(path.join(logDir, 'split.log'), 'a;b\nc;d\n');

@@ -204,7 +204,8 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     await r.queue.append(range(0, n).map((i) => record(i, 100)));
     ingestion.inject({ status: 413, times: 1 }); // consumed only once the token is good
     r.worker.start();
-    await waitFor(() => seqs().length >= n, 20_000, 'all records');
+    // The fake holds the records once it has read the request; the lane counts them once it has the 2xx.
+    await waitFor(() => seqs().length >= n && r.worker.health.sentRecords >= n, 20_000, 'all records acknowledged');
     expect(ingestion.rejected.map((x) => x.status)).toEqual([401, 413]);
     expect(seqs().sort((a, b) => a - b)).toEqual(range(0, n));
     expect(world.imds.tokenRequests).toHaveLength(1); // exactly one refresh
@@ -226,7 +227,12 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     expect(seqs()).toEqual([]);
     expect(r.queue.stats().entries).toBe(10);
     ingestion.expectedToken = GOOD_TOKEN;
-    await waitFor(() => seqs().length === 10, 30_000, 'delivery after recovery');
+    await waitFor(
+      // The fake holds the records before the lane has its 2xx and acks them; the lane is 'ok' after the ack.
+      () => seqs().length === 10 && r.worker.health.sentRecords === 10 && r.worker.health.state === 'ok',
+      30_000,
+      'delivery after recovery, acknowledged by the lane',
+    );
     expect(seqs()).toEqual(range(0, 10));
     expect(r.drops.byReason).toEqual({});
     expect(r.worker.health.state).toBe('ok');

@@ -80,8 +80,14 @@ describeWhenInstalled('collector → metrics through a proxy', [TINYPROXY])('col
       OPEN_AMA_METRICS_URL: metrics.url,
     });
     try {
-      // The first document comes once a minute closes (≤ 60 s) and the lane's flush runs (10 s).
-      await waitFor(() => metrics.accepted.length > 0, 100_000, 'the first closed minute');
+      // A document comes once a minute closes (≤ 60 s) and the lane's flush runs (10 s). % Processor Time is a
+      // rate: its first value needs two readings, so a collector started in a minute's last seconds closes that
+      // minute with memory and load only. Wait for a closed minute that holds a processor series (≤ 2 minutes).
+      await waitFor(
+        () => metrics.accepted.some((d) => d.document.data.baseData.metric.includes('% Processor Time')),
+        140_000,
+        'a closed minute with processor samples',
+      );
       const minutes = new Set(metrics.accepted.map((d) => d.document.time));
       const last = Math.max(...[...minutes].map((m) => Date.parse(m)));
       const readRaw = (): PerfRow[] => {
@@ -169,5 +175,5 @@ describeWhenInstalled('collector → metrics through a proxy', [TINYPROXY])('col
       await child.stop();
       await metrics.stop();
     }
-  }, 150_000);
+  }, 220_000);
 });

@@ -3,7 +3,7 @@
 // explain: what open-ama does with every part (exit 0 for a DCR, 1 when the file is no DCR or a DCR is
 // defective); validate: would open-ama run it as it is — every blocker, defect and typo on stderr, exit 1 if
 // any; fix: prints the file with companion streams/flows and heartbeat flows added, summary on stderr;
-// `fix --apply` does that to a DCR in Azure (deploy/dcr-fix-apply.ts).
+// `fix --apply` does that to a DCR in Azure with the same fixDcr (deploy/dcr-fix-apply.ts).
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
 import { analyzeDcr } from '../agent/collector/dcr/analysis.js';
@@ -97,6 +97,7 @@ function fix(a: DcrArgv, value: unknown, dcrs: FoundDcr[], io: Io): number {
   for (const d of dcrs) {
     const r = fixDcrInPlace(d.json);
     for (const c of r.changes) summary.push(`${refOf(a.file, d)}: ${c}`);
+    for (const n of r.notes) io.err.write(`note: ${refOf(a.file, d)}: ${n}\n`);
     Object.assign(tables, r.customTables);
   }
   io.out.write(JSON.stringify(value, null, 2) + '\n');

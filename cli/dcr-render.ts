@@ -8,6 +8,8 @@ const TRANSFORM: Record<NonNullable<RouteReport['transform']>, string> = {
   none: '',
   agent: '; transformKql runs on the agent (filtered records never leave the machine)',
   'agent-prefilter': "; the transformKql's leading where filters run on the agent, the service runs all of it",
+  'agent-then-service':
+    '; transformKql runs on the agent up to its first operator outside the subset, the service runs the rest (companion flow)',
   service: '; transformKql runs in the service',
   lost: '; transformKql is applied by nobody (see warnings)',
 };

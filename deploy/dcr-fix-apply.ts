@@ -1,11 +1,12 @@
 // `open-ama dcr fix --apply --subscription S --resource-group G --name N`: reads the DCR from Azure, fixes
-// it as `open-ama dcr fix FILE` does (companion streams for the Logs Ingestion API), shows the diff, makes
+// it with the same fixDcr as `open-ama dcr fix FILE` (companion streams and flows carrying the part of each
+// transform the agent cannot run, heartbeat flows), prints what changed and the diff, makes
 // sure every custom table a flow writes to exists with the columns the flow's transform OUTPUTS
 // (creating it through the Log Analytics tables API, or printing the exact `az` command), then puts the
 // DCR back (api-version 2023-03-11). --dry-run shows the diff and the tables and changes nothing.
 // Exit code: 0 done (or nothing to do), 1 something could not be done, 2 bad input.
 import type { TokenCredential } from '@azure/identity';
-import { addCompanionDeclarations, COMPANION_COLUMNS } from '../agent/collector/dcr/fix.js';
+import { COMPANION_COLUMNS, fixDcr } from '../agent/collector/dcr/fix.js';
 import { BUILT_IN_COMPANIONS, dcrProperties } from '../agent/collector/dcr/model.js';
 import { validateDcr } from '../agent/collector/dcr/validate.js';
 import { jsonDiff } from './json-diff.js';
@@ -122,15 +123,18 @@ export async function runDcrFixApply(
     err.write(`open-ama dcr fix: there is no DCR ${where} (subscription ${args.subscription})\n`);
     return 1;
   }
-  const { dcr: fixed, added } = addCompanionDeclarations(current);
+  const { dcr: fixed, added, changes, notes } = fixDcr(current);
   const before = putBody(current);
   const after = putBody(fixed as Record<string, unknown>);
   const diff = jsonDiff(before, after);
   out.write(
     diff.length === 0
       ? `DCR ${args.name}: nothing to change\n`
-      : `DCR ${args.name}: ${added.length ? `adds ${added.join(', ')}` : 'changes'}\n${diff.map((l) => `  ${l}`).join('\n')}\n`,
+      : `DCR ${args.name}: ${added.length ? `adds ${added.join(', ')}` : 'changes'}\n` +
+          `changed:\n${changes.map((c) => `  ${c}`).join('\n')}\n` +
+          `diff:\n${diff.map((l) => `  ${l}`).join('\n')}\n`,
   );
+  for (const n of notes) err.write(`note: ${n}\n`);
 
   const tables = neededTables(fixed);
   const missing: NeededTable[] = [];

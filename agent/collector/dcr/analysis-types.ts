@@ -31,8 +31,9 @@ export interface RouteReport {
   /** Log Analytics table the records land in (or the metrics namespace / file). */
   table?: string;
   /** Where transformKql runs: nowhere (source), on the agent, leading where-filters on the agent and the
-   *  whole transform in the service, only in the service, or `lost` (nobody runs it). */
-  transform?: 'none' | 'agent' | 'agent-prefilter' | 'service' | 'lost';
+   *  whole transform in the service, its prefix on the agent and the rest in the service (companion flow),
+   *  only in the service, or `lost` (nobody runs it, or nobody runs its rest). */
+  transform?: 'none' | 'agent' | 'agent-prefilter' | 'agent-then-service' | 'service' | 'lost';
   detail: string;
 }
 

@@ -3,7 +3,7 @@
 // service) or ignored and why — and ALL problems at once: blockers with their fix, defects, ignored parts
 // (warnings) and typos. validate.ts, the runtime (plan-to-graph.ts) and `open-ama dcr explain` read it.
 import { validateDataCollectionRule } from '../../../settings-schemas/generated/validators.js';
-import { compileTransform } from '../transform/index.js';
+import { companionTransformMode, compileTransform, splitTransform } from '../transform/index.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import { BUILT_IN_COMPANIONS, type DataFlow, type Dcr } from './model.js';
 import {
@@ -108,17 +108,25 @@ function logAnalyticsRoute(ctx: FlowContext, s: string, d: string, kql: string |
   const serviceKql = str(cflow.transformKql);
   let transform: RouteReport['transform'] = 'none';
   if (!trivial(kql)) {
-    if (!trivial(serviceKql)) {
+    // As the pipeline decides (plan-to-graph.ts, companionTransformMode): the companion flow holding the
+    // part the agent cannot run means the agent runs its prefix; the whole transform, a pre-filter.
+    const m = companionTransformMode(kql, serviceKql);
+    const split = splitTransform(kql);
+    if (m.mode === 'prefilter')
       transform = compileTransform(kql, 'prefilter').kind === 'agent' ? 'agent-prefilter' : 'service';
-    } else {
-      const t = compileTransform(kql, 'full');
-      transform = t.kind === 'agent' ? 'agent' : 'lost';
-      if (t.kind === 'service')
-        ctx.a.warnings.push({
-          path: `${ctx.base}/dataFlows`,
-          message: `the transformKql of ${s} → ${d} cannot run on the agent (${t.reason}) and the companion flow of ${companion.companion} has transformKql "source": nobody applies it, records arrive untransformed`,
-          fix: 'run "open-ama dcr fix <file>": it carries the transformKql onto the companion flow so the service runs it',
-        });
+    else if (m.lost === undefined)
+      transform =
+        split.reason === undefined ? 'agent' : split.agentPart === 'source' ? 'service' : 'agent-then-service';
+    else {
+      transform = 'lost';
+      ctx.a.warnings.push({
+        path: `${ctx.base}/dataFlows`,
+        message:
+          split.agentPart === 'source'
+            ? `the transformKql of ${s} → ${d} cannot run on the agent (${split.reason}) and the companion flow of ${companion.companion} has transformKql "source": nobody applies it, records arrive untransformed`
+            : `the agent runs the transformKql of ${s} → ${d} only up to its first operator outside the subset (${split.reason}) and the companion flow of ${companion.companion} has transformKql "source", so nobody runs the rest: ${m.lost}`,
+        fix: 'run "open-ama dcr fix <file>": it puts the part the agent cannot run onto the companion flow so the service runs it',
+      });
     }
   }
   return {

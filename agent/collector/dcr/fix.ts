@@ -1,12 +1,15 @@
 // `open-ama dcr fix` (pure, offline; `dcr fix --apply` calls fixDcr too): makes a DCR runnable by open-ama.
 // For every built-in stream a flow sends to Log Analytics it declares the Custom-OpenAma-<Name> companion
 // stream with EVERY column of its table (docs/dcr-support.md) and adds the companion flow to the same
-// destinations with the user's transformKql carried over (so the service runs what the agent cannot);
-// it adds a heartbeat flow per workspace. Idempotent: fixing twice changes nothing more.
+// destinations carrying the SERVICE part of the user's transformKql (splitTransform: the agent runs the
+// prefix it can on the built-in stream, the service runs the rest on the companion; `source` when the
+// agent runs all of it, the whole transform when the agent runs none); it adds a heartbeat flow per
+// workspace. Idempotent: fixing twice changes nothing more.
 import { BUILT_IN_COMPANIONS } from './model.js';
 import { analyzeDcr } from './analysis.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import { COMMON_SECURITY_LOG_COLUMNS } from './common-security-log-columns.js';
+import { splitTransform } from '../transform/agent-transform.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });
 const SYSLOG = [
@@ -76,6 +79,8 @@ export interface FixResult {
   dcr: unknown;
   /** One line per change, for the summary; empty when the DCR needed nothing. */
   changes: string[];
+  /** What the fix left as it was and the user should check (not changes: a second run repeats them). */
+  notes: string[];
   /** Companion / heartbeat declarations added. */
   added: string[];
   /** Custom tables the added flows write (name → columns): they must exist in the workspace. */
@@ -102,18 +107,27 @@ function declare(decls: Json, stream: string, r: FixResult): void {
   r.changes.push(`added ${missing.length} missing column(s) to ${stream}: ${missing.map((c) => c.name).join(', ')}`);
 }
 
-/** Makes sure `stream` reaches destination `d` through a flow with this transform and output stream. */
-function route(flows: Flow[], stream: string, d: string, kql: string, out: string, r: FixResult): void {
+/**
+ * Makes sure `stream` reaches destination `d` through a flow with transform `kql` and output stream `out`.
+ * `whole`: the built-in flow's whole transform, which an older fix put on the companion flow (the agent
+ * then only pre-filters); such a flow gets `kql`, the part the agent cannot run.
+ */
+function route(flows: Flow[], stream: string, d: string, kql: string, out: string, r: FixResult, whole = kql): void {
   const mine = flows.filter((f) => f.streams.includes(stream) && (f.outputStream ?? out) === out);
   const serving = mine.find((f) => f.destinations.includes(d));
   if (serving) {
-    if (norm(serving.transformKql) === norm(kql)) return;
-    if (norm(serving.transformKql) === 'source' && serving.streams.length === 1) {
+    const have = norm(serving.transformKql);
+    if (have === norm(kql)) return;
+    if ((have === 'source' || have === norm(whole)) && serving.streams.length === 1) {
       serving.transformKql = kql;
-      r.changes.push(`carried the transformKql onto the ${stream} flow to ${serving.destinations.join(', ')}`);
-    } else {
       r.changes.push(
-        `kept the existing transformKql of the ${stream} flow to ${d}; it differs from the built-in flow's (check which one you want)`,
+        norm(kql) === 'source'
+          ? `set the transformKql of the ${stream} flow to ${serving.destinations.join(', ')} to "source": the agent runs all of the built-in flow's transformKql`
+          : `carried the part of the transformKql the agent cannot run onto the ${stream} flow to ${serving.destinations.join(', ')}: ${kql}`,
+      );
+    } else {
+      r.notes.push(
+        `kept the existing transformKql of the ${stream} flow to ${d}; it is not the part of the built-in flow's the agent cannot run (check which one you want)`,
       );
     }
     return;
@@ -126,7 +140,7 @@ function route(flows: Flow[], stream: string, d: string, kql: string, out: strin
   }
   flows.push({ streams: [stream], destinations: [d], transformKql: kql, outputStream: out });
   r.changes.push(
-    `added the flow ${stream} → ${d} (outputStream ${out}${norm(kql) === 'source' ? '' : ', with the transformKql'})`,
+    `added the flow ${stream} → ${d} (outputStream ${out}${norm(kql) === 'source' ? '' : `, with the transformKql part the agent cannot run: ${kql}`})`,
   );
 }
 
@@ -156,7 +170,9 @@ function fixInPlace(dcr: Json, r: FixResult): void {
         s === 'Microsoft-Perf' || s === 'Microsoft-InsightsMetrics'
           ? c.outputStream
           : (flow.outputStream ?? c.outputStream);
-      for (const d of dests) route(flows, c.companion, d, flow.transformKql ?? 'source', out, r);
+      const whole = flow.transformKql ?? 'source';
+      const service = splitTransform(whole).servicePart;
+      for (const d of dests) route(flows, c.companion, d, service, out, r, whole);
       if (out.startsWith('Custom-')) r.customTables[out.slice('Custom-'.length)] = COMPANION_COLUMNS[c.companion]!;
     }
   }
@@ -175,7 +191,7 @@ function fixInPlace(dcr: Json, r: FixResult): void {
 
 /** Fixes one DCR (ARM resource, az output or bare body); the input is not changed. */
 export function fixDcr(dcrJson: unknown): FixResult {
-  const r: FixResult = { dcr: undefined, changes: [], added: [], customTables: {} };
+  const r: FixResult = { dcr: undefined, changes: [], notes: [], added: [], customTables: {} };
   const copy = JSON.parse(JSON.stringify(dcrJson ?? {})) as unknown;
   if (isObject(copy)) fixInPlace(copy, r);
   r.dcr = copy;
@@ -184,7 +200,7 @@ export function fixDcr(dcrJson: unknown): FixResult {
 
 /** Fixes a DCR object where it is (for DCRs inside a template or an array the CLI writes back whole). */
 export function fixDcrInPlace(dcr: Record<string, unknown>): FixResult {
-  const r: FixResult = { dcr, changes: [], added: [], customTables: {} };
+  const r: FixResult = { dcr, changes: [], notes: [], added: [], customTables: {} };
   fixInPlace(dcr, r);
   return r;
 }

@@ -10,7 +10,7 @@ import type { AgentConfig } from '../../config/index.js';
 import type { DcrHealth } from '../ipc.js';
 import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
 import { validateDcr } from '../dcr/validate.js';
-import { companionTransformMode, splitTransform } from '../transform/index.js';
+import { companionTransformMode } from '../transform/index.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import {
   nodeKey,
@@ -185,13 +185,8 @@ export function buildPipelineGraph(
               const serviceKql = dcr.dataFlows.find(
                 (f) => f.streams.includes(companion.companion) && f.destinations.includes(destName),
               )?.transformKql;
-              const m = companionTransformMode(flow.transformKql, serviceKql);
-              transformMode = m.mode;
-              // (When none of it runs on the agent, the DCR analysis already warns that nobody applies it.)
-              if (m.lost && splitTransform(flow.transformKql).agentPart !== 'source')
-                warnings.push(
-                  `${dcr.immutableId}: ${stream} → ${destName}: the agent runs transformKql only up to its first operator outside the subset, and the companion flow of ${companion.companion} has transformKql "source", so nobody runs the rest: ${m.lost} — put it in the companion flow ("open-ama dcr fix")`,
-                );
+              transformMode = companionTransformMode(flow.transformKql, serviceKql).mode;
+              // (A part of the transform nobody runs is a warning of the DCR analysis, dcr/analysis.ts.)
             } else transformMode = 'prefilter';
           } else if (kind === 'metrics') {
             if (stream !== 'Microsoft-Perf' && stream !== 'Microsoft-InsightsMetrics') {

@@ -1,6 +1,7 @@
 // open-ama dcr fix --apply — the built CLI (dist/tools/cli.mjs) as a real process against the loopback
 // fake ARM over TLS with the real @azure/arm-monitor pipeline: a portal DCR (Syslog, CEF, Perf; DCE by
-// id; no companion streams) is read, fixed and put back; the custom tables its flows write to are
+// id; no companion streams) is read, fixed by the same fixDcr as `dcr fix FILE` (companion flows carrying
+// the part of each transform the agent cannot run, a heartbeat flow) and put back; the custom tables its flows write to are
 // created first with the columns the transforms OUTPUT (ARM refuses the DCR while one is missing);
 // --dry-run shows the diff and changes nothing; --no-create-tables prints the az commands and stops; a
 // second run has nothing to change; a DCR that does not exist is a clear error.
@@ -34,6 +35,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const SYSLOG_PREFIX = 'source | where SeverityLevel != "debug"';
+const SYSLOG_REST = 'source | extend SyslogMessage = tostring(split(SyslogMessage, "#")[0])';
+
 /** The portal DCR plus a text-log flow whose transform projects other columns than its input. */
 function dcrWithTextLog(): Record<string, unknown> {
   const d = portalLinuxDcr({ workspace: WS, dceId: DCE });
@@ -51,6 +55,8 @@ function dcrWithTextLog(): Record<string, unknown> {
       ],
     },
   };
+  // A Syslog transform the agent runs only the first where of (split() is outside its subset).
+  (p.dataFlows[1] as { transformKql: string }).transformKql = `${SYSLOG_PREFIX} ${SYSLOG_REST.slice('source '.length)}`;
   p.dataSources.logFiles = [
     { streams: ['Custom-MyAppText'], filePatterns: ['/var/log/myapp/*.log'], format: 'text', name: 'myApp' },
   ];
@@ -120,8 +126,13 @@ describe('open-ama dcr fix --apply', () => {
       const r = await run(arm, ['--dry-run']);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toContain(
-        'DCR portal-linux: adds Custom-OpenAma-Perf, Custom-OpenAma-Syslog, Custom-OpenAma-CommonSecurityLog',
+        'DCR portal-linux: adds Custom-OpenAma-Perf, Custom-OpenAma-Syslog, Custom-OpenAma-CommonSecurityLog, Custom-OpenAmaHeartbeat\nchanged:\n',
       );
+      expect(r.stdout).toContain(
+        `  added the flow Custom-OpenAma-Syslog → la-1164479785 (outputStream Microsoft-Syslog, with the transformKql part the agent cannot run: ${SYSLOG_REST})`,
+      );
+      expect(r.stdout).toContain('  added the flow Custom-OpenAmaHeartbeat → la-1164479785');
+      expect(r.stdout).toContain('table OpenAmaHeartbeat_CL: missing');
       expect(r.stdout).toMatch(/\+ properties\.streamDeclarations\["Custom-OpenAma-Syslog"\]: \{"columns":\[/);
       expect(r.stdout).toMatch(/\+ properties\.dataFlows\[5\]: .*"outputStream":"Microsoft-Syslog"/);
       expect(r.stdout).toContain('table OpenAmaPerf_CL: missing');
@@ -172,7 +183,14 @@ describe('open-ama dcr fix --apply', () => {
         'Custom-OpenAma-CommonSecurityLog',
         'Custom-OpenAma-Perf',
         'Custom-OpenAma-Syslog',
+        'Custom-OpenAmaHeartbeat',
       ]);
+      const flows = props.dataFlows as { streams: string[]; transformKql?: string; outputStream?: string }[];
+      expect(flows.find((f) => f.streams[0] === 'Custom-OpenAma-Syslog')!.transformKql).toBe(SYSLOG_REST);
+      expect(flows.find((f) => f.streams[0] === 'Custom-OpenAmaHeartbeat')!.outputStream).toBe(
+        'Custom-OpenAmaHeartbeat_CL',
+      );
+      expect(r.stdout).toContain('created table OpenAmaHeartbeat_CL (10 columns)');
       // The agent accepts what is now in Azure (given the DCE's endpoint, which it looks up).
       const now = stored(arm) as { properties: Record<string, unknown> };
       const check = validateDcr({
@@ -195,7 +213,9 @@ describe('open-ama dcr fix --apply', () => {
       expect(r.stdout).toContain(
         'create table OpenAmaPerf_CL first:\n  az monitor log-analytics workspace table create',
       );
-      expect(r.stderr).toContain('not updating the DCR: ARM refuses it while OpenAmaPerf_CL is missing');
+      expect(r.stderr).toContain(
+        'not updating the DCR: ARM refuses it while OpenAmaPerf_CL, OpenAmaHeartbeat_CL are missing',
+      );
       expect(arm.monitorPuts.length).toBe(2);
       expect(arm.tablePuts).toEqual([]);
     });

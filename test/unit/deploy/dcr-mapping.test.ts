@@ -176,7 +176,7 @@ describe('settingsToArmDcr', () => {
         {
           streams: ['Custom-OpenAma-Perf'],
           destinations: ['la-ws-main'],
-          transformKql: 'source | where true', // the user's transform, carried onto the companion flow
+          transformKql: 'source', // the agent runs all of the user's transform: nothing left to the service
           outputStream: 'Custom-OpenAmaPerf_CL',
         },
       ]),

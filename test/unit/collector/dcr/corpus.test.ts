@@ -2,7 +2,7 @@
 // `dcr explain` on every file names every stream of every flow and exits 0, or rejects a genuinely
 // defective DCR naming the defect; `dcr fix` then validation (with the immutableId and endpoint Azure would
 // assign) accepts every Linux-relevant DCR; fix is idempotent; a CEF DCR gets the full CommonSecurityLog
-// companion declaration and its transform carried onto the companion flow.
+// companion declaration and the part of its transform the agent cannot run carried onto the companion flow.
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -108,7 +108,11 @@ describe('real DCR corpus', () => {
 });
 
 describe('dcr fix on a CEF DCR (Sentinel "CEF via AMA" shape, with a user transform)', () => {
-  const KQL = 'source | where DeviceVendor == "Palo Alto Networks" | project-away AdditionalExtensions';
+  // The agent runs the leading where; split() is outside its subset, so the rest is the service's.
+  const AGENT = 'source | where DeviceVendor == "Palo Alto Networks"';
+  const SERVICE =
+    'source | extend DeviceCustomString6 = tostring(split(Message, ";")[0]) | project-away AdditionalExtensions';
+  const KQL = `${AGENT} ${SERVICE.slice('source '.length)}`;
   const cef = {
     location: 'westeurope',
     kind: 'Linux',
@@ -128,7 +132,7 @@ describe('dcr fix on a CEF DCR (Sentinel "CEF via AMA" shape, with a user transf
     },
   };
 
-  test('the companion declares every CommonSecurityLog column and its flow carries the transform', () => {
+  test('the companion declares every CommonSecurityLog column and its flow carries the part the agent cannot run', () => {
     const r = fixDcr(cef);
     const props = (r.dcr as { properties: unknown }).properties as {
       streamDeclarations: Record<string, { columns: { name: string; type: string }[] }>;
@@ -140,7 +144,7 @@ describe('dcr fix on a CEF DCR (Sentinel "CEF via AMA" shape, with a user transf
     expect(props.dataFlows).toContainEqual({
       streams: ['Custom-OpenAma-CommonSecurityLog'],
       destinations: ['la-140366483'],
-      transformKql: KQL,
+      transformKql: SERVICE,
       outputStream: 'Microsoft-CommonSecurityLog',
     });
     expect(props.dataFlows).toContainEqual({
@@ -149,13 +153,13 @@ describe('dcr fix on a CEF DCR (Sentinel "CEF via AMA" shape, with a user transf
       transformKql: 'source',
       outputStream: 'Custom-OpenAmaHeartbeat_CL',
     });
-    expect(r.changes.join('\n')).toMatch(/with the transformKql/);
+    expect(r.changes.join('\n')).toContain(`with the transformKql part the agent cannot run: ${SERVICE}`);
     const a = analyzeDcr(asCreated(r.dcr));
     expect([...a.defects, ...a.blockers, ...a.typos]).toEqual([]);
-    expect(a.flows[0]!.routes[0]).toMatchObject({ table: 'CommonSecurityLog', transform: 'agent-prefilter' });
+    expect(a.flows[0]!.routes[0]).toMatchObject({ table: 'CommonSecurityLog', transform: 'agent-then-service' });
   });
 
-  test('a DCR fixed by the old fix (companion flow "source") gets the transform carried over', () => {
+  test('a DCR fixed by the old fix (companion flow "source") gets the service part carried over', () => {
     const old = JSON.parse(JSON.stringify(cef)) as typeof cef & { properties: Record<string, unknown> };
     (old.properties.dataFlows as unknown[]).push({
       streams: ['Custom-OpenAma-CommonSecurityLog'],
@@ -165,7 +169,7 @@ describe('dcr fix on a CEF DCR (Sentinel "CEF via AMA" shape, with a user transf
     });
     const r = fixDcr(old);
     expect(r.changes).toContain(
-      'carried the transformKql onto the Custom-OpenAma-CommonSecurityLog flow to la-140366483',
+      `carried the part of the transformKql the agent cannot run onto the Custom-OpenAma-CommonSecurityLog flow to la-140366483: ${SERVICE}`,
     );
     const flows = (r.dcr as { properties: { dataFlows: { streams: string[]; transformKql?: string }[] } }).properties
       .dataFlows;

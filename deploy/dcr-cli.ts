@@ -2,12 +2,11 @@
 // optionally associated with machines. Credentials as deploy extension: DefaultAzureCredential for
 // --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv.
 import type { Argv, CommandModule } from 'yargs';
-import type { CloudName } from './clouds.js';
-import { armConnection } from './credential.js';
+import { connectArm, runArmCommand, withArmConnectionOptions, type ArmConnectionArgv } from './arm-cli.js';
 import { runDeployDcr } from './deploy-dcr.js';
 import { parseTag, type TargetSelection } from './targets.js';
 
-interface DcrArgv {
+interface DcrArgv extends ArmConnectionArgv {
   subscription: string;
   'resource-group': string;
   workspace: string;
@@ -23,8 +22,6 @@ interface DcrArgv {
   'scale-sets': boolean;
   concurrency: number;
   'dry-run': boolean;
-  cloud: CloudName;
-  'arm-endpoint'?: string;
   json: boolean;
   'settings-out'?: string;
 }
@@ -45,7 +42,7 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
   command: 'dcr',
   describe: 'Create or update a data collection endpoint and rule from open-ama settings, and associate machines',
   builder: (y: Argv) =>
-    y
+    withArmConnectionOptions(y)
       .option('subscription', {
         type: 'string',
         demandOption: true,
@@ -84,11 +81,6 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
         default: false,
         describe: 'Print the plan (and the DCR body with --json); change nothing',
       })
-      .option('cloud', {
-        choices: ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const,
-        default: 'AzureCloud' as CloudName,
-      })
-      .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
       .option('json', { type: 'boolean', default: false })
       .option('settings-out', { type: 'string', describe: 'Also write the resulting public settings to this file' })
       .check((a) => {
@@ -104,10 +96,10 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
         if (a.concurrency < 1 || a.concurrency > 64) throw new Error('--concurrency must be between 1 and 64');
         return true;
       }) as unknown as Argv<DcrArgv>,
-  handler: async (a) => {
-    const { armEndpoint, credential } = armConnection(a.cloud, a['arm-endpoint']);
-    try {
-      process.exitCode = await runDeployDcr(
+  handler: (a) =>
+    runArmCommand('deploy dcr', () => {
+      const { armEndpoint, credential } = connectArm(a);
+      return runDeployDcr(
         {
           subscription: a.subscription,
           resourceGroup: a['resource-group'],
@@ -125,9 +117,5 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
         },
         credential,
       );
-    } catch (err) {
-      process.stderr.write(`open-ama deploy dcr: ${(err as Error).message}\n`);
-      process.exitCode = 2;
-    }
-  },
+    }),
 };

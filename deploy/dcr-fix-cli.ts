@@ -1,25 +1,23 @@
 // The options of `open-ama dcr fix --apply` (registered by cli/dcr-command.ts): which DCR in Azure,
 // --dry-run, --no-create-tables, the cloud or an ARM endpoint override. Credentials as `deploy`:
-// DefaultAzureCredential for --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv.
+// DefaultAzureCredential for --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv (shared ARM plumbing:
+// deploy/arm-cli.ts).
 import type { Argv } from 'yargs';
-import type { CloudName } from './clouds.js';
-import { armConnection } from './credential.js';
+import { connectArm, withArmConnectionOptions, type ArmConnectionArgv } from './arm-cli.js';
 import { runDcrFixApply } from './dcr-fix-apply.js';
 
-export interface FixApplyArgv {
+export interface FixApplyArgv extends ArmConnectionArgv {
   apply?: boolean;
   subscription?: string;
   'resource-group'?: string;
   name?: string;
   'dry-run'?: boolean;
   'create-tables'?: boolean;
-  cloud?: CloudName;
-  'arm-endpoint'?: string;
   'poll-interval'?: number;
 }
 
 export function withFixApplyOptions<T>(y: Argv<T>): Argv<T> {
-  return y
+  return withArmConnectionOptions(y)
     .option('apply', {
       type: 'boolean',
       describe: 'fix: read the DCR from Azure (--subscription, --resource-group, --name), fix it and put it back',
@@ -33,11 +31,6 @@ export function withFixApplyOptions<T>(y: Argv<T>): Argv<T> {
       default: true,
       describe: '--apply: create missing custom tables (--no-create-tables prints the az commands)',
     })
-    .option('cloud', {
-      choices: ['AzureCloud', 'AzureUSGovernment', 'AzureChinaCloud'] as const,
-      default: 'AzureCloud' as CloudName,
-    })
-    .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
     .option('poll-interval', { type: 'number', default: 2, describe: '--apply: seconds between table-creation polls' })
     .check((a) => {
       const apply = a as FixApplyArgv & { action?: string; file?: string };
@@ -51,7 +44,7 @@ export function withFixApplyOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 export async function runFixApplyArgv(a: FixApplyArgv): Promise<number> {
-  const { armEndpoint, credential } = armConnection(a.cloud ?? 'AzureCloud', a['arm-endpoint']);
+  const { armEndpoint, credential } = connectArm(a);
   return runDcrFixApply(
     {
       subscription: a.subscription!,

@@ -5,9 +5,10 @@
 // then the REAL collector (dcrSource "arm", managed identity from the IMDS fake) reads the fixed DCR from
 // the same fake ARM, resolves the DCE by id and uploads to the DCE's logs ingestion endpoint (the ingestion
 // fake): Syslog rows from RFC 3164 and RFC 5424 lines, CommonSecurityLog rows with DeviceCustomString1 from
-// a CEF line, and Perf rows, each on the companion stream the fixed DCR declares. The agent runs the
-// prefix of the Syslog transform (the debug line never leaves the machine) and leaves the rest, which the
-// fixed companion flow carries, to the service (the fake does not run transforms: the rows arrive unsplit).
+// a CEF line, Perf rows and the heartbeat the fix added, each on the companion stream the fixed DCR
+// declares. The agent runs the prefix of the Syslog transform (the debug line never leaves the machine)
+// and leaves the rest, which the fixed companion flow carries, to the service (the fake does not run
+// transforms: the rows arrive unsplit).
 import { describe, expect, test } from '@jest/globals';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -128,8 +129,9 @@ describe('portal DCR → dcr fix --apply → real collector', () => {
         const syslog = (): Record<string, unknown>[] => ingestion.records('Custom-OpenAma-Syslog');
         const cef = (): Record<string, unknown>[] => ingestion.records('Custom-OpenAma-CommonSecurityLog');
         const perf = (): Record<string, unknown>[] => ingestion.records('Custom-OpenAma-Perf');
+        const heartbeat = (): Record<string, unknown>[] => ingestion.records('Custom-OpenAmaHeartbeat');
         await waitFor(
-          () => syslog().length >= 2 && cef().length >= 1 && perf().length >= 1,
+          () => syslog().length >= 2 && cef().length >= 1 && perf().length >= 1 && heartbeat().length >= 1,
           60_000,
           'Syslog, CommonSecurityLog and Perf rows at the DCE ingestion endpoint',
         );
@@ -161,6 +163,8 @@ describe('portal DCR → dcr fix --apply → real collector', () => {
         });
         expect(perf()[0]).toMatchObject({ ObjectName: expect.any(String), CounterName: expect.any(String) });
         expect(typeof perf()[0]!.CounterValue).toBe('number');
+        // The heartbeat flow the fix added runs too.
+        expect(heartbeat()[0]).toMatchObject({ Category: 'Azure Monitor Agent' });
         // The DCE was looked up by id through ARM.
         expect(arm.monitorGets.some((p) => p.toLowerCase() === DCE.toLowerCase())).toBe(true);
       } finally {

@@ -30,8 +30,9 @@ export interface HandlerManifest {
   continueOnUpdateFailure?: unknown;
 }
 
-export function layoutFor(root: string, name: string, version: string): ExtensionLayout {
-  const libDir = path.join(root, 'var/lib/waagent');
+/** `libSubdir`: the agent's /var/lib/waagent by default; the standalone shim uses its own (docs/deploy.md). */
+export function layoutFor(root: string, name: string, version: string, libSubdir = 'var/lib/waagent'): ExtensionLayout {
+  const libDir = path.join(root, libSubdir);
   const extDir = path.join(libDir, `${name}-${version}`);
   const logFolder = path.join(root, 'var/log/azure', name);
   return {
@@ -57,6 +58,18 @@ export async function extractExtension(zip: string, layout: ExtensionLayout): Pr
     .filter((f) => path.basename(f) === 'HandlerManifest.json')
     .sort((a, b) => a.length - b.length)[0];
   if (!manifestFile) throw new Error('HandlerManifest.json not found in the package');
+  return prepareExtensionDir(layout, files, manifestFile);
+}
+
+/**
+ * What the agent does after unzipping: the first HandlerManifest.json copied to the root (BOM stripped),
+ * u+x on every file, config/, status/ and events/ (0700), HandlerEnvironment.json.
+ */
+export async function prepareExtensionDir(
+  layout: ExtensionLayout,
+  files: readonly string[],
+  manifestFile: string,
+): Promise<HandlerManifest> {
   const text = (await fs.readFile(manifestFile, 'utf8')).replace(/^\uFEFF/, '');
   await fs.writeFile(path.join(layout.extDir, 'HandlerManifest.json'), text);
   for (const f of files) await fs.chmod(f, ((await fs.stat(f)).mode & 0o777) | 0o100);

@@ -17,7 +17,7 @@ import { writeZip, type ZipEntry } from './zip-writer.js';
 const run = promisify(execFile);
 
 /** The bundles the guest agent's commands run (handler) and the handler installs (supervisor, collector). */
-export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs'] as const;
+export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs', 'standalone.mjs'] as const;
 
 export interface PackageOptions {
   repoRoot: string;
@@ -136,12 +136,13 @@ async function packageEntries(
     compressionLevel: 9,
   });
   const entries: ZipEntry[] = [regular('HandlerManifest.json', path.join(repoRoot, 'HandlerManifest.json'))];
-  entries.push({
-    path: 'bin/open-ama-handler',
-    file: path.join(repoRoot, 'bin', 'open-ama-handler'),
-    executable: true,
-    compressionLevel: 9,
-  });
+  for (const script of ['open-ama-handler', 'open-ama-standalone'])
+    entries.push({
+      path: `bin/${script}`,
+      file: path.join(repoRoot, 'bin', script),
+      executable: true,
+      compressionLevel: 9,
+    });
   for (const bundle of PRODUCT_BUNDLES) {
     const file = path.join(bundlesDir, bundle);
     if (!existsSync(file))

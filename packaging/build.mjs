@@ -23,6 +23,7 @@ const productEntries = {
   handler: 'handler/main.ts',
   supervisor: 'agent/supervisor/main.ts',
   collector: 'agent/collector/main.ts',
+  standalone: 'standalone/main.ts',
 };
 // Developer tools (not shipped in the ZIP): the open-ama CLI, packaging, benchmarks.
 const toolEntries = {

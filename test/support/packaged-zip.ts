@@ -87,9 +87,13 @@ async function inputsHash(): Promise<string> {
     ...(await listed(path.join(repoRoot, 'dist'), (f) => f.endsWith('.mjs') || f.endsWith('.mjs.map'))),
     ...(await listed(path.join(repoRoot, 'settings-schemas'), (f) => f.endsWith('.schema.json'))),
     ...(await listed(path.join(repoRoot, 'packaging'), (f) => /\.(ts|mjs)$/.test(f))),
-    ...['HandlerManifest.json', 'bin/open-ama-handler', 'manifest/ExtensionImage.template.xml', 'package.json'].map(
-      (f) => path.join(repoRoot, f),
-    ),
+    ...[
+      'HandlerManifest.json',
+      'bin/open-ama-handler',
+      'bin/open-ama-standalone',
+      'manifest/ExtensionImage.template.xml',
+      'package.json',
+    ].map((f) => path.join(repoRoot, f)),
   ];
   for (const file of files) {
     hash

@@ -33,6 +33,7 @@ async function expectedLayout(): Promise<string[]> {
   return [
     'HandlerManifest.json',
     'bin/open-ama-handler',
+    'bin/open-ama-standalone',
     ...PRODUCT_BUNDLES.flatMap((b) => [`dist/${b}`, `dist/${b}.map`]),
     ...schemas.map((s) => `settings-schemas/${s}`),
     'runtime/node',
@@ -50,7 +51,7 @@ describe('extension ZIP layout', () => {
     for (const entry of entries) {
       expect(entry.isSymlink).toBe(false);
       expect(entry.isDirectory).toBe(false);
-      const executable = entry.path === 'bin/open-ama-handler' || entry.path === 'runtime/node';
+      const executable = entry.path.startsWith('bin/') || entry.path === 'runtime/node';
       expect({ path: entry.path, mode: entry.unixMode.toString(8) }).toEqual({
         path: entry.path,
         mode: executable ? '100755' : '100644',

@@ -1,13 +1,15 @@
 // open-ama dcr fix --apply — the built CLI (dist/tools/cli.mjs) as a real process against the loopback
 // fake ARM over TLS with the real @azure/arm-monitor pipeline: a portal DCR (Syslog, CEF, Perf; DCE by
-// id; no companion streams) is read, fixed by the same fixDcr as `dcr fix FILE` (companion flows carrying
-// the part of each transform the agent cannot run, a heartbeat flow) and put back; the custom tables its flows write to are
-// created first with the columns the transforms OUTPUT (ARM refuses the DCR while one is missing);
+// id; no companion streams) is read, fixed by the same fixDcr as `dcr fix FILE` (companion flows
+// carrying the part of each transform the agent cannot run, a heartbeat flow) and put back; the custom
+// tables its flows write to are created first with the columns the transforms OUTPUT (ARM refuses the DCR
+// while one is missing);
 // --dry-run shows the diff and changes nothing; --no-create-tables prints the az commands and stops; a
-// second run has nothing to change; a DCR that does not exist is a clear error.
+// second run has nothing to change; `dcr fix FILE` on the same resource gives what --apply put (one code
+// path); a DCR that does not exist is a clear error.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa } from 'execa';
@@ -150,6 +152,7 @@ describe('open-ama dcr fix --apply', () => {
   test('creates the missing tables with the OUTPUT columns of the transforms, then puts the fixed DCR back', async () => {
     await withArm(async (arm) => {
       arm.tables.clear(); // a workspace without the text-log table either
+      const seeded = JSON.parse(JSON.stringify(stored(arm))) as Record<string, unknown>;
       arm.workspaceTables = [];
       const r = await run(arm);
       expect(r.stderr).toBe('');
@@ -173,6 +176,14 @@ describe('open-ama dcr fix --apply', () => {
         },
       });
       const put = arm.monitorPuts.at(-1)!;
+      // One code path: `dcr fix FILE` on the same resource gives the properties --apply put.
+      const file = path.join(dir, 'seeded.json');
+      await writeFile(file, JSON.stringify(seeded));
+      const offline = await execa('node', [CLI, 'dcr', 'fix', file], { reject: false });
+      expect(offline.exitCode).toBe(0);
+      const offlineProps = { ...(JSON.parse(offline.stdout) as { properties: Record<string, unknown> }).properties };
+      for (const k of ['immutableId', 'provisioningState', 'endpoints', 'metadata']) delete offlineProps[k];
+      expect(put.body.properties).toEqual(offlineProps);
       expect(put.path).toBe(DCR);
       expect(put.apiVersion).toBe('2023-03-11');
       const props = put.body.properties as Record<string, unknown>;

@@ -99,6 +99,19 @@ describe('dcr fix: the companion flow carries the service part of the transform'
     expect(syslogRoute(r.dcr).transformMode).toBe('full');
   });
 
+  test('a companion flow holding a whole transform the agent runs entirely gets "source"', () => {
+    const old = fixDcr(syslogDcr(PREFIX)).dcr;
+    flowsOf(old).find((f) => f.streams.includes('Custom-OpenAma-Syslog'))!.transformKql = PREFIX;
+    expect(syslogRoute(old).transformMode).toBe('prefilter');
+    const r = fixDcr(old);
+    expect(r.changes).toEqual([
+      `set the transformKql of the Custom-OpenAma-Syslog flow to la to "source": the agent runs all of the built-in flow's transformKql`,
+    ]);
+    expect(companionKql(r.dcr)).toBe('source');
+    expect(syslogRoute(r.dcr).transformMode).toBe('full');
+    expect(fixDcr(r.dcr).changes).toEqual([]);
+  });
+
   test('a companion flow with a transform of its own is kept and named in a note, every run', () => {
     const d = syslogDcr(PREFIX);
     const once = fixDcr(d);

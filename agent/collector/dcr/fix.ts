@@ -9,7 +9,7 @@ import { BUILT_IN_COMPANIONS } from './model.js';
 import { analyzeDcr } from './analysis.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
 import { COMMON_SECURITY_LOG_COLUMNS } from './common-security-log-columns.js';
-import { splitTransform } from '../transform/agent-transform.js';
+import { splitTransform } from '../transform/index.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });
 const SYSLOG = [

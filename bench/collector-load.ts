@@ -1,7 +1,8 @@
-// Drives the real collector process (dist/collector.mjs, started with the supervisor's node flags)
-// with the seeded syslog corpus over loopback TCP, through durable queue → gzip → HTTPS into the
-// Logs Ingestion fake, and measures: wall time until the fake accepted every record, the collector's
-// CPU seconds and peak RSS, and end-to-end latency (send time per seq vs the fake's arrival time).
+// Drives the agent as it ships (bench/supervised.ts: supervisor + collector on the chosen runtime,
+// bench/runtime.ts) with the seeded syslog corpus over loopback TCP, through durable queue → gzip → HTTPS
+// into the Logs Ingestion fake, and measures: wall time until the fake accepted every record, CPU seconds,
+// peak RSS and PSS of supervisor and collector (each, and the peak of their sum), and end-to-end latency
+// (send time per seq vs the fake's arrival time).
 // Used by the sustained-rate, max-rate and burst profiles. Figures, never assertions.
 import { mkdtempSync } from 'node:fs';
 
@@ -13,18 +14,21 @@ import type { TestCa } from '../test/fakes/test-ca.js';
 import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
 
 import type { FakeImdsServer } from '../test/fakes/imds-server.js';
-import { syslogToLaDcr, writeConfig, REPO } from '../test/support/collector-process.js';
+import { syslogToLaDcr, writeConfig } from '../test/support/collector-process.js';
 import { collectorNodeFlags } from '../agent/supervisor/node-flags.js';
 
 import { seqOf, type SyslogCorpus } from './corpus.js';
 
-import { cpuSeconds, rssMB } from './proc-stats.js';
+import { cpuSeconds, MemorySampler } from './proc-stats.js';
+import type { BenchRuntime } from './runtime.js';
+import { startSupervised } from './supervised.js';
 import { freePort, waitFor } from '../test/support/net.js';
 
 export interface LoadEnv {
   dir: string;
   ca: TestCa;
   imds: FakeImdsServer;
+  runtime: BenchRuntime;
 }
 
 export interface LoadOptions {
@@ -32,16 +36,28 @@ export interface LoadOptions {
   count: number;
   /** Messages per second; unthrottled when absent. */
   rate?: number;
-  /** Extra node arguments for the collector (e.g. --cpu-prof). */
+  /** Extra node arguments for the collector (e.g. --cpu-prof); the collector then runs alone (no supervisor). */
   nodeArgs?: string[];
+}
+
+export interface ProcLoad {
+  cpuSeconds: number;
+  peakRssMB: number;
+  peakPssMB: number;
 }
 
 export interface LoadResult {
   count: number;
   accepted: number;
   wallSeconds: number;
+  /** Supervisor + collector (collector alone when started directly). */
   cpuSeconds: number;
+  /** Peak of the sum, sampled together every 100 ms (PSS every 500 ms). */
   peakRssMB: number;
+  peakPssMB: number;
+  /** Absent when the collector was started directly (--cpu-prof, OPEN_AMA_BENCH_* overrides). */
+  supervisor?: ProcLoad;
+  collector: ProcLoad;
   bytesSent: number;
   latencyMs: { p50: number; p99: number; max: number };
 }
@@ -100,18 +116,54 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Bench-only overrides: these start the collector alone (no supervisor), see startBenchCollector. */
+export function directOverrides(): boolean {
+  return Boolean(process.env.OPEN_AMA_BENCH_COLLECTOR || process.env.OPEN_AMA_BENCH_NODE_ARGS);
+}
+
 /**
- * OPEN_AMA_BENCH_COLLECTOR points at another collector bundle (e.g. an unminified one for --cpu-prof);
- * OPEN_AMA_BENCH_NODE_ARGS adds node flags after the supervisor's (A/B of V8 flags).
+ * The collector alone, as the supervisor would start it (the runtime's node, the product's node flags).
+ * OPEN_AMA_BENCH_COLLECTOR points at another collector bundle (e.g. an unminified one for --cpu-prof, or
+ * an older build for before/after); OPEN_AMA_BENCH_NODE_ARGS adds node flags after the product's (A/B of
+ * V8 flags).
  */
-export function startBenchCollector(root: string, env: Record<string, string>, nodeArgs: string[] = []): ResultPromise {
-  const script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(REPO, 'dist', 'collector.mjs');
+export function startBenchCollector(
+  rt: BenchRuntime,
+  root: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): ResultPromise {
+  const script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(rt.distDir, 'collector.mjs');
   const extra = (process.env.OPEN_AMA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return execa(process.execPath, [...collectorNodeFlags(), ...extra, ...nodeArgs, script], {
+  return execa(rt.nodePath, [...collectorNodeFlags(), ...extra, ...nodeArgs, script], {
     env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
     reject: false,
     stdio: 'ignore',
   });
+}
+
+interface Running {
+  /** [supervisor, collector] when supervised; [collector] when direct. */
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+async function startAgent(e: LoadEnv, o: LoadOptions, dcr: unknown, env: Record<string, string>): Promise<Running> {
+  const direct = Boolean(o.nodeArgs?.length) || directOverrides();
+  if (!direct) {
+    const agent = await startSupervised(e.runtime, { dir: e.dir, dataCollectionRules: [dcr], env });
+    return { pids: [agent.supervisorPid, agent.collectorPid], stop: agent.stop };
+  }
+  const root = mkdtempSync(path.join(e.dir, 'c-'));
+  writeConfig(root, [dcr]);
+  const child = startBenchCollector(e.runtime, root, env, o.nodeArgs);
+  return {
+    pids: [child.pid!],
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
 }
 
 export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<LoadResult> {
@@ -130,15 +182,14 @@ export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<Load
     },
   });
   await ingestion.start();
-  const root = mkdtempSync(path.join(e.dir, 'c-'));
   const port = await freePort();
-  writeConfig(root, [syslogToLaDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', ingestion.url)]);
-  const child = startBenchCollector(
-    root,
-    { NODE_EXTRA_CA_CERTS: e.ca.caCertPath, OPEN_AMA_IMDS_URL: e.imds.base, OPEN_AMA_SYSLOG_PORT: String(port) },
-    o.nodeArgs,
-  );
+  let agent: Running | undefined;
   try {
+    agent = await startAgent(e, o, syslogToLaDcr('dcr-eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', ingestion.url), {
+      NODE_EXTRA_CA_CERTS: e.ca.caCertPath,
+      OPEN_AMA_IMDS_URL: e.imds.base,
+      OPEN_AMA_SYSLOG_PORT: String(port),
+    });
     await waitFor(
       async () =>
         connect(port)
@@ -147,17 +198,10 @@ export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<Load
       15_000,
       'listener',
     );
-    const pid = child.pid!;
-    const cpu0 = cpuSeconds(pid);
+    const pids = agent.pids;
+    const cpu0 = pids.map(cpuSeconds);
     const t0 = performance.now();
-    let peakRss = rssMB(pid);
-    const rssTimer = setInterval(() => {
-      try {
-        peakRss = Math.max(peakRss, rssMB(pid));
-      } catch {
-        // exited
-      }
-    }, 100);
+    const mem = new MemorySampler(pids);
     const bytesSent = await send(port, o.corpus, o.count, o.rate, sentAt);
     await waitFine(
       () => accepted >= o.count,
@@ -165,21 +209,28 @@ export async function runCollectorLoad(e: LoadEnv, o: LoadOptions): Promise<Load
       () => `all ${o.count} records accepted (${accepted} so far)`,
     );
     const wallSeconds = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(pid) - cpu0;
-    clearInterval(rssTimer);
+    const cpu = pids.map((p, i) => cpuSeconds(p) - cpu0[i]!);
+    mem.stop();
     const sorted = latency.filter((x) => x >= 0).sort();
+    const proc = (i: number): ProcLoad => ({
+      cpuSeconds: cpu[i]!,
+      peakRssMB: mem.peakRss[i]!,
+      peakPssMB: mem.peakPss[i]!,
+    });
     return {
       count: o.count,
       accepted,
       wallSeconds,
-      cpuSeconds: cpu,
-      peakRssMB: peakRss,
+      cpuSeconds: cpu.reduce((a, b) => a + b, 0),
+      peakRssMB: mem.peakRssSum,
+      peakPssMB: mem.peakPssSum,
+      supervisor: pids.length === 2 ? proc(0) : undefined,
+      collector: proc(pids.length - 1),
       bytesSent,
       latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN },
     };
   } finally {
-    child.kill('SIGTERM');
-    await child;
+    await agent?.stop();
     await ingestion.stop();
   }
 }

@@ -1,7 +1,7 @@
-// Benchmark report: the rows every profile adds (value, unit, optional target and rsyslog reference),
+// Benchmark report: the rows every profile adds (value, unit, optional target, rsyslog and syslog-ng references),
 // printed as ONE table, written as bench/results/latest.json and drawn as bench/results/latest.svg
 // (hand-written SVG: per row with a target or a reference, horizontal bars of our figure vs the target
-// and vs rsyslog, normalised to the larger of the two).
+// and vs the peers, normalised to the largest).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -19,6 +19,8 @@ export interface Row {
   target?: Target;
   /** rsyslog's figure for the same measurement (same unit), when there is one. */
   rsyslog?: number;
+  /** syslog-ng's (the durable peer: disk buffer → HTTPS JSON batches) for the same measurement. */
+  syslogng?: number;
   note?: string;
 }
 
@@ -26,6 +28,8 @@ export interface BenchEnv {
   cpus: number;
   cpu: string;
   node: string;
+  /** What ran the agent: the packaged ZIP's runtime or the development Node. */
+  runtime?: string;
   date: string;
   mode: 'default' | 'long';
   durationSeconds?: number;
@@ -45,14 +49,25 @@ function fmt(v: number): string {
   return v.toFixed(Math.abs(v) >= 1 ? 2 : 3);
 }
 
-/** Ratio of ours to rsyslog's as a readable "×" figure. */
-function ratio(r: Row): string {
-  if (r.rsyslog === undefined || !Number.isFinite(r.rsyslog) || r.rsyslog === 0) return '';
-  return `${(r.value / r.rsyslog).toFixed(2)}×`;
+/** Ratio of ours to a peer's as a readable "×" figure. */
+function ratio(ours: number, peer: number | undefined): string {
+  if (peer === undefined || !Number.isFinite(peer) || peer === 0) return '';
+  return `${(ours / peer).toFixed(2)}×`;
 }
 
 export function renderTable(rows: Row[], env: BenchEnv): string {
-  const head = ['profile', 'figure', 'value', 'unit', 'target', 'met', 'rsyslog', 'ours/rsyslog'];
+  const head = [
+    'profile',
+    'figure',
+    'value',
+    'unit',
+    'target',
+    'met',
+    'rsyslog',
+    'ours/rsyslog',
+    'syslog-ng',
+    'ours/syslog-ng',
+  ];
   const cells = rows.map((r) => {
     const m = met(r);
     return [
@@ -63,7 +78,9 @@ export function renderTable(rows: Row[], env: BenchEnv): string {
       r.target ? `${r.target.kind === 'min' ? '≥' : '≤'} ${fmt(r.target.value)}` : '',
       m === undefined ? '' : m ? 'met' : 'NOT MET',
       r.rsyslog !== undefined ? fmt(r.rsyslog) : '',
-      ratio(r),
+      ratio(r.value, r.rsyslog),
+      r.syslogng !== undefined ? fmt(r.syslogng) : '',
+      ratio(r.value, r.syslogng),
     ];
   });
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
@@ -86,7 +103,9 @@ export function renderTable(rows: Row[], env: BenchEnv): string {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderSvg(rows: Row[], env: BenchEnv): string {
-  const shown = rows.filter((r) => (r.target || r.rsyslog !== undefined) && Number.isFinite(r.value));
+  const shown = rows.filter(
+    (r) => (r.target || r.rsyslog !== undefined || r.syslogng !== undefined) && Number.isFinite(r.value),
+  );
   const labelW = 430;
   const barW = 420;
   const rowH = 58;
@@ -96,11 +115,11 @@ export function renderSvg(rows: Row[], env: BenchEnv): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${esc(`open-ama benchmarks (${env.mode}) — ${env.date}`)}</text>`,
-    `<text x="10" y="42" fill="#555">${esc(`${env.cpus} × ${env.cpu}, Node ${env.node}. Bars per row scaled to the largest figure. Blue: open-ama (green edge = target met, red = not met); grey: target; orange: rsyslog.`)}</text>`,
+    `<text x="10" y="42" fill="#555">${esc(`${env.cpus} × ${env.cpu}, Node ${env.node}. Bars per row scaled to the largest figure. Blue: open-ama (green edge = target met, red = not met); grey: target; orange: rsyslog; purple: syslog-ng.`)}</text>`,
   ];
   shown.forEach((r, i) => {
     const y = 62 + i * rowH;
-    const values = [r.value, r.target?.value ?? 0, r.rsyslog ?? 0];
+    const values = [r.value, r.target?.value ?? 0, r.rsyslog ?? 0, r.syslogng ?? 0];
     const max = Math.max(...values.map((v) => Math.abs(v)), 1e-9);
     const bar = (v: number): number => Math.max(1, (Math.abs(v) / max) * barW);
     const m = met(r);
@@ -114,6 +133,7 @@ export function renderSvg(rows: Row[], env: BenchEnv): string {
     ];
     if (r.target) drawn.push([`target ${r.target.kind === 'min' ? '≥' : '≤'}`, r.target.value, '#b9b9b9', 'none']);
     if (r.rsyslog !== undefined) drawn.push(['rsyslog', r.rsyslog, '#f0a030', 'none']);
+    if (r.syslogng !== undefined) drawn.push(['syslog-ng', r.syslogng, '#8a4fbf', 'none']);
     const h = Math.floor((rowH - 10) / drawn.length);
     for (const [name, v, fill, stroke] of drawn) {
       parts.push(
@@ -141,6 +161,7 @@ export function writeReport(repo: string, rows: Row[], env: BenchEnv): { json: s
           ...r,
           met: met(r),
           ratioToRsyslog: r.rsyslog ? +(r.value / r.rsyslog).toFixed(3) : undefined,
+          ratioToSyslogNg: r.syslogng ? +(r.value / r.syslogng).toFixed(3) : undefined,
         })),
       },
       null,

@@ -3,6 +3,7 @@
 // fix, defects, warnings and typos.
 import type { DcrAnalysis, Finding, RouteReport } from '../agent/collector/dcr/analysis-types.js';
 import type { FoundDcr } from '../agent/collector/dcr/explain-input.js';
+import { agentSettingsOf } from '../agent/collector/dcr/agent-settings.js';
 
 const TRANSFORM: Record<NonNullable<RouteReport['transform']>, string> = {
   none: '',
@@ -23,6 +24,21 @@ function findings(title: string, list: Finding[], lines: string[]): void {
   }
 }
 
+/** What an AgentSettings DCR changes on this agent (agent-settings.ts), or nothing when it has none. */
+function agentSettingsLines(a: DcrAnalysis, found: FoundDcr): string[] {
+  const props = (typeof found.json.properties === 'object' ? found.json.properties : found.json) as Record<
+    string,
+    unknown
+  >;
+  if (typeof props.agentSettings !== 'object' || props.agentSettings === null) return [];
+  const r = agentSettingsOf([{ json: found.json, ref: a.ref }]);
+  const lines = ['Agent settings:'];
+  if (r.diskQuota) lines.push(`  MaxDiskQuotaInMB: the upload queue may use up to ${r.diskQuota.mb} MB of disk`);
+  for (const w of r.warnings) lines.push(`  ${w.message}`);
+  if (lines.length === 1) lines.push('  (none)');
+  return lines;
+}
+
 export function renderAnalysis(a: DcrAnalysis, found: FoundDcr): string {
   const lines: string[] = [];
   const id = a.immutableId ?? 'no immutableId yet';
@@ -35,8 +51,13 @@ export function renderAnalysis(a: DcrAnalysis, found: FoundDcr): string {
     );
   lines.push('Destinations:');
   if (a.destinations.length === 0) lines.push('  (none)');
-  for (const d of a.destinations)
-    lines.push(`  ${d.supported ? 'used     ' : 'ignored  '} ${d.kind} "${d.name}": ${d.detail}`);
+  const routed = new Set(a.flows.flatMap((f) => f.destinations));
+  for (const d of a.destinations) {
+    const state = !d.supported ? 'ignored  ' : routed.has(d.name) ? 'used     ' : 'unused   ';
+    lines.push(
+      `  ${state} ${d.kind} "${d.name}": ${d.detail}${routed.has(d.name) ? '' : ' — no data flow sends to it'}`,
+    );
+  }
   lines.push('Data flows:');
   if (a.flows.length === 0) lines.push('  (none)');
   for (const f of a.flows) {
@@ -54,10 +75,23 @@ export function renderAnalysis(a: DcrAnalysis, found: FoundDcr): string {
       );
     for (const s of f.streams.filter((x) => !named.has(x))) lines.push(`      ${s}: not run (see defects)`);
   }
+  const settings = agentSettingsLines(a, found);
+  lines.push(...settings);
+  if (found.json.kind === 'WorkspaceTransforms')
+    lines.push(
+      'kind WorkspaceTransforms: the workspace applies these transforms to data arriving from any source; no agent runs this DCR',
+    );
   findings('Blockers — open-ama would not run this DCR as it is', a.blockers, lines);
   findings('Defects', a.defects, lines);
   findings('Warnings — ignored on Linux, the rest runs', a.warnings, lines);
   findings('Unknown properties', a.typos, lines);
-  if (a.defects.length === 0 && a.blockers.length === 0) lines.push('open-ama runs this DCR as it is.');
+  const runsSomething =
+    settings.length > 0 || a.sources.some((s) => s.collected) || a.flows.some((f) => f.routes.some((r) => r.collected));
+  if (a.defects.length === 0 && a.blockers.length === 0)
+    lines.push(
+      runsSomething
+        ? 'open-ama runs this DCR as it is.'
+        : 'Nothing in this DCR runs on Linux (every part is ignored, see above); open-ama loads it and collects nothing.',
+    );
   return lines.join('\n') + '\n';
 }

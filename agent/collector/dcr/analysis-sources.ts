@@ -5,6 +5,7 @@ import type { DcrAnalysis, Finding } from './analysis-types.js';
 import { isArmExpression } from './analysis-types.js';
 import { closestName } from './analysis-typos.js';
 import { DCR_LEVELS, DCR_ONLY_FACILITIES, FACILITIES, SEVERITIES } from '../sources/syslog/names.js';
+import { resolveSpecifiers } from '../sources/perf/counters.js';
 import { compileTransform } from '../transform/index.js';
 
 export type Json = Record<string, unknown>;
@@ -142,6 +143,16 @@ export function analyzeSources(dataSources: unknown, decls: Json, base: string, 
       if (kind === 'performanceCounters') {
         const counters = strings(s.counterSpecifiers);
         detail = `${counters.length} counter specifier${counters.length === 1 ? '' : 's'} (${counters.slice(0, 4).join(', ')}${counters.length > 4 ? ', …' : ''}) every ${String(s.samplingFrequencyInSeconds ?? 60)} s`;
+        // Windows-form specifiers (\Processor(_Total)\…) and names the Linux catalogue lacks collect nothing here.
+        const unknown = counters.filter((c) => !isArmExpression(c) && resolveSpecifiers([c]).unknown.length > 0);
+        if (unknown.length > 0) {
+          const none = unknown.length === counters.length;
+          detail += none ? '; none is a Linux counter open-ama collects' : `; ${unknown.length} not collected on Linux`;
+          a.warnings.push({
+            path: `${path}/counterSpecifiers`,
+            message: `performanceCounters source "${name}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not ${unknown.length === 1 ? 'a Linux counter' : 'Linux counters'} open-ama collects (Windows counters, or not in the Linux list of docs/azure-interfaces.md); nothing is collected for ${unknown.length === 1 ? 'it' : 'them'}`,
+          });
+        }
       } else if (kind === 'syslog') {
         detail = syslogDetail(s, a, path);
       } else if (kind === 'logFiles') {

@@ -313,12 +313,6 @@ export function analyzeDcr(json: unknown, ref = 'DCR'): DcrAnalysis {
   const immutableId =
     typeof props.immutableId === 'string' && props.immutableId.trim() !== '' ? props.immutableId : undefined;
   if (immutableId) a.immutableId = immutableId;
-  else
-    a.blockers.push({
-      path: `${base}/immutableId`,
-      message: 'no immutableId: the agent uploads with it',
-      fix: 'Azure assigns it when the DCR is created — create the DCR, then use it as Azure returns it (az monitor data-collection rule show, or let the agent read it from Azure)',
-    });
   const decls = isObject(props.streamDeclarations) ? props.streamDeclarations : {};
   for (const [name, decl] of Object.entries(decls)) {
     if (!name.startsWith('Custom-') && !isArmExpression(name))
@@ -342,6 +336,14 @@ export function analyzeDcr(json: unknown, ref = 'DCR'): DcrAnalysis {
       (r) => (r.collected || r.detail.startsWith('blocked')) && destKinds.get(r.destination) === 'logAnalytics',
     ),
   );
+  // The immutableId is part of every Logs Ingestion API URL; a DCR sending nothing there (metrics only,
+  // AgentSettings, or nothing open-ama runs) needs none: its file name identifies it.
+  if (!immutableId && toLa)
+    a.blockers.unshift({
+      path: `${base}/immutableId`,
+      message: 'no immutableId: the agent uploads to Log Analytics with it',
+      fix: 'Azure assigns it when the DCR is created — create the DCR, then use it as Azure returns it (az monitor data-collection rule show, or let the agent read it from Azure)',
+    });
   const endpoints = isObject(props.endpoints) ? props.endpoints : {};
   const dce = isObject(props.dataCollectionEndpoint) ? props.dataCollectionEndpoint : {};
   if (toLa && !str(endpoints.logsIngestion) && !str(dce.logsIngestion)) {

@@ -192,4 +192,56 @@ describe('DCR analysis', () => {
     expect(a.flows[0]!.routes.find((r) => r.destination === 'la')!.transform).toBe('lost');
     expect(a.warnings.some((w) => /nobody applies it/.test(w.message) && /dcr fix/.test(w.fix ?? ''))).toBe(true);
   });
+
+  test('the immutableId is required only for what goes to Log Analytics; a metrics-only DCR loads without one', () => {
+    const metrics = {
+      properties: {
+        dataSources: {
+          performanceCounters: [
+            {
+              name: 'p',
+              streams: ['Microsoft-InsightsMetrics'],
+              counterSpecifiers: ['Processor(*)\\% Processor Time'],
+            },
+          ],
+        },
+        destinations: { azureMonitorMetrics: { name: 'm' } },
+        dataFlows: [{ streams: ['Microsoft-InsightsMetrics'], destinations: ['m'] }],
+      },
+    };
+    expect(analyzeDcr(metrics).blockers).toEqual([]);
+    const v = validateDcr(metrics, 'metrics.json');
+    expect(v).toMatchObject({ ok: true, dcr: { immutableId: 'metrics.json' } });
+    const la = mixed();
+    delete (la.properties as Record<string, unknown>).immutableId;
+    expect(analyzeDcr(la).blockers.map((b) => b.path)).toEqual(['/properties/immutableId']);
+  });
+
+  test('counter specifiers that are no Linux counter are named (a Windows-form one collects nothing)', () => {
+    const d = {
+      properties: {
+        dataSources: {
+          performanceCounters: [
+            {
+              name: 'p',
+              streams: ['Microsoft-InsightsMetrics'],
+              counterSpecifiers: [
+                '\\Processor(_Total)\\% Processor Time',
+                'Memory(*)\\% Used Memory',
+                'Memory(*)\\Nope',
+              ],
+            },
+          ],
+        },
+        destinations: { azureMonitorMetrics: { name: 'm' } },
+        dataFlows: [{ streams: ['Microsoft-InsightsMetrics'], destinations: ['m'] }],
+      },
+    };
+    const a = analyzeDcr(d);
+    expect(a.sources[0]!.detail).toMatch(/; 2 not collected on Linux$/);
+    expect(a.warnings.map((w) => w.message)).toEqual([
+      'performanceCounters source "p": \\Processor(_Total)\\% Processor Time, Memory(*)\\Nope are not Linux counters open-ama collects (Windows counters, or not in the Linux list of docs/azure-interfaces.md); nothing is collected for them',
+    ]);
+    expect(a.warnings[0]!.path).toBe('/properties/dataSources/performanceCounters/0/counterSpecifiers');
+  });
 });

@@ -49,7 +49,7 @@ function dcr(
             name: 'perf',
             streams: ['Microsoft-Perf'],
             samplingFrequencyInSeconds: 60,
-            counterSpecifiers: o.counters ?? ['\\Processor(*)\\% Processor Time', '\\Memory\\Available MBytes'],
+            counterSpecifiers: o.counters ?? ['Processor(*)\\% Processor Time', 'Memory(*)\\Available MBytes Memory'],
           },
         ],
         ...(o.extraSources ?? {}),
@@ -81,7 +81,7 @@ describe('merging DCRs', () => {
         input(dcr(A), 'a'),
         input(
           dcr(B, {
-            counters: ['\\Memory\\Available MBytes', '\\Processor(*)\\% Processor Time'],
+            counters: ['Memory(*)\\Available MBytes Memory', 'Processor(*)\\% Processor Time'],
             facilities: ['daemon', 'auth'],
           }),
           'b',
@@ -146,7 +146,7 @@ describe('merging DCRs', () => {
 
   test('different counter sets are two perf sources', () => {
     const { graph } = buildPipelineGraph(
-      [input(dcr(A), 'a'), input(dcr(B, { counters: ['\\Memory\\Available MBytes'] }), 'b')],
+      [input(dcr(A), 'a'), input(dcr(B, { counters: ['Memory(*)\\Available MBytes Memory'] }), 'b')],
       ctx,
     );
     expect(graph.sources.filter((s) => s.kind === 'perf')).toHaveLength(2);

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readAgentConfig, type AgentConfig, type AgentPaths } from '../config/index.js';
 import type { Logger } from '../telemetry/index.js';
-import type { SelfMetrics } from '../telemetry/self-metrics.js';
+import type { DropLabels, LaneLabels, SelfMetrics, SourceLabels } from '../telemetry/self-metrics.js';
 import type { CollectorHealth, DcrHealth, DestinationHealth } from './ipc.js';
 import { QuotaManager, FileCheckpointStore } from './buffer/index.js';
 import { CountingDropCounter } from './drop-counter.js';
@@ -42,10 +42,36 @@ export class Collector {
   private quotaSource?: string;
   private recordsIn = 0;
   private recordsOut = 0;
+  /** Lane id → records its transforms filtered out on purpose (not drops). */
+  private readonly filtered = new Map<string, number>();
+  // Readable labels of the graph's ids (GraphLabels), kept across reloads: a drop or an upload that
+  // finishes after its lane was replaced is still named.
+  private readonly streamLabels = new Map<string, SourceLabels[]>();
+  private readonly sourceLabels = new Map<string, SourceLabels[]>();
+  private readonly laneLabels = new Map<string, LaneLabels>();
   private stopped = false;
 
   constructor(private readonly o: CollectorOptions) {
     this.drops = new CountingDropCounter(o.logger, o.metrics);
+    this.drops.setLabels((c) => this.labelsOf(c));
+    o.metrics.setQueueBytesSource(() =>
+      (this.pipeline?.laneHealth() ?? []).flatMap(({ lane }) => {
+        const labels = this.laneLabels.get(lane.node.id);
+        return labels ? [{ labels, bytes: lane.queue.stats().bytes }] : [];
+      }),
+    );
+  }
+
+  /** Labels of a drop's component: a lane, a virtual source stream, or a source node. */
+  private labelsOf(component: string): DropLabels[] {
+    const lane = this.laneLabels.get(component);
+    if (lane) return [lane];
+    return this.streamLabels.get(component) ?? this.sourceLabels.get(component) ?? [];
+  }
+
+  private destinationLabels(laneId: string): { dcr: string; destination: string } | undefined {
+    const l = this.laneLabels.get(laneId);
+    return l ? { dcr: l.dcr, destination: l.destination } : undefined;
   }
 
   get configVersion(): number {
@@ -68,6 +94,7 @@ export class Collector {
         computer: this.o.computer ?? os.hostname(),
         checkpoints: new FileCheckpointStore(this.o.paths.checkpointDir),
         config,
+        onTokenRefresh: () => this.o.metrics.tokenRefreshed(),
       };
       this.pipeline = new Pipeline({
         queueDir: this.o.paths.queueDir,
@@ -78,11 +105,35 @@ export class Collector {
         factories: createComponentFactories(this.services),
         onRecordsIn: (stream, n) => {
           this.recordsIn += n;
-          this.o.metrics.recordsIn.inc({ stream }, n);
+          for (const l of this.streamLabels.get(stream) ?? []) this.o.metrics.recordsIn(l, n);
         },
-        onSent: (n, latencyMs) => {
-          this.recordsOut += n;
-          this.o.metrics.uploadLatency.observe(latencyMs / 1000);
+        onFiltered: (laneId, n) => {
+          if (!this.filtered.has(laneId)) {
+            const l = this.laneLabels.get(laneId);
+            this.o.logger.info(
+              `the transform of DCR ${l?.dcr ?? '?'} filters records for destination ${l?.destination ?? laneId} (stream ${l?.stream ?? '?'}) on purpose: counted as filtered (open_ama_records_filtered_total), not dropped`,
+            );
+          }
+          this.filtered.set(laneId, (this.filtered.get(laneId) ?? 0) + n);
+          const l = this.laneLabels.get(laneId);
+          if (l) this.o.metrics.recordsFiltered(l, n);
+        },
+        laneEvents: {
+          sent: (laneId, n, latencyMs) => {
+            this.recordsOut += n;
+            const l = this.laneLabels.get(laneId);
+            if (l) this.o.metrics.recordsOut(l, n);
+            const d = this.destinationLabels(laneId);
+            if (d) this.o.metrics.uploaded(d, latencyMs / 1000);
+          },
+          retry: (laneId) => {
+            const l = this.laneLabels.get(laneId);
+            if (l) this.o.metrics.retry(l);
+          },
+          response: (laneId, status) => {
+            const d = this.destinationLabels(laneId);
+            if (d) this.o.metrics.httpResponse(d, status);
+          },
         },
       });
     } else if (this.services) {
@@ -121,6 +172,16 @@ export class Collector {
       outDir: this.o.paths.outDir,
     });
     this.dcrHealth = built.dcrs;
+    // Before apply(): a lane or source started by it is named from its first record on.
+    for (const [id, l] of built.labels.lanes) this.laneLabels.set(id, l);
+    for (const [stream, l] of built.labels.streams) {
+      this.streamLabels.set(stream, l);
+      const source = stream.split('|')[0]!;
+      const all = this.sourceLabels.get(source) ?? [];
+      for (const x of l)
+        if (!all.some((y) => y.dcr === x.dcr && y.data_source === x.data_source && y.stream === x.stream)) all.push(x);
+      this.sourceLabels.set(source, all);
+    }
     for (const w of agentSettings.warnings) {
       const h = this.dcrHealth.find((d) => d.immutableId === w.dcr);
       if (h) h.warnings = [...(h.warnings ?? []), w.message];
@@ -229,14 +290,19 @@ export class Collector {
       const st = lane.queue.stats();
       d.backlogRecords += st.entries;
       d.backlogBytes += st.bytes;
-      d.droppedRecords += lane.worker.health.droppedRecords + (this.drops.byComponent.get(lane.node.id) ?? 0);
+      // Every loss at the lane went through the drop counter (the worker's own count is a subset of it).
+      for (const [reason, n] of Object.entries(this.drops.droppedAt(lane.node.id))) {
+        d.droppedRecords += n;
+        d.droppedByReason = { ...d.droppedByReason, [reason]: (d.droppedByReason?.[reason] ?? 0) + n };
+      }
+      const filtered = this.filtered.get(lane.node.id) ?? 0;
+      if (filtered > 0) d.filteredRecords = (d.filteredRecords ?? 0) + filtered;
       const h = lane.worker.health;
       if (h.lastSuccessAt && (!d.lastSuccessAt || h.lastSuccessAt > d.lastSuccessAt)) d.lastSuccessAt = h.lastSuccessAt;
       if (h.state !== 'ok') {
         d.state = h.state === 'failed' || d.state === 'failed' ? 'failed' : 'degraded';
         d.lastError = h.lastError;
       }
-      this.o.metrics.queueBytes.set({ lane: lane.node.id }, st.bytes);
     }
     return {
       configVersion: this.configVersion,
@@ -246,6 +312,7 @@ export class Collector {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       droppedByReason: { ...this.drops.byReason },
+      ...(this.filtered.size ? { filteredRecords: [...this.filtered.values()].reduce((a, b) => a + b, 0) } : {}),
       ...(this.quota
         ? {
             queue: {
@@ -264,5 +331,6 @@ export class Collector {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     await this.pipeline?.stop();
+    this.drops.flush();
   }
 }

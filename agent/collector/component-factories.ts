@@ -29,6 +29,8 @@ export interface RuntimeServices {
   checkpoints: CheckpointStore;
   /** Current config; updated on every apply (uploaders read proxy settings from it when built). */
   config: AgentConfig;
+  /** Every managed-identity token fetched (self-metrics). */
+  onTokenRefresh?: () => void;
 }
 
 class TaggingSink implements RecordSink {
@@ -61,7 +63,11 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
     if (tokens?.identity !== identity)
       tokens = {
         identity,
-        client: new ManagedIdentityTokenClient({ endpoints, identity: svc.config.managedIdentity }),
+        client: new ManagedIdentityTokenClient({
+          endpoints,
+          identity: svc.config.managedIdentity,
+          onRefresh: () => svc.onTokenRefresh?.(),
+        }),
       };
     return tokens.client;
   };

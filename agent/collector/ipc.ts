@@ -11,7 +11,11 @@ export interface DestinationHealth {
   lastError?: string;
   backlogRecords: number;
   backlogBytes: number;
+  /** Records lost at this destination (docs/reliability.md, "Drop reasons"); never includes filtered ones. */
   droppedRecords: number;
+  droppedByReason?: Record<string, number>;
+  /** Records the DCR's transform filtered out on purpose (`where`): not a loss. */
+  filteredRecords?: number;
 }
 
 export interface DcrHealth {
@@ -30,7 +34,9 @@ export interface CollectorHealth {
   sources: { id: string; state: ComponentState; detail?: string }[];
   recordsIn: number;
   recordsOut: number;
+  /** Records lost, by reason; records filtered by a transform are not among them (filteredRecords). */
   droppedByReason: Record<string, number>;
+  filteredRecords?: number;
   /** Durable queue use across all lanes against the disk quota (diskQuotaMB or an AgentSettings DCR). */
   queue?: { usedBytes: number; quotaBytes: number; quotaSource?: string };
   rssBytes: number;

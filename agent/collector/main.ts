@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     defaultMeta: { component: 'collector', pid: process.pid },
   });
   const metrics = new SelfMetrics();
+  // prom-client is loaded only when the endpoint is configured (docs/troubleshooting.md, "Metrics").
+  if (initial?.selfMetrics?.port) await metrics.enable();
   const collector = new Collector({ paths, env: process.env, logger, metrics });
   const send = (msg: CollectorToSupervisor): void => {
     if (process.send && process.connected) process.send(msg);

@@ -1,76 +1,117 @@
-// Self-metrics (prom-client): records in/out, drops by reason, queue bytes, upload latency, retries,
-// token refreshes. Served as Prometheus text on 127.0.0.1:<port> only when selfMetrics.port is set.
+// Self-metrics of the collector (docs/troubleshooting.md, "Metrics"): records in / filtered / out,
+// drops by reason, retries, HTTP responses by status, last success, queue bytes, upload latency, token
+// refreshes, build info. Every metric uses the same readable label keys: `dcr` (the DCR's immutableId),
+// `data_source` (the DCR data source's name), `destination` (the DCR destination's name) and `stream`
+// (the DCR stream, e.g. Microsoft-Syslog) — never an internal node id, so series survive a reload.
+// prom-client (the exposition format, not hand-written) is loaded only once enable() is called, i.e. when
+// selfMetrics.port is configured: until then every call is a no-op and the collector does not pay the
+// ~2.6 MB RSS the library costs once loaded (docs/dependencies.md). Counting starts at enable().
+// Served as Prometheus text on 127.0.0.1:<port>/metrics only.
 import * as http from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OPEN_AMA_VERSION } from '../config/version.js';
+
+/** Where records come from: one DCR data source's stream. */
+export interface SourceLabels {
+  dcr: string;
+  data_source: string;
+  stream: string;
+}
+/** Where records go: one DCR destination, for one DCR stream. */
+export interface LaneLabels {
+  dcr: string;
+  destination: string;
+  stream: string;
+}
+export interface DestinationLabels {
+  dcr: string;
+  destination: string;
+}
+/** A drop's place: whichever of the common keys are known where it happened. */
+export type DropLabels = Partial<SourceLabels & LaneLabels>;
+
+/** The label keys every metric draws from (the same spelling everywhere). */
+export const LABEL_KEYS = ['dcr', 'data_source', 'destination', 'stream'] as const;
+
+type Backend = {
+  registry: Registry;
+  recordsIn: Counter<'dcr' | 'data_source' | 'stream'>;
+  recordsFiltered: Counter<'dcr' | 'destination' | 'stream'>;
+  recordsOut: Counter<'dcr' | 'destination' | 'stream'>;
+  dropped: Counter<'reason' | (typeof LABEL_KEYS)[number]>;
+  retries: Counter<'dcr' | 'destination' | 'stream'>;
+  httpResponses: Counter<'dcr' | 'destination' | 'status'>;
+  lastSuccess: Gauge<'dcr' | 'destination'>;
+  uploadLatency: Histogram<'dcr' | 'destination'>;
+  tokenRefreshes: Counter;
+};
 
 export class SelfMetrics {
-  readonly registry = new Registry();
-  readonly recordsIn = new Counter({
-    name: 'open_ama_records_in_total',
-    help: 'Records produced by sources, per stream',
-    labelNames: ['stream'],
-    registers: [this.registry],
-  });
-  readonly recordsOut = new Counter({
-    name: 'open_ama_records_out_total',
-    help: 'Records accepted by a destination, per lane',
-    labelNames: ['lane'],
-    registers: [this.registry],
-  });
-  readonly dropped = new Counter({
-    name: 'open_ama_dropped_records_total',
-    help: 'Records dropped, by reason and component',
-    labelNames: ['reason', 'component'],
-    registers: [this.registry],
-  });
-  readonly queueBytes = new Gauge({
-    name: 'open_ama_queue_bytes',
-    help: 'Bytes waiting in the durable queue, per lane',
-    labelNames: ['lane'],
-    registers: [this.registry],
-  });
-  readonly uploadLatency = new Histogram({
-    name: 'open_ama_upload_latency_seconds',
-    help: 'Time from batch read to acceptance',
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
-  readonly retries = new Counter({
-    name: 'open_ama_upload_retries_total',
-    help: 'Upload attempts that will be retried',
-    labelNames: ['lane'],
-    registers: [this.registry],
-  });
-  readonly tokenRefreshes = new Gauge({
-    name: 'open_ama_token_refreshes',
-    help: 'Managed identity tokens fetched',
-    registers: [this.registry],
-  });
+  private backend?: Backend;
+  private loading?: Promise<Backend>;
+  private queueBytes: () => { labels: LaneLabels; bytes: number }[] = () => [];
   private server?: http.Server;
-  private processMetrics = false;
 
-  /** Process metrics (incl. an event-loop-delay sampler) only when someone scrapes: they cost idle CPU. */
-  constructor(withProcessMetrics = false) {
-    if (withProcessMetrics) this.enableProcessMetrics();
+  /** True once enable() has loaded the library (calls before that count nothing). */
+  get enabled(): boolean {
+    return this.backend !== undefined;
   }
 
-  private enableProcessMetrics(): void {
-    if (this.processMetrics) return;
-    this.processMetrics = true;
-    collectDefaultMetrics({ register: this.registry, prefix: 'open_ama_' });
+  /** Loads prom-client and registers the metrics (with Node process metrics); idempotent. */
+  enable(): Promise<void> {
+    this.loading ??= import('prom-client').then((p) => (this.backend = createBackend(p, () => this.queueBytes())));
+    return this.loading.then(() => undefined);
+  }
+
+  /** The queue gauge is read at scrape time, so lanes removed by a reload disappear from it. */
+  setQueueBytesSource(fn: () => { labels: LaneLabels; bytes: number }[]): void {
+    this.queueBytes = fn;
+  }
+
+  recordsIn(labels: SourceLabels, n: number): void {
+    this.backend?.recordsIn.inc({ ...labels }, n);
+  }
+  recordsFiltered(labels: LaneLabels, n: number): void {
+    this.backend?.recordsFiltered.inc({ ...labels }, n);
+  }
+  recordsOut(labels: LaneLabels, n: number): void {
+    this.backend?.recordsOut.inc({ ...labels }, n);
+  }
+  dropped(reason: string, labels: DropLabels, n: number): void {
+    this.backend?.dropped.inc({ reason, ...labels }, n);
+  }
+  retry(labels: LaneLabels): void {
+    this.backend?.retries.inc({ ...labels });
+  }
+  /** An HTTP response from a destination; `status` undefined when none arrived (network error). */
+  httpResponse(labels: DestinationLabels, status: number | undefined): void {
+    this.backend?.httpResponses.inc({ ...labels, status: status === undefined ? 'none' : String(status) });
+  }
+  uploaded(labels: DestinationLabels, latencySeconds: number, at = Date.now()): void {
+    this.backend?.lastSuccess.set({ ...labels }, Math.floor(at / 1000));
+    this.backend?.uploadLatency.observe({ ...labels }, latencySeconds);
+  }
+  tokenRefreshed(): void {
+    this.backend?.tokenRefreshes.inc();
+  }
+
+  /** The exposition text (what GET /metrics answers); empty before enable(). */
+  async text(): Promise<string> {
+    return this.backend ? this.backend.registry.metrics() : '';
   }
 
   /** Listens on loopback only; resolves with the bound port. */
   async serve(port: number): Promise<number> {
     if (this.server) return (this.server.address() as { port: number }).port;
-    this.enableProcessMetrics();
+    await this.enable();
+    const registry = this.backend!.registry;
     const server = http.createServer((req, res) => {
       if (req.url !== '/metrics') {
         res.writeHead(404).end();
         return;
       }
-      this.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         () => res.writeHead(500).end(),
       );
     });
@@ -87,4 +128,92 @@ export class SelfMetrics {
     this.server = undefined;
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
+}
+
+function createBackend(
+  p: typeof import('prom-client'),
+  queueBytes: () => { labels: LaneLabels; bytes: number }[],
+): Backend {
+  const registry = new p.Registry();
+  const registers = [registry];
+  const lane = ['dcr', 'destination', 'stream'] as const;
+  const destination = ['dcr', 'destination'] as const;
+  new p.Gauge({
+    name: 'open_ama_build_info',
+    help: 'Always 1; the labels say which open-ama and Node.js run the collector',
+    labelNames: ['version', 'node_version', 'platform', 'arch'],
+    registers,
+  }).set(
+    { version: OPEN_AMA_VERSION, node_version: process.version, platform: process.platform, arch: process.arch },
+    1,
+  );
+  new p.Gauge({
+    name: 'open_ama_queue_bytes',
+    help: 'Bytes waiting in the durable queue, per destination and stream',
+    labelNames: lane,
+    registers,
+    collect() {
+      this.reset();
+      for (const q of queueBytes()) this.set({ ...q.labels }, q.bytes);
+    },
+  });
+  const b: Backend = {
+    registry,
+    recordsIn: new p.Counter({
+      name: 'open_ama_records_in_total',
+      help: 'Records a DCR data source collected (a data source several DCRs share is counted under each)',
+      labelNames: ['dcr', 'data_source', 'stream'],
+      registers,
+    }),
+    recordsFiltered: new p.Counter({
+      name: 'open_ama_records_filtered_total',
+      help: "Records the DCR's own transform filtered out on purpose (not a loss)",
+      labelNames: lane,
+      registers,
+    }),
+    recordsOut: new p.Counter({
+      name: 'open_ama_records_out_total',
+      help: 'Records a destination accepted (2xx, or written for a file destination)',
+      labelNames: lane,
+      registers,
+    }),
+    dropped: new p.Counter({
+      name: 'open_ama_dropped_records_total',
+      help: 'Records lost, by reason (docs/reliability.md, "Drop reasons"), with whichever labels are known where',
+      labelNames: ['reason', ...LABEL_KEYS],
+      registers,
+    }),
+    retries: new p.Counter({
+      name: 'open_ama_upload_retries_total',
+      help: 'Upload attempts that failed and will be retried',
+      labelNames: lane,
+      registers,
+    }),
+    httpResponses: new p.Counter({
+      name: 'open_ama_http_responses_total',
+      help: 'HTTP responses from a destination by status code (status="none": no response, a network error)',
+      labelNames: [...destination, 'status'],
+      registers,
+    }),
+    lastSuccess: new p.Gauge({
+      name: 'open_ama_destination_last_success_timestamp_seconds',
+      help: 'Unix time of the last upload a destination accepted',
+      labelNames: destination,
+      registers,
+    }),
+    uploadLatency: new p.Histogram({
+      name: 'open_ama_upload_latency_seconds',
+      help: 'Time from reading a batch off the queue to its acceptance',
+      labelNames: destination,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    tokenRefreshes: new p.Counter({
+      name: 'open_ama_token_refreshes_total',
+      help: 'Managed identity tokens fetched (IMDS or HIMDS)',
+      registers,
+    }),
+  };
+  p.collectDefaultMetrics({ register: registry, prefix: 'open_ama_' });
+  return b;
 }

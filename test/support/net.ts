@@ -1,5 +1,6 @@
-// Loopback network helpers every integration test shares: a free port, whether a port accepts, and a
-// polling wait with a deadline (the condition is usually "the port accepts" or "the fake saw N records").
+// Loopback network helpers every integration test shares: a free port, whether a port accepts, a
+// polling wait with a deadline (the condition is usually "the port accepts" or "the fake saw N records"),
+// and sending RFC 3164 lines to a syslog listener over TCP.
 import * as net from 'node:net';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it). */
@@ -41,3 +42,14 @@ export async function waitFor(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Sends each line as one RFC 3164 message (`<134>… host app[42]: <line>`) over one TCP connection. */
+export async function sendSyslog(port: number, lines: string[]): Promise<void> {
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', () => resolve());
+    sock.once('error', reject);
+  });
+  for (const l of lines) sock.write(`<134>Nov 25 10:00:00 host app[42]: ${l}\n`);
+  await new Promise<void>((resolve) => sock.end(() => resolve()));
+}

@@ -37,6 +37,9 @@ export interface DeliveryWorkerOptions {
    */
   lingerMs?: number;
   onSent?: (records: number, latencyMs: number) => void;
+  onRetry?: () => void;
+  /** Each network upload's HTTP status (undefined: no response); file uploads are not reported. */
+  onResponse?: (status: number | undefined) => void;
 }
 
 const MAX_ENTRIES_PER_READ = 10_000;
@@ -143,6 +146,7 @@ export class DeliveryWorker {
         return 0;
       }
       forceTokenRefresh = false;
+      if (this.o.uploader.kind !== 'file') this.o.onResponse?.(outcome.status);
       const verdict = classifyResponse(
         { status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers },
         this.attempt + 1,
@@ -195,6 +199,7 @@ export class DeliveryWorker {
     this.o.queue.release(batch);
     this.attempt++;
     this.health.retries++;
+    this.o.onRetry?.();
     this.health.state = state;
     this.health.lastError = detail;
     const wait = delayMs ?? nextBackoffMs(this.attempt);

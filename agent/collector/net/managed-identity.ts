@@ -62,6 +62,8 @@ export interface TokenClientOptions {
   http?: HttpClient;
   retryDelaysMs?: number[];
   sleep?: (ms: number) => Promise<void>;
+  /** Called for every token fetched (self-metrics: open_ama_token_refreshes_total). */
+  onRefresh?: () => void;
 }
 
 export class ManagedIdentityTokenClient {
@@ -98,6 +100,7 @@ export class ManagedIdentityTokenClient {
         const refreshAt = performance.now() + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2);
         this.cache.set(resource, { token, refreshAt });
         this.refreshCount++;
+        this.opts.onRefresh?.();
         return token;
       } catch (err) {
         lastError = err as Error;

@@ -15,6 +15,14 @@ import type { LaneWriter } from './router.js';
 export const MAX_FIELD_BYTES = 64 * 1024;
 const METRIC_FLUSH_INTERVAL_MS = 10_000;
 
+/** What a lane's delivery reports, with the lane id (the collector turns it into self-metrics). */
+export interface LaneEvents {
+  sent?(laneId: string, records: number, latencyMs: number): void;
+  retry?(laneId: string): void;
+  /** One per HTTP attempt; status undefined when no response arrived. Not called for file lanes. */
+  response?(laneId: string, status: number | undefined): void;
+}
+
 export interface LaneDeps {
   queueDir: string;
   quota: QuotaManager;
@@ -22,7 +30,7 @@ export interface LaneDeps {
   logger: Logger;
   uploader: Uploader;
   aggregateMetrics: boolean;
-  onSent?: (records: number, latencyMs: number) => void;
+  events?: LaneEvents;
 }
 
 export class Lane implements LaneWriter {
@@ -51,7 +59,9 @@ export class Lane implements LaneWriter {
       uploader: deps.uploader,
       drops: deps.drops,
       logger: deps.logger,
-      onSent: deps.onSent,
+      onSent: (n, ms) => deps.events?.sent?.(node.id, n, ms),
+      onRetry: () => deps.events?.retry?.(node.id),
+      onResponse: (status) => deps.events?.response?.(node.id, status),
     });
     return new Lane(node, queue, worker, deps);
   }

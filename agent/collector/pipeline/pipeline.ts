@@ -5,7 +5,7 @@ import type { Logger } from '../../telemetry/index.js';
 import type { QuotaManager } from '../buffer/index.js';
 import type { Uploader } from '../destinations/uploader.js';
 import { diffNodes, type DestinationNode, type PipelineGraph, type SourceNode } from './graph.js';
-import { Lane } from './lane.js';
+import { Lane, type LaneEvents } from './lane.js';
 import { Router } from './router.js';
 import type { CheckpointStore, Component, DropCounter, LogRecord, RecordSink } from './types.js';
 
@@ -23,7 +23,9 @@ export interface PipelineDeps {
   checkpoints: CheckpointStore;
   factories: PipelineFactories;
   onRecordsIn?: (stream: string, count: number) => void;
-  onSent?: (records: number, latencyMs: number) => void;
+  /** Records a transform filtered out on purpose, per lane (not a drop). */
+  onFiltered?: (laneId: string, count: number) => void;
+  laneEvents?: LaneEvents;
 }
 
 export interface ApplyReport {
@@ -113,7 +115,7 @@ export class Pipeline {
         logger: this.deps.logger,
         uploader: this.deps.factories.uploader(dest),
         aggregateMetrics: dest.kind === 'metrics',
-        onSent: this.deps.onSent,
+        events: this.deps.laneEvents,
       });
       lane.start();
       this.lanes.set(l.id, lane);
@@ -125,6 +127,7 @@ export class Pipeline {
       drops: this.deps.drops,
       transform: this.deps.factories.transform,
       onRecordsIn: this.deps.onRecordsIn,
+      onFiltered: this.deps.onFiltered,
     });
     // 4. Stop lanes nobody routes to any more (their queues stay on disk for a later config).
     for (const id of lanesToStop) {

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgentConfig } from '../../config/index.js';
 import type { DcrHealth } from '../ipc.js';
+import type { LaneLabels, SourceLabels } from '../../telemetry/self-metrics.js';
 import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
 import { validateDcr } from '../dcr/validate.js';
 import { companionTransformMode } from '../transform/index.js';
@@ -34,6 +35,18 @@ export interface BuildContext {
   config: AgentConfig;
   env: NodeJS.ProcessEnv;
   outDir: string;
+}
+
+/**
+ * The readable names behind the graph's internal ids, for self-metrics and log lines
+ * (docs/troubleshooting.md, "Metrics"): which DCR data source and stream a virtual source stream
+ * carries (several, when DCRs share a source), and which DCR destination and stream(s) a lane carries.
+ */
+export interface GraphLabels {
+  /** Virtual stream ("<sourceId>|…|<stream>") → the DCR data sources producing it. */
+  streams: Map<string, SourceLabels[]>;
+  /** Lane id → its DCR, destination name and the DCR stream(s) routed to it (joined by ","). */
+  lanes: Map<string, LaneLabels>;
 }
 
 export interface SyslogFilterSpec {
@@ -64,7 +77,7 @@ function networkKey(config: AgentConfig): string {
 export function buildPipelineGraph(
   inputs: DcrInput[],
   ctx: BuildContext,
-): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[] } {
+): { graph: PipelineGraph; dcrs: DcrHealth[]; warnings: string[]; labels: GraphLabels } {
   const dcrs: DcrHealth[] = [];
   const warnings: string[] = [];
   const accepted: Dcr[] = [];
@@ -99,13 +112,19 @@ export function buildPipelineGraph(
   const syslogFilters = new Map<string, SyslogFilterSpec>();
   const syslogStreams = new Set<string>();
   const port = Number(ctx.env.OPEN_AMA_SYSLOG_PORT ?? DEFAULT_SYSLOG_PORT);
+  const streamLabels = new Map<string, SourceLabels[]>();
+  const laneStreams = new Map<string, { dcr: string; destination: string; streams: Set<string> }>();
 
   for (const dcr of accepted) {
     // Virtual streams this DCR's data sources produce, per real stream name.
     const produced = new Map<string, string[]>();
     const sourceKql = new Map<string, string>(); // virtual stream → its data source's transformKql
-    const add = (stream: string, virtual: string): void => {
+    const add = (stream: string, virtual: string, dataSource: string): void => {
       produced.set(stream, [...(produced.get(stream) ?? []), virtual]);
+      const l = streamLabels.get(virtual) ?? [];
+      if (!l.some((x) => x.dcr === dcr.immutableId && x.data_source === dataSource))
+        l.push({ dcr: dcr.immutableId, data_source: dataSource, stream });
+      streamLabels.set(virtual, l);
     };
     for (const pc of dcr.dataSources.performanceCounters ?? []) {
       const spec = {
@@ -115,14 +134,14 @@ export function buildPipelineGraph(
       };
       const id = `perf/${nodeKey(spec).slice(0, 10)}`;
       sources.set(id, { id, kind: 'perf', spec, streams: spec.streams, key: nodeKey(spec) });
-      for (const s of pc.streams) add(s, `${id}|${s}`);
+      for (const s of pc.streams) add(s, `${id}|${s}`, pc.name);
     }
     for (const sl of dcr.dataSources.syslog ?? []) {
       const f = syslogFilterKey(sl.facilityNames, sl.logLevels);
       syslogFilters.set(f.key, f);
       for (const s of sl.streams) {
         syslogStreams.add(s);
-        add(s, `syslog|${f.key}|${s}`);
+        add(s, `syslog|${f.key}|${s}`, sl.name);
       }
     }
     for (const lf of dcr.dataSources.logFiles ?? []) {
@@ -136,12 +155,12 @@ export function buildPipelineGraph(
       };
       const id = `text-logs/${nodeKey(spec).slice(0, 10)}`;
       sources.set(id, { id, kind: 'text-logs', spec, streams: [stream], key: nodeKey(spec) });
-      add(stream, `${id}|${stream}`);
+      add(stream, `${id}|${stream}`, lf.name);
       // Per DCR: two DCRs tailing the same files share the source, each with its own data-source transform.
       const kql = lf.transformKql?.trim();
       if (kql && kql !== 'source') sourceKql.set(`${id}|${stream}`, kql);
     }
-    if (dcr.streamDeclarations[HEARTBEAT_STREAM]) add(HEARTBEAT_STREAM, `heartbeat|${HEARTBEAT_STREAM}`);
+    if (dcr.streamDeclarations[HEARTBEAT_STREAM]) add(HEARTBEAT_STREAM, `heartbeat|${HEARTBEAT_STREAM}`, 'heartbeat');
 
     // A DCR's named DCE wins over its own endpoints (private link needs the DCE; docs/dcr-support.md).
     const endpoint = dcr.dataCollectionEndpoint?.logsIngestion ?? dcr.endpoints?.logsIngestion;
@@ -206,6 +225,9 @@ export function buildPipelineGraph(
             uploadStream,
             key: nodeKey({ laneId, dest: dest.key }),
           });
+          const ls = laneStreams.get(laneId) ?? { dcr: dcr.immutableId, destination: destName, streams: new Set() };
+          ls.streams.add(stream);
+          laneStreams.set(laneId, ls);
           const columns =
             kind === 'logs-ingestion' ? dcr.streamDeclarations[uploadStream]?.columns.map((c) => c.name) : undefined;
           for (const v of virtuals) {
@@ -248,5 +270,14 @@ export function buildPipelineGraph(
     },
     dcrs,
     warnings,
+    labels: {
+      streams: streamLabels,
+      lanes: new Map(
+        [...laneStreams].map(([id, l]) => [
+          id,
+          { dcr: l.dcr, destination: l.destination, stream: [...l.streams].sort().join(',') },
+        ]),
+      ),
+    },
   };
 }

@@ -17,7 +17,7 @@ export interface RouterDeps {
   drops: DropCounter;
   /**
    * Applies an agent-side transform; returns the records to keep (identity when absent). Records it
-   * dropped for spending their evaluation budget are reported through onBudgetDrop (not 'filtered').
+   * dropped for spending their evaluation budget are reported through onBudgetDrop (a drop, not filtering).
    */
   transform?: (
     kql: string,
@@ -26,6 +26,8 @@ export interface RouterDeps {
     onBudgetDrop?: (count: number) => void,
   ) => LogRecord[];
   onRecordsIn?: (stream: string, count: number) => void;
+  /** Records a transform removed on purpose (`where`): not a drop, counted apart (docs/reliability.md). */
+  onFiltered?: (laneId: string, count: number) => void;
 }
 
 export class Router implements RecordSink {
@@ -77,7 +79,7 @@ export class Router implements RecordSink {
             this.deps.drops.drop('transform_budget', n, route.laneId);
           });
           const filtered = before - out.length - overBudget;
-          if (filtered > 0) this.deps.drops.drop('filtered', filtered, route.laneId);
+          if (filtered > 0) this.deps.onFiltered?.(route.laneId, filtered);
         }
         if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
         if (out.length > 0) {

@@ -40,7 +40,6 @@ export type DropReason =
   | 'quota'
   | 'oversized'
   | 'parse_error'
-  | 'filtered'
   /** A record that spent its agent-side transform evaluation budget (docs/dcr-support.md). */
   | 'transform_budget'
   | 'no_route'

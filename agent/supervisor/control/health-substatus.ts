@@ -22,9 +22,25 @@ function backlogText(d: DestinationHealth): string {
   return `backlog ${d.backlogRecords} records${mb}`;
 }
 
+/**
+ * Losses and intentional filtering, apart: ", 3 records dropped (rejected_400 3; see collector.log),
+ * 33 records filtered out by the DCR's transform". Filtering is never called a drop (docs/reliability.md).
+ */
+function dropText(d: DestinationHealth): string {
+  const reasons = Object.entries(d.droppedByReason ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
+  const dropped = d.droppedRecords
+    ? `, ${d.droppedRecords} records dropped (${reasons ? `${reasons}; ` : ''}see collector.log)`
+    : '';
+  const filtered = d.filteredRecords ? `, ${d.filteredRecords} records filtered out by the DCR's transform` : '';
+  return dropped + filtered;
+}
+
 export function destinationSubstatus(d: DestinationHealth): HealthSubstatus {
   const last = `last successful upload ${d.lastSuccessAt ?? 'never'}`;
-  const dropped = d.droppedRecords ? `, ${d.droppedRecords} records dropped (see collector.log)` : '';
+  const dropped = dropText(d);
   if (d.state === 'ok') {
     return {
       name: `destination ${d.id}`,

@@ -191,7 +191,7 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     expect(line).toContain('seq=0 bad row'); // a sample of what was rejected
     expect(line).not.toContain('eyJ0eXAiOiJKV1QiLCJhbGciOi'); // bearer-looking data is redacted
     expect(log).not.toContain(GOOD_TOKEN);
-    expect(log).toMatch(/dropped 3 record\(s\) \(rejected_400\)/);
+    expect(log).toMatch(/dropped 3 record\(s\), reason rejected_400 /);
   });
 
   test('401 → one token refresh, then success (also across a 413 split of the same batch)', async () => {

@@ -61,17 +61,20 @@ describe('router', () => {
     expect(d.counted).toEqual([{ reason: 'no_route', count: 2, component: 'Custom-Unknown' }]);
   });
 
-  test('a transform that removes records counts them as filtered', async () => {
+  test('a transform that removes records counts them as filtered, not as dropped', async () => {
     const lane = new MemoryLane();
     const d = drops();
+    const filtered: [string, number][] = [];
     const router = new Router([{ sourceStream: 's', laneId: 'l', transformKql: 'source | where x > 1' }], {
       lanes: new Map([['l', lane]]),
       drops: d,
       transform: (_kql, records) => records.filter((r) => Number(r.x) > 1),
+      onFiltered: (laneId, n) => filtered.push([laneId, n]),
     });
     await router.write('s', [{ x: 1 }, { x: 2 }]);
     expect(lane.records).toEqual([{ x: 2 }]);
-    expect(d.counted).toEqual([{ reason: 'filtered', count: 1, component: 'l' }]);
+    expect(filtered).toEqual([['l', 1]]);
+    expect(d.counted).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { buildPackage } from '../packaging/build-package.js';
-import { findRepoRoot, hostArch } from '../packaging/project-metadata.js';
+import { findRepoRoot } from '../packaging/project-metadata.js';
 import { DEFAULT_STREAMS, defaultPublicSettings } from './default-settings.js';
 import { SimulatedGuestAgent, type StepRecord } from './guest-agent.js';
 import { collectEvents, dim, green, printStep, readHeartbeat, red } from './timeline.js';
@@ -50,7 +50,7 @@ async function freePort(): Promise<number> {
 }
 
 async function versionOfZip(zip: string, fallback: string): Promise<string> {
-  const m = /-(\d+(?:\.\d+){1,3})-linux-/.exec(path.basename(zip));
+  const m = /-(\d+(?:\.\d+){1,3})-linux[-.]/.exec(path.basename(zip));
   return m ? m[1]! : fallback;
 }
 
@@ -60,7 +60,6 @@ async function ourZip(log: (s: string) => void): Promise<string> {
   log(dim(`packaging the extension from ${repoRoot} …`));
   const r = await buildPackage({
     repoRoot,
-    arch: hostArch(),
     outDir,
     runtimeCompressionLevel: 1,
     log: () => undefined,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { extensionImageFileName, renderExtensionImage } from './extension-image.js';
-import { assertExtensionVersion, readProjectMetadata, type Arch } from './project-metadata.js';
+import { ARCHES, assertExtensionVersion, readProjectMetadata, type Arch } from './project-metadata.js';
 import { mib, obtainNodeRuntime } from './runtime.js';
 import { listZipEntries } from './zip-contents.js';
 import { writeZip, type ZipEntry } from './zip-writer.js';
@@ -21,7 +21,8 @@ export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs'
 
 export interface PackageOptions {
   repoRoot: string;
-  arch: Arch;
+  /** One architecture's runtime only; default: both (x64 and arm64) in one ZIP, chosen at install (docs/packaging.md). */
+  arch?: Arch;
   /** Defaults to package.json's version; any other value rebuilds the bundles with that stamp. */
   version?: string;
   /** Where the ZIP and ExtensionImage.xml go (default <repo>/dist). */
@@ -45,15 +46,21 @@ export interface PartSize {
 
 export interface PackageResult {
   version: string;
-  arch: Arch;
+  arches: Arch[];
   zipPath: string;
   extensionImagePath: string;
   zipBytes: number;
   parts: PartSize[];
 }
 
-export function zipFileName(version: string, arch: Arch): string {
-  return `open-ama-${version}-linux-${arch}.zip`;
+/** `open-ama-<version>-linux.zip` (both runtimes) or `open-ama-<version>-linux-<arch>.zip` (one). */
+export function zipFileName(version: string, arch?: Arch): string {
+  return `open-ama-${version}-linux${arch ? `-${arch}` : ''}.zip`;
+}
+
+/** Where each architecture's runtime sits in the package; the shims pick one by `uname -m`. */
+export function runtimeEntry(arch: Arch): string {
+  return `runtime/linux-${arch}/node`;
 }
 
 export async function buildPackage(opts: PackageOptions): Promise<PackageResult> {
@@ -65,23 +72,27 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
   await mkdir(outDir, { recursive: true });
 
   const staging = version === meta.version ? undefined : await mkdtemp(path.join(tmpdir(), 'open-ama-bundles-'));
-  let disposeRuntime: (() => Promise<void>) | undefined;
+  const disposers: (() => Promise<void>)[] = [];
   try {
     const bundlesDir = staging ?? opts.bundlesDir ?? path.join(opts.repoRoot, 'dist');
     if (staging) await buildBundles(opts.repoRoot, version, staging, log);
-    const runtime = await obtainNodeRuntime({
-      arch: opts.arch,
-      version: meta.runtimeNodeVersion,
-      cacheRoot: opts.cacheRoot ?? path.join(opts.repoRoot, '.cache'),
-      log,
-    });
-    disposeRuntime = runtime.dispose;
+    const arches: Arch[] = opts.arch ? [opts.arch] : [...ARCHES];
+    const runtimes: { arch: Arch; nodePath: string; licensePath: string }[] = [];
+    for (const arch of arches) {
+      const runtime = await obtainNodeRuntime({
+        arch,
+        version: meta.runtimeNodeVersion,
+        cacheRoot: opts.cacheRoot ?? path.join(opts.repoRoot, '.cache'),
+        log,
+      });
+      disposers.push(runtime.dispose);
+      runtimes.push(runtime);
+    }
     const entries = await packageEntries(
       opts.repoRoot,
       bundlesDir,
       version,
-      runtime.nodePath,
-      runtime.licensePath,
+      runtimes,
       opts.runtimeCompressionLevel ?? 9,
     );
     const zipPath = path.join(outDir, zipFileName(version, opts.arch));
@@ -94,9 +105,9 @@ export async function buildPackage(opts: PackageOptions): Promise<PackageResult>
     const parts = await partSizes(zipPath);
     const zipBytes = (await stat(zipPath)).size;
     log(formatSizes(parts, zipBytes));
-    return { version, arch: opts.arch, zipPath, extensionImagePath, zipBytes, parts };
+    return { version, arches, zipPath, extensionImagePath, zipBytes, parts };
   } finally {
-    await disposeRuntime?.();
+    for (const dispose of disposers) await dispose();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
@@ -125,8 +136,7 @@ async function packageEntries(
   repoRoot: string,
   bundlesDir: string,
   version: string,
-  nodePath: string,
-  licensePath: string,
+  runtimes: readonly { arch: Arch; nodePath: string; licensePath: string }[],
   runtimeLevel: number,
 ): Promise<ZipEntry[]> {
   const regular = (zipPath: string, file: string): ZipEntry => ({
@@ -155,8 +165,10 @@ async function packageEntries(
     .sort();
   for (const schema of schemas)
     entries.push(regular(`settings-schemas/${schema}`, path.join(repoRoot, 'settings-schemas', schema)));
-  entries.push({ path: 'runtime/node', file: nodePath, executable: true, compressionLevel: runtimeLevel });
-  entries.push(regular('runtime/LICENSE', licensePath));
+  for (const rt of runtimes)
+    entries.push({ path: runtimeEntry(rt.arch), file: rt.nodePath, executable: true, compressionLevel: runtimeLevel });
+  // The same Node release for every architecture, so one licence file covers them all.
+  entries.push(regular('runtime/LICENSE', runtimes[0]!.licensePath));
   entries.push({ path: 'VERSION', data: Buffer.from(`${version}\n`), executable: false, compressionLevel: 9 });
   return entries;
 }

@@ -1,11 +1,11 @@
-// `npm run package` (dist/tools/package.mjs): builds dist/open-ama-<version>-linux-<arch>.zip and its
-// ExtensionImage.xml. Options: --arch x64|arm64 (default: host), --version X (rebuild the bundles with
+// `npm run package` (dist/tools/package.mjs): builds dist/open-ama-<version>-linux.zip (both runtimes) and
+// its ExtensionImage.xml. Options: --arch x64|arm64 (one runtime only: open-ama-<version>-linux-<arch>.zip), --version X (rebuild the bundles with
 // that stamp), --out DIR (default dist/), --media-link URL (for ExtensionImage.xml). Exit 1 on failure.
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildPackage } from './build-package.js';
-import { findRepoRoot, hostArch, parseArch } from './project-metadata.js';
+import { findRepoRoot, parseArch } from './project-metadata.js';
 
 const USAGE = 'usage: package.mjs [--arch x64|arm64] [--version X.Y.Z] [--out DIR] [--media-link URL]';
 
@@ -28,13 +28,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const result = await buildPackage({
     repoRoot,
-    arch: values.arch ? parseArch(values.arch) : hostArch(),
+    ...(values.arch ? { arch: parseArch(values.arch) } : {}),
     ...(values.version ? { version: values.version } : {}),
     ...(values.out ? { outDir: path.resolve(values.out) } : {}),
     ...(values['media-link'] ? { mediaLink: values['media-link'] } : {}),
   });
   console.log(
-    `package: open-ama ${result.version} linux-${result.arch} done in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `package: open-ama ${result.version} linux (${result.arches.join(' + ')}) done in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 

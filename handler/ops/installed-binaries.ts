@@ -1,11 +1,12 @@
-// Copies the runtime and the supervisor/collector bundles out of <ExtDir> into <installDir>/<version>,
-// because the guest agent may delete <ExtDir> without notice (docs/guest-agent-protocol.md §5.6) and services must not
-// run from it. Copy is staged in a temp dir and renamed, so a half-copied version is never used.
+// Copies this machine's runtime (handler/ops/runtime-select.ts) and the supervisor/collector bundles out of
+// <ExtDir> into <installDir>/<version>, because the guest agent may delete <ExtDir> without notice
+// (docs/guest-agent-protocol.md §5.6) and services must not run from it. Copy is staged in a temp dir and renamed, so a half-copied version is never used.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentPaths } from '../../agent/config/index.js';
 import type { PackageLayout } from '../context.js';
 import { HandlerError } from '../errors.js';
+import { chooseRuntime } from './runtime-select.js';
 
 export const BUNDLES = ['supervisor.mjs', 'collector.mjs'] as const;
 
@@ -42,16 +43,19 @@ export async function installBinaries(
   layout: PackageLayout,
   paths: AgentPaths,
   version: string,
+  arch: string = process.arch,
 ): Promise<InstalledVersion> {
   const target = installedVersion(paths, version);
   if (await isInstalled(paths, version)) return target;
+  // Only this machine's runtime is copied out of a package carrying both (docs/packaging.md).
+  const runtime = await chooseRuntime(layout, arch);
   await fs.mkdir(paths.installDir, { recursive: true, mode: 0o755 });
   const staging = `${target.dir}.staging-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
   try {
     await fs.mkdir(path.join(staging, 'runtime'), { recursive: true, mode: 0o755 });
     await fs.mkdir(path.join(staging, 'dist'), { recursive: true, mode: 0o755 });
-    await fs.copyFile(layout.nodePath, path.join(staging, 'runtime', 'node'));
+    await fs.copyFile(runtime, path.join(staging, 'runtime', 'node'));
     await fs.chmod(path.join(staging, 'runtime', 'node'), 0o755);
     for (const bundle of BUNDLES) {
       await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));

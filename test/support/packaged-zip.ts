@@ -1,4 +1,4 @@
-// Test fixture: the path of the extension ZIP packaged from the current dist/ bundles (host arch), built
+// Test fixture: the path of the extension ZIP packaged from the current dist/ bundles (both runtimes), built
 // at most once per test run across parallel jest workers. Cached in .cache/test-zips/<version>/<hash>/,
 // the hash covering every input (dist/*.mjs + maps, HandlerManifest.json, shim, schemas, packaging code,
 // package.json), so stale ZIPs are rebuilt; a lock file keeps two workers from building at once. The
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildPackage, PRODUCT_BUNDLES, zipFileName } from '../../packaging/build-package.js';
-import { findRepoRoot, hostArch, readProjectMetadata } from '../../packaging/project-metadata.js';
+import { findRepoRoot, readProjectMetadata } from '../../packaging/project-metadata.js';
 
 const run = promisify(execFile);
 const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
@@ -45,7 +45,7 @@ async function buildOnce(version: string): Promise<string> {
   }
   const versionDir = path.join(cacheRoot, version);
   const dir = path.join(versionDir, await inputsHash());
-  const zipPath = path.join(dir, zipFileName(version, hostArch()));
+  const zipPath = path.join(dir, zipFileName(version));
   if (existsSync(zipPath)) return zipPath;
   await mkdir(versionDir, { recursive: true });
   await withLock(path.join(cacheRoot, `${version}.lock`), async () => {
@@ -55,7 +55,6 @@ async function buildOnce(version: string): Promise<string> {
     try {
       await buildPackage({
         repoRoot,
-        arch: hostArch(),
         version,
         outDir: staging,
         runtimeCompressionLevel: 1,

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { extensionImageFileName } from '../../../packaging/extension-image.js';
-import { findRepoRoot, hostArch } from '../../../packaging/project-metadata.js';
+import { runtimeEntry } from '../../../packaging/build-package.js';
+import { ARCHES, findRepoRoot } from '../../../packaging/project-metadata.js';
 import { listZipEntries, readZipEntry } from '../../../packaging/zip-contents.js';
 
 const run = promisify(execFile);
@@ -32,18 +33,26 @@ describe('package.mjs --version', () => {
       cwd: repoRoot,
       maxBuffer: 16 * 1024 * 1024,
     });
-    const zip = path.join(out, `open-ama-9.9.9-linux-${hostArch()}.zip`);
+    const zip = path.join(out, 'open-ama-9.9.9-linux.zip');
     expect((await readZipEntry(zip, 'VERSION')).toString()).toBe('9.9.9\n');
     expect((await readZipEntry(zip, 'dist/handler.mjs')).toString()).toContain('"9.9.9"');
     expect(await readFile(path.join(out, extensionImageFileName('9.9.9')), 'utf8')).toContain(
       '<Version>9.9.9</Version>',
     );
     expect(stdout).toMatch(/ZIP \d+\.\d MiB \(\d+ bytes\)/);
-    for (const part of ['runtime/node', 'dist/handler.mjs', 'dist/*.mjs.map', 'settings-schemas/*.json'])
+    for (const part of [
+      'runtime/linux-x64/node',
+      'runtime/linux-arm64/node',
+      'dist/handler.mjs',
+      'dist/*.mjs.map',
+      'settings-schemas/*.json',
+    ])
       expect(stdout).toContain(part);
-    // Production settings: the runtime is deflated (not stored) and the entries match the test-helper ZIP layout.
-    const runtime = (await listZipEntries(zip)).find((e) => e.path === 'runtime/node')!;
-    expect(runtime.compressedSize).toBeLessThan(runtime.uncompressedSize * 0.5);
+    // Production settings: the runtimes are deflated (not stored) and the entries match the test-helper ZIP layout.
+    for (const arch of ARCHES) {
+      const runtime = (await listZipEntries(zip)).find((e) => e.path === runtimeEntry(arch))!;
+      expect(runtime.compressedSize).toBeLessThan(runtime.uncompressedSize * 0.5);
+    }
   }, 600_000);
 
   it('refuses a version the guest agent cannot use in a directory name, before building anything', async () => {
@@ -55,6 +64,6 @@ describe('package.mjs --version', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('is not an extension version');
-    expect(existsSync(path.join(out, `open-ama-1.0.0-beta-linux-${hostArch()}.zip`))).toBe(false);
+    expect(existsSync(path.join(out, 'open-ama-1.0.0-beta-linux.zip'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // bin/open-ama-handler as the guest agent runs it: unpacked with modes dropped + chmod u+x, through
-// `/bin/sh -c` (and dash/bash) with a minimal environment. Proves the bundled runtime runs without a
-// system Node on PATH, and that a missing, damaged or foreign-CPU runtime exits 52/51 with an error status.
+// `/bin/sh -c` (and dash/bash) with a minimal environment. Proves the shim picks runtime/linux-<arch>/node by
+// `uname -m` (a `uname` on PATH saying aarch64 makes it pick the arm64 runtime), that the bundled runtime runs
+// without a system Node on PATH, and that a missing, damaged or foreign-CPU runtime exits 52/51 with an error status.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { runtimeEntry } from '../../../packaging/build-package.js';
 import { ELF_MACHINE } from '../../../packaging/elf.js';
 import { findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
 import { packagedZip } from '../../support/packaged-zip.js';
@@ -31,11 +33,18 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** A copy of the unpacked package with runtime/node replaced (or removed when `runtime` is undefined). */
-async function brokenCopy(name: string, runtime: Buffer | undefined): Promise<string> {
+const HOST_RUNTIME = runtimeEntry(hostArch());
+const OTHER_ARCH = hostArch() === 'x64' ? 'arm64' : 'x64';
+
+/**
+ * A copy of the unpacked package with this CPU's runtime replaced (or removed when `runtime` is undefined);
+ * `dropOther` also removes the other architecture's runtime (a package without any runtime).
+ */
+async function brokenCopy(name: string, runtime: Buffer | undefined, dropOther = false): Promise<string> {
   const dir = path.join(work, name);
-  await cp(extDir, dir, { recursive: true, filter: (src) => src !== path.join(extDir, 'runtime', 'node') });
-  if (runtime) await writeFile(path.join(dir, 'runtime', 'node'), runtime, { mode: 0o744 });
+  const skip = [path.join(extDir, HOST_RUNTIME), ...(dropOther ? [path.join(extDir, runtimeEntry(OTHER_ARCH))] : [])];
+  await cp(extDir, dir, { recursive: true, filter: (src) => !skip.includes(src) });
+  if (runtime) await writeFile(path.join(dir, HOST_RUNTIME), runtime, { mode: 0o744 });
   return dir;
 }
 
@@ -83,18 +92,18 @@ async function readStatus(
 
 describe('the bundled runtime', () => {
   it('runs after unzip + chmod u+x with an empty environment and reports the pinned Node version', async () => {
-    const { stdout } = await promisify(execFile)(path.join(extDir, 'runtime', 'node'), ['--version'], { env: {} });
+    const { stdout } = await promisify(execFile)(path.join(extDir, HOST_RUNTIME), ['--version'], { env: {} });
     expect(stdout.trim()).toBe(`v${meta.runtimeNodeVersion}`);
   });
 });
 
 describe('bin/open-ama-handler', () => {
   it.each(SHELLS)(
-    'runs dist/handler.mjs on runtime/node with the operation arguments, without PATH (%s)',
+    'runs dist/handler.mjs on runtime/linux-<host arch>/node with the operation arguments, without PATH (%s)',
     async (shell) => {
       const probeDir = await brokenCopy(
         `probe-${path.basename(shell)}`,
-        await readFile(path.join(extDir, 'runtime', 'node')),
+        await readFile(path.join(extDir, HOST_RUNTIME)),
       );
       await writeFile(
         path.join(probeDir, 'dist', 'handler.mjs'),
@@ -106,7 +115,7 @@ describe('bin/open-ama-handler', () => {
       expect(result.code).toBe(7);
       expect(JSON.parse(result.stdout)).toEqual({
         version: `v${meta.runtimeNodeVersion}`,
-        execPath: path.join(probeDir, 'runtime', 'node'),
+        execPath: path.join(probeDir, HOST_RUNTIME),
         argv: ['enable', 'two words'],
         cwd: probeDir,
       });
@@ -120,7 +129,7 @@ describe('bin/open-ama-handler', () => {
   });
 
   it.each(SHELLS)(
-    'exits 52 and writes an error status when runtime/node is not an ELF executable (%s)',
+    'exits 52 and writes an error status when the runtime is not an ELF executable (%s)',
     async (shell) => {
       const dir = await brokenCopy(
         `not-elf-${path.basename(shell)}`,
@@ -161,8 +170,50 @@ describe('bin/open-ama-handler', () => {
     },
   );
 
-  it('exits 52 when runtime/node is missing, writing the status into <ext>/status when HandlerEnvironment.json is absent', async () => {
-    const dir = await brokenCopy('missing', undefined);
+  it('exits 51 naming the runtimes it carries when the package has none for this CPU', async () => {
+    const dir = await brokenCopy('other-only', undefined);
+    const statusFolder = await writeHandlerEnvironment(dir);
+    const result = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler install`, dir, {
+      ConfigSequenceNumber: '4',
+    });
+    expect(result.code).toBe(51);
+    const [status] = await readStatus(path.join(statusFolder, '4.status'));
+    expect(status!.status.formattedMessage.message).toMatch(
+      new RegExp(`this package carries runtimes for linux-${OTHER_ARCH} but this machine is \\S+`),
+    );
+  });
+
+  it('picks the arm64 runtime on aarch64 and the x64 one on x86_64 (uname -m decides)', async () => {
+    const dir = await brokenCopy('pick', undefined);
+    // With no runtime in the package, the shim's "missing" message names the slot it chose.
+    const fakeBin = path.join(work, 'fake-uname');
+    await mkdir(fakeBin, { recursive: true });
+    for (const [machine, slot] of [
+      ['aarch64', 'linux-arm64'],
+      ['x86_64', 'linux-x64'],
+    ] as const) {
+      await writeFile(path.join(fakeBin, 'uname'), `#!/bin/sh\necho ${machine}\n`, { mode: 0o755 });
+      await rm(path.join(dir, 'runtime'), { recursive: true, force: true });
+      const result = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler enable`, dir, {
+        PATH: `${fakeBin}:/usr/bin:/bin`,
+        ConfigSequenceNumber: '0',
+      });
+      expect(result.code).toBe(52);
+      expect(result.stderr).toContain(`the bundled Node runtime is missing (${dir}/runtime/${slot}/node)`);
+    }
+    await writeFile(path.join(fakeBin, 'uname'), '#!/bin/sh\necho riscv64\n', { mode: 0o755 });
+    const riscv = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler enable`, dir, {
+      PATH: `${fakeBin}:/usr/bin:/bin`,
+      ConfigSequenceNumber: '0',
+    });
+    expect(riscv.code).toBe(51);
+    expect(riscv.stderr).toContain(
+      'this machine is riscv64; open-ama runs on x86_64 (linux-x64) and aarch64 (linux-arm64)',
+    );
+  });
+
+  it('exits 52 when the runtime is missing, writing the status into <ext>/status when HandlerEnvironment.json is absent', async () => {
+    const dir = await brokenCopy('missing', undefined, true);
     const result = await runThroughShell('/bin/sh', `${dir}/bin/open-ama-handler disable`, dir, {
       ConfigSequenceNumber: '12',
     });
@@ -173,7 +224,7 @@ describe('bin/open-ama-handler', () => {
   });
 
   it('without ConfigSequenceNumber, writes the status for the most recently modified settings file', async () => {
-    const dir = await brokenCopy('seq-fallback', undefined);
+    const dir = await brokenCopy('seq-fallback', undefined, true);
     const statusFolder = await writeHandlerEnvironment(dir);
     await mkdir(path.join(dir, 'config'), { recursive: true });
     await writeFile(path.join(dir, 'config', '10.settings'), '');

@@ -1,16 +1,17 @@
 // The packaged ZIP: exact layout and order, modes, fixed timestamps, no symlinks, HandlerManifest per
-// docs/guest-agent-protocol.md §1, VERSION, runtime for the host CPU, ExtensionImage.xml stamped with package.json's
-// version, and byte-identical output for identical inputs.
+// docs/guest-agent-protocol.md §1, VERSION, one runtime per CPU (x64 and arm64: ELF machine and size checked),
+// ExtensionImage.xml stamped with package.json's version, and byte-identical output for identical inputs.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { UNIT_NAME } from '../../../agent/supervisor/control/unit-file.js';
-import { buildPackage, PRODUCT_BUNDLES } from '../../../packaging/build-package.js';
+import { buildPackage, PRODUCT_BUNDLES, runtimeEntry } from '../../../packaging/build-package.js';
 import { ELF_MACHINE } from '../../../packaging/elf.js';
 import { extensionImageFileName } from '../../../packaging/extension-image.js';
-import { findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
+import { ARCHES, findRepoRoot, hostArch, readProjectMetadata } from '../../../packaging/project-metadata.js';
+import { runtimePin } from '../../../packaging/runtime-pins.js';
 import { listZipEntries, readZipEntry, type ZipEntryInfo } from '../../../packaging/zip-contents.js';
 import { packagedZip } from '../../support/packaged-zip.js';
 
@@ -36,7 +37,8 @@ async function expectedLayout(): Promise<string[]> {
     'bin/open-ama-standalone',
     ...PRODUCT_BUNDLES.flatMap((b) => [`dist/${b}`, `dist/${b}.map`]),
     ...schemas.map((s) => `settings-schemas/${s}`),
-    'runtime/node',
+    'runtime/linux-x64/node',
+    'runtime/linux-arm64/node',
     'runtime/LICENSE',
     'VERSION',
   ];
@@ -51,7 +53,7 @@ describe('extension ZIP layout', () => {
     for (const entry of entries) {
       expect(entry.isSymlink).toBe(false);
       expect(entry.isDirectory).toBe(false);
-      const executable = entry.path.startsWith('bin/') || entry.path === 'runtime/node';
+      const executable = entry.path.startsWith('bin/') || entry.path.endsWith('/node');
       expect({ path: entry.path, mode: entry.unixMode.toString(8) }).toEqual({
         path: entry.path,
         mode: executable ? '100755' : '100644',
@@ -68,10 +70,32 @@ describe('extension ZIP layout', () => {
     expect((await readZipEntry(zipPath, 'VERSION')).toString()).toBe(`${meta.version}\n`);
   });
 
-  it('ships a Node runtime built for the host CPU (64-bit little-endian ELF)', async () => {
-    const head = (await readZipEntry(zipPath, 'runtime/node')).subarray(0, 20);
-    expect(head.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
-    expect([head[4], head[5], head.readUInt16LE(18)]).toEqual([2, 1, ELF_MACHINE[hostArch()]]);
+  it.each(ARCHES)(
+    'ships a Node runtime for %s at runtime/linux-<arch>/node (64-bit little-endian ELF, right machine)',
+    async (arch) => {
+      const head = (await readZipEntry(zipPath, runtimeEntry(arch))).subarray(0, 20);
+      expect(head.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      expect([head[4], head[5], head.readUInt16LE(18)]).toEqual([2, 1, ELF_MACHINE[arch]]);
+    },
+  );
+
+  it('carries the pinned arm64 runtime byte for byte (it is never stripped on an x64 build host)', async () => {
+    if (hostArch() !== 'x64') return;
+    const arm64 = await readZipEntry(zipPath, runtimeEntry('arm64'));
+    expect(createHash('sha256').update(arm64).digest('hex')).toBe(
+      runtimePin(meta.runtimeNodeVersion, 'arm64').nodeSha256,
+    );
+  });
+
+  it('stays within its size budget: two runtimes of 100–130 MiB each, and a ZIP under 100 MiB', () => {
+    const mib = 1024 * 1024;
+    for (const arch of ARCHES) {
+      const rt = entries.find((e) => e.path === runtimeEntry(arch))!;
+      expect(rt.uncompressedSize).toBeGreaterThan(100 * mib);
+      expect(rt.uncompressedSize).toBeLessThan(130 * mib);
+    }
+    // The test helper deflates the runtimes at level 1; production (level 9) is smaller (docs/packaging.md).
+    expect(entries.reduce((n, e) => n + e.compressedSize, 0)).toBeLessThan(100 * mib);
   });
 });
 
@@ -146,7 +170,6 @@ describe('reproducible packaging', () => {
       for (const out of ['a', 'b']) {
         const result = await buildPackage({
           repoRoot,
-          arch: hostArch(),
           bundlesDir: bundles,
           outDir: path.join(work, out),
           runtimeCompressionLevel: 0,

@@ -1,10 +1,12 @@
 // Which Node and which bundles the benchmark runs. Default: what ships — the extension ZIP packaged from
 // the current dist/ (test/support/packaged-zip.ts, cached by content hash), unpacked into the bench's temp
-// dir, its runtime/node running its dist/supervisor.mjs and dist/collector.mjs with the flags the product
+// dir, its runtime for this CPU (runtime/linux-<arch>/node) running its dist/supervisor.mjs and dist/collector.mjs with the flags the product
 // uses (agent/supervisor/node-flags.ts). `--dev-node`: this process's Node and the repo's dist/ instead.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { runtimeEntry } from '../packaging/build-package.js';
+import { hostArch } from '../packaging/project-metadata.js';
 import { extractZipSafely } from '../packaging/safe-extract.js';
 import { packagedZip } from '../test/support/packaged-zip.js';
 import { REPO } from '../test/support/collector-process.js';
@@ -33,7 +35,7 @@ export async function benchRuntime(dir: string, devNode: boolean): Promise<Bench
   const into = path.join(dir, 'package');
   mkdirSync(into, { recursive: true });
   await extractZipSafely(zip, into);
-  const nodePath = path.join(into, 'runtime', 'node');
+  const nodePath = path.join(into, runtimeEntry(hostArch()));
   chmodSync(nodePath, 0o755); // ZIP extraction restores no modes
   const nodeVersion = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
   return {
@@ -41,6 +43,6 @@ export async function benchRuntime(dir: string, devNode: boolean): Promise<Bench
     nodePath,
     distDir: path.join(into, 'dist'),
     nodeVersion,
-    describe: `packaged ZIP's runtime/node ${nodeVersion} and its dist/ bundles (${path.relative(REPO, zip)})`,
+    describe: `packaged ZIP's ${runtimeEntry(hostArch())} ${nodeVersion} and its dist/ bundles (${path.relative(REPO, zip)})`,
   };
 }

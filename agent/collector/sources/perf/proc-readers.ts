@@ -78,8 +78,12 @@ export function parseNetDev(text: string): Map<string, NetDev> {
 export interface DiskStat {
   reads: number;
   readSectors: number;
+  /** Milliseconds spent reading (field 7 of a /proc/diskstats line). */
+  readMs: number;
   writes: number;
   writeSectors: number;
+  /** Milliseconds spent writing (field 11). */
+  writeMs: number;
 }
 
 export function parseDiskstats(text: string): Map<string, DiskStat> {
@@ -90,8 +94,10 @@ export function parseDiskstats(text: string): Map<string, DiskStat> {
     out.set(f[2]!, {
       reads: Number(f[3]),
       readSectors: Number(f[5]),
+      readMs: Number(f[6]),
       writes: Number(f[7]),
       writeSectors: Number(f[9]),
+      writeMs: Number(f[10] ?? 0),
     });
   }
   return out;

@@ -2,8 +2,9 @@
 // Microsoft-InsightsMetrics performance source) stands for the VM insights metric set, emitted as
 // InsightsMetrics records (Origin vm.azm.ms, Namespace/Name/Val, Tags as JSON text, AgentId) from two
 // consecutive /proc samples: Processor UtilizationPercentage, Memory AvailableMB, Network
-// Read/WriteBytesPerSecond per interface, LogicalDisk free space, bytes and operations per second per
-// mount. Names and tags follow the InsightsMetrics reference for VM insights (docs/dcr-support.md).
+// Read/WriteBytesPerSecond per interface, LogicalDisk free space, bytes, operations per second and
+// read/write/transfer latency per mount. Names and tags follow the InsightsMetrics reference for VM insights
+// (docs/dcr-support.md "VM insights", which also says what is not emitted).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,7 @@ export const VM_INSIGHTS_SPECIFIER = '\\VmInsights\\DetailedMetrics';
 export const isVmInsightsSpecifier = (s: string): boolean =>
   s.trim().toLowerCase() === VM_INSIGHTS_SPECIFIER.toLowerCase();
 
-/** Namespace/Name pairs emitted (latency metrics are not: /proc gives no per-mount latency). */
+/** Namespace/Name pairs emitted (Computer/Heartbeat is not: the Heartbeat table carries that). */
 export const VM_INSIGHTS_METRICS: [string, string][] = [
   ['Processor', 'UtilizationPercentage'],
   ['Memory', 'AvailableMB'],
@@ -28,6 +29,9 @@ export const VM_INSIGHTS_METRICS: [string, string][] = [
   ['LogicalDisk', 'ReadsPerSecond'],
   ['LogicalDisk', 'WritesPerSecond'],
   ['LogicalDisk', 'TransfersPerSecond'],
+  ['LogicalDisk', 'ReadLatencyMs'],
+  ['LogicalDisk', 'WriteLatencyMs'],
+  ['LogicalDisk', 'TransferLatencyMs'],
 ];
 
 /** The per-mount Perf counters behind each LogicalDisk metric. */
@@ -92,6 +96,23 @@ export function vmInsightsRecords(
       if (DISK[v.counter] === 'FreeSpaceMB' && fs) tags['vm.azm.ms/diskSizeMB'] = round(fs.total / MB);
       add('LogicalDisk', DISK[v.counter]!, v.value, tags);
     }
+  }
+  // Latency per mount: time the device spent on the operations completed between the samples, divided by
+  // their number (/proc/diskstats fields 4/7 and 8/11); 0 when there was none.
+  const perOp = (ms: number, ops: number): number => (ops > 0 ? Math.max(0, ms) / ops : 0);
+  for (const [mount, f] of cur.fs) {
+    const dev = f.device.replace(/^\/dev\//, '');
+    const a = prev.disks.get(dev);
+    const b = cur.disks.get(dev);
+    if (!a || !b) continue;
+    const reads = Math.max(0, b.reads - a.reads);
+    const writes = Math.max(0, b.writes - a.writes);
+    const readMs = b.readMs - a.readMs;
+    const writeMs = b.writeMs - a.writeMs;
+    const tags = { 'vm.azm.ms/mountId': mount };
+    add('LogicalDisk', 'ReadLatencyMs', perOp(readMs, reads), tags);
+    add('LogicalDisk', 'WriteLatencyMs', perOp(writeMs, writes), tags);
+    add('LogicalDisk', 'TransferLatencyMs', perOp(Math.max(0, readMs) + Math.max(0, writeMs), reads + writes), tags);
   }
   const secs = (cur.at - prev.at) / 1000;
   if (secs > 0) {

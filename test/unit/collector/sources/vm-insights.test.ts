@@ -2,10 +2,14 @@
 // the VM insights metric set from this machine's real /proc (Origin vm.azm.ms, Namespace/Name/Val, JSON
 // Tags with the VM insights tag keys, AgentId), nothing on the first sample (rates need two); a VM
 // insights DCR as the portal makes it (with the Dependency Agent extension) loads, runs its perf source
-// on the InsightsMetrics companion lane and warns about the ignored extension.
+// on the InsightsMetrics companion lane and warns about the ignored extension; disk latency per mount is the
+// device time per completed operation between two /proc/diskstats readings.
 import { describe, expect, test } from '@jest/globals';
 import { PerfSource } from '../../../../agent/collector/sources/perf/perf-source.js';
 import { resolveSpecifiers } from '../../../../agent/collector/sources/perf/counters.js';
+import { parseDiskstats } from '../../../../agent/collector/sources/perf/proc-readers.js';
+import type { RawSample } from '../../../../agent/collector/sources/perf/sampler.js';
+import { vmInsightsRecords } from '../../../../agent/collector/sources/perf/vm-insights.js';
 import { addCompanionDeclarations } from '../../../../agent/collector/dcr/fix.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
@@ -127,5 +131,55 @@ describe('VM insights', () => {
     expect(built.graph.lanes.map((l) => l.id)).toEqual([
       'dcr-7d1a7d1a7d1a7d1a7d1a7d1a7d1a7d1a/VMInsightsPerf-Logs-Dest/Custom-OpenAma-InsightsMetrics',
     ]);
+  });
+
+  test('LogicalDisk Read/Write/TransferLatencyMs: device milliseconds per completed operation, 0 when idle', () => {
+    // /proc/diskstats lines: major minor name reads merged sectors ms-reading writes merged sectors ms-writing …
+    const before = parseDiskstats(
+      '   8       0 sda 100 0 800 500 50 0 400 1000 0 0 0\n   8      16 sdb 7 0 56 70 9 0 72 90 0 0 0\n',
+    );
+    const after = parseDiskstats(
+      '   8       0 sda 110 0 880 540 70 0 560 1300 0 0 0\n   8      16 sdb 7 0 56 70 9 0 72 90 0 0 0\n',
+    );
+    expect(after.get('sda')).toEqual({
+      reads: 110,
+      readSectors: 880,
+      readMs: 540,
+      writes: 70,
+      writeSectors: 560,
+      writeMs: 1300,
+    });
+    const sample = (at: number, disks: RawSample['disks']): RawSample => ({
+      at,
+      cpu: new Map(),
+      mem: new Map(),
+      vmstat: new Map(),
+      net: new Map(),
+      disks,
+      fs: new Map([
+        ['/', { device: '/dev/sda', total: 10, free: 5, avail: 4, files: 1, ffree: 1 }],
+        ['/data', { device: '/dev/sdb', total: 10, free: 5, avail: 4, files: 1, ffree: 1 }],
+      ]),
+      load: [],
+      uptime: 0,
+      users: [],
+      procs: new Map(),
+    });
+    const recs = vmInsightsRecords(sample(0, before), sample(60_000, after), [], {
+      time: 't',
+      computer: 'vm1',
+      agentId: 'a',
+    });
+    const val = (mount: string, name: string): unknown =>
+      recs.find((r) => r.Name === name && JSON.parse(String(r.Tags))['vm.azm.ms/mountId'] === mount)?.Val;
+    expect(val('/', 'ReadLatencyMs')).toBe(4); // 40 ms over 10 reads
+    expect(val('/', 'WriteLatencyMs')).toBe(15); // 300 ms over 20 writes
+    expect(val('/', 'TransferLatencyMs')).toBe(11.333); // 340 ms over 30 operations
+    expect(val('/data', 'ReadLatencyMs')).toBe(0);
+    expect(val('/data', 'TransferLatencyMs')).toBe(0);
+    expect(recs.find((r) => r.Name === 'ReadLatencyMs')).toMatchObject({
+      Origin: 'vm.azm.ms',
+      Namespace: 'LogicalDisk',
+    });
   });
 });

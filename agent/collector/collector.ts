@@ -312,6 +312,7 @@ export class Collector {
       recordsIn: this.recordsIn,
       recordsOut: this.recordsOut,
       droppedByReason: { ...this.drops.byReason },
+      ...this.dropsBeforeDestinations(),
       ...(this.filtered.size ? { filteredRecords: [...this.filtered.values()].reduce((a, b) => a + b, 0) } : {}),
       ...(this.quota
         ? {
@@ -324,6 +325,16 @@ export class Collector {
         : {}),
       rssBytes: process.memoryUsage().rss,
     };
+  }
+
+  /** Drops at sources and routing (components that are not lanes), for the status's sources substatus. */
+  private dropsBeforeDestinations(): { droppedBeforeDestinations?: Record<string, number> } {
+    const out: Record<string, number> = {};
+    for (const [component, reasons] of this.drops.byComponent) {
+      if (this.laneLabels.has(component)) continue;
+      for (const [r, n] of Object.entries(reasons)) out[r] = (out[r] ?? 0) + n;
+    }
+    return Object.keys(out).length ? { droppedBeforeDestinations: out } : {};
   }
 
   /** Stops sources, flushes lanes to disk; idempotent. */

@@ -36,6 +36,8 @@ export interface CollectorHealth {
   recordsOut: number;
   /** Records lost, by reason; records filtered by a transform are not among them (filteredRecords). */
   droppedByReason: Record<string, number>;
+  /** The part of droppedByReason lost before any destination's queue (sources, routing), by reason. */
+  droppedBeforeDestinations?: Record<string, number>;
   filteredRecords?: number;
   /** Durable queue use across all lanes against the disk quota (diskQuotaMB or an AgentSettings DCR). */
   queue?: { usedBytes: number; quotaBytes: number; quotaSource?: string };

@@ -84,13 +84,22 @@ export function healthSubstatus(health: CollectorHealth): HealthSubstatus[] {
     },
   ];
   const badSources = health.sources.filter((s) => s.state !== 'ok');
+  const early = Object.entries(health.droppedBeforeDestinations ?? {}).filter(([, n]) => n > 0);
+  const earlyText = early.length
+    ? `${early.reduce((sum, [, n]) => sum + n, 0)} records dropped before reaching a destination (${early.map(([r, n]) => `${r} ${n}`).join(', ')}; see collector.log)`
+    : '';
   if (badSources.length) {
     subs.push({
       name: 'sources',
       status: badSources.some((s) => s.state === 'failed') ? 'error' : 'warning',
       code: 0,
-      message: badSources.map((s) => `${s.id} ${s.state}${s.detail ? `: ${s.detail}` : ''}`).join('; '),
+      message:
+        badSources.map((s) => `${s.id} ${s.state}${s.detail ? `: ${s.detail}` : ''}`).join('; ') +
+        (earlyText ? `; ${earlyText}` : ''),
     });
+  } else if (earlyText) {
+    // A count since the collector started, not a current problem: reported, but success (no NotReady heartbeat).
+    subs.push({ name: 'sources', status: 'success', code: 0, message: `sources ok; ${earlyText}` });
   }
   for (const d of health.destinations) subs.push(destinationSubstatus(d));
   return subs;

@@ -1,8 +1,9 @@
 // A destination's substatus keeps losses and intentional filtering apart: records a DCR's transform
-// filters out are "filtered out by the DCR's transform", never "dropped"; real drops name their reasons.
+// filters out are "filtered out by the DCR's transform", never "dropped"; real drops name their reasons,
+// also those lost before any destination (at a source), which the sources substatus reports.
 import { expect, test } from '@jest/globals';
 import type { DestinationHealth } from '../../../agent/collector/ipc.js';
-import { destinationSubstatus } from '../../../agent/supervisor/control/health-substatus.js';
+import { destinationSubstatus, healthSubstatus } from '../../../agent/supervisor/control/health-substatus.js';
 
 const dest = (over: Partial<DestinationHealth>): DestinationHealth => ({
   id: 'dcr-1/la',
@@ -30,4 +31,25 @@ test('real drops name their reasons, filtering is counted apart', () => {
   expect(s.message).toContain(
     ", 5 records dropped (rejected_400 3, quota 2; see collector.log), 7 records filtered out by the DCR's transform",
   );
+});
+
+test('drops before any destination are in the sources substatus, which stays success', () => {
+  const subs = healthSubstatus({
+    configVersion: 1,
+    dcrs: [],
+    destinations: [],
+    sources: [{ id: 'syslog', state: 'ok' }],
+    recordsIn: 10,
+    recordsOut: 0,
+    droppedByReason: { backpressure: 4, no_route: 1 },
+    droppedBeforeDestinations: { backpressure: 4, no_route: 1 },
+    rssBytes: 0,
+  });
+  expect(subs.find((s) => s.name === 'sources')).toEqual({
+    name: 'sources',
+    status: 'success',
+    code: 0,
+    message:
+      'sources ok; 5 records dropped before reaching a destination (backpressure 4, no_route 1; see collector.log)',
+  });
 });

@@ -115,9 +115,10 @@ const isDcrType = (v: unknown): boolean => typeof v === 'string' && v.toLowerCas
 
 /** The DCR form of one object, if it is one. */
 function asDcr(o: Json): FoundDcr['form'] | undefined {
-  if (isObject(o.properties) && looksLikeBody(o.properties))
-    return isDcrType(o.type) ? 'template resource' : 'ARM resource';
-  if (isObject(o.properties) && isDcrType(o.type)) return 'template resource';
+  // A template resource names its apiVersion; the resource as ARM returns it (GET) has a type but none.
+  const resource = isDcrType(o.type) && o.apiVersion !== undefined ? 'template resource' : 'ARM resource';
+  if (isObject(o.properties) && looksLikeBody(o.properties)) return resource;
+  if (isObject(o.properties) && isDcrType(o.type)) return resource;
   if (looksLikeBody(o))
     return isDcrType(o.type) || typeof o.immutableId === 'string' ? 'az CLI output' : 'request body';
   return undefined;

@@ -174,6 +174,25 @@ describe('real DCR corpus', () => {
     ]);
   });
 
+  test('each file is read as the form it is', async () => {
+    const form = async (f: string): Promise<string[]> => {
+      const out = sink();
+      const code = await runDcr(
+        { action: 'explain', file: path.join(DIR, f), json: true },
+        { out: out.stream, err: sink().stream },
+      );
+      expect(code).toBe(0);
+      return (JSON.parse(out.text()) as { dcrs: { form: string }[] }).dcrs.map((d) => d.form);
+    };
+    expect(await form('sentinel-api-dcr-reference-syslog-response.json')).toEqual(['ARM resource']);
+    expect(await form('sentinel-api-dcr-reference-syslog-request.json')).toEqual(['ARM resource']);
+    expect(await form('quickstart-datacollectionrule-create-syslog.json')).toEqual(['template resource']);
+    expect(await form('rest-2022-06-01-DataCollectionRulesListByResourceGroup.json')).toEqual([
+      'REST example',
+      'REST example',
+    ]);
+  });
+
   test('explain says what an AgentSettings DCR changes, and that a WorkspaceTransforms DCR is no agent DCR', async () => {
     const s = await dcr('explain', path.join(DIR, 'rest-2024-03-11-DataCollectionRulesCreateAgentSettings.json'));
     expect(s.out).toMatch(/Agent settings:\n {2}MaxDiskQuotaInMB: the upload queue may use up to 5000 MB/);

@@ -30,7 +30,13 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/agent/collector/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**'],
+              group: [
+                '**/agent/collector/**',
+                '**/agent/supervisor/*.js',
+                '**/agent/doctor/**',
+                '**/harness/**',
+                '**/deploy/**',
+              ],
               message:
                 'handler/ imports only handler/*, agent/config, agent/supervisor/control and agent/telemetry (docs/architecture.md).',
             },
@@ -47,8 +53,26 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/handler/**', '**/agent/supervisor/**', '**/harness/**', '**/deploy/**'],
-              message: 'agent/collector never imports handler/ or agent/supervisor (docs/architecture.md).',
+              group: ['**/handler/**', '**/agent/supervisor/**', '**/agent/doctor/**', '**/harness/**', '**/deploy/**'],
+              message:
+                'agent/collector never imports handler/, agent/supervisor or agent/doctor (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['agent/doctor/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/handler/**', '**/agent/supervisor/*.js', '**/harness/**', '**/deploy/**', '**/cli/**'],
+              message:
+                'agent/doctor reads the agent through agent/config, agent/telemetry, agent/collector and agent/supervisor/control only (docs/architecture.md).',
             },
           ],
         },

@@ -16,8 +16,10 @@ import { writeZip, type ZipEntry } from './zip-writer.js';
 
 const run = promisify(execFile);
 
-/** The bundles the guest agent's commands run (handler) and the handler installs (supervisor, collector). */
-export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs', 'standalone.mjs'] as const;
+/** The bundles the guest agent's commands run (handler), the handler installs (supervisor, collector, doctor) and the standalone shim runs. */
+export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs', 'standalone.mjs', 'doctor.mjs'] as const;
+/** The sh entry points in bin/: the guest agent's handler, the standalone shim, the operator's doctor (docs/troubleshooting.md). */
+export const PACKAGE_SCRIPTS = ['open-ama-handler', 'open-ama-standalone', 'open-ama-doctor'] as const;
 
 export interface PackageOptions {
   repoRoot: string;
@@ -146,7 +148,7 @@ async function packageEntries(
     compressionLevel: 9,
   });
   const entries: ZipEntry[] = [regular('HandlerManifest.json', path.join(repoRoot, 'HandlerManifest.json'))];
-  for (const script of ['open-ama-handler', 'open-ama-standalone'])
+  for (const script of PACKAGE_SCRIPTS)
     entries.push({
       path: `bin/${script}`,
       file: path.join(repoRoot, 'bin', script),

@@ -24,6 +24,7 @@ const productEntries = {
   supervisor: 'agent/supervisor/main.ts',
   collector: 'agent/collector/main.ts',
   standalone: 'standalone/main.ts',
+  doctor: 'agent/doctor/main.ts',
 };
 // Developer tools (not shipped in the ZIP): the open-ama CLI, packaging, benchmarks.
 const toolEntries = {

@@ -1,6 +1,8 @@
-// Copies this machine's runtime (handler/ops/runtime-select.ts) and the supervisor/collector bundles out of
-// <ExtDir> into <installDir>/<version>, because the guest agent may delete <ExtDir> without notice
-// (docs/guest-agent-protocol.md §5.6) and services must not run from it. Copy is staged in a temp dir and renamed, so a half-copied version is never used.
+// Copies this machine's runtime (handler/ops/runtime-select.ts), the supervisor/collector/doctor bundles and
+// bin/open-ama-doctor out of <ExtDir> into <installDir>/<version> (the operator runs
+// <installDir>/<version>/bin/open-ama-doctor, docs/troubleshooting.md), because the guest agent may delete <ExtDir>
+// without notice (docs/guest-agent-protocol.md §5.6) and services must not run from it. Copy is staged in a temp
+// dir and renamed, so a half-copied version is never used.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentPaths } from '../../agent/config/index.js';
@@ -8,7 +10,9 @@ import type { PackageLayout } from '../context.js';
 import { HandlerError } from '../errors.js';
 import { chooseRuntime } from './runtime-select.js';
 
-export const BUNDLES = ['supervisor.mjs', 'collector.mjs'] as const;
+export const BUNDLES = ['supervisor.mjs', 'collector.mjs', 'doctor.mjs'] as const;
+/** Operator scripts copied into <installDir>/<version>/bin (absent from an older package: skipped). */
+export const SCRIPTS = ['open-ama-doctor'] as const;
 
 export interface InstalledVersion {
   dir: string;
@@ -57,7 +61,28 @@ export async function installBinaries(
     await fs.mkdir(path.join(staging, 'dist'), { recursive: true, mode: 0o755 });
     await fs.copyFile(runtime, path.join(staging, 'runtime', 'node'));
     await fs.chmod(path.join(staging, 'runtime', 'node'), 0o755);
+    for (const script of SCRIPTS) {
+      const from = path.join(layout.extDir, 'bin', script);
+      if (
+        !(await fs.stat(from).then(
+          (st) => st.isFile(),
+          () => false,
+        ))
+      )
+        continue;
+      await fs.mkdir(path.join(staging, 'bin'), { recursive: true, mode: 0o755 });
+      await fs.copyFile(from, path.join(staging, 'bin', script));
+      await fs.chmod(path.join(staging, 'bin', script), 0o755);
+    }
     for (const bundle of BUNDLES) {
+      if (
+        bundle === 'doctor.mjs' &&
+        !(await fs.stat(path.join(layout.distDir, bundle)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        continue; // a package built without the doctor still installs
       await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));
       await fs
         .copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`))

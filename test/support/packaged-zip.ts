@@ -90,6 +90,7 @@ async function inputsHash(): Promise<string> {
       'HandlerManifest.json',
       'bin/open-ama-handler',
       'bin/open-ama-standalone',
+      'bin/open-ama-doctor',
       'manifest/ExtensionImage.template.xml',
       'package.json',
     ].map((f) => path.join(repoRoot, f)),

@@ -21,6 +21,11 @@ export interface HttpResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+  /**
+   * True when the proxy itself answered (it refused the CONNECT tunnel: 407 wrong credentials, 403
+   * filtered, 5xx could not reach the target) — the status is the proxy's, not the endpoint's.
+   */
+  fromProxy?: boolean;
 }
 
 /** A request that never got a complete HTTP response (DNS, refused, reset, timeout, deadline, size cap, proxy tunnel failure). */
@@ -105,8 +110,16 @@ export class HttpClient {
               abort(`the response is larger than ${this.maxResponseBytes} bytes; connection closed`, 'ETOOLARGE');
             else chunks.push(c);
           });
+          // A refused CONNECT is replayed by https-proxy-agent on a plain socket: no TLS means the proxy spoke.
+          const fromProxy =
+            proxy !== undefined && req.url.protocol === 'https:' && !(res.socket instanceof tls.TLSSocket);
           res.on('end', () =>
-            settle(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+            settle(undefined, {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+              ...(fromProxy ? { fromProxy } : {}),
+            }),
           );
           res.on('error', (err) => settle(toNetworkError(err, what)));
         },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { execa } from 'execa';
 import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
@@ -134,6 +135,27 @@ describe('handler lifecycle from the packaged ZIP', () => {
       heartbeat: { status: string };
     }[];
     expect(heartbeat[0]!.heartbeat.status).toBe('Ready');
+
+    // The installed version carries the operator's doctor, run on the bundled runtime (docs/troubleshooting.md).
+    const doctor = await execa(
+      path.join(root, 'opt/open-ama/0.1.0/bin/open-ama-doctor'),
+      ['--json', '--timeout', '2'],
+      {
+        env: { PATH: '/usr/bin:/bin', OPEN_AMA_ROOT: root, OPEN_AMA_IMDS_URL: 'http://127.0.0.1:9' },
+        extendEnv: false,
+        reject: false,
+      },
+    );
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; verdict: string }[] };
+    const verdict = (id: string): string | undefined => report.checks.find((c) => c.id === id)?.verdict;
+    expect({ config: verdict('config'), dcr: verdict('dcr'), agent: verdict('agent') }).toEqual({
+      config: 'ok',
+      dcr: 'ok',
+      agent: 'ok',
+    });
+    expect(verdict('identity')).toBe('fail'); // no IMDS here: exit 1
+    expect(doctor.exitCode).toBe(1);
+    expect(`${doctor.stdout}${doctor.stderr}`).not.toContain(SECRET);
 
     // Re-running enable with the same seq is a no-op that rewrites success.
     const again = await runOp(ext, 'enable', 0);

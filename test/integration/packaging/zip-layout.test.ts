@@ -35,6 +35,7 @@ async function expectedLayout(): Promise<string[]> {
     'HandlerManifest.json',
     'bin/open-ama-handler',
     'bin/open-ama-standalone',
+    'bin/open-ama-doctor',
     ...PRODUCT_BUNDLES.flatMap((b) => [`dist/${b}`, `dist/${b}.map`]),
     ...schemas.map((s) => `settings-schemas/${s}`),
     'runtime/linux-x64/node',
@@ -49,7 +50,7 @@ describe('extension ZIP layout', () => {
     expect(entries.map((e) => e.path)).toEqual(await expectedLayout());
   });
 
-  it('has no symlinks or directory entries, and regular-file Unix modes (0755 for the shim and runtime, 0644 otherwise)', () => {
+  it('has no symlinks or directory entries, and regular-file Unix modes (0755 for the bin/ scripts and runtime, 0644 otherwise)', () => {
     for (const entry of entries) {
       expect(entry.isSymlink).toBe(false);
       expect(entry.isDirectory).toBe(false);

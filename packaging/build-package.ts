@@ -17,7 +17,13 @@ import { writeZip, type ZipEntry } from './zip-writer.js';
 const run = promisify(execFile);
 
 /** The bundles the guest agent's commands run (handler), the handler installs (supervisor, collector, doctor) and the standalone shim runs. */
-export const PRODUCT_BUNDLES = ['handler.mjs', 'supervisor.mjs', 'collector.mjs', 'standalone.mjs', 'doctor.mjs'] as const;
+export const PRODUCT_BUNDLES = [
+  'handler.mjs',
+  'supervisor.mjs',
+  'collector.mjs',
+  'standalone.mjs',
+  'doctor.mjs',
+] as const;
 /** The sh entry points in bin/: the guest agent's handler, the standalone shim, the operator's doctor (docs/troubleshooting.md). */
 export const PACKAGE_SCRIPTS = ['open-ama-handler', 'open-ama-standalone', 'open-ama-doctor'] as const;
 

@@ -14,6 +14,13 @@ export const BUNDLES = ['supervisor.mjs', 'collector.mjs', 'doctor.mjs'] as cons
 /** Operator scripts copied into <installDir>/<version>/bin (absent from an older package: skipped). */
 export const SCRIPTS = ['open-ama-doctor'] as const;
 
+async function isFile(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    (st) => st.isFile(),
+    () => false,
+  );
+}
+
 export interface InstalledVersion {
   dir: string;
   nodePath: string;
@@ -63,26 +70,14 @@ export async function installBinaries(
     await fs.chmod(path.join(staging, 'runtime', 'node'), 0o755);
     for (const script of SCRIPTS) {
       const from = path.join(layout.extDir, 'bin', script);
-      if (
-        !(await fs.stat(from).then(
-          (st) => st.isFile(),
-          () => false,
-        ))
-      )
-        continue;
+      if (!(await isFile(from))) continue;
       await fs.mkdir(path.join(staging, 'bin'), { recursive: true, mode: 0o755 });
       await fs.copyFile(from, path.join(staging, 'bin', script));
       await fs.chmod(path.join(staging, 'bin', script), 0o755);
     }
     for (const bundle of BUNDLES) {
-      if (
-        bundle === 'doctor.mjs' &&
-        !(await fs.stat(path.join(layout.distDir, bundle)).then(
-          () => true,
-          () => false,
-        ))
-      )
-        continue; // a package built without the doctor still installs
+      // A package built without the doctor still installs.
+      if (bundle === 'doctor.mjs' && !(await isFile(path.join(layout.distDir, bundle)))) continue;
       await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));
       await fs
         .copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`))

@@ -27,7 +27,7 @@ import { startTinyproxy, type TinyproxyHandle } from '../../fakes/tinyproxy.js';
 import type { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { REPO, syslogToLaDcr, writeConfig } from '../../support/collector-process.js';
 import { useCollectorWorld } from '../../support/collector-world.js';
-import { canConnect, freePort, waitFor } from '../../support/net.js';
+import { canConnect, freePort, sendSyslog, waitFor } from '../../support/net.js';
 import { describeWhenInstalled, OPENSSL, RSYSLOGD, TINYPROXY } from '../../support/os-requirements.js';
 
 const run = promisify(execFile);
@@ -148,9 +148,7 @@ describeWhenInstalled('open-ama doctor against the e2e fakes', [TINYPROXY, RSYSL
       expect(await new SupervisorClient(paths.controlSocket).applyConfig(1, 30_000)).toMatchObject({ ok: true });
       await waitFor(() => canConnect(syslogPort), 20_000, 'the syslog listener');
       // One syslog line through the listener, uploaded through the proxy: the destination has a last success.
-      const sock = await import('node:net').then((net) => net.connect(syslogPort, '127.0.0.1'));
-      const line = '<13>Dec  2 10:00:00 host doctor-test: hello from the doctor test';
-      sock.end(`${Buffer.byteLength(line)} ${line}`);
+      await sendSyslog(syslogPort, ['hello from the doctor test']);
       await waitFor(() => ingestion.records().length > 0, 30_000, 'the syslog record at the ingestion fake');
       await waitFor(
         async () =>

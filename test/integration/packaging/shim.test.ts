@@ -2,6 +2,7 @@
 // `/bin/sh -c` (and dash/bash) with a minimal environment. Proves the shim picks runtime/linux-<arch>/node by
 // `uname -m` (a `uname` on PATH saying aarch64 makes it pick the arm64 runtime), that the bundled runtime runs
 // without a system Node on PATH, and that a missing, damaged or foreign-CPU runtime exits 52/51 with an error status.
+// bin/open-ama-doctor runs the shipped doctor bundle the same way from the unpacked package.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
@@ -94,6 +95,17 @@ describe('the bundled runtime', () => {
   it('runs after unzip + chmod u+x with an empty environment and reports the pinned Node version', async () => {
     const { stdout } = await promisify(execFile)(path.join(extDir, HOST_RUNTIME), ['--version'], { env: {} });
     expect(stdout.trim()).toBe(`v${meta.runtimeNodeVersion}`);
+  });
+});
+
+describe('bin/open-ama-doctor', () => {
+  it('runs the shipped doctor bundle on runtime/linux-<host arch>/node from the extension directory, without PATH', async () => {
+    const help = await runThroughShell('/bin/sh', `${extDir}/bin/open-ama-doctor --help`, extDir, {});
+    expect(help.stdout).toContain('usage: open-ama-doctor [--json] [--bundle FILE]');
+    expect(help.code).toBe(0);
+    const bad = await runThroughShell('/bin/sh', `${extDir}/bin/open-ama-doctor --no-such-option`, extDir, {});
+    expect(bad.stderr).toContain("Unknown option '--no-such-option'");
+    expect(bad.code).toBe(2);
   });
 });
 

@@ -4,8 +4,8 @@
 // `data_source` (the DCR data source's name), `destination` (the DCR destination's name) and `stream`
 // (the DCR stream, e.g. Microsoft-Syslog) — never an internal node id, so series survive a reload.
 // prom-client (the exposition format, not hand-written) is loaded only once enable() is called, i.e. when
-// selfMetrics.port is configured: until then every call is a no-op and the collector does not pay the
-// ~2.6 MB RSS the library costs once loaded (docs/dependencies.md). Counting starts at enable().
+// selfMetrics.port is configured: until then every call is a no-op and the collector does not pay for the
+// library (RSS figures in docs/dependencies.md). Counting starts at enable().
 // Served as Prometheus text on 127.0.0.1:<port>/metrics only.
 import * as http from 'node:http';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';

@@ -11,31 +11,11 @@ import * as path from 'node:path';
 import { healthSubstatus } from '../../../../agent/supervisor/control/health-substatus.js';
 import { useCollectorWorld } from '../../../support/collector-world.js';
 import { REPO, startCollector, syslogToLaDcr, writeConfig } from '../../../support/collector-process.js';
+import { parseExposition, type Sample } from '../../../support/exposition.js';
 import { freePort, sendSyslog, waitFor } from '../../../support/net.js';
 
 const world = useCollectorWorld('oa-self-metrics-');
 const DCR = 'dcr-5e1f0000000000000000000000000016';
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Prometheus text exposition → samples (label values unescaped). */
-function parseExposition(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not an exposition line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
-    out.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 /** The metric names in the table of docs/troubleshooting.md's "## Metrics" section. */
 function documentedMetrics(): string[] {

@@ -7,6 +7,7 @@ import type { CloudName } from './clouds.js';
 import { armConnection } from './credential.js';
 import { runDeployExtension } from './deploy-extension.js';
 import { dcrDeployCommand } from './dcr-cli.js';
+import { vmappDeployCommand } from './vmapp-cli.js';
 import { parseTag } from './targets.js';
 
 interface ExtensionArgv {
@@ -143,11 +144,12 @@ async function confirmOnTty(machines: number, subscription: string): Promise<boo
 
 export const deployCommand: CommandModule = {
   command: 'deploy <what>',
-  describe: 'Deploy open-ama at fleet scale (extension) or create its DCRs (dcr)',
+  describe: 'Deploy open-ama at fleet scale (extension, vmapp) or create its DCRs (dcr)',
   builder: (y: Argv) =>
     y
       .command(extensionCommand as unknown as CommandModule)
       .command(dcrDeployCommand as unknown as CommandModule)
+      .command(vmappDeployCommand as unknown as CommandModule)
       .demandCommand(1),
   handler: () => undefined,
 };

@@ -5,7 +5,11 @@
 // and rule associations (PUT/GET, validated minimally like ARM: 400 with an ARM error body, 404, stable
 // immutableIds, 201 on create / 200 on update, optional 429s), the association list of a machine (what
 // the agent reads with its managed identity) and Log Analytics custom tables (PUT as a long-running
-// operation answering 202, GET). Resource shapes follow the REST API specification's examples
+// operation answering 202, GET), Azure Compute Gallery applications and versions (PUT/GET; a version needs
+// a mediaLink and install/remove commands, else 400), VM / scale-set PUT carrying applicationProfile (VM
+// Application assignments; per-machine failure) and, for `deploy vmapp`'s uploads, a Blob service in IP
+// style (https://127.0.0.1:<port>/<account>/<container>/<blob>: Put Blob and Get User Delegation Key).
+// Resource shapes follow the REST API specification's examples
 // (id/name/type/location/etag/systemData around properties). Tracks concurrency.
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +31,10 @@ export interface FakeMachine {
   arcStatus?: 'Connected' | 'Disconnected' | 'Error';
   /** The extension is already installed at this typeHandlerVersion. */
   installedVersion?: string;
+  /** VM Applications assigned (applicationProfile.galleryApplications), as the last PUT left them. */
+  galleryApplications?: Record<string, unknown>[];
+  /** A PUT of this VM / scale set ends in provisioningState Failed (the VM Application's install failed). */
+  failVmApp?: boolean;
 }
 
 type Send = (status: number, json?: unknown, headers?: Record<string, string>) => void;
@@ -72,6 +80,16 @@ export class FakeArmServer {
   inFlight = 0;
   maxInFlight = 0;
   private readonly extensions = new Map<string, Record<string, unknown>>();
+  /** Gallery applications and versions by lower-cased resource id. */
+  readonly galleryResources = new Map<string, Record<string, unknown>>();
+  /** Galleries that exist (resource group/name, lower case); a PUT under any other answers 404. */
+  galleries: string[] = [];
+  /** VM / scale-set PUT bodies in order. */
+  readonly machinePuts: { path: string; body: Record<string, unknown> }[] = [];
+  /** Blobs by "/<account>/<container>/<blob>", with the content type of their upload. */
+  readonly blobs = new Map<string, { data: Buffer; contentType: string }>();
+  /** User delegation keys handed out (for SAS). */
+  userDelegationKeys = 0;
   private readonly ops = new Map<string, Operation>();
   private server?: https.Server;
   private port = 0;
@@ -110,6 +128,8 @@ export class FakeArmServer {
           Buffer.concat(chunks).toString('utf8'),
           req.headers.authorization ?? '',
           res,
+          Buffer.concat(chunks),
+          req.headers,
         ),
       );
     });
@@ -149,10 +169,21 @@ export class FakeArmServer {
               osProfile: windows ? { windowsConfiguration: {} } : { linuxConfiguration: {} },
             }
           : {};
+    const apps = m.galleryApplications ? { galleryApplications: m.galleryApplications } : undefined;
+    if (apps && m.kind === 'vm') properties.applicationProfile = apps;
+    if (apps && m.kind === 'vmss') properties.virtualMachineProfile = { applicationProfile: apps };
     return { id: this.machineId(m), name: m.name, location: 'westeurope', tags: m.tags ?? {}, properties };
   }
 
-  private handle(method: string, url: URL, body: string, auth: string, res: import('node:http').ServerResponse): void {
+  private handle(
+    method: string,
+    url: URL,
+    body: string,
+    auth: string,
+    res: import('node:http').ServerResponse,
+    raw: Buffer = Buffer.alloc(0),
+    headers: import('node:http').IncomingHttpHeaders = {},
+  ): void {
     const send = (status: number, json?: unknown, headers: Record<string, string> = {}): void => {
       res
         .writeHead(status, { 'content-type': 'application/json', ...headers })
@@ -160,6 +191,9 @@ export class FakeArmServer {
     };
     const p = url.pathname;
     this.requests.push(`${method} ${p}`);
+    // Blob service (IP style): /<account>/<container>/<blob> and /<account>/?restype=service&comp=userdelegationkey.
+    if (!p.startsWith('/subscriptions/') && !p.startsWith('/operations/'))
+      return this.handleBlob(method, url, raw, auth, headers, res);
     if (!this.acceptedTokens.some((t) => auth === `Bearer ${t}`))
       return send(401, { error: { code: 'InvalidAuthenticationToken', message: 'bad token' } });
     const failure = this.failures.get(p.toLowerCase());
@@ -191,6 +225,14 @@ export class FakeArmServer {
         ? send(200, this.machineJson(m))
         : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
     }
+    if (method === 'PUT' && one) return this.putMachine(p, body, send);
+
+    const gallery =
+      /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/galleries\/([^/]+)\/applications\/([^/]+)(?:\/versions\/([^/]+))?$/i.exec(
+        p,
+      );
+    if (gallery && (method === 'PUT' || method === 'GET'))
+      return this.handleGallery(method, p, `${gallery[1]}/${gallery[2]}`, gallery[3]!, gallery[4], body, send);
 
     const view =
       /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i.exec(
@@ -295,6 +337,144 @@ export class FakeArmServer {
         send,
       );
     return send(404, { error: { code: 'NotFound', message: `fake ARM has no route for ${method} ${p}` } });
+  }
+
+  private putMachine(p: string, body: string, send: Send): void {
+    const m = this.machines.find((x) => this.machineId(x).toLowerCase() === p.toLowerCase());
+    if (!m) return send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return send(400, { error: { code: 'InvalidRequestContent', message: 'The request content was invalid.' } });
+    }
+    this.machinePuts.push({ path: p, body: parsed });
+    const props = (parsed.properties ?? {}) as Record<string, unknown>;
+    const profile = (
+      m.kind === 'vmss'
+        ? ((props.virtualMachineProfile as Record<string, unknown> | undefined)?.applicationProfile ?? undefined)
+        : props.applicationProfile
+    ) as { galleryApplications?: Record<string, unknown>[] } | undefined;
+    for (const app of profile?.galleryApplications ?? []) {
+      const ref = String(app.packageReferenceId ?? '');
+      if (!this.galleryResources.has(ref.toLowerCase()))
+        return send(400, {
+          error: {
+            code: 'GalleryApplicationVersionNotFound',
+            message: `The gallery application version '${ref}' was not found.`,
+          },
+        });
+    }
+    m.galleryApplications = profile?.galleryApplications ?? [];
+    const json = this.machineJson(m);
+    (json.properties as Record<string, unknown>).provisioningState = m.failVmApp ? 'Failed' : 'Succeeded';
+    if (m.failVmApp)
+      return send(200, {
+        ...json,
+        properties: { ...(json.properties as Record<string, unknown>), provisioningState: 'Failed' },
+        error: { code: 'VMApplicationInstallFailed', message: `install of the VM application failed on ${m.name}` },
+      });
+    return send(200, json);
+  }
+
+  private handleGallery(
+    method: string,
+    p: string,
+    gallery: string,
+    app: string,
+    version: string | undefined,
+    body: string,
+    send: Send,
+  ): void {
+    const key = p.toLowerCase();
+    if (method === 'GET') {
+      const r = this.galleryResources.get(key);
+      return r
+        ? send(200, r)
+        : send(404, { error: { code: 'ResourceNotFound', message: `The Resource '${p}' was not found.` } });
+    }
+    if (!this.galleries.includes(gallery.toLowerCase()))
+      return send(404, {
+        error: { code: 'ParentResourceNotFound', message: `The gallery '${gallery}' does not exist.` },
+      });
+    const parsed = JSON.parse(body || '{}') as Record<string, unknown>;
+    const props = (parsed.properties ?? {}) as Record<string, unknown>;
+    const bad = (message: string): void => send(400, { error: { code: 'InvalidParameter', message } });
+    if (typeof parsed.location !== 'string' || !parsed.location) return bad('location is required');
+    if (version === undefined) {
+      if (props.supportedOSType !== 'Linux' && props.supportedOSType !== 'Windows')
+        return bad('supportedOSType must be Linux or Windows');
+    } else {
+      const parent = p.slice(0, p.toLowerCase().lastIndexOf('/versions/')).toLowerCase();
+      if (!this.galleryResources.has(parent))
+        return send(404, {
+          error: { code: 'ParentResourceNotFound', message: `The gallery application '${app}' does not exist.` },
+        });
+      if (!/^\d+\.\d+\.\d+$/.test(version)) return bad(`version name ${version} must be Major.Minor.Patch`);
+      const pp = (props.publishingProfile ?? {}) as {
+        source?: { mediaLink?: string };
+        manageActions?: { install?: string; remove?: string };
+      };
+      if (!pp.source?.mediaLink) return bad('publishingProfile.source.mediaLink is required');
+      if (!pp.manageActions?.install || !pp.manageActions.remove)
+        return bad('publishingProfile.manageActions.install and remove are required');
+    }
+    const existing = this.galleryResources.has(key);
+    const resource = {
+      ...parsed,
+      id: p,
+      name: version ?? app,
+      type: version ? 'Microsoft.Compute/galleries/applications/versions' : 'Microsoft.Compute/galleries/applications',
+      properties: { ...props, provisioningState: 'Succeeded' },
+    };
+    this.galleryResources.set(key, resource);
+    return send(existing ? 200 : 201, resource);
+  }
+
+  private handleBlob(
+    method: string,
+    url: URL,
+    raw: Buffer,
+    auth: string,
+    headers: import('node:http').IncomingHttpHeaders,
+    res: import('node:http').ServerResponse,
+  ): void {
+    const xml = (status: number, text: string): void => {
+      res.writeHead(status, { 'content-type': 'application/xml', 'x-ms-request-id': 'fake' }).end(text);
+    };
+    const error = (status: number, code: string): void =>
+      xml(
+        status,
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`,
+      );
+    if (!this.acceptedTokens.some((t) => auth === `Bearer ${t}`)) return error(401, 'InvalidAuthenticationInfo');
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (method === 'POST' && parts.length === 1 && url.searchParams.get('comp') === 'userdelegationkey') {
+      this.userDelegationKeys++;
+      const body = raw.toString('utf8');
+      const start = /<Start>([^<]+)<\/Start>/.exec(body)?.[1] ?? new Date().toISOString();
+      const expiry = /<Expiry>([^<]+)<\/Expiry>/.exec(body)?.[1] ?? new Date(Date.now() + 3600_000).toISOString();
+      return xml(
+        200,
+        `<?xml version="1.0" encoding="utf-8"?><UserDelegationKey><SignedOid>00000000-0000-0000-0000-000000000001</SignedOid><SignedTid>00000000-0000-0000-0000-000000000002</SignedTid><SignedStart>${start}</SignedStart><SignedExpiry>${expiry}</SignedExpiry><SignedService>b</SignedService><SignedVersion>2025-01-05</SignedVersion><Value>${Buffer.alloc(32, 7).toString('base64')}</Value></UserDelegationKey>`,
+      );
+    }
+    if (method === 'PUT' && parts.length >= 3 && !url.searchParams.has('comp')) {
+      if (headers['x-ms-blob-type'] !== 'BlockBlob') return error(400, 'InvalidHeaderValue');
+      this.blobs.set(`/${parts.join('/')}`, {
+        data: raw,
+        contentType: String(headers['x-ms-blob-content-type'] ?? ''),
+      });
+      res
+        .writeHead(201, {
+          etag: '"0x1"',
+          'last-modified': new Date().toUTCString(),
+          'x-ms-request-server-encrypted': 'true',
+        })
+        .end();
+      return;
+    }
+    return error(404, 'ResourceNotFound');
   }
 
   private handleMonitor(

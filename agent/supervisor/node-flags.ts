@@ -1,12 +1,24 @@
-// V8 flags the supervisor starts the collector with (the benchmark starts it the same way, so it
-// measures what ships). A small young generation keeps RSS near the live set: the collector's
-// per-record objects die young in batches of ≤ 500, and V8's default 16 MiB semi-space (×3 for the
-// young generation) mostly adds RSS under load — 20–30 MB more peak RSS, for 0–12 % more records
-// per CPU-second (two bench rounds; try OPEN_AMA_BENCH_NODE_ARGS=--max-semi-space-size=16).
-// No old-space cap: the supervisor's RSS watchdog owns that limit, and a V8 heap OOM would turn a
-// graceful watchdog restart into a crash.
+// V8 flags the supervisor and the collector run with (the handler's launcher and the systemd unit start
+// the supervisor with supervisorNodeFlags(); the supervisor starts the collector with collectorNodeFlags();
+// the benchmark starts both the same way, so it measures what ships). Figures: docs/performance.md.
+//
+// Collector: a small young generation keeps RSS near the live set: the collector's per-record objects die
+// young in batches of ≤ 500, and V8's default 16 MiB semi-space (×3 for the young generation) mostly adds
+// RSS under load — 20–30 MB more peak RSS, for 0–12 % more records per CPU-second (two bench rounds; try
+// OPEN_AMA_BENCH_NODE_ARGS=--max-semi-space-size=16). No old-space cap: the supervisor's RSS watchdog owns
+// that limit, and a V8 heap OOM would turn a graceful watchdog restart into a crash.
+//
+// Supervisor: a mostly idle process (a control socket, a status file every few seconds, one child) whose
+// hot path is nothing. --lite-mode runs V8's interpreter only (no optimising compilers touching their code
+// and heap: ~7 MB less RSS on Node 24), a 1 MiB semi-space keeps the young generation small. Not
+// --jitless (it disables WebAssembly and saved less) and no old-space cap (an OOM would crash the process
+// that keeps the collector running; its heap is ~6 MB).
 export const COLLECTOR_SEMI_SPACE_MB = 4;
 
 export function collectorNodeFlags(): string[] {
   return [`--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`];
+}
+
+export function supervisorNodeFlags(): string[] {
+  return ['--lite-mode', '--max-semi-space-size=1'];
 }

@@ -12,6 +12,7 @@ import { isRedirectedRoot, writeFileAtomic, type AgentPaths, type ResourceLimits
 import { SupervisorClient } from './client.js';
 import { isAlive, isProcessRunning, processGroupOf, readPidFile, signal, waitGone } from './processes.js';
 import { renderUnitFile, UNIT_NAME } from './unit-file.js';
+import { supervisorNodeFlags } from '../node-flags.js';
 
 export interface EnsureRunningOptions {
   paths: AgentPaths;
@@ -113,9 +114,8 @@ export async function ensureSupervisorRunning(o: EnsureRunningOptions): Promise<
     // util-linux prlimit, which sets it and execs node (same pid, no shell); the collector inherits it.
     // Node has no setrlimit. Without prlimit the supervisor logs that cores are not disabled.
     const prlimit = PRLIMIT_PATHS.find((p) => existsSync(p));
-    const [file, args] = prlimit
-      ? [prlimit, ['--core=0:0', '--', o.nodePath, o.supervisorScript]]
-      : [o.nodePath, [o.supervisorScript]];
+    const node = [...supervisorNodeFlags(), o.supervisorScript];
+    const [file, args] = prlimit ? [prlimit, ['--core=0:0', '--', o.nodePath, ...node]] : [o.nodePath, node];
     const child = spawn(file, args, {
       detached: true,
       stdio: 'ignore',

@@ -7,9 +7,10 @@
 // would hold secrets and collected records); the collector inherits it.
 import * as path from 'node:path';
 import type { ResourceLimits } from '../../config/index.js';
+import { supervisorNodeFlags } from '../node-flags.js';
 
 export const UNIT_NAME = 'open-ama.service';
-/** Room for the supervisor (≈ 45 MB) on top of the collector's memoryMaxMB in the cgroup's MemoryMax. */
+/** Room for the supervisor (≈ 60 MB RSS on Node 24) on top of the collector's memoryMaxMB in the cgroup's MemoryMax. */
 export const SUPERVISOR_MEMORY_HEADROOM_MB = 128;
 /** Must exceed the collector's graceful stop deadline (20 s) plus the supervisor's own cleanup. */
 export const STOP_TIMEOUT_SEC = 60;
@@ -48,7 +49,7 @@ export function renderUnitFile(o: UnitFileOptions): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${systemdWord(o.nodePath)} ${systemdWord(o.supervisorScript)}`,
+    `ExecStart=${[o.nodePath, ...supervisorNodeFlags(), o.supervisorScript].map(systemdWord).join(' ')}`,
     'Restart=on-failure',
     'RestartSec=5',
     'KillMode=mixed',

@@ -5,6 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
+import { collectorNodeFlags, supervisorNodeFlags } from '../../../agent/supervisor/node-flags.js';
 import { processesUnder, readStatus, useSupervisorFixture, V1, V2, waitFor } from './fixture.js';
 
 const fx = useSupervisorFixture('oa-sup-life-');
@@ -25,6 +26,12 @@ describe('supervisor life cycle', () => {
     const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     expect(Number(session)).toBe(first.pid);
     expect(Number(pgrp)).not.toBe(process.pid);
+    // started with the supervisor's V8 flags (agent/supervisor/node-flags.ts), the collector with its own
+    const argv = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv(first.pid)).toEqual(expect.arrayContaining(supervisorNodeFlags()));
+    const collectorArgv = argv(processesUnder(m.root, 'collector.mjs')[0]!);
+    expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags()));
+    expect(collectorArgv).not.toContain('--lite-mode');
 
     expect(await stopSupervisor(m.paths, { timeoutMs: 20_000 })).toEqual({ wasRunning: true });
     expect(processesUnder(m.root)).toEqual([]);

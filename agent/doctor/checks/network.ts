@@ -276,7 +276,7 @@ function clockCheck(probes: Probe[]): CheckResult {
     title: 'clock skew',
     verdict: abs >= CLOCK_FAIL_MS ? 'fail' : 'warn',
     cause: text,
-    fix: 'synchronise the clock (timedatectl set-ntp true, or chrony/ntpd); tokens and TLS fail beyond about 5 minutes',
+    fix: 'synchronise the clock with NTP (timedatectl set-ntp true, or chrony / ntpd); tokens and TLS fail beyond about 5 minutes',
   };
 }
 

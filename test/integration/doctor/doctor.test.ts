@@ -3,9 +3,10 @@
 // auth between the collector and the loopback ingestion fake (test CA), the IMDS fake, a real rsyslog
 // drop-in written by the collector. Healthy: every check ok, exit 0, through the installed
 // bin/open-ama-doctor and the repository CLI. Then one fault at a time — ingestion endpoint down, proxy
-// password wrong, syslog drop-in missing, Microsoft's agent holding the syslog port — and the failing
-// check names the cause and the fix. The support bundle is 0600 and holds no secret.
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+// password wrong, syslog drop-in missing, an untrusted certificate, a clock 10 min ahead (libfaketime),
+// Microsoft's agent holding the syslog port — and the failing check names the cause and the fix. The support
+// bundle is 0600 and holds no secret.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
@@ -28,7 +29,8 @@ import type { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { REPO, syslogToLaDcr, writeConfig } from '../../support/collector-process.js';
 import { useCollectorWorld } from '../../support/collector-world.js';
 import { canConnect, freePort, sendSyslog, waitFor } from '../../support/net.js';
-import { describeWhenInstalled, OPENSSL, RSYSLOGD, TINYPROXY } from '../../support/os-requirements.js';
+import { describeWhenInstalled, OPENSSL, RSYSLOGD, skippedDescribe, TINYPROXY } from '../../support/os-requirements.js';
+import { faketimeLibrary, fixedOffsetEnv, probeFaketime } from '../../faults/faketime.js';
 
 const run = promisify(execFile);
 const VERSION = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version as string;
@@ -37,6 +39,7 @@ const PROXY_PASSWORD = 'Doctor-Proxy-S3cret-7f3a';
 const DCR_ID = 'dcr-d0c70d0c70d0c70d0c70d0c70d0c70d0';
 
 const world = useCollectorWorld('oa-doctor-');
+const faketimeProblem = probeFaketime();
 
 interface Machine {
   root: string;
@@ -305,6 +308,34 @@ describeWhenInstalled('open-ama doctor against the e2e fakes', [TINYPROXY, RSYSL
         writeFileSync(dropIn, text);
       }
     }, 120_000);
+
+    test('TLS: without the test CA the TLS check fails naming the certificate error', async () => {
+      const { NODE_EXTRA_CA_CERTS: _ca, ...untrusting } = m.env;
+      const r = await doctor({ ...m, env: untrusting });
+      expect(r.code).toBe(1);
+      const c = check(r.report, 'tls');
+      expect(c.verdict).toBe('fail');
+      expect(c.cause).toContain(ingestion.url);
+      expect(c.cause).toMatch(
+        /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
+      );
+      expect(c.fix).toMatch(/CA/);
+      expect(check(r.report, 'proxy').verdict).toBe('ok'); // the tunnel was up: TLS failed inside it
+    }, 120_000);
+
+    (faketimeProblem ? skippedDescribe('doctor clock skew under libfaketime', faketimeProblem) : describe)(
+      'clock skew',
+      () => {
+        test("a clock 10 minutes ahead fails the clock check against the endpoint's Date header", async () => {
+          const r = await doctor({ ...m, env: { ...m.env, ...fixedOffsetEnv(faketimeLibrary()!, '+10m') } });
+          const c = check(r.report, 'clock');
+          expect(c.verdict).toBe('fail');
+          expect(c.cause).toMatch(/local clock is (9|10|11) min ahead of 127\.0\.0\.1:\d+/);
+          expect(c.fix).toContain('NTP');
+          expect(r.code).toBe(1);
+        }, 120_000);
+      },
+    );
 
     test("Microsoft's agent holding the syslog port: the listener check names AMA and says to remove it", async () => {
       // A stand-in "mdsd" (comm is the name it was started by) listening where our collector would.

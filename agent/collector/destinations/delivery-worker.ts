@@ -148,7 +148,12 @@ export class DeliveryWorker {
       forceTokenRefresh = false;
       if (this.o.uploader.kind !== 'file') this.o.onResponse?.(outcome.status);
       const verdict = classifyResponse(
-        { status: outcome.status, errorCode: outcome.errorCode, headers: outcome.headers },
+        {
+          status: outcome.status,
+          errorCode: outcome.errorCode,
+          headers: outcome.headers,
+          fromProxy: outcome.fromProxy,
+        },
         this.attempt + 1,
       );
       switch (verdict.action) {

@@ -6,6 +6,8 @@ export interface UploadOutcome {
   status?: number;
   errorCode?: string;
   headers?: Record<string, string | string[] | undefined>;
+  /** The status is the proxy's (it refused the tunnel), not the destination's (net/http-client.ts). */
+  fromProxy?: boolean;
   /** Short, secret-free description for logs and status ("403 Forbidden: …"). */
   detail: string;
 }
@@ -26,4 +28,15 @@ export interface Uploader {
   readonly maxRequestBytes: number;
   upload(req: UploadRequest, opts: { forceTokenRefresh: boolean }): Promise<UploadOutcome>;
   close(): Promise<void>;
+}
+
+/** The proxy refused the tunnel to the endpoint: its status, never the service's (no DCR or role hint). */
+export function describeProxyAnswer(status: number, url: URL): string {
+  const why =
+    status === 407 || status === 401
+      ? 'it rejected the credentials: check proxy.username / proxy.password in the protected settings'
+      : status === 403
+        ? `its rules forbid ${url.host}: allow CONNECT to it`
+        : `it could not reach ${url.host}`;
+  return `the proxy answered ${status} to the tunnel request — ${why}`;
 }

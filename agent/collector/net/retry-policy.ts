@@ -2,7 +2,9 @@
 // outcome to an action, plus backoff with full jitter and Retry-After parsing. Unit-tested without a
 // network. 2xx → success; 429/503 → wait Retry-After; 5xx/408/network → exponential backoff;
 // 413 → split; 400 → drop (counted); 401 → refresh the token once, then degrade; 403/404/407 →
-// degrade with long backoff (RBAC, configuration or proxy problems fix themselves slowly).
+// degrade with long backoff (RBAC, configuration or proxy problems fix themselves slowly). A status the
+// proxy gave (it refused the CONNECT tunnel, HttpResponse.fromProxy) is never the service's: 401/407/403
+// degrade (credentials or proxy rules), anything else is retried; never a drop, split or token refresh.
 
 export type RetryAction = 'success' | 'retry' | 'split' | 'drop' | 'refresh-token' | 'degrade';
 
@@ -52,11 +54,20 @@ export function nextBackoffMs(
 }
 
 export function classifyResponse(
-  o: { status?: number; errorCode?: string; headers?: Headers },
+  o: { status?: number; errorCode?: string; headers?: Headers; fromProxy?: boolean },
   attempt = 1,
   random: () => number = Math.random,
 ): RetryVerdict {
   const s = o.status;
+  if (o.fromProxy && s !== undefined) {
+    if (s === 401 || s === 407 || s === 403)
+      return {
+        action: 'degrade',
+        delayMs: Math.max(DEGRADE_MIN_DELAY_MS, nextBackoffMs(attempt + 3, { random, capMs: LONG_BACKOFF_MS })),
+        reason: s === 403 ? 'the proxy refused the tunnel (403)' : `proxy authentication failed (${s})`,
+      };
+    return { action: 'retry', delayMs: nextBackoffMs(attempt, { random }), reason: `the proxy answered ${s}` };
+  }
   if (s === undefined) {
     return {
       action: 'retry',

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { NetworkError, type HttpClient } from '../../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
-import type { Uploader, UploadOutcome, UploadRequest } from '../uploader.js';
+import { describeProxyAnswer, type Uploader, type UploadOutcome, type UploadRequest } from '../uploader.js';
 
 export const LOGS_INGESTION_API_VERSION = '2023-01-01';
 export const LOGS_INGESTION_MAX_BYTES = 1_000_000;
@@ -60,11 +60,17 @@ export class LogsIngestionUploader implements Uploader {
         },
         body: req.body,
       });
-      const viaProxy = this.http.proxyFor(url) !== undefined;
+      if (res.fromProxy)
+        return {
+          status: res.status,
+          headers: res.headers,
+          fromProxy: true,
+          detail: describeProxyAnswer(res.status, url),
+        };
       return {
         status: res.status,
         headers: res.headers,
-        detail: describe(res.status, res.body, this.opts.dcrImmutableId, req.stream, viaProxy),
+        detail: describe(res.status, res.body, this.opts.dcrImmutableId, req.stream),
       };
     } catch (err) {
       const code = err instanceof NetworkError ? err.code : 'ENETWORK';
@@ -77,7 +83,7 @@ export class LogsIngestionUploader implements Uploader {
   }
 }
 
-function describe(status: number, body: Buffer, dcr: string, stream: string, viaProxy: boolean): string {
+function describe(status: number, body: Buffer, dcr: string, stream: string): string {
   if (status >= 200 && status < 300) return `${status} accepted`;
   let serviceMessage = '';
   try {
@@ -94,10 +100,8 @@ function describe(status: number, body: Buffer, dcr: string, stream: string, via
         ? ` — DCR ${dcr} or stream ${stream} is unknown at this endpoint (check immutableId and endpoint region)`
         : status === 407
           ? ' — the proxy rejected the credentials: check proxy.username / proxy.password in the protected settings'
-          : status === 401 && viaProxy
-            ? ' — the proxy or the service rejected the credentials (some proxies answer 401 for bad proxy credentials): check the protected proxy settings, and the identity'
-            : status === 401
-              ? ' — the token was rejected (wrong audience or expired)'
-              : '';
+          : status === 401
+            ? ' — the token was rejected (wrong audience or expired)'
+            : '';
   return `${status} from DCR ${dcr} stream ${stream}${hint}${serviceMessage ? ` (${serviceMessage})` : ''}`;
 }

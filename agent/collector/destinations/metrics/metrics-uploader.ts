@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { NetworkError, type HttpClient } from '../../net/http-client.js';
 import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
-import type { Uploader, UploadOutcome, UploadRequest } from '../uploader.js';
+import { describeProxyAnswer, type Uploader, type UploadOutcome, type UploadRequest } from '../uploader.js';
 
 export const METRICS_AUDIENCE = 'https://monitoring.azure.com/';
 
@@ -82,6 +82,13 @@ export class MetricsUploader implements Uploader {
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
           body: gzipSync(doc),
         });
+        if (res.fromProxy)
+          return failed({
+            status: res.status,
+            headers: res.headers,
+            fromProxy: true,
+            detail: describeProxyAnswer(res.status, url),
+          });
         if (res.status < 200 || res.status >= 300) {
           const outcome = {
             status: res.status,

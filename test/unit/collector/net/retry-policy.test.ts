@@ -1,7 +1,8 @@
 // The retry policy as a pure function (docs/architecture.md, docs/azure-interfaces.md §4.3): table tests from an upload outcome
 // to an action — 429/503 honour Retry-After (seconds, HTTP date, retry-after-ms), 5xx/408/network back
 // off exponentially with full jitter inside [100 ms, cap], 413 splits, 400 drops with a reason, 401
-// refreshes the token (the worker does it once, then degrades), 403/404/407 degrade with a long wait.
+// refreshes the token (the worker does it once, then degrades), 403/404/407 degrade with a long wait; a status
+// the proxy gave (fromProxy) degrades for 401/403/407 and is retried otherwise — never a drop, split or refresh.
 import { describe, expect, test } from '@jest/globals';
 import {
   BASE_BACKOFF_MS,
@@ -165,5 +166,28 @@ describe('classifyResponse', () => {
       const v = classifyResponse({ status: 429, headers: { 'retry-after': ra } }, 1, fixed(1));
       expect(v.delayMs).toBe(BASE_BACKOFF_MS * 2);
     }
+  });
+});
+
+describe('classifyResponse: the proxy refused the tunnel (fromProxy)', () => {
+  test.each<[number, RetryAction, RegExp]>([
+    [407, 'degrade', /proxy authentication failed \(407\)/],
+    [401, 'degrade', /proxy authentication failed \(401\)/], // tinyproxy's answer to wrong credentials
+    [403, 'degrade', /proxy refused the tunnel/],
+    [400, 'retry', /the proxy answered 400/], // not the service rejecting the batch: nothing is dropped
+    [413, 'retry', /the proxy answered 413/],
+    [500, 'retry', /the proxy answered 500/],
+    [502, 'retry', /the proxy answered 502/],
+  ])('%i from the proxy → %s', (status, action, reason) => {
+    const v = classifyResponse({ status, fromProxy: true }, 1, fixed(0.5));
+    expect(v.action).toBe(action);
+    expect(v.reason).toMatch(reason);
+    expect(v.delayMs).toBeGreaterThanOrEqual(action === 'degrade' ? DEGRADE_MIN_DELAY_MS : 100);
+  });
+
+  test('the same statuses from the service keep their meaning', () => {
+    expect(classifyResponse({ status: 401 }).action).toBe('refresh-token');
+    expect(classifyResponse({ status: 400 }).action).toBe('drop');
+    expect(classifyResponse({ status: 413 }).action).toBe('split');
   });
 });

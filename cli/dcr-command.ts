@@ -10,6 +10,7 @@ import { analyzeDcr } from '../agent/collector/dcr/analysis.js';
 import { findingText, type DcrAnalysis } from '../agent/collector/dcr/analysis-types.js';
 import { findDcrs, parseJsonText, type FoundDcr } from '../agent/collector/dcr/explain-input.js';
 import { fixDcrInPlace } from '../agent/collector/dcr/fix.js';
+import { commandFailure } from '../deploy/azure-errors.js';
 import { runFixApplyArgv, withFixApplyOptions, type FixApplyArgv } from '../deploy/dcr-fix-cli.js';
 import { renderAnalysis } from './dcr-render.js';
 
@@ -100,6 +101,12 @@ function fix(a: DcrArgv, value: unknown, dcrs: FoundDcr[], io: Io): number {
     for (const n of r.notes) io.err.write(`note: ${refOf(a.file, d)}: ${n}\n`);
     Object.assign(tables, r.customTables);
   }
+  if (a.json) {
+    io.out.write(
+      JSON.stringify({ file: a.file, changes: summary, customTables: tables, fixed: value }, null, 2) + '\n',
+    );
+    return 0;
+  }
   io.out.write(JSON.stringify(value, null, 2) + '\n');
   if (summary.length === 0) io.err.write('nothing to change: the DCR already has what open-ama needs\n');
   else {
@@ -136,6 +143,13 @@ export const dcrCommand: CommandModule = {
         .positional('action', { choices: ['explain', 'validate', 'fix'] as const })
         .positional('file', { type: 'string' })
         .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+        .example('$0 dcr explain my-dcr.json', 'what open-ama does with every source, flow and destination')
+        .example('$0 dcr validate --json my-dcr.json', 'every blocker, defect and typo as JSON (exit 1 if any)')
+        .example('$0 dcr fix my-dcr.json > fixed.json', 'add the companion streams and flows open-ama needs')
+        .example(
+          '$0 dcr fix --apply --subscription S --resource-group G --name my-dcr --dry-run',
+          'the same on a DCR in Azure',
+        )
         .check((a) => {
           if (!a.apply && a.file === undefined) throw new Error('give the DCR file');
           return true;
@@ -147,8 +161,10 @@ export const dcrCommand: CommandModule = {
         ? await runFixApplyArgv(a as FixApplyArgv)
         : await runDcr(a as unknown as DcrArgv);
     } catch (err) {
-      process.stderr.write(`open-ama dcr: ${(err as Error).message}\n`);
-      process.exitCode = 2;
+      // An unreadable file exits 2; Azure refusing fix --apply (sign-in, permission) exits 1 with what to do.
+      const f = commandFailure(err, 'read dcr');
+      process.stderr.write(`open-ama dcr: ${f.message}\n`);
+      process.exitCode = f.exitCode;
     }
   },
 };

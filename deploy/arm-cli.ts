@@ -1,9 +1,10 @@
 // The ARM plumbing every Azure-facing CLI command shares (`deploy dcr`, `dcr fix --apply`): the --cloud and
 // --arm-endpoint options, the connection they give (endpoint + credential, deploy/credential.ts), and the
-// handler wrapper that turns an unexpected error into one "open-ama <command>: <message>" line and exit 2.
+// handler wrapper that turns an error into one "open-ama <command>: <message>" line (exit 2 for input, 1 for Azure).
 // Credentials: DefaultAzureCredential for --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv.
 import type { TokenCredential } from '@azure/identity';
 import type { Argv } from 'yargs';
+import { commandFailure, type ArmOperation } from './azure-errors.js';
 import { CLOUDS, type CloudName } from './clouds.js';
 import { armConnection } from './credential.js';
 
@@ -29,12 +30,20 @@ export function connectArm(a: ArmConnectionArgv): { armEndpoint: string; credent
   return armConnection(a.cloud ?? 'AzureCloud', a['arm-endpoint']);
 }
 
-/** Runs a command body: its result is the exit code; an error it throws is one stderr line and exit 2. */
-export async function runArmCommand(command: string, body: () => Promise<number>): Promise<void> {
+/**
+ * Runs a command body: its result is the exit code; an error it throws is one stderr line — exit 2 for the
+ * operator's input, exit 1 with what to do when Azure refused (sign-in, permission; deploy/azure-errors.ts).
+ */
+export async function runArmCommand(
+  command: string,
+  body: () => Promise<number>,
+  operation: ArmOperation = 'list machines',
+): Promise<void> {
   try {
     process.exitCode = await body();
   } catch (err) {
-    process.stderr.write(`open-ama ${command}: ${(err as Error).message}\n`);
-    process.exitCode = 2;
+    const f = commandFailure(err, operation);
+    process.stderr.write(`open-ama ${command}: ${f.message}\n`);
+    process.exitCode = f.exitCode;
   }
 }

@@ -4,6 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Argv, CommandModule } from 'yargs';
 import type { CloudName } from './clouds.js';
+import { commandFailure } from './azure-errors.js';
 import { armConnection } from './credential.js';
 import { runDeployExtension } from './deploy-extension.js';
 import { dcrDeployCommand } from './dcr-cli.js';
@@ -68,7 +69,19 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
       })
       .option('arm-endpoint', { type: 'string', describe: 'ARM endpoint override (tests, private clouds)' })
       .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between long-running-operation polls' })
-      .option('json', { type: 'boolean', default: false }) as unknown as Argv<ExtensionArgv>,
+      .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
+      .example(
+        '$0 deploy extension --subscription S --resource-group G --settings s.json --protected-settings p.json --version 0.1 --dry-run',
+        'current → new version per machine of G; nothing is changed',
+      )
+      .example(
+        '$0 deploy extension --subscription S --tag env=prod --settings s.json --protected-settings - --version 0.1 < p.json',
+        'machines tagged env=prod, protected settings from stdin',
+      )
+      .example(
+        '$0 deploy extension --subscription S --all --yes --arc --version 0.1 --json',
+        'every Arc machine, no question, JSON result',
+      ) as unknown as Argv<ExtensionArgv>,
   handler: async (a) => {
     const usage = selectionProblem(a);
     if (usage) {
@@ -108,9 +121,11 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
         credential,
       );
     } catch (err) {
-      // Usage errors (UsageError: bad settings, unreadable files) and errors listing machines exit 2.
-      process.stderr.write(`open-ama deploy extension: ${(err as Error).message}\n`);
-      process.exitCode = 2;
+      // The operator's input (UsageError: bad settings, unreadable files) exits 2; Azure refusing (sign-in,
+      // permission, listing the machines) exits 1 with what to do (deploy/azure-errors.ts).
+      const f = commandFailure(err, 'list machines');
+      process.stderr.write(`open-ama deploy extension: ${f.message}\n`);
+      process.exitCode = f.exitCode;
     }
   },
 };
@@ -150,6 +165,11 @@ export const deployCommand: CommandModule = {
       .command(extensionCommand as unknown as CommandModule)
       .command(dcrDeployCommand as unknown as CommandModule)
       .command(vmappDeployCommand as unknown as CommandModule)
+      .example('$0 deploy extension --subscription S --resource-group G --version 0.1 --dry-run', 'plan a fleet update')
+      .example(
+        '$0 deploy dcr --subscription S --resource-group G --workspace W --location westeurope --from settings.json --dry-run',
+        'the DCE, DCR and associations it would create',
+      )
       .demandCommand(1),
   handler: () => undefined,
 };

@@ -117,7 +117,7 @@ export async function runDeployDcr(
       logsIngestion: dce.logsIngestion,
     };
   } catch (e) {
-    result.error = `data collection endpoint ${args.dceName}: ${describeArmError(e)}`;
+    result.error = `data collection endpoint ${args.dceName}: ${describeArmError(e, 'write dcr')}`;
   }
   if (result.dce) {
     const body = {
@@ -143,7 +143,7 @@ export async function runDeployDcr(
       );
       result.customTables = customTablesOf(body.properties);
     } catch (e) {
-      result.error = `data collection rule ${args.name}: ${describeArmError(e)}`;
+      result.error = `data collection rule ${args.name}: ${describeArmError(e, 'write dcr')}`;
     }
   }
   if (result.dcr && targets.length > 0)
@@ -186,6 +186,12 @@ async function associate(
   return settled.map((s, i) =>
     s.ok
       ? s.value
-      : { target: targets[i]!, result: 'failed', action: 'none', message: describeArmError(s.error), durationMs: 0 },
+      : {
+          target: targets[i]!,
+          result: 'failed',
+          action: 'none',
+          message: describeArmError(s.error, 'write association'),
+          durationMs: 0,
+        },
   );
 }

@@ -5,6 +5,7 @@
 // from a file or stdin only.
 import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
+import { azureErrorText } from './azure-errors.js';
 import { mapBounded } from './concurrency.js';
 import { deployExtension, type DeployOutcome, type ExtensionSpec } from './extension-deployer.js';
 import { installedVersion, skipReason } from './eligibility.js';
@@ -70,7 +71,7 @@ export async function runDeployExtension(
   const targets: Target[] = [];
   const skipped: Skipped[] = [];
   checked.forEach((c, i) => {
-    const reason = c.ok ? c.value : `could not read its state: ${c.error.message}`;
+    const reason = c.ok ? c.value : `could not read its state: ${azureErrorText(c.error, 'list machines')}`;
     if (reason === undefined) targets.push(listed[i]!);
     else skipped.push({ target: listed[i]!, reason });
   });
@@ -82,7 +83,7 @@ export async function runDeployExtension(
       const v = versions[i]!;
       return {
         target: t,
-        currentVersion: v.ok ? (v.value ?? 'not installed') : `unknown (${v.error.message})`,
+        currentVersion: v.ok ? (v.value ?? 'not installed') : `unknown (${azureErrorText(v.error, 'read extension')})`,
         newVersion: args.spec.version,
       };
     });

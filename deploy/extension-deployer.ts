@@ -3,6 +3,7 @@
 // status message. Throttling (429 + Retry-After) is retried by the SDK pipeline, then by retryThrottled.
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
+import { explainAzureError } from './azure-errors.js';
 import type { Target } from './targets.js';
 import { retryThrottled } from './throttle.js';
 
@@ -66,7 +67,10 @@ export async function deployExtension(
   }
   const e = lastError as { statusCode?: number; message?: string; code?: string };
   let provisioningState = 'Failed';
-  let message = e?.message ?? String(lastError);
+  let message =
+    explainAzureError(lastError, target.kind === 'arc' ? 'write arc extension' : 'write extension') ??
+    e?.message ??
+    String(lastError);
   // An LRO that ended in Failed still left an extension resource whose instance view explains why.
   try {
     const back = await readBack(target, spec, clients);

@@ -16,6 +16,7 @@ import {
 } from '@azure/core-client';
 import type { TokenCredential } from '@azure/identity';
 import { armScope } from './clouds.js';
+import { explainAzureError, type ArmOperation } from './azure-errors.js';
 
 export const DCR_API_VERSION = '2023-03-11';
 
@@ -132,8 +133,13 @@ function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number } | undefined)?.statusCode === 404;
 }
 
-/** "<status> <code>: <message> (<target>: <detail message>; …)" from an SDK RestError, never the request. */
-export function describeArmError(err: unknown): string {
+/**
+ * "<status> <code>: <message> (<target>: <detail message>; …)" from an SDK RestError, never the request; a
+ * sign-in or permission error as deploy/azure-errors.ts says it (what to run, which role is missing).
+ */
+export function describeArmError(err: unknown, operation?: ArmOperation): string {
+  const explained = explainAzureError(err, operation);
+  if (explained) return explained;
   const e = err as { statusCode?: number; code?: string; message?: string; response?: { bodyAsText?: string | null } };
   let details = '';
   try {

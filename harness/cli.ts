@@ -240,7 +240,13 @@ export const harnessCommand: CommandModule<object, HarnessArgv> = {
         default: false,
         describe: 'run: leave the agent running and the root in place',
       })
-      .option('json', { type: 'boolean', default: false }) as unknown as Argv<HarnessArgv>,
+      .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
+      .example('$0 harness run', 'package this repository, install + enable it, show the data for 60 s, uninstall')
+      .example('$0 harness run --zip open-ama-0.1.0-linux-x64.zip --duration 30 --json', 'a given ZIP, JSON result')
+      .example(
+        '$0 harness install --root /tmp/vm1 && $0 harness update --root /tmp/vm1 --to B.zip',
+        'chain scenarios on one simulated VM',
+      ) as unknown as Argv<HarnessArgv>,
   handler: async (a) => {
     try {
       process.exitCode = await runHarness(a);

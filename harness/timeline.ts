@@ -1,15 +1,15 @@
 // Prints the harness timeline: one line per step (operation, version, seq, exit code, duration,
-// status as the agent sees it) plus substatus, heartbeat and events; colour only on a TTY.
+// status as the agent sees it) plus substatus, heartbeat and events; colours by cli/colors.ts (picocolors;
+// a terminal, NO_COLOR, FORCE_COLOR).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { colors } from '../cli/colors.js';
 import type { StepRecord } from './guest-agent.js';
 import type { ExtensionLayout } from './layout.js';
 
-const tty = process.stdout.isTTY === true;
-const c = (code: string, s: string): string => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
-export const green = (s: string): string => c('32', s);
-export const red = (s: string): string => c('31', s);
-export const dim = (s: string): string => c('2', s);
+export const green = (s: string): string => colors.green(s);
+export const red = (s: string): string => colors.red(s);
+export const dim = (s: string): string => colors.dim(s);
 
 export function printStep(s: StepRecord, out: NodeJS.WritableStream = process.stdout): void {
   const mark = s.ok ? green('✔') : red('✘');

@@ -37,6 +37,20 @@ export interface FakeMachine {
   failVmApp?: boolean;
 }
 
+/** ARM's 403 body: the action refused (<namespace>/<type>[/<child type>…]/<read|write|delete>) and the scope. */
+function authorizationFailed(method: string, path: string): unknown {
+  const i = path.toLowerCase().lastIndexOf('/providers/');
+  const segments = path.slice(i + '/providers/'.length).split('/');
+  const types = [segments[0], ...segments.slice(1).filter((_, k) => k % 2 === 0)];
+  const verb = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+  return {
+    error: {
+      code: 'AuthorizationFailed',
+      message: `The client 'deployer@contoso.example' with object id '00000000-0000-0000-0000-0000000000aa' does not have authorization to perform action '${types.join('/')}/${verb}' over scope '${path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    },
+  };
+}
+
 type Send = (status: number, json?: unknown, headers?: Record<string, string>) => void;
 
 /** api-versions of Microsoft.Insights/dataCollection* the fake accepts; only these know streamDeclarations & co. */
@@ -66,7 +80,7 @@ export class FakeArmServer {
   acceptedTokens = ['fake-arm-token'];
   /** Every GET under Microsoft.Insights (path as requested), for tests counting lookups. */
   readonly monitorGets: string[] = [];
-  /** Forced answers by lower-cased path (e.g. 503 for one DCE), consumed when `times` is set. */
+  /** Forced answers by lower-cased path (e.g. 503 for one DCE), consumed when `times` is set; a 403 answers ARM's AuthorizationFailed naming the action. */
   readonly failures = new Map<string, { status: number; times?: number }>();
   /** When set, every DCE created answers this logs ingestion endpoint (tests point it at the ingestion fake). */
   dceLogsIngestion?: string;
@@ -199,6 +213,7 @@ export class FakeArmServer {
     const failure = this.failures.get(p.toLowerCase());
     if (failure && (failure.times === undefined || failure.times > 0)) {
       if (failure.times !== undefined) failure.times--;
+      if (failure.status === 403) return send(403, authorizationFailed(method, p));
       return send(failure.status, { error: { code: `Fake${failure.status}`, message: `injected ${failure.status}` } });
     }
 

@@ -28,3 +28,24 @@ export const CLOUDS: Record<CloudName, Cloud> = {
 export function armScope(armEndpoint: string): string {
   return `${new URL(armEndpoint).origin}/.default`;
 }
+
+/**
+ * Retries of one ARM request by the Azure SDK's own retry policy: a 429 or 503 with Retry-After waits what ARM
+ * asks, a 5xx / 408 / network error backs off exponentially (1 s, 2 s, … up to 64 s). Six instead of the SDK's
+ * three because a fleet deployment is throttled for longer than one request (docs/deploy.md).
+ */
+export const ARM_MAX_RETRIES = 6;
+
+/** Options of every ARM SDK client of the deploy commands: endpoint, token scope, retries. */
+export function armClientOptions(armEndpoint: string): {
+  endpoint: string;
+  credentialScopes: string[];
+  retryOptions: { maxRetries: number };
+} {
+  // The token scope follows the ARM endpoint (sovereign clouds); the SDKs default to public Azure's.
+  return {
+    endpoint: armEndpoint,
+    credentialScopes: [armScope(armEndpoint)],
+    retryOptions: { maxRetries: ARM_MAX_RETRIES },
+  };
+}

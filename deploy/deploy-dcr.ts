@@ -1,6 +1,6 @@
 // `open-ama deploy dcr`: our settings → a data collection endpoint, a data collection rule sending to a
 // Log Analytics workspace, and (--associate) its associations with Azure VMs or Arc machines, with
-// bounded concurrency and throttling retries. Prints the immutableId, the DCE's logs ingestion endpoint
+// bounded concurrency and throttling retries (the SDK's, deploy/clouds.ts). Prints the immutableId, the DCE's logs ingestion endpoint
 // and public settings that run the DCR; --dry-run prints the plan and changes nothing; exit code 1 when
 // anything failed.
 import { writeFile } from 'node:fs/promises';
@@ -12,7 +12,6 @@ import { customTablesOf, settingsSnippet, settingsToArmDcr, type DcrMapping } fr
 import { describeArmError, MonitorArm } from './monitor-arm.js';
 import { renderDcrPlan, renderDcrResult, type AssociationOutcome, type DcrResult } from './dcr-report.js';
 import { Progress } from './report.js';
-import { retryThrottled } from './throttle.js';
 import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
 
 export interface DeployDcrArgs {
@@ -30,7 +29,6 @@ export interface DeployDcrArgs {
   armEndpoint: string;
   json: boolean;
   settingsOut?: string;
-  throttleRetries?: number;
 }
 
 const PLACEHOLDER_IMMUTABLE_ID = `dcr-${'0'.repeat(32)}`;
@@ -68,7 +66,6 @@ export async function runDeployDcr(
   const mapping = planDcr(settings, args);
   for (const w of mapping.warnings) err.write(`warning: ${w}\n`);
   const arm = new MonitorArm(credential, args.subscription, args.armEndpoint);
-  const retry = <T>(fn: () => Promise<T>): Promise<T> => retryThrottled(fn, { retries: args.throttleRetries ?? 3 });
   const targets = args.associate
     ? await listTargets(
         args.associate,
@@ -81,8 +78,8 @@ export async function runDeployDcr(
 
   if (args.dryRun) {
     const [dce, dcr] = await Promise.all([
-      retry(() => arm.getDce(args.resourceGroup, args.dceName)),
-      retry(() => arm.getDcr(args.resourceGroup, args.name)),
+      arm.getDce(args.resourceGroup, args.dceName),
+      arm.getDcr(args.resourceGroup, args.name),
     ]);
     const plan = {
       dryRun: true,
@@ -107,8 +104,11 @@ export async function runDeployDcr(
     failed: 0,
   };
   try {
-    const dce = await retry(() =>
-      arm.putDce(args.resourceGroup, args.dceName, args.location, 'open-ama: created by open-ama deploy dcr'),
+    const dce = await arm.putDce(
+      args.resourceGroup,
+      args.dceName,
+      args.location,
+      'open-ama: created by open-ama deploy dcr',
     );
     result.dce = {
       name: args.dceName,
@@ -128,7 +128,7 @@ export async function runDeployDcr(
       },
     };
     try {
-      const dcr = await retry(() => arm.putDcr(args.resourceGroup, args.name, body));
+      const dcr = await arm.putDcr(args.resourceGroup, args.name, body);
       result.dcr = {
         name: args.name,
         id: dcr.id,
@@ -147,7 +147,7 @@ export async function runDeployDcr(
     }
   }
   if (result.dcr && targets.length > 0)
-    result.associations = await associate(arm, targets, result.dcr.id, associationName, args, retry);
+    result.associations = await associate(arm, targets, result.dcr.id, associationName, args);
   result.failed = (result.error ? 1 : 0) + result.associations.filter((a) => a.result === 'failed').length;
   if (result.settings && args.settingsOut)
     await writeFile(args.settingsOut, `${JSON.stringify(result.settings, null, 2)}\n`, { mode: 0o644 });
@@ -162,13 +162,12 @@ async function associate(
   dcrId: string,
   name: string,
   args: DeployDcrArgs,
-  retry: <T>(fn: () => Promise<T>) => Promise<T>,
 ): Promise<AssociationOutcome[]> {
   const progress = new Progress(targets.length);
   const settled = await mapBounded(targets, args.concurrency, async (t) => {
     const started = Date.now();
     try {
-      const a = await retry(() => arm.putAssociation(t.id, name, dcrId, `open-ama: ${args.name} on ${t.name}`));
+      const a = await arm.putAssociation(t.id, name, dcrId, `open-ama: ${args.name} on ${t.name}`);
       progress.tick(true);
       const outcome: AssociationOutcome = {
         target: t,

@@ -105,7 +105,7 @@ export async function runDeployExtension(
   const spec: ExtensionSpec = { ...args.spec, settings, protectedSettings };
   const progress = new Progress(targets.length);
   const settled = await mapBounded(targets, args.concurrency, async (t) => {
-    const o = await deployExtension(t, spec, clients, { pollIntervalMs: args.pollIntervalMs, throttleRetries: 3 });
+    const o = await deployExtension(t, spec, clients, { pollIntervalMs: args.pollIntervalMs });
     progress.tick(o.result === 'succeeded');
     return o;
   });

@@ -1,11 +1,10 @@
 // Installs or updates the open-ama extension on one target with the SDK's create-or-update
 // (long-running operation, polled), then reads back the provisioning state and the extension's own
-// status message. Throttling (429 + Retry-After) is retried by the SDK pipeline, then by retryThrottled.
+// status message. Throttling (429 + Retry-After) is retried by the SDK pipeline (deploy/clouds.ts armClientOptions).
 import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import { explainAzureError } from './azure-errors.js';
 import type { Target } from './targets.js';
-import { retryThrottled } from './throttle.js';
 
 export interface ExtensionSpec {
   name: string;
@@ -33,9 +32,6 @@ export interface DeployClients {
 
 export interface DeployOptions {
   pollIntervalMs: number;
-  /** Extra attempts after the SDK's own throttling retries give up. */
-  throttleRetries: number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function deployExtension(
@@ -47,21 +43,15 @@ export async function deployExtension(
   const started = Date.now();
   let lastError: unknown;
   try {
-    return await retryThrottled(
-      async () => {
-        await createOrUpdate(target, spec, clients, opts.pollIntervalMs);
-        const { provisioningState, message } = await readBack(target, spec, clients);
-        const outcome: DeployOutcome = {
-          target,
-          result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed',
-          provisioningState,
-          statusMessage: message,
-          durationMs: Date.now() - started,
-        };
-        return outcome;
-      },
-      { retries: opts.throttleRetries, sleep: opts.sleep },
-    );
+    await createOrUpdate(target, spec, clients, opts.pollIntervalMs);
+    const { provisioningState, message } = await readBack(target, spec, clients);
+    return {
+      target,
+      result: provisioningState.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed',
+      provisioningState,
+      statusMessage: message,
+      durationMs: Date.now() - started,
+    };
   } catch (err) {
     lastError = err;
   }

@@ -15,7 +15,7 @@ import {
   type FullOperationResponse,
 } from '@azure/core-client';
 import type { TokenCredential } from '@azure/identity';
-import { armScope } from './clouds.js';
+import { armClientOptions } from './clouds.js';
 import { explainAzureError, type ArmOperation } from './azure-errors.js';
 
 export const DCR_API_VERSION = '2023-03-11';
@@ -166,10 +166,7 @@ export class MonitorArm {
     private readonly subscription: string,
     private readonly armEndpoint: string,
   ) {
-    this.client = new MonitorClient(credential, subscription, {
-      endpoint: armEndpoint,
-      credentialScopes: [armScope(armEndpoint)],
-    });
+    this.client = new MonitorClient(credential, subscription, armClientOptions(armEndpoint));
   }
 
   private dcrArgs(resourceGroup: string, name: string, status?: { code: number }): Record<string, unknown> {

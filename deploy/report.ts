@@ -1,37 +1,69 @@
-// Progress on stderr (TTY only, one rewritten line) and the final result table on stdout.
+// Progress on stderr (a cli-progress bar, drawn only when stderr is a terminal) and the result tables on
+// stdout (cli-table3 without borders: columns two spaces apart, as scripts and tests read them).
+import { SingleBar } from 'cli-progress';
+import Table from 'cli-table3';
 import type { DeployOutcome } from './extension-deployer.js';
 import type { Target } from './targets.js';
 
 export class Progress {
   private done = 0;
   private failed = 0;
+  private readonly bar?: SingleBar;
+
   constructor(
     private readonly total: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
-  ) {}
+    stream: NodeJS.WriteStream = process.stderr,
+  ) {
+    if (!stream.isTTY) return;
+    this.bar = new SingleBar({
+      stream,
+      format: '[{bar}] {value}/{total} done, {failed} failed',
+      barCompleteChar: '#',
+      barIncompleteChar: '.',
+      barsize: 30,
+      hideCursor: true,
+      clearOnComplete: false,
+    });
+    this.bar.start(total, 0, { failed: 0 });
+  }
 
   tick(ok: boolean): void {
     this.done++;
     if (!ok) this.failed++;
-    if (!this.stream.isTTY) return;
-    const width = 30;
-    const filled = Math.round((this.done / Math.max(1, this.total)) * width);
-    this.stream.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} done, ${this.failed} failed`,
-    );
-    if (this.done === this.total) this.stream.write('\n');
+    this.bar?.update(this.done, { failed: this.failed });
+    if (this.done === this.total) this.bar?.stop();
   }
 }
 
+const BORDERLESS = {
+  chars: {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '',
+  },
+  style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2, compact: true },
+};
+
+/** rows[0] is the header; every cell is printed whole (no wrapping or truncation). */
 export function renderTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell.padEnd(widths[c]!))
-        .join('  ')
-        .trimEnd(),
-    )
+  const table = new Table({ ...BORDERLESS, head: rows[0]! });
+  table.push(...rows.slice(1));
+  return table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd())
     .join('\n');
 }
 

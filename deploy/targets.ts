@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { HybridComputeManagementClient } from '@azure/arm-hybridcompute';
 import type { TokenCredential } from '@azure/identity';
-import { armScope } from './clouds.js';
+import { armClientOptions } from './clouds.js';
 
 export type TargetKind = 'vm' | 'vmss' | 'arc';
 
@@ -109,8 +109,7 @@ export function createTargetClients(
   subscription: string,
   armEndpoint: string,
 ): TargetClients {
-  // The token scope follows the ARM endpoint (sovereign clouds); the SDKs default to public Azure's.
-  const clientOptions = { endpoint: armEndpoint, credentialScopes: [armScope(armEndpoint)] };
+  const clientOptions = armClientOptions(armEndpoint);
   return sel.arc
     ? { hybrid: new HybridComputeManagementClient(credential, subscription, clientOptions) }
     : { compute: new ComputeManagementClient(credential, subscription, clientOptions) };

@@ -1,26 +1,25 @@
-// A one-line spinner on stderr for long waits, only when stderr is a terminal (no noise in logs or CI).
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+// A one-line spinner on stderr for long waits (ora), only when stderr is a terminal — ora draws nothing
+// when it is not, or when CI is set — so logs and CI output carry no control codes.
+import ora, { type Ora } from 'ora';
 
 export class Spinner {
-  private i = 0;
-  private shown = false;
   private readonly started = Date.now();
+  private ora?: Ora;
 
   constructor(
     private readonly label: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
 
+  /** Shows the spinner (first call) and the seconds waited so far. */
   tick(): void {
-    if (!this.stream.isTTY) return;
-    this.shown = true;
-    this.stream.write(
-      `\r${FRAMES[this.i++ % FRAMES.length]} ${this.label} (${Math.round((Date.now() - this.started) / 1000)} s)`,
-    );
+    const text = `${this.label} (${Math.round((Date.now() - this.started) / 1000)} s)`;
+    if (this.ora) this.ora.text = text;
+    else if (this.stream.isTTY) this.ora = ora({ text, stream: this.stream, discardStdin: false }).start();
   }
 
   clear(): void {
-    if (this.shown) this.stream.write('\r\u001b[2K');
-    this.shown = false;
+    this.ora?.stop();
+    this.ora = undefined;
   }
 }

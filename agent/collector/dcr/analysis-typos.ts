@@ -1,6 +1,8 @@
 // Typo finder: walks a DCR against every property name Azure's DCR schema (2024-03-11, all data source and
 // destination kinds, Windows ones too) and the ARM resource envelope know, and names each unknown property
-// with its path and the closest known name ("facilityName" → did you mean "facilityNames"?). Pure.
+// with its path and the closest known name ("facilityName" → did you mean "facilityNames"?; edit distance by
+// fastest-levenshtein). Pure.
+import { distance } from 'fastest-levenshtein';
 import type { Finding } from './analysis-types.js';
 
 /** An object's known properties (each with its own shape, or `true` when its content is free-form);
@@ -104,20 +106,6 @@ const RESOURCE = obj({ ...ENVELOPE, properties: obj(PROPERTIES) });
 // `az monitor data-collection rule show` flattens properties into the resource; a bare body has none of
 // the envelope but accepting it there costs nothing.
 const FLAT = obj({ ...ENVELOPE, ...PROPERTIES });
-
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
-}
 
 /** The known name closest to `key` (case-insensitive match first), if close enough to be a typo. */
 export function closestName(key: string, known: string[]): string | undefined {

@@ -166,6 +166,20 @@ describe('open-ama deploy extension', () => {
     });
   }, 120_000);
 
+  test('a machine throttled 5 times in a row (more than the SDK default of 3 retries) still succeeds: the SDK retry policy honours Retry-After up to 6 times', async () => {
+    await withArm(
+      async (arm) => {
+        const r = await run(arm, ['--resource-group', 'rg-hot']);
+        expect({ code: r.exitCode, out: r.stdout }).toMatchObject({
+          code: 0,
+          out: expect.stringMatching(/hot0 .*succeeded/),
+        });
+        expect(arm.throttled).toBe(5);
+      },
+      [{ name: 'hot0', resourceGroup: 'rg-hot', kind: 'vm', throttleFirstPut: 5 }],
+    );
+  }, 120_000);
+
   test('--dry-run shows current → new version per machine and the skipped ones, and sends no PUT', async () => {
     await withArm(async (arm) => {
       const r = await run(arm, ['--resource-group', 'rg-mixed', '--dry-run']);
@@ -254,4 +268,61 @@ describe('open-ama deploy extension', () => {
       expect(arm.requests).toEqual([]);
     });
   }, 60_000);
+});
+
+describe('deploy extension --all on a terminal (a real pseudo-terminal from script(1))', () => {
+  /** Runs the CLI under `script` so stdin/stderr are a pty; answers `answer` once the [y/N] question shows. */
+  async function onTty(arm: FakeArmServer, answer: string) {
+    const args = [
+      ...[cli, 'deploy', 'extension', '--subscription', SUB, '--arm-endpoint', arm.url, '--version', '0.1'],
+      ...['--settings', path.join(dir, 'public.json'), '--poll-interval', '0.05', '--all'],
+    ];
+    const child = execa('script', ['-qfec', [process.execPath, ...args].join(' '), '/dev/null'], {
+      reject: false,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token', TERM: 'dumb' },
+      timeout: 120_000,
+    });
+    let seen = '';
+    let answered = false;
+    child.stdout!.on('data', (c: Buffer) => {
+      seen += c.toString();
+      if (!answered && /\[y\/N\] $/.test(seen)) {
+        answered = true;
+        child.stdin!.write(`${answer}\r`);
+      }
+    });
+    const r = await child;
+    child.stdin!.destroy();
+    return { exitCode: r.exitCode, out: seen, answered };
+  }
+
+  const FEW: FakeMachine[] = [
+    { name: 'tty-a', resourceGroup: 'rg-tty', kind: 'vm' },
+    { name: 'tty-b', resourceGroup: 'rg-tty', kind: 'vm' },
+    { name: 'tty-win', resourceGroup: 'rg-tty', kind: 'vm', os: 'windows' },
+  ];
+
+  test.each([
+    ['y', 0, 2],
+    ['n', 2, 0],
+    ['', 2, 0],
+  ])(
+    'answer %j → exit %i, %i extension PUT(s)',
+    async (answer, exitCode, puts) => {
+      const arm = new FakeArmServer(ca, SUB, FEW);
+      await arm.start();
+      try {
+        const r = await onTty(arm, answer);
+        expect(r.answered).toBe(true);
+        expect(r.out).toMatch(/--all: install\/update the extension on 2 machine\(s\) of subscription .*\? \[y\/N\]/);
+        expect(r.exitCode).toBe(exitCode);
+        expect(arm.puts).toHaveLength(puts);
+        if (exitCode === 2) expect(r.out).toMatch(/aborted; nothing was changed/);
+        else expect(r.out).toMatch(/2 succeeded, 0 failed, 1 skipped/);
+      } finally {
+        await arm.stop();
+      }
+    },
+    120_000,
+  );
 });

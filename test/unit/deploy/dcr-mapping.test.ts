@@ -17,7 +17,6 @@ import {
   workspaceName,
 } from '../../../deploy/dcr-mapping.js';
 import { describeArmError } from '../../../deploy/monitor-arm.js';
-import { retryThrottled } from '../../../deploy/throttle.js';
 
 const WS = '/subscriptions/s1/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/ws-main';
 const DCE = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionEndpoints/dce1';
@@ -239,33 +238,6 @@ describe('settingsToArmDcr', () => {
 });
 
 describe('ARM call helpers', () => {
-  test('retryThrottled retries 429 only, up to the limit', async () => {
-    let calls = 0;
-    const throttled = Object.assign(new Error('throttled'), { statusCode: 429 });
-    const ok = await retryThrottled(async () => (++calls < 3 ? Promise.reject(throttled) : 'done'), {
-      retries: 3,
-      sleep: async () => undefined,
-    });
-    expect(ok).toBe('done');
-    expect(calls).toBe(3);
-    calls = 0;
-    await expect(
-      retryThrottled(async () => Promise.reject(throttled).finally(() => calls++), {
-        retries: 2,
-        sleep: async () => undefined,
-      }),
-    ).rejects.toThrow('throttled');
-    expect(calls).toBe(3);
-    calls = 0;
-    await expect(
-      retryThrottled(
-        async () => Promise.reject(Object.assign(new Error('bad'), { statusCode: 400 })).finally(() => calls++),
-        { retries: 2, sleep: async () => undefined },
-      ),
-    ).rejects.toThrow('bad');
-    expect(calls).toBe(1);
-  });
-
   test('describeArmError: status, code, message and the details ARM gives', () => {
     const err = Object.assign(new Error('Data collection rule is invalid'), {
       statusCode: 400,

@@ -2,18 +2,19 @@
 // through --root (the simulated VM's state). `run` is the README's main job: package our extension
 // (unless --zip), install + enable it with the embedded default, feed data, show status and samples,
 // and end with disable + uninstall + leak check after --duration seconds or Ctrl-C.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { buildPackage } from '../packaging/build-package.js';
-import { findRepoRoot } from '../packaging/project-metadata.js';
-import { DEFAULT_STREAMS, defaultPublicSettings } from './default-settings.js';
-import { SimulatedGuestAgent, type StepRecord } from './guest-agent.js';
-import { collectEvents, dim, green, printStep, readHeartbeat, red } from './timeline.js';
-import { outputSamples, TrafficGenerator } from './traffic.js';
+import { ARCHES, findRepoRoot, readProjectMetadata } from '../packaging/project-metadata.js';
+import { runtimeCacheDir } from '../packaging/runtime.js';
+import { defaultPublicSettings } from './default-settings.js';
+import { SimulatedGuestAgent } from './guest-agent.js';
+import { mainJob, type MainJobResult } from './main-job.js';
+import { dim, green, printStep, red } from './timeline.js';
 
 interface HarnessArgv {
   scenario: string;
@@ -49,6 +50,10 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The closing line of `harness run`: where to go from a working local run. */
+const NEXT_STEPS =
+  'next steps: on a VM with the extension, `open-ama doctor` checks identity, DCR, endpoints, proxy and syslog; docs/troubleshooting.md explains missing data; docs/deploy.md deploys to Azure VMs and Arc machines';
+
 async function versionOfZip(zip: string, fallback: string): Promise<string> {
   const m = /-(\d+(?:\.\d+){1,3})-linux[-.]/.exec(path.basename(zip));
   return m ? m[1]! : fallback;
@@ -57,10 +62,22 @@ async function versionOfZip(zip: string, fallback: string): Promise<string> {
 async function ourZip(log: (s: string) => void): Promise<string> {
   const repoRoot = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
   const outDir = path.join(repoRoot, '.cache', 'harness');
+  // The package carries a Node runtime per architecture from the npm registry; say so before the first,
+  // slow download (later runs use the cache).
+  const cacheRoot = path.join(repoRoot, '.cache');
+  const nodeVersion = readProjectMetadata(repoRoot).runtimeNodeVersion;
+  const missing = ARCHES.filter(
+    (arch) => !existsSync(path.join(runtimeCacheDir(cacheRoot, arch, nodeVersion), 'runtime.json')),
+  );
+  if (missing.length > 0)
+    process.stderr.write(
+      `first run: downloading the Node.js ${nodeVersion} runtime for ${missing.join(' and ')} from the npm registry (about 50 MB each, once; cached in ${path.join(cacheRoot, 'runtime')})\n`,
+    );
   log(dim(`packaging the extension from ${repoRoot} …`));
   const r = await buildPackage({
     repoRoot,
     outDir,
+    cacheRoot,
     runtimeCompressionLevel: 1,
     log: () => undefined,
   });
@@ -95,6 +112,7 @@ export async function runHarness(a: HarnessArgv): Promise<number> {
   const settings = await readJsonArg(a.settings);
   const prot = await readJsonArg(a.protected);
   let ok = true;
+  let job: MainJobResult | undefined;
   log(dim(`simulated VM root: ${root}`));
   switch (a.scenario) {
     case 'install': {
@@ -126,78 +144,34 @@ export async function runHarness(a: HarnessArgv): Promise<number> {
       ok = ok && (await agent.update(a.to, a['to-version'] ?? (await versionOfZip(a.to, '0.1.1'))));
       break;
     }
-    case 'run':
-      ok = await mainJob(agent, a, root, syslogPort, settings, prot, log);
+    case 'run': {
+      const zip = a.zip ?? (await ourZip(log));
+      job = await mainJob(agent, {
+        zip,
+        version: a.version ?? (await versionOfZip(zip, '0.1.0')),
+        root,
+        repoRoot: findRepoRoot(path.dirname(fileURLToPath(import.meta.url))),
+        syslogPort,
+        settings,
+        protectedSettings: prot,
+        durationS: a.duration,
+        keep: a.keep,
+        log,
+        countdown: !a.json,
+      });
+      ok = job.ok;
       break;
+    }
     default:
       throw new Error(`unknown scenario ${a.scenario}`);
   }
-  if (a.json) process.stdout.write(JSON.stringify({ ok, root, steps: agent.steps }, null, 2) + '\n');
-  else log(ok ? green('harness: all steps succeeded') : red('harness: a step failed (see above)'));
+  if (a.json) {
+    const data = job ? { collected: job.collected, keptIn: job.keptIn, missing: job.missing } : {};
+    process.stdout.write(JSON.stringify({ ok, root, ...data, steps: agent.steps }, null, 2) + '\n');
+  } else log(ok ? green('harness: all steps succeeded') : red('harness: a step failed (see above)'));
+  if (job && !a.json) log(NEXT_STEPS);
   if (!a.keep && !a.root && a.scenario === 'run') await fs.rm(root, { recursive: true, force: true });
   return ok ? 0 : 1;
-}
-
-async function mainJob(
-  agent: SimulatedGuestAgent,
-  a: HarnessArgv,
-  root: string,
-  syslogPort: number,
-  settings: unknown,
-  prot: unknown,
-  log: (s: string) => void,
-): Promise<boolean> {
-  const zip = a.zip ?? (await ourZip(log));
-  agent.state.publicSettings = settings ?? defaultPublicSettings(root);
-  agent.state.protectedSettings = prot;
-  const installed = await agent.install(zip, a.version ?? (await versionOfZip(zip, '0.1.0')));
-  if (!installed) {
-    await agent.uninstall();
-    return false;
-  }
-  const traffic = new TrafficGenerator(root, syslogPort);
-  traffic.start();
-  let interrupted = false;
-  const onSigint = (): void => {
-    interrupted = true;
-  };
-  process.once('SIGINT', onSigint);
-  const until = Date.now() + a.duration * 1000;
-  const wanted = settings ? [] : DEFAULT_STREAMS;
-  let allSeen = false;
-  while (Date.now() < until && !interrupted) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const samples = await outputSamples(root, 0);
-    if (!allSeen && wanted.every((s) => (samples.get(s)?.count ?? 0) > 0)) {
-      allSeen = true;
-      log(
-        green(`data arrived on every default stream after ${(a.duration - (until - Date.now()) / 1000).toFixed(0)} s`),
-      );
-    }
-  }
-  traffic.stop();
-  process.removeListener('SIGINT', onSigint);
-  const l = agent.layout();
-  const hb = await readHeartbeat(l);
-  log(`heartbeat: ${hb.status} — ${hb.message}${hb.problem ? red(` [${hb.problem}]`) : ''}`);
-  const status = await agent.waitTerminal(l, agent.state.seq);
-  void status;
-  const samples = await outputSamples(root, 2);
-  log('collected data (file destination):');
-  for (const [stream, s] of samples) {
-    log(`  ${stream}: ${s.count} record(s) in ${s.file}`);
-    for (const line of s.sample) log(dim(`    ${line.length > 220 ? line.slice(0, 220) + '…' : line}`));
-  }
-  const missing = wanted.filter((s) => (samples.get(s)?.count ?? 0) === 0);
-  if (missing.length > 0) log(red(`no records on: ${missing.join(', ')}`));
-  const events = await collectEvents(l);
-  log(
-    `telemetry events: ${events.valid.length} valid${events.invalid ? red(`, ${events.invalid} invalid`) : ''}${events.valid.length ? dim(` (last: ${events.valid[0]!.TaskName} ${events.valid[0]!.EventLevel}: ${events.valid[0]!.Message})`) : ''}`,
-  );
-  if (a.keep)
-    log(dim(`--keep: the agent keeps running under ${root}; finish with: open-ama harness uninstall --root ${root}`));
-  const removed = a.keep ? true : await agent.uninstall();
-  return missing.length === 0 && removed && agent.steps.every((s: StepRecord) => s.ok);
 }
 
 export const harnessCommand: CommandModule<object, HarnessArgv> = {

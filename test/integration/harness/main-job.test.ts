@@ -1,6 +1,9 @@
 // The README's main job: `open-ama harness run` on our ZIP installs and enables it with the embedded
-// default, gets records on every default stream, and ends with disable + uninstall and no process left.
+// default, gets records on every default stream, and ends with disable + uninstall and no process left; the
+// wait is counted down, the collected data is kept in .cache/harness/last-run/ where the output says, a
+// next-steps line closes the run, and --json carries the collected data per stream.
 import { describe, expect, test } from '@jest/globals';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { packagedZip } from '../../support/packaged-zip.js';
@@ -20,6 +23,41 @@ describe('open-ama harness run', () => {
       expect(r.stdout).toMatch(new RegExp(`${stream}: [1-9]\\d* record`));
     expect(r.stdout).toMatch(/✔ leak-check .*\n\s+no process left behind/);
     expect(r.stdout).toMatch(/harness: all steps succeeded/);
+    // First run: the wait is announced and counted down (no terminal here: a plain line every ~10 s on stderr).
+    expect(r.stdout).toMatch(/collecting data for 15 s — Ctrl-C to stop early/);
+    expect(r.stderr).toMatch(/collecting data: 1[0-5] s left — Ctrl-C to stop early/);
+    // The printed paths are the kept copies under .cache/harness/last-run/, and they exist after the run.
+    const kept = path.join(REPO, '.cache/harness/last-run');
+    expect(r.stdout).toContain(`kept in ${kept}`);
+    const m = /Microsoft-Syslog: ([1-9]\d*) record\(s\) in (\S+)/.exec(r.stdout);
+    expect(m?.[2]).toBe(path.join(kept, path.basename(m![2]!)));
+    const lines = (await readFile(m![2]!, 'utf8')).split('\n').filter(Boolean);
+    expect(lines.length).toBe(Number(m![1]));
+    expect((await stat(kept)).mode & 0o777).toBe(0o700);
+    expect(r.stdout).toMatch(/next steps: .*open-ama doctor.*docs\/troubleshooting\.md.*docs\/deploy\.md/);
+  }, 300_000);
+
+  test('--json: the collected data per stream (records, kept file, sample) and nothing else on stdout', async () => {
+    const zip = await packagedZip();
+    const r = await execa(
+      'sh',
+      [path.join(REPO, 'bin/open-ama'), 'harness', 'run', '--zip', zip, '--duration', '10', '--json'],
+      { reject: false, timeout: 240_000 },
+    );
+    expect({ exit: r.exitCode, err: r.stderr.slice(-1500) }).toMatchObject({ exit: 0 });
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      keptIn: string;
+      collected: { stream: string; records: number; file: string; sample: string[] }[];
+    };
+    expect(out.ok).toBe(true);
+    for (const stream of ['Microsoft-Perf', 'Microsoft-Syslog', 'Custom-HarnessText']) {
+      const c = out.collected.find((x) => x.stream === stream);
+      expect(c).toMatchObject({ records: expect.any(Number), file: expect.stringContaining(out.keptIn) });
+      expect(c!.records).toBeGreaterThan(0);
+      expect(c!.sample.length).toBeGreaterThan(0);
+      expect((await readFile(c!.file, 'utf8')).split('\n').filter(Boolean)).toHaveLength(c!.records);
+    }
   }, 300_000);
 });
 

@@ -27,7 +27,6 @@ import type { DeployOutcome } from './extension-deployer.js';
 import { outcomeTable, Progress, renderTable, skippedTable, type Skipped } from './report.js';
 import { checkSettings, UsageError } from './settings-check.js';
 import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
-import { retryThrottled } from './throttle.js';
 import { vmAppCommands } from './vmapp-commands.js';
 
 export interface DeployVmAppArgs {
@@ -309,39 +308,37 @@ async function assign(
   const started = Date.now();
   const poll = { updateIntervalInMs: pollIntervalMs };
   try {
-    const state = await retryThrottled(
-      async () => {
-        if (t.kind === 'vmss') {
-          const ss = await compute.virtualMachineScaleSets.get(t.resourceGroup, t.name);
-          const vp = ss.virtualMachineProfile ?? {};
-          const r = await compute.virtualMachineScaleSets.createOrUpdate(
-            t.resourceGroup,
-            t.name,
-            {
-              ...ss,
-              virtualMachineProfile: {
-                ...vp,
-                applicationProfile: { galleryApplications: withOurVersion(vp.applicationProfile, appId, versionId) },
-              },
-            },
-            poll,
-          );
-          return r.provisioningState ?? 'Unknown';
-        }
-        const vm = await compute.virtualMachines.get(t.resourceGroup, t.name);
-        const r = await compute.virtualMachines.createOrUpdate(
+    // Throttling (429/503 + Retry-After) is retried by the SDK pipeline (deploy/clouds.ts armClientOptions).
+    const state = await (async () => {
+      if (t.kind === 'vmss') {
+        const ss = await compute.virtualMachineScaleSets.get(t.resourceGroup, t.name);
+        const vp = ss.virtualMachineProfile ?? {};
+        const r = await compute.virtualMachineScaleSets.createOrUpdate(
           t.resourceGroup,
           t.name,
           {
-            ...vm,
-            applicationProfile: { galleryApplications: withOurVersion(vm.applicationProfile, appId, versionId) },
+            ...ss,
+            virtualMachineProfile: {
+              ...vp,
+              applicationProfile: { galleryApplications: withOurVersion(vp.applicationProfile, appId, versionId) },
+            },
           },
           poll,
         );
         return r.provisioningState ?? 'Unknown';
-      },
-      { retries: 3 },
-    );
+      }
+      const vm = await compute.virtualMachines.get(t.resourceGroup, t.name);
+      const r = await compute.virtualMachines.createOrUpdate(
+        t.resourceGroup,
+        t.name,
+        {
+          ...vm,
+          applicationProfile: { galleryApplications: withOurVersion(vm.applicationProfile, appId, versionId) },
+        },
+        poll,
+      );
+      return r.provisioningState ?? 'Unknown';
+    })();
     return {
       target: t,
       result: state.toLowerCase() === 'succeeded' ? 'succeeded' : 'failed',

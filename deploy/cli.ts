@@ -8,6 +8,7 @@ import { commandFailure } from './azure-errors.js';
 import { armConnection } from './credential.js';
 import { runDeployExtension } from './deploy-extension.js';
 import { dcrDeployCommand } from './dcr-cli.js';
+import { templatesDeployCommand } from './templates-cli.js';
 import { vmappDeployCommand } from './vmapp-cli.js';
 import { parseTag } from './targets.js';
 
@@ -165,6 +166,7 @@ export const deployCommand: CommandModule = {
       .command(extensionCommand as unknown as CommandModule)
       .command(dcrDeployCommand as unknown as CommandModule)
       .command(vmappDeployCommand as unknown as CommandModule)
+      .command(templatesDeployCommand as unknown as CommandModule)
       .example('$0 deploy extension --subscription S --resource-group G --version 0.1 --dry-run', 'plan a fleet update')
       .example(
         '$0 deploy dcr --subscription S --resource-group G --workspace W --location westeurope --from settings.json --dry-run',

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { createTestCa, type TestCa } from '../test/fakes/test-ca.js';
 import { FakeImdsServer } from '../test/fakes/imds-server.js';
 import { REPO } from '../test/support/collector-process.js';
-import { takeSample, computeValues } from '../agent/collector/sources/perf/sampler.js';
+import { takeSample, computeValues } from '../agent/collector/sources/perf/index.js';
 import { MIXED, SyslogCorpus } from './corpus.js';
 import { runCollectorLoad, type LoadEnv, type LoadResult, type ProcLoad } from './collector-load.js';
 import { locateSyslogNg, runSyslogNgPeer, type PeerResult } from './syslog-ng-peer.js';

@@ -4,8 +4,7 @@
 // Run alone: node --experimental-strip-types bench/syslog-bench.ts, or import runSyslogBench.
 import * as net from 'node:net';
 import * as os from 'node:os';
-import { parseMessage } from '../agent/collector/sources/syslog/parse-message.js';
-import { SyslogSource } from '../agent/collector/sources/syslog/syslog-source.js';
+import { parseMessage, SyslogSource } from '../agent/collector/sources/syslog/index.js';
 import { createNullLogger } from '../agent/telemetry/index.js';
 import { CEF_CASES, RFC3164_CASES, RFC5424_CASES } from '../test/fixtures/syslog/parser-cases.js';
 

@@ -6,7 +6,7 @@
 // building and JSON, without the writer or inotify batching (EVENT_READ_DELAY_MS) in the figure.
 import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { TextLogSource } from '../agent/collector/sources/text-logs/text-log-source.js';
+import { TextLogSource } from '../agent/collector/sources/text-logs/index.js';
 import { createNullLogger } from '../agent/telemetry/index.js';
 import { waitFine } from './collector-load.js';
 import { textLine, type LineSize } from './corpus.js';

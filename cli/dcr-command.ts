@@ -6,10 +6,15 @@
 // `fix --apply` does that to a DCR in Azure with the same fixDcr (deploy/dcr-fix-apply.ts).
 import { readFile } from 'node:fs/promises';
 import type { Argv, CommandModule } from 'yargs';
-import { analyzeDcr } from '../agent/collector/dcr/analysis.js';
-import { findingText, type DcrAnalysis } from '../agent/collector/dcr/analysis-types.js';
-import { findDcrs, parseJsonText, type FoundDcr } from '../agent/collector/dcr/explain-input.js';
-import { fixDcrInPlace } from '../agent/collector/dcr/fix.js';
+import {
+  analyzeDcr,
+  findingText,
+  type DcrAnalysis,
+  findDcrs,
+  parseJsonText,
+  type FoundDcr,
+  fixDcrInPlace,
+} from '../agent/collector/dcr/index.js';
 import { commandFailure } from '../deploy/azure-errors.js';
 import { runFixApplyArgv, withFixApplyOptions, type FixApplyArgv } from '../deploy/dcr-fix-cli.js';
 import { renderAnalysis } from './dcr-render.js';

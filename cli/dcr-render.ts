@@ -1,9 +1,13 @@
 // Human-readable text of a DCR analysis for `open-ama dcr explain`: sources, destinations, every stream of
 // every flow (collected into which table, transform where, or ignored and why), then blockers with their
 // fix, defects, warnings and typos.
-import type { DcrAnalysis, Finding, RouteReport } from '../agent/collector/dcr/analysis-types.js';
-import type { FoundDcr } from '../agent/collector/dcr/explain-input.js';
-import { agentSettingsOf } from '../agent/collector/dcr/agent-settings.js';
+import {
+  type DcrAnalysis,
+  type Finding,
+  type RouteReport,
+  type FoundDcr,
+  agentSettingsOf,
+} from '../agent/collector/dcr/index.js';
 
 const TRANSFORM: Record<NonNullable<RouteReport['transform']>, string> = {
   none: '',

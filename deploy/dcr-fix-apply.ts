@@ -6,9 +6,13 @@
 // DCR back (api-version 2023-03-11). --dry-run shows the diff and the tables and changes nothing.
 // Exit code: 0 done (or nothing to do), 1 something could not be done, 2 bad input.
 import type { TokenCredential } from '@azure/identity';
-import { COMPANION_COLUMNS, fixDcr } from '../agent/collector/dcr/fix.js';
-import { BUILT_IN_COMPANIONS, dcrProperties } from '../agent/collector/dcr/model.js';
-import { validateDcr } from '../agent/collector/dcr/validate.js';
+import {
+  COMPANION_COLUMNS,
+  fixDcr,
+  BUILT_IN_COMPANIONS,
+  dcrProperties,
+  validateDcr,
+} from '../agent/collector/dcr/index.js';
 import { jsonDiff } from './json-diff.js';
 import { describeArmError, MonitorArm } from './monitor-arm.js';
 import { outputColumns, type ColumnDecl } from './transform-columns.js';

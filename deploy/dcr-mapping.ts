@@ -4,16 +4,16 @@
 // given workspace; each flow is split per stream with the output table made explicit (Custom-X → X_CL);
 // text-log streams get their declaration; built-in streams get their Custom-OpenAma-* companion
 // (docs/dcr-support.md, through the collector's own `dcr fix`); read-only ARM fields are dropped.
-import { addCompanionDeclarations } from '../agent/collector/dcr/fix.js';
-import { outputColumns } from './transform-columns.js';
 import {
+  addCompanionDeclarations,
   dcrProperties,
   type ColumnDecl,
   type DataFlow,
   type LogFileDataSource,
   type PerfDataSource,
   type SyslogDataSource,
-} from '../agent/collector/dcr/model.js';
+} from '../agent/collector/dcr/index.js';
+import { outputColumns } from './transform-columns.js';
 import {
   validateDataCollectionRule,
   validatePublicSettings,

@@ -1,6 +1,6 @@
 // What `open-ama deploy dcr` prints: the plan (--dry-run) and the result — DCE, DCR, immutableId, logs
 // ingestion endpoint, the association table, the custom tables the workspace needs and the settings.
-import type { ColumnDecl } from '../agent/collector/dcr/model.js';
+import type { ColumnDecl } from '../agent/collector/dcr/index.js';
 import type { ArmDcrBody } from './dcr-mapping.js';
 import { renderTable } from './report.js';
 import type { Target } from './targets.js';

@@ -5,7 +5,7 @@
 // anything failed.
 import { writeFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
-import { validateDcr } from '../agent/collector/dcr/validate.js';
+import { validateDcr } from '../agent/collector/dcr/index.js';
 import { mapBounded } from './concurrency.js';
 import { readJsonObject } from './deploy-extension.js';
 import { customTablesOf, settingsSnippet, settingsToArmDcr, type DcrMapping } from './dcr-mapping.js';

@@ -11,12 +11,10 @@ import type { DropLabels, LaneLabels, SelfMetrics, SourceLabels } from '../telem
 import type { CollectorHealth, DcrHealth, DestinationHealth } from './ipc.js';
 import { QuotaManager, FileCheckpointStore } from './buffer/index.js';
 import { CountingDropCounter } from './drop-counter.js';
-import { Pipeline, type ApplyReport } from './pipeline/pipeline.js';
-import { buildPipelineGraph, type DcrInput } from './pipeline/plan-to-graph.js';
+import { Pipeline, type ApplyReport, buildPipelineGraph, type DcrInput } from './pipeline/index.js';
 import { createComponentFactories, type RuntimeServices } from './component-factories.js';
 import { createRemoteDcrSource } from './remote-dcr-source.js';
-import type { FetchedDcr, RemoteDcrSource } from './dcr/remote-sources.js';
-import { agentSettingsOf } from './dcr/agent-settings.js';
+import { type FetchedDcr, type RemoteDcrSource, agentSettingsOf } from './dcr/index.js';
 
 export const DCR_REFRESH_INTERVAL_MS = 5 * 60_000;
 

@@ -3,21 +3,29 @@
 // managed-identity token client. The graph decides what exists; this only knows how to build it.
 import { OPEN_AMA_VERSION, type AgentConfig, type AgentPaths } from '../config/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { FileUploader } from './destinations/file/file-uploader.js';
-import { LogsIngestionUploader } from './destinations/logs-ingestion/logs-ingestion-uploader.js';
-import { MetricsUploader } from './destinations/metrics/metrics-uploader.js';
-import type { Uploader } from './destinations/uploader.js';
-import { fetchInstanceMetadata, logsIngestionAudience } from './net/instance-metadata.js';
-import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
-import { HttpClient } from './net/http-client.js';
-import { readArcLocalConfig } from './net/proxy.js';
-import type { DestinationNode, SourceNode } from './pipeline/graph.js';
-import type { PipelineFactories } from './pipeline/pipeline.js';
-import type { CheckpointStore, Component, DropCounter, RecordSink, SourceContext } from './pipeline/types.js';
-import { HeartbeatSource } from './sources/heartbeat/heartbeat-source.js';
-import { PerfSource } from './sources/perf/perf-source.js';
+import { FileUploader, LogsIngestionUploader, MetricsUploader, type Uploader } from './destinations/index.js';
+import {
+  fetchInstanceMetadata,
+  logsIngestionAudience,
+  detectIdentityEndpoints,
+  ManagedIdentityTokenClient,
+  HttpClient,
+  readArcLocalConfig,
+} from './net/index.js';
+import type {
+  DestinationNode,
+  SourceNode,
+  PipelineFactories,
+  CheckpointStore,
+  Component,
+  DropCounter,
+  RecordSink,
+  SourceContext,
+} from './pipeline/index.js';
+import { HeartbeatSource } from './sources/heartbeat/index.js';
+import { PerfSource } from './sources/perf/index.js';
 import { applySyslogDaemonConfig, SyslogSource } from './sources/syslog/index.js';
-import { TextLogSource } from './sources/text-logs/text-log-source.js';
+import { TextLogSource } from './sources/text-logs/index.js';
 import { runTransform } from './transform/index.js';
 
 export interface RuntimeServices {

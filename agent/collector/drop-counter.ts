@@ -6,7 +6,7 @@
 // transform filters out on purpose are not drops and never come here (Router.onFiltered).
 import type { Logger } from '../telemetry/index.js';
 import type { DropLabels, SelfMetrics } from '../telemetry/self-metrics.js';
-import type { DropCounter, DropReason } from './pipeline/types.js';
+import type { DropCounter, DropReason } from './pipeline/index.js';
 
 export const DROP_LOG_WINDOW_MS = 60_000;
 

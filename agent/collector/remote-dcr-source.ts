@@ -2,11 +2,14 @@
 // managed identity (IMDS or Arc HIMDS, never proxied) and the configured proxy.
 import type { AgentConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr, type RemoteDcrSource } from './dcr/remote-sources.js';
-import { detectIdentityEndpoints, ManagedIdentityTokenClient } from './net/managed-identity.js';
-import { fetchInstanceMetadata } from './net/instance-metadata.js';
-import { HttpClient } from './net/http-client.js';
-import { proxyRoute } from './net/proxy.js';
+import { ArmDcrSource, ControlPlaneDcrSource, type FetchedDcr, type RemoteDcrSource } from './dcr/index.js';
+import {
+  detectIdentityEndpoints,
+  ManagedIdentityTokenClient,
+  fetchInstanceMetadata,
+  HttpClient,
+  proxyRoute,
+} from './net/index.js';
 import { agentPaths } from '../config/index.js';
 
 const ARM_BY_CLOUD: Record<string, string> = {

@@ -2,8 +2,8 @@
 // the identity endpoints (IMDS, or Arc HIMDS when IDENTITY_ENDPOINT is set), the syslog port
 // (OPEN_AMA_SYSLOG_PORT, default 28330) and the per-request deadline. Nothing here touches the network.
 import { agentPaths, readAgentConfig, type AgentConfig, type AgentPaths } from '../config/index.js';
-import { detectIdentityEndpoints, type IdentityEndpoints } from '../collector/net/managed-identity.js';
-import { DEFAULT_SYSLOG_PORT } from '../collector/sources/syslog/listener.js';
+import { detectIdentityEndpoints, type IdentityEndpoints } from '../collector/net/index.js';
+import { DEFAULT_SYSLOG_PORT } from '../collector/sources/syslog/index.js';
 import type { CheckResult } from './report.js';
 
 export interface DoctorContext {

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../config/index.js';
-import type { CheckpointStore } from '../pipeline/types.js';
+import type { CheckpointStore } from '../pipeline/index.js';
 
 export class FileCheckpointStore implements CheckpointStore {
   constructor(private readonly dir: string) {}

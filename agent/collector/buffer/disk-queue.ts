@@ -14,7 +14,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
-import type { DropCounter } from '../pipeline/types.js';
+import type { DropCounter } from '../pipeline/index.js';
 import { AckLedger } from './ack-ledger.js';
 import { encodeFrames, encodeStringFrames } from './framing.js';
 import type { EvictableQueue, QuotaManager } from './quota-manager.js';

@@ -3,7 +3,7 @@
 // written nor one being delivered) and its entries are counted as drops with reason "quota". If
 // nothing can be evicted, the append itself is refused and counted. Overshoot ≤ one segment.
 import type { Logger } from '../../telemetry/index.js';
-import type { DropCounter } from '../pipeline/types.js';
+import type { DropCounter } from '../pipeline/index.js';
 
 export interface EvictableQueue {
   readonly id: string;

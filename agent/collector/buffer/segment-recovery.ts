@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
-import type { DropCounter } from '../pipeline/types.js';
+import type { DropCounter } from '../pipeline/index.js';
 import { checkFrame, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
 import { READ_CHUNK, SEGMENT_FILE, type QueuePosition, type Segment } from './segment.js';
 

@@ -4,8 +4,8 @@
 import type { DcrAnalysis, Finding } from './analysis-types.js';
 import { isArmExpression } from './analysis-types.js';
 import { closestName } from './analysis-typos.js';
-import { DCR_LEVELS, DCR_ONLY_FACILITIES, FACILITIES, SEVERITIES } from '../sources/syslog/names.js';
-import { resolveSpecifiers } from '../sources/perf/counters.js';
+import { DCR_LEVELS, DCR_ONLY_FACILITIES, FACILITIES, SEVERITIES } from '../sources/syslog/index.js';
+import { resolveSpecifiers } from '../sources/perf/index.js';
 import { compileTransform } from '../transform/index.js';
 
 export type Json = Record<string, unknown>;

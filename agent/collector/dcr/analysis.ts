@@ -4,7 +4,7 @@
 // (warnings) and typos. validate.ts, the runtime (plan-to-graph.ts) and `open-ama dcr explain` read it.
 import { validateDataCollectionRule } from '../../../settings-schemas/generated/validators.js';
 import { companionTransformMode, compileTransform, splitTransform } from '../transform/index.js';
-import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
+import { HEARTBEAT_STREAM } from '../sources/heartbeat/index.js';
 import { BUILT_IN_COMPANIONS, type DataFlow, type Dcr } from './model.js';
 import {
   isArmExpression,

@@ -7,8 +7,8 @@
 // workspace. Idempotent: fixing twice changes nothing more.
 import { BUILT_IN_COMPANIONS } from './model.js';
 import { analyzeDcr } from './analysis.js';
-import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
-import { COMMON_SECURITY_LOG_COLUMNS } from './common-security-log-columns.js';
+import { HEARTBEAT_STREAM } from '../sources/heartbeat/index.js';
+import { COMMON_SECURITY_LOG_COLUMNS } from '../sources/syslog/index.js';
 import { splitTransform } from '../transform/index.js';
 
 const col = (name: string, type: string): { name: string; type: string } => ({ name, type });

@@ -5,8 +5,7 @@
 //    Based on the OBSERVED, UNDOCUMENTED protocol (docs/azure-interfaces.md §3); behind the same interface.
 // Both resolve a DCR's dataCollectionEndpointId (and, on the ARM route, the machine's DCE association)
 // to the DCE's logs ingestion endpoint through ARM with the same identity (dce-resolver.ts).
-import type { HttpClient } from '../net/http-client.js';
-import type { ManagedIdentityTokenClient } from '../net/managed-identity.js';
+import type { HttpClient, ManagedIdentityTokenClient } from '../net/index.js';
 import { DceResolver, type ArmGet } from './dce-resolver.js';
 
 export interface FetchedDcr {

@@ -3,7 +3,7 @@
 // A single entry that cannot fit alone is returned as `oversized` (the caller counts the drop).
 // serializeRecord() truncates string fields over 64 KB (the service would truncate them anyway).
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
-import type { LogRecord } from '../pipeline/types.js';
+import type { LogRecord } from '../pipeline/index.js';
 
 export interface RequestBatch {
   entries: Buffer[];

@@ -6,10 +6,10 @@
 // for a request that is stuck (token retries against an unreachable IMDS, a slow endpoint): the batch
 // is released unacked (sent again after restart: at-least-once) and the loop ends at once.
 import type { Logger } from '../../telemetry/index.js';
-import type { DropCounter } from '../pipeline/types.js';
+import type { DropCounter } from '../pipeline/index.js';
 import type { DiskQueue, QueueBatch } from '../buffer/index.js';
 import { buildBatches } from './batcher.js';
-import { classifyResponse, nextBackoffMs } from '../net/retry-policy.js';
+import { classifyResponse, nextBackoffMs } from '../net/index.js';
 import type { Uploader } from './uploader.js';
 
 export interface LaneHealth {

@@ -3,10 +3,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { DiskQueue, type QuotaManager } from '../buffer/index.js';
-import { serializeRecord } from '../destinations/batcher.js';
-import { DeliveryWorker } from '../destinations/delivery-worker.js';
-import { MetricAggregator } from '../destinations/metrics/metric-aggregator.js';
-import type { Uploader } from '../destinations/uploader.js';
+import { serializeRecord, DeliveryWorker, MetricAggregator, type Uploader } from '../destinations/index.js';
 import type { LaneNode } from './graph.js';
 import type { DropCounter, LogRecord } from './types.js';
 import type { LaneWriter } from './router.js';

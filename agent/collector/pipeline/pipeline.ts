@@ -3,7 +3,7 @@
 // sources write into a stable sink whose routes are swapped atomically, so a reload loses nothing.
 import type { Logger } from '../../telemetry/index.js';
 import type { QuotaManager } from '../buffer/index.js';
-import type { Uploader } from '../destinations/uploader.js';
+import type { Uploader } from '../destinations/index.js';
 import { diffNodes, type DestinationNode, type PipelineGraph, type SourceNode } from './graph.js';
 import { Lane, type LaneEvents } from './lane.js';
 import { Router } from './router.js';

@@ -9,10 +9,9 @@ import { randomBytes } from 'node:crypto';
 import type { AgentConfig } from '../../config/index.js';
 import type { DcrHealth } from '../ipc.js';
 import type { LaneLabels, SourceLabels } from '../../telemetry/self-metrics.js';
-import { BUILT_IN_COMPANIONS, type Dcr } from '../dcr/model.js';
-import { validateDcr } from '../dcr/validate.js';
+import { BUILT_IN_COMPANIONS, type Dcr, validateDcr } from '../dcr/index.js';
 import { companionTransformMode } from '../transform/index.js';
-import { HEARTBEAT_STREAM } from '../sources/heartbeat/heartbeat-source.js';
+import { HEARTBEAT_STREAM } from '../sources/heartbeat/index.js';
 import {
   nodeKey,
   type DestinationNode,

@@ -10,7 +10,7 @@
 import { applyOperators } from './kql-evaluator.js';
 import { KqlSyntaxError } from './kql-lexer.js';
 import { KqlUnsupportedError, parseKqlPrefix, type Operator } from './kql-parser.js';
-import type { LogRecord } from '../pipeline/types.js';
+import type { LogRecord } from '../pipeline/index.js';
 
 export type CompiledTransform =
   | { kind: 'identity' }

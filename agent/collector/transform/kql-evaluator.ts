@@ -5,7 +5,7 @@
 // runs through all operators with a work budget (RECORD_BUDGET units: one per expression node, one per
 // character a string operation scans, a regex search its program size per character); a record that
 // spends it is dropped and counted (`transform_budget`), so no record can hold the collector.
-import type { LogRecord } from '../pipeline/types.js';
+import type { LogRecord } from '../pipeline/index.js';
 import type { Expr, Operator } from './kql-parser.js';
 import { regexExtract, regexMatches, regexReplace, regexTrim, type Charge } from './kql-regex.js';
 

@@ -6,9 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createNullLogger } from '../../telemetry/index.js';
 import { createRemoteDcrSource } from '../../collector/remote-dcr-source.js';
-import { agentSettingsOf } from '../../collector/dcr/agent-settings.js';
-import { buildPipelineGraph, type DcrInput } from '../../collector/pipeline/plan-to-graph.js';
-import type { PipelineGraph } from '../../collector/pipeline/graph.js';
+import { agentSettingsOf } from '../../collector/dcr/index.js';
+import { buildPipelineGraph, type DcrInput, type PipelineGraph } from '../../collector/pipeline/index.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckResult } from '../report.js';
 

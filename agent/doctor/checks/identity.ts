@@ -5,9 +5,11 @@ import {
   fetchInstanceMetadata,
   logsIngestionAudience,
   type InstanceMetadata,
-} from '../../collector/net/instance-metadata.js';
-import { HttpClient, NetworkError } from '../../collector/net/http-client.js';
-import { ManagedIdentityError, ManagedIdentityTokenClient } from '../../collector/net/managed-identity.js';
+  HttpClient,
+  NetworkError,
+  ManagedIdentityError,
+  ManagedIdentityTokenClient,
+} from '../../collector/net/index.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckResult } from '../report.js';
 

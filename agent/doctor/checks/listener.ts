@@ -3,7 +3,7 @@
 // they cannot both receive syslog), or someone else. Also says when AMA is installed beside us.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { PipelineGraph } from '../../collector/pipeline/graph.js';
+import type { PipelineGraph } from '../../collector/pipeline/index.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckResult } from '../report.js';
 import { portOwner, type PortOwner } from './port-owner.js';

@@ -3,9 +3,8 @@
 // so the doctor sees exactly the path uploads take. Any HTTP answer from the endpoint proves DNS,
 // routing, the proxy and TLS; no data and no token are sent. The proxy's own answers (407, a refused
 // tunnel) and TLS errors are told apart and named; the endpoint's Date header gives the clock skew.
-import { HttpClient, NetworkError, type HttpResponse } from '../../collector/net/http-client.js';
-import { proxyRoute } from '../../collector/net/proxy.js';
-import type { PipelineGraph } from '../../collector/pipeline/graph.js';
+import { HttpClient, NetworkError, type HttpResponse, proxyRoute } from '../../collector/net/index.js';
+import type { PipelineGraph } from '../../collector/pipeline/index.js';
 import type { DoctorContext } from '../context.js';
 import { worst, type CheckResult, type Verdict } from '../report.js';
 

@@ -2,8 +2,8 @@
 // detects it) must run and carry our forwarding drop-in, pointing at the listener's port. A drop-in left
 // behind with no syslog DCR is a warning (the daemon keeps queueing for a listener that is not there).
 import { promises as fs } from 'node:fs';
-import { detectSyslogDaemon } from '../../collector/sources/syslog/daemon-config/index.js';
-import type { PipelineGraph } from '../../collector/pipeline/graph.js';
+import { detectSyslogDaemon } from '../../collector/sources/syslog/index.js';
+import type { PipelineGraph } from '../../collector/pipeline/index.js';
 import type { DoctorContext } from '../context.js';
 import type { CheckResult } from '../report.js';
 

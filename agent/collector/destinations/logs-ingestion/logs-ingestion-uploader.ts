@@ -3,8 +3,7 @@
 // identity bearer token for the cloud's audience, through the destination's HttpClient (which owns the
 // proxy route and timeouts). Errors become UploadOutcomes.
 import { randomUUID } from 'node:crypto';
-import { NetworkError, type HttpClient } from '../../net/http-client.js';
-import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
+import { NetworkError, type HttpClient, type ManagedIdentityTokenClient } from '../../net/index.js';
 import { describeProxyAnswer, type Uploader, type UploadOutcome, type UploadRequest } from '../uploader.js';
 
 export const LOGS_INGESTION_API_VERSION = '2023-01-01';

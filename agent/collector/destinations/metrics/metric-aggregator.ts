@@ -2,7 +2,7 @@
 // one document per (minute, metric) with a series per instance: min, max, sum, count. Samples come
 // as Microsoft-Perf records (CounterName/InstanceName/CounterValue) or Microsoft-InsightsMetrics
 // records (Name/Val/Tags). Closed minutes are handed on; flushAll() hands on the open ones too.
-import type { LogRecord } from '../../pipeline/types.js';
+import type { LogRecord } from '../../pipeline/index.js';
 
 export const GUEST_METRICS_NAMESPACE = 'azure.vm.linux.guestmetrics';
 /** Azure Monitor limit on names and dimension values. */

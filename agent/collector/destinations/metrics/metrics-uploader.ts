@@ -8,8 +8,7 @@
 // stop the others: the batch is reported as a 400 (dropped, counted) once the rest was accepted.
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { NetworkError, type HttpClient } from '../../net/http-client.js';
-import type { ManagedIdentityTokenClient } from '../../net/managed-identity.js';
+import { NetworkError, type HttpClient, type ManagedIdentityTokenClient } from '../../net/index.js';
 import { describeProxyAnswer, type Uploader, type UploadOutcome, type UploadRequest } from '../uploader.js';
 
 export const METRICS_AUDIENCE = 'https://monitoring.azure.com/';

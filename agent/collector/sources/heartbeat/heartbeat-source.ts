@@ -3,7 +3,7 @@
 // DCR that declares that stream. The first record is sent at start so a new agent shows up at once.
 import * as os from 'node:os';
 import { readFileSync } from 'node:fs';
-import type { Component, SourceContext } from '../../pipeline/types.js';
+import type { Component, SourceContext } from '../../pipeline/index.js';
 
 export const HEARTBEAT_STREAM = 'Custom-OpenAmaHeartbeat';
 export const HEARTBEAT_INTERVAL_MS = 60_000;

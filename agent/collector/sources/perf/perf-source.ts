@@ -2,7 +2,7 @@
 // counters as Microsoft-Perf records (Perf columns, docs/azure-interfaces.md §8) and/or Microsoft-InsightsMetrics
 // records (§7.3); `\VmInsights\DetailedMetrics` adds the VM insights metric set (vm-insights.ts).
 // Unknown specifiers and counters this kernel lacks are reported once, not per sample.
-import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
+import type { Component, LogRecord, SourceContext } from '../../pipeline/index.js';
 import { resolveSpecifiers, type CounterSpec } from './counters.js';
 import { computeValues, takeSample, type CounterValue, type RawSample } from './sampler.js';
 import { machineAgentId, vmInsightsRecords } from './vm-insights.js';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import type { LogRecord } from '../../pipeline/types.js';
+import type { LogRecord } from '../../pipeline/index.js';
 import type { CounterValue, RawSample } from './sampler.js';
 
 export const VM_INSIGHTS_SPECIFIER = '\\VmInsights\\DetailedMetrics';

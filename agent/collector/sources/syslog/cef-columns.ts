@@ -1,9 +1,9 @@
 // CEF extension keys → CommonSecurityLog columns, as Microsoft Sentinel's "CEF and CommonSecurityLog field
 // mapping" lists them (docs/syslog.md), with the column types of the table schema
-// (dcr/common-security-log-columns.ts). Keys not listed here go to AdditionalExtensions. Since the
+// (common-security-log-columns.ts). Keys not listed here go to AdditionalExtensions. Since the
 // 2023 schema change `cn1..3` fill the long FieldDeviceCustomNumber1..3 and `externalId` the string ExtID;
 // LEGACY_COPIES also writes the value to the old int column when it fits (queries written before 2023).
-import { COMMON_SECURITY_LOG_TYPES, type LogAnalyticsColumnType } from '../../dcr/common-security-log-columns.js';
+import { COMMON_SECURITY_LOG_TYPES, type LogAnalyticsColumnType } from './common-security-log-columns.js';
 
 export const CEF_KEY_TO_COLUMN: Readonly<Record<string, string>> = {
   act: 'DeviceAction',

@@ -6,7 +6,7 @@
 import { CEF_COLUMN_BY_KEY, CEF_COLUMN_TYPES, LEGACY_COPIES } from './cef-columns.js';
 import type { ParseProblem } from './header.js';
 import { isoOf } from '../iso-time.js';
-import type { LogRecord } from '../../pipeline/types.js';
+import type { LogRecord } from '../../pipeline/index.js';
 
 const CEF_START = /^CEF: ?(\d{1,3})\|/;
 const EXT_KEY = /(?:^|[ \t])([A-Za-z0-9_.[\]-]{1,64})=/g;

@@ -37,7 +37,14 @@ export { parseRfc5424 } from './rfc5424.js';
 export { parseCefMessage, parseCef, parseCefExtension, splitCefHeader, isCef } from './cef.js';
 export { recognizeCisco, parseKeyValueBody, type VendorInfo } from './vendor.js';
 export type { ParseProblem, SyslogHeader } from './header.js';
-export { FACILITIES, SEVERITIES, DCR_LEVELS } from './names.js';
+export { FACILITIES, SEVERITIES, DCR_LEVELS, DCR_ONLY_FACILITIES } from './names.js';
+export {
+  COMMON_SECURITY_LOG_COLUMNS,
+  COMMON_SECURITY_LOG_SYSTEM_COLUMNS,
+  COMMON_SECURITY_LOG_TYPES,
+  type LogAnalyticsColumnType,
+  type TableColumn,
+} from './common-security-log-columns.js';
 export {
   applySyslogDaemonConfig,
   removeSyslogDaemonConfig,

@@ -11,7 +11,7 @@ import { merakiAfterRelay, parseMeraki } from './meraki.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { parseRfc5424 } from './rfc5424.js';
 import { ciscoRecord, parseKeyValueBody, recognizeCisco, type VendorInfo } from './vendor.js';
-import type { LogRecord } from '../../pipeline/types.js';
+import type { LogRecord } from '../../pipeline/index.js';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const DEFAULT_PRI = 13;

@@ -5,7 +5,7 @@
 // a loss). Batches ≤ 500 records or 50 ms; while more than HIGH_WATERMARK records wait for the sink the
 // listener is paused (bounded memory; the sending daemon queues).
 import { DiskFullError } from '../../buffer/index.js';
-import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
+import type { Component, LogRecord, SourceContext } from '../../pipeline/index.js';
 import {
   compileFilter,
   filterSelects,

@@ -2,7 +2,7 @@
 // `%ASA-6-302013:` messages become CommonSecurityLog records (vendor Cisco, class ID = message number,
 // LogSeverity = the ASA level, addresses of the common connection messages); key=value bodies (Sophos XG,
 // Fortinet FortiGate, …) are parsed into a map. Pure and bounded; never throws.
-import type { LogRecord } from '../../pipeline/types.js';
+import type { LogRecord } from '../../pipeline/index.js';
 import type { SyslogHeader } from './header.js';
 
 export interface CiscoInfo {

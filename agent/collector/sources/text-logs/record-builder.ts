@@ -4,7 +4,7 @@
 // effect (w3c-parser.ts). Records are cut at MAX_RECORD_BYTES; lines that are no record are counted
 // (parse_error), records with invalid UTF-8 are kept and counted (invalid_encoding).
 import type { promises as fs } from 'node:fs';
-import type { LogRecord, SourceContext } from '../../pipeline/types.js';
+import type { LogRecord, SourceContext } from '../../pipeline/index.js';
 import { isoOfMs } from '../iso-time.js';
 import { RECORD_START } from './record-start.js';
 import { parseW3cLine, type W3cState } from './w3c-parser.js';

@@ -10,7 +10,7 @@
 // partialFlushMs of file inactivity. Positions are saved once their records are durably queued (checkpoints.ts).
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import type { Component, LogRecord, SourceContext } from '../../pipeline/types.js';
+import type { Component, LogRecord, SourceContext } from '../../pipeline/index.js';
 import { GlobPathsProvider } from './paths-provider.js';
 import { FINGERPRINT_BYTES, fileKey, fingerprintLength, fingerprintOf } from './fingerprinter.js';
 import { isBomPrefix, splitLines, type SplitState } from './line-splitter.js';

@@ -14,7 +14,7 @@ import { runDcr } from '../../../../cli/dcr-command.js';
 import { analyzeDcr } from '../../../../agent/collector/dcr/analysis.js';
 import { findDcrs, parseJsonText } from '../../../../agent/collector/dcr/explain-input.js';
 import { fixDcr } from '../../../../agent/collector/dcr/fix.js';
-import { COMMON_SECURITY_LOG_COLUMNS } from '../../../../agent/collector/dcr/common-security-log-columns.js';
+import { COMMON_SECURITY_LOG_COLUMNS } from '../../../../agent/collector/sources/syslog/common-security-log-columns.js';
 import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
 import { testAgentConfig } from '../../../support/agent-config.js';
 

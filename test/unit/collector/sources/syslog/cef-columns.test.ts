@@ -2,7 +2,7 @@
 // CommonSecurityLog column with the table's type; the severity is kept as sent; cn1..3/externalId fill the
 // 2023 columns (and the legacy int ones when they fit); every column written exists in the table schema.
 import { describe, expect, test } from '@jest/globals';
-import { COMMON_SECURITY_LOG_TYPES } from '../../../../../agent/collector/dcr/common-security-log-columns.js';
+import { COMMON_SECURITY_LOG_TYPES } from '../../../../../agent/collector/sources/syslog/common-security-log-columns.js';
 import { CEF_COLUMN_BY_KEY, LEGACY_COPIES } from '../../../../../agent/collector/sources/syslog/cef-columns.js';
 import { parseCefMessage } from '../../../../../agent/collector/sources/syslog/cef.js';
 

@@ -3,8 +3,8 @@
 import {
   COMMON_SECURITY_LOG_COLUMNS,
   COMMON_SECURITY_LOG_SYSTEM_COLUMNS,
-} from '../../../../agent/collector/dcr/common-security-log-columns.js';
-import { addCompanionDeclarations } from '../../../../agent/collector/dcr/fix.js';
+} from '../../../../../agent/collector/sources/syslog/common-security-log-columns.js';
+import { addCompanionDeclarations } from '../../../../../agent/collector/dcr/fix.js';
 
 const names = COMMON_SECURITY_LOG_COLUMNS.map((c) => c.name);
 

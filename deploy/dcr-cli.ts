@@ -83,6 +83,14 @@ export const dcrDeployCommand: CommandModule<object, DcrArgv> = {
       })
       .option('json', { type: 'boolean', default: false })
       .option('settings-out', { type: 'string', describe: 'Also write the resulting public settings to this file' })
+      .example(
+        '$0 deploy dcr --subscription S --resource-group G --workspace W --location westeurope --from settings.json --dry-run',
+        'the DCE, DCR and associations it would create; nothing is changed',
+      )
+      .example(
+        '$0 deploy dcr --subscription S --resource-group G --workspace W --location westeurope --from settings.json --associate --resource-group-vms app-rg --json',
+        'create them and associate every VM of app-rg, JSON result',
+      )
       .check((a) => {
         const selectors = (a['vm-ids'] ? 1 : 0) + (a['resource-group-vms'] !== undefined || a.tag ? 1 : 0);
         if (a.associate && selectors === 0)

@@ -69,7 +69,11 @@ export const vmappDeployCommand: CommandModule<object, VmAppArgv> = {
       .option('concurrency', { type: 'number', default: 8 })
       .option('dry-run', { type: 'boolean', default: false })
       .option('poll-interval', { type: 'number', default: 5, describe: 'Seconds between long-running-operation polls' })
-      .option('json', { type: 'boolean', default: false }) as unknown as Argv<VmAppArgv>,
+      .option('json', { type: 'boolean', default: false, describe: 'Machine-readable result on stdout' })
+      .example(
+        '$0 deploy vmapp --subscription S --gallery-resource-group G --gallery gal --location westeurope --package open-ama-0.1.0-linux.zip --blob-url https://acct.blob.core.windows.net/c/open-ama.zip --settings s.json --resource-group app-rg --dry-run',
+        'what publishing and assigning would do; nothing is changed',
+      ) as unknown as Argv<VmAppArgv>,
   handler: async (a) => {
     // No confirmation prompt here: --all always needs --yes (or --dry-run).
     const usage = selectionProblem(a, false);

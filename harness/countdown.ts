@@ -17,7 +17,7 @@ export class Countdown {
     const text = `collecting data: ${left} s left — Ctrl-C to stop early`;
     if (this.stream.isTTY) {
       if (this.spinner) this.spinner.text = text;
-      else this.spinner = ora({ text, stream: this.stream, discardStdin: false }).start();
+      else this.spinner = ora({ text, stream: this.stream, discardStdin: false, isEnabled: true }).start();
       return;
     }
     if (now - this.lastLine < this.lineEveryMs) return;

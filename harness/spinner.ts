@@ -1,5 +1,5 @@
-// A one-line spinner on stderr for long waits (ora), only when stderr is a terminal — ora draws nothing
-// when it is not, or when CI is set — so logs and CI output carry no control codes.
+// A one-line spinner on stderr for long waits (ora), only when stderr is a terminal, so logs and piped
+// output carry no control codes.
 import ora, { type Ora } from 'ora';
 
 export class Spinner {
@@ -15,7 +15,8 @@ export class Spinner {
   tick(): void {
     const text = `${this.label} (${Math.round((Date.now() - this.started) / 1000)} s)`;
     if (this.ora) this.ora.text = text;
-    else if (this.stream.isTTY) this.ora = ora({ text, stream: this.stream, discardStdin: false }).start();
+    else if (this.stream.isTTY)
+      this.ora = ora({ text, stream: this.stream, discardStdin: false, isEnabled: true }).start();
   }
 
   clear(): void {

@@ -83,6 +83,9 @@ describe('open-ama command-line habits', () => {
     [['deploy', 'extension'], /Examples:[\s\S]*--dry-run/],
     [['deploy'], /Examples:[\s\S]*open-ama deploy dcr/],
     [['dcr'], /Examples:[\s\S]*open-ama dcr validate --json/],
+    [['deploy', 'dcr'], /Examples:[\s\S]*open-ama deploy dcr/],
+    [['deploy', 'vmapp'], /Examples:[\s\S]*open-ama deploy vmapp --subscription S/],
+    [['doctor'], /Examples:[\s\S]*open-ama doctor/],
     [['harness'], /Examples:[\s\S]*open-ama harness run --zip/],
   ])('%j --help shows examples on stdout, exit 0', async (words, examples) => {
     const r = await run([...words, '--help']);

@@ -318,7 +318,10 @@ describe('deploy extension --all on a terminal (a real pseudo-terminal from scri
         expect(r.exitCode).toBe(exitCode);
         expect(arm.puts).toHaveLength(puts);
         if (exitCode === 2) expect(r.out).toMatch(/aborted; nothing was changed/);
-        else expect(r.out).toMatch(/2 succeeded, 0 failed, 1 skipped/);
+        else {
+          expect(r.out).toMatch(/2 succeeded, 0 failed, 1 skipped/);
+          expect(r.out).toMatch(/\[#{30}\] 2\/2 done, 0 failed/); // the progress bar (cli-progress), on a terminal only
+        }
       } finally {
         await arm.stop();
       }

@@ -16,6 +16,7 @@ import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
 import type { FakeImdsServer } from '../test/fakes/imds-server.js';
 import { syslogToLaDcr, writeConfig } from '../test/support/collector-process.js';
 import { collectorNodeFlags } from '../agent/supervisor/node-flags.js';
+import { DEFAULT_RESOURCE_LIMITS } from '../agent/config/index.js';
 
 import { seqOf, type SyslogCorpus } from './corpus.js';
 
@@ -135,11 +136,15 @@ export function startBenchCollector(
 ): ResultPromise {
   const script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(rt.distDir, 'collector.mjs');
   const extra = (process.env.OPEN_AMA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return execa(rt.nodePath, [...collectorNodeFlags(), ...extra, ...nodeArgs, script], {
-    env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
-    reject: false,
-    stdio: 'ignore',
-  });
+  return execa(
+    rt.nodePath,
+    [...collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB), ...extra, ...nodeArgs, script],
+    {
+      env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
+      reject: false,
+      stdio: 'ignore',
+    },
+  );
 }
 
 interface Running {

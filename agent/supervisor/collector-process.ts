@@ -100,7 +100,7 @@ export class CollectorProcess {
     this.childReady = false;
     this.lastHeardAt = performance.now();
     this.unansweredRequests = 0;
-    const child = execa(this.o.nodePath, [...collectorNodeFlags(), this.o.script], {
+    const child = execa(this.o.nodePath, [...collectorNodeFlags(this.o.memoryLimitMB()), this.o.script], {
       ipc: true,
       serialization: 'json',
       env: this.o.env,

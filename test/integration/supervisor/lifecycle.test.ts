@@ -5,6 +5,7 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
+import { DEFAULT_RESOURCE_LIMITS } from '../../../agent/config/index.js';
 import { collectorNodeFlags, supervisorNodeFlags } from '../../../agent/supervisor/node-flags.js';
 import { processesUnder, readStatus, useSupervisorFixture, V1, V2, waitFor } from './fixture.js';
 
@@ -30,7 +31,8 @@ describe('supervisor life cycle', () => {
     const argv = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv(first.pid)).toEqual(expect.arrayContaining(supervisorNodeFlags()));
     const collectorArgv = argv(processesUnder(m.root, 'collector.mjs')[0]!);
-    expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags()));
+    expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB)));
+    expect(collectorArgv).toContain(`--max-old-space-size=${DEFAULT_RESOURCE_LIMITS.memoryMaxMB}`);
     expect(collectorArgv).not.toContain('--lite-mode');
 
     expect(await stopSupervisor(m.paths, { timeoutMs: 20_000 })).toEqual({ wasRunning: true });

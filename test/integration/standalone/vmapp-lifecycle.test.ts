@@ -105,6 +105,10 @@ describe('open-ama-standalone as a VM Application', () => {
     };
     expect(settingsFile.runtimeSettings[0]!.handlerSettings.protectedSettingsCertThumbprint).toMatch(/^[0-9A-F]{40}$/);
 
+    // open-ama doctor finds the status through the agent config the handler wrote (its `status` target).
+    expect(JSON.parse(readFileSync(paths.agentConfigFile, 'utf8'))).toMatchObject({
+      status: { statusFolder: path.join(extA, 'status'), seq: 0, extensionVersion: '0.1.0' },
+    });
     await waitFor(() => existsSync(paths.rsyslogDropInFile), 30_000, 'the rsyslog drop-in');
     const traffic = new TrafficGenerator(root, syslogPort);
     traffic.start();

@@ -92,16 +92,12 @@ export async function checkDcrs(ctx: DoctorContext, identityOk: boolean): Promis
     ...rejected.map((d) => `${d.immutableId} from ${d.source}: rejected: ${d.reason ?? 'invalid'}`),
   ];
   const sources = remoteName ? `settings, dcr.d and ${remoteName}` : 'settings and dcr.d';
-  if (remoteProblem) {
-    const fix = /\b403\b/.test(remoteProblem)
-      ? remoteName === 'arm'
-        ? "grant the machine's identity Reader on its DCRs (and the DCE) — the ARM route reads them with it"
-        : "check the DCR association and the machine identity's access to it"
-      : /\b404\b/.test(remoteProblem)
-        ? 'associate a DCR with this machine (az monitor data-collection rule association create)'
-        : 'see the identity and endpoint checks; the DCRs are re-read every 5 minutes';
-    return { check: result('fail', remoteProblem, fix, details), graph: built.graph, quota };
-  }
+  if (remoteProblem)
+    return {
+      check: result('fail', remoteProblem, remoteFix(remoteProblem, remoteName), details),
+      graph: built.graph,
+      quota,
+    };
   if (loaded.length === 0 && rejected.length === 0)
     return {
       check: result(
@@ -119,7 +115,9 @@ export async function checkDcrs(ctx: DoctorContext, identityOk: boolean): Promis
       check: result(
         loaded.length === 0 ? 'fail' : 'warn',
         `${rejected.length} of ${built.dcrs.length} DCR(s) rejected: ${rejected.map((d) => `${d.immutableId}: ${d.reason ?? 'invalid'}`).join('; ')}`,
-        'fix the DCR (open-ama dcr validate <file> explains each problem) and re-deploy it',
+        rejected.some((d) => d.source === 'arm' || d.source === 'control-plane')
+          ? remoteFix(rejected.map((d) => d.reason ?? '').join('; '), remoteName)
+          : 'fix the DCR (open-ama dcr validate <file> explains each problem) and re-deploy it',
         details,
       ),
       graph: built.graph,
@@ -130,6 +128,18 @@ export async function checkDcrs(ctx: DoctorContext, identityOk: boolean): Promis
     graph: built.graph,
     quota,
   };
+}
+
+/** What to do about a DCR that could not be read from Azure, from the status in the message. */
+function remoteFix(problem: string, remoteName: string | undefined): string {
+  if (/\b403\b/.test(problem))
+    return remoteName === 'control-plane'
+      ? "check the DCR association and the machine identity's access to it"
+      : "grant the machine's identity Reader on its DCRs and their DCE (the ARM route reads them with it)";
+  if (/\b404\b/.test(problem))
+    return 'associate a DCR with this machine (az monitor data-collection rule association create), or fix the DCE it names';
+  if (/\b401\b/.test(problem)) return 'see the identity check: the token was refused';
+  return 'fix the DCR (open-ama dcr validate explains each problem), or see the identity and endpoint checks; the collector re-reads DCRs every 5 minutes';
 }
 
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -24,6 +24,7 @@ import { agentPaths, DEFAULT_RESOURCE_LIMITS, type AgentConfig } from '../../../
 import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../../../agent/supervisor/control/index.js';
 import type { DoctorReport } from '../../../agent/doctor/index.js';
 import { listZipEntries, readZipEntry } from '../../../packaging/zip-contents.js';
+import { FakeArmServer } from '../../fakes/arm-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../fakes/tinyproxy.js';
 import type { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { REPO, syslogToLaDcr, writeConfig } from '../../support/collector-process.js';
@@ -321,6 +322,56 @@ describeWhenInstalled('open-ama doctor against the e2e fakes', [TINYPROXY, RSYSL
       );
       expect(c.fix).toMatch(/CA/);
       expect(check(r.report, 'proxy').verdict).toBe('ok'); // the tunnel was up: TLS failed inside it
+    }, 120_000);
+
+    test('dcrSource arm: the DCRs are read through ARM with the machine identity; a 403 names the Reader role', async () => {
+      const sub = '00000000-0000-0000-0000-000000000000';
+      const machine = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
+      const insights = (kind: string, name: string): string =>
+        `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Insights/${kind}/${name}`;
+      const arm = new FakeArmServer(world.ca, sub, [{ name: 'vm1', resourceGroup: 'rg', kind: 'vm' }]);
+      arm.acceptedTokens = ['test-ingestion-token']; // the managed identity's token from the IMDS fake
+      await arm.start();
+      try {
+        // A portal-style DCR naming its DCE, whose logs ingestion endpoint is the ingestion fake.
+        arm.dceLogsIngestion = ingestion.url;
+        await arm.seed(insights('dataCollectionEndpoints', 'dce'), { location: 'westeurope', properties: {} });
+        const { properties } = syslogToLaDcr(DCR_ID, 'https://unused') as { properties: Record<string, unknown> };
+        delete properties.endpoints;
+        delete properties.immutableId;
+        const dcrId = insights('dataCollectionRules', 'syslog');
+        await arm.seed(dcrId, {
+          location: 'westeurope',
+          kind: 'Linux',
+          properties: { ...properties, dataCollectionEndpointId: insights('dataCollectionEndpoints', 'dce') },
+        });
+        const associations = `${machine}/providers/Microsoft.Insights/dataCollectionRuleAssociations`;
+        await arm.seed(`${associations}/a1`, { properties: { dataCollectionRuleId: dcrId } });
+        const root = world.newRoot('arm');
+        writeConfig(root, [], { ...configOf(root, proxy.url), dcrSource: 'arm' });
+        const env = { ...m.env, OPEN_AMA_ROOT: root, OPEN_AMA_ARM_URL: arm.url };
+
+        const r = await doctor({ ...m, root, env });
+        expect(check(r.report, 'dcr')).toMatchObject({
+          verdict: 'ok',
+          cause: '1 DCR(s) loaded from settings, dcr.d and arm',
+        });
+        expect(check(r.report, 'endpoint').verdict).toBe('ok');
+        expect(check(r.report, 'endpoint').details).toEqual([
+          expect.stringContaining(`${ingestion.url}: reachable via`),
+        ]);
+        expect(arm.requests.some((x) => x.toLowerCase() === `get ${associations}`.toLowerCase())).toBe(true);
+
+        arm.failures.set(associations.toLowerCase(), { status: 403 });
+        const denied = await doctor({ ...m, root, env });
+        const c = check(denied.report, 'dcr');
+        expect(c.verdict).toBe('fail');
+        expect(c.cause).toMatch(/could not read DCRs through arm: .*403/);
+        expect(c.fix).toContain("grant the machine's identity Reader");
+        expect(denied.code).toBe(1);
+      } finally {
+        await arm.stop();
+      }
     }, 120_000);
 
     (faketimeProblem ? skippedDescribe('doctor clock skew under libfaketime', faketimeProblem) : describe)(

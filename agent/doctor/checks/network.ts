@@ -222,15 +222,15 @@ function tlsCheck(probes: Probe[]): CheckResult {
   const bad = probes.filter((p): p is Extract<Probe, { kind: 'tls' }> => p.kind === 'tls');
   if (bad.length === 0) {
     const reached = probes.filter((p) => p.kind === 'reached').length;
-    return {
-      id: 'tls',
-      title: 'TLS',
-      verdict: 'ok',
-      cause: reached
-        ? `certificate verified for ${reached} endpoint(s)`
-        : 'no TLS session got that far (see ingestion endpoint)',
-      fix: '',
-    };
+    return reached
+      ? { id: 'tls', title: 'TLS', verdict: 'ok', cause: `certificate verified for ${reached} endpoint(s)`, fix: '' }
+      : {
+          id: 'tls',
+          title: 'TLS',
+          verdict: 'warn',
+          cause: 'not checked: no TLS session got that far (see ingestion endpoint)',
+          fix: 'fix the ingestion endpoint check first',
+        };
   }
   const inspecting = bad.some((p) => p.proxied && /SELF_SIGNED|ISSUER/.test(p.code));
   return {

@@ -26,6 +26,20 @@ export interface DcrFixApplyArgs {
   createTables: boolean;
   armEndpoint: string;
   tablePollMs?: number;
+  /** One JSON result on stdout (DcrFixApplyResult) instead of the human lines; errors still on stderr. */
+  json?: boolean;
+}
+
+/** `dcr fix --apply --json`: what was found, what changed and what happened to each table. */
+export interface DcrFixApplyResult {
+  dcr: string;
+  resourceGroup: string;
+  dryRun: boolean;
+  changes: string[];
+  diff: string[];
+  tables: { table: string; state: 'exists' | 'missing' | 'unknown'; action: string; azCommand?: string }[];
+  updated?: { immutableId: string };
+  error?: string;
 }
 
 export interface NeededTable {
@@ -116,22 +130,38 @@ export async function runDcrFixApply(
 ): Promise<number> {
   const arm = new MonitorArm(credential, args.subscription, args.armEndpoint);
   const where = `${args.name} in resource group ${args.resourceGroup}`;
+  const result: DcrFixApplyResult = {
+    dcr: args.name,
+    resourceGroup: args.resourceGroup,
+    dryRun: args.dryRun,
+    changes: [],
+    diff: [],
+    tables: [],
+  };
+  const human = (text: string): void => void (args.json ? undefined : out.write(text));
+  const failed = (message: string): number => {
+    err.write(`open-ama dcr fix: ${message}\n`);
+    result.error = message;
+    return finish(1);
+  };
+  const finish = (code: number): number => {
+    if (args.json) out.write(`${JSON.stringify(result, null, 2)}\n`);
+    return code;
+  };
   let current: Record<string, unknown> | undefined;
   try {
     current = await arm.getDcrJson(args.resourceGroup, args.name);
   } catch (e) {
-    err.write(`open-ama dcr fix: could not read DCR ${where}: ${describeArmError(e)}\n`);
-    return 1;
+    return failed(`could not read DCR ${where}: ${describeArmError(e, 'read dcr')}`);
   }
-  if (!current) {
-    err.write(`open-ama dcr fix: there is no DCR ${where} (subscription ${args.subscription})\n`);
-    return 1;
-  }
+  if (!current) return failed(`there is no DCR ${where} (subscription ${args.subscription})`);
   const { dcr: fixed, added, changes, notes } = fixDcr(current);
   const before = putBody(current);
   const after = putBody(fixed as Record<string, unknown>);
   const diff = jsonDiff(before, after);
-  out.write(
+  result.changes = changes;
+  result.diff = diff;
+  human(
     diff.length === 0
       ? `DCR ${args.name}: nothing to change\n`
       : `DCR ${args.name}: ${added.length ? `adds ${added.join(', ')}` : 'changes'}\n` +
@@ -141,6 +171,10 @@ export async function runDcrFixApply(
   for (const n of notes) err.write(`note: ${n}\n`);
 
   const tables = neededTables(fixed);
+  const tableEntry = (table: string, action: string, azCommand?: string): void => {
+    const e = result.tables.find((x) => x.table === table);
+    if (e) Object.assign(e, { action, ...(azCommand ? { azCommand } : {}) });
+  };
   const missing: NeededTable[] = [];
   for (const t of tables) {
     let exists: boolean | undefined;
@@ -149,46 +183,53 @@ export async function runDcrFixApply(
     } catch (e) {
       err.write(`warning: could not read table ${t.table}: ${describeArmError(e)}\n`);
     }
-    out.write(`table ${t.table}: ${exists === true ? 'exists' : exists === false ? 'missing' : 'unknown'}\n`);
+    const state = exists === true ? 'exists' : exists === false ? 'missing' : 'unknown';
+    result.tables.push({ table: t.table, state, action: 'none' });
+    human(`table ${t.table}: ${state}\n`);
     if (t.note) err.write(`warning: table ${t.table}: ${t.note}\n`);
     if (exists !== true) missing.push(t);
   }
 
   if (args.dryRun) {
-    for (const t of missing) out.write(`would create table ${t.table}: ${tableCreateCommand(t)}\n`);
-    out.write('dry run: nothing changed\n');
-    return 0;
+    for (const t of missing) {
+      tableEntry(t.table, 'would create', tableCreateCommand(t));
+      human(`would create table ${t.table}: ${tableCreateCommand(t)}\n`);
+    }
+    human('dry run: nothing changed\n');
+    return finish(0);
   }
   const stillMissing: string[] = [];
   for (const t of missing) {
     if (!args.createTables || t.note) {
-      out.write(`create table ${t.table} first:\n  ${tableCreateCommand(t)}\n`);
+      tableEntry(t.table, 'create it first', tableCreateCommand(t));
+      human(`create table ${t.table} first:\n  ${tableCreateCommand(t)}\n`);
       stillMissing.push(t.table);
       continue;
     }
     try {
       await arm.putTable(t.workspace, t.table, t.columns, args.tablePollMs);
-      out.write(`created table ${t.table} (${t.columns.length} columns)\n`);
+      tableEntry(t.table, 'created');
+      human(`created table ${t.table} (${t.columns.length} columns)\n`);
     } catch (e) {
-      out.write(
-        `could not create table ${t.table}: ${describeArmError(e)}\ncreate it with:\n  ${tableCreateCommand(t)}\n`,
+      tableEntry(t.table, `could not create: ${describeArmError(e, 'write table')}`, tableCreateCommand(t));
+      human(
+        `could not create table ${t.table}: ${describeArmError(e, 'write table')}\ncreate it with:\n  ${tableCreateCommand(t)}\n`,
       );
       stillMissing.push(t.table);
     }
   }
   if (stillMissing.length > 0) {
-    err.write(
-      `open-ama dcr fix: not updating the DCR: ARM refuses it while ${stillMissing.join(', ')} ${stillMissing.length === 1 ? 'is' : 'are'} missing\n`,
+    return failed(
+      `not updating the DCR: ARM refuses it while ${stillMissing.join(', ')} ${stillMissing.length === 1 ? 'is' : 'are'} missing`,
     );
-    return 1;
   }
   if (diff.length > 0) {
     try {
       const r = await arm.putDcr(args.resourceGroup, args.name, after);
-      out.write(`updated DCR ${args.name} (immutableId ${r.immutableId})\n`);
+      result.updated = { immutableId: r.immutableId };
+      human(`updated DCR ${args.name} (immutableId ${r.immutableId})\n`);
     } catch (e) {
-      err.write(`open-ama dcr fix: could not update DCR ${where}: ${describeArmError(e)}\n`);
-      return 1;
+      return failed(`could not update DCR ${where}: ${describeArmError(e, 'write dcr')}`);
     }
   }
   const check = validateDcr(
@@ -197,5 +238,5 @@ export async function runDcrFixApply(
   );
   if (!check.ok && !/need(s)? an ingestion endpoint/.test(check.reason))
     err.write(`warning: the agent would still reject this DCR: ${check.reason}\n`);
-  return 0;
+  return finish(0);
 }

@@ -14,6 +14,8 @@ export interface FixApplyArgv extends ArmConnectionArgv {
   'dry-run'?: boolean;
   'create-tables'?: boolean;
   'poll-interval'?: number;
+  /** The dcr command's --json. */
+  json?: boolean;
 }
 
 export function withFixApplyOptions<T>(y: Argv<T>): Argv<T> {
@@ -54,6 +56,7 @@ export async function runFixApplyArgv(a: FixApplyArgv): Promise<number> {
       createTables: a['create-tables'] ?? true,
       armEndpoint,
       tablePollMs: Math.max(0, (a['poll-interval'] ?? 2) * 1000),
+      json: a.json ?? false,
     },
     credential,
   );

@@ -149,6 +149,36 @@ describe('open-ama dcr fix --apply', () => {
     });
   }, 60_000);
 
+  test('--json: one JSON result on stdout (changes, diff, each table with its state and action, the update)', async () => {
+    await withArm(async (arm) => {
+      const dry = await run(arm, ['--dry-run', '--json']);
+      expect(dry.exitCode).toBe(0);
+      const plan = JSON.parse(dry.stdout) as {
+        dryRun: boolean;
+        changes: string[];
+        diff: string[];
+        tables: { table: string; state: string; action: string; azCommand?: string }[];
+      };
+      expect(plan.dryRun).toBe(true);
+      expect(plan.changes).toContain(
+        'added the flow Custom-OpenAmaHeartbeat → la-1164479785 (outputStream Custom-OpenAmaHeartbeat_CL)',
+      );
+      expect(plan.diff.length).toBeGreaterThan(0);
+      expect(plan.tables).toContainEqual({
+        table: 'OpenAmaPerf_CL',
+        state: 'missing',
+        action: 'would create',
+        azCommand: expect.stringContaining('table create') as unknown as string,
+      });
+      expect(plan.tables).toContainEqual({ table: 'MyAppText_CL', state: 'exists', action: 'none' });
+      const done = await run(arm, ['--json']);
+      expect(done.exitCode).toBe(0);
+      const result = JSON.parse(done.stdout) as { updated?: { immutableId: string }; tables: { action: string }[] };
+      expect(result.updated?.immutableId).toMatch(/^dcr-[0-9a-f]{32}$/);
+      expect(result.tables.filter((t) => t.action === 'created').length).toBeGreaterThan(0);
+    });
+  }, 60_000);
+
   test('creates the missing tables with the OUTPUT columns of the transforms, then puts the fixed DCR back', async () => {
     await withArm(async (arm) => {
       arm.tables.clear(); // a workspace without the text-log table either

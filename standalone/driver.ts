@@ -233,6 +233,7 @@ export class StandaloneAgent {
   /** First install: place, settings, install, enable, terminal status. Already installed: update or new settings. */
   async install(source: string, settings: StandaloneSettings): Promise<boolean> {
     if (this.state.version) return this.update(source, settings);
+    await this.refuseBesideExtension();
     const placed = await this.placePackage(source);
     if (!placed) throw new StandaloneError('internal: nothing placed');
     const { layout } = placed;
@@ -243,6 +244,21 @@ export class StandaloneAgent {
     this.state.handlerState = 'Installed';
     await this.saveState();
     return this.enable(layout);
+  }
+
+  /**
+   * One agent per machine: when the guest agent already runs the open-ama extension here (its directory in
+   * /var/lib/waagent), a second handler would fight it over the service and /opt/open-ama, so install refuses.
+   */
+  private async refuseBesideExtension(): Promise<void> {
+    const waagent = path.join(this.o.root, 'var/lib/waagent');
+    const theirs = (await fs.readdir(waagent).catch(() => [] as string[])).filter((d) =>
+      d.startsWith(`${HANDLER_NAME}-`),
+    );
+    if (theirs.length > 0)
+      throw new StandaloneError(
+        `the open-ama extension is already installed by the guest agent (${path.join(waagent, theirs[0]!)}); remove the extension first, or keep using it instead of open-ama-standalone`,
+      );
   }
 
   private async enable(l: ExtensionLayout, extraEnv: Record<string, string> = {}): Promise<boolean> {

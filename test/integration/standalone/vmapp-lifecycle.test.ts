@@ -4,7 +4,8 @@
 // processes. Checks: install → enable → data on every default stream (harness file destination), status
 // readable where the agent keeps it, protected settings decrypted by the handler and never in plain text
 // on disk or in output, update 0.1.0 → 0.1.1 in the guest agent's order, remove leaving no process and no
-// rsyslog drop-in behind. Bad settings files are refused with exit 2 before anything is laid out.
+// rsyslog drop-in behind. Bad settings files are refused with exit 2 before anything is laid out, and an
+// install beside the extension the guest agent runs is refused.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
   chmodSync,
@@ -184,6 +185,16 @@ describe('settings files the shim refuses (exit 2, nothing laid out)', () => {
     expect(res.stderr).toMatch(message);
     expect(res.stderr + res.stdout).not.toContain(SECRET);
     expect(existsSync(path.join(r, STANDALONE_LIB_SUBDIR))).toBe(false);
+  });
+
+  test('refuses to install beside the open-ama extension the guest agent runs (exit 1, nothing placed)', async () => {
+    const r = mkdtempSync(path.join(dir, 'beside-'));
+    mkdirSync(path.join(r, 'var/lib/waagent', `${HANDLER_NAME}-0.1.0`), { recursive: true });
+    writeFileSync(path.join(r, 's.json'), '{}');
+    const res = await shim(['install', '--settings', path.join(r, 's.json'), '--package', zipA], r);
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toMatch(/already installed by the guest agent .*remove the extension first/);
+    expect(readdirSync(path.join(r, STANDALONE_LIB_SUBDIR)).filter((f) => f.startsWith(HANDLER_NAME))).toEqual([]);
   });
 
   test('protected settings that are not JSON: the error gives a position, never the text', async () => {

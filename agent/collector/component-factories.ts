@@ -132,9 +132,9 @@ export function createComponentFactories(svc: RuntimeServices): PipelineFactorie
           return new FileUploader({ outDir: svc.paths.outDir, destinationName: node.name });
         case 'logs-ingestion':
           return new LogsIngestionUploader({
-            endpoint: node.endpoint!,
+            endpoint: node.endpoint,
             dcrImmutableId: node.dcrImmutableId,
-            audience: audienceForEndpoint(node.endpoint!),
+            audience: audienceForEndpoint(node.endpoint),
             tokens: tokenClient(),
             http: new HttpClient({ proxy: { settings: svc.config.proxy, arc }, idleTimeoutMs: 60_000 }),
           });

@@ -3,6 +3,9 @@
 // (source stream → lane). Every node has a stable `key` = hash of its definition; reload keeps nodes
 // whose key is unchanged (with their sockets, timers and state) and replaces the others.
 import { createHash } from 'node:crypto';
+import type { PerfSourceSpec } from '../sources/perf/index.js';
+import type { SyslogFilter, SyslogSourceSpec } from '../sources/syslog/index.js';
+import type { TextLogSpec } from '../sources/text-logs/index.js';
 
 export type SourceKind = 'perf' | 'syslog' | 'text-logs' | 'heartbeat';
 export type DestinationKind = 'logs-ingestion' | 'metrics' | 'file';
@@ -17,28 +20,20 @@ interface SourceNodeOf<K extends SourceKind, S> {
   key: string;
 }
 
-/** What the graph holds for a perf source (its PerfSourceSpec without the id). */
-export interface PerfNodeSpec {
-  counterSpecifiers: string[];
-  intervalSec: number;
-  streams: string[];
-}
+/** What the graph holds for a perf source: its PerfSourceSpec without the id and the test-only /proc root. */
+export type PerfNodeSpec = Pick<PerfSourceSpec, 'counterSpecifiers' | 'intervalSec' | 'streams'>;
 
 /** The syslog source: one listener, one filter per distinct DCR selection. */
-export interface SyslogNodeSpec {
+export type SyslogNodeSpec = Pick<SyslogSourceSpec, 'streams'> & {
   port: number;
-  filters: { key: string; facilities: string[]; levels: string[] }[];
-  streams: string[];
-}
+  filters: Pick<SyslogFilter, 'key' | 'facilities' | 'levels'>[];
+};
 
-/** A text-log source (its TextLogSpec without the id and the test-only intervals). */
-export interface TextLogNodeSpec {
-  filePatterns: string[];
-  format: 'text' | 'json' | 'w3c';
-  recordStartTimestampFormat?: string;
-  stream: string;
-  columns: string[];
-}
+/** A text-log source: its TextLogSpec without the id, the test-only intervals and the environment's options. */
+export type TextLogNodeSpec = Pick<
+  TextLogSpec,
+  'filePatterns' | 'format' | 'recordStartTimestampFormat' | 'stream' | 'columns'
+>;
 
 /** A source node, discriminated by kind: the factory gets a typed spec without a cast. */
 export type SourceNode =
@@ -47,15 +42,22 @@ export type SourceNode =
   | SourceNodeOf<'text-logs', TextLogNodeSpec>
   | SourceNodeOf<'heartbeat', Record<string, never>>;
 
-export interface DestinationNode {
+interface DestinationNodeOf<K extends DestinationKind> {
   id: string;
-  kind: DestinationKind;
+  kind: K;
   dcrImmutableId: string;
   name: string;
-  /** logs-ingestion: the ingestion endpoint base URL. */
-  endpoint?: string;
   key: string;
 }
+
+/** A destination node, discriminated by kind: only logs-ingestion has (and always has) an endpoint. */
+export type DestinationNode =
+  | (DestinationNodeOf<'logs-ingestion'> & {
+      /** The ingestion endpoint base URL. */
+      endpoint: string;
+    })
+  | DestinationNodeOf<'metrics'>
+  | DestinationNodeOf<'file'>;
 
 export interface LaneNode {
   /** "<destination id>/<upload stream>" — also the queue directory name. */
@@ -134,6 +136,7 @@ export function describeGraph(g: PipelineGraph): string {
     lines.push(
       `route ${r.sourceStream} → ${r.laneId}${r.transformKql && r.transformKql !== 'source' ? ` [transform: ${r.transformKql}]` : ''}`,
     );
-  for (const d of g.destinations) lines.push(`destination ${d.id} (${d.kind}${d.endpoint ? ` ${d.endpoint}` : ''})`);
+  for (const d of g.destinations)
+    lines.push(`destination ${d.id} (${d.kind}${d.kind === 'logs-ingestion' ? ` ${d.endpoint}` : ''})`);
   return lines.join('\n');
 }

@@ -12,6 +12,7 @@ import type { LaneLabels, SourceLabels } from '../../telemetry/self-metrics.js';
 import { BUILT_IN_COMPANIONS, type Dcr, validateDcr } from '../dcr/index.js';
 import { companionTransformMode } from '../transform/index.js';
 import { HEARTBEAT_STREAM } from '../sources/heartbeat/index.js';
+import { DEFAULT_SYSLOG_PORT } from '../sources/syslog/index.js';
 import {
   nodeKey,
   type DestinationNode,
@@ -19,6 +20,7 @@ import {
   type PipelineGraph,
   type RouteNode,
   type SourceNode,
+  type SyslogNodeSpec,
 } from './graph.js';
 
 export interface DcrInput {
@@ -48,13 +50,7 @@ export interface GraphLabels {
   lanes: Map<string, LaneLabels>;
 }
 
-export interface SyslogFilterSpec {
-  key: string;
-  facilities: string[];
-  levels: string[];
-}
-
-export const DEFAULT_SYSLOG_PORT = 28330;
+type SyslogFilterSpec = SyslogNodeSpec['filters'][number];
 
 export function syslogFilterKey(
   facilities: string[] | undefined,
@@ -172,14 +168,10 @@ export function buildPipelineGraph(
             ? 'metrics'
             : 'file';
         const destId = `${dcr.immutableId}/${destName}`;
-        const dest: DestinationNode = {
-          id: destId,
-          kind,
-          dcrImmutableId: dcr.immutableId,
-          name: destName,
-          ...(kind === 'logs-ingestion' ? { endpoint } : {}),
-          key: '',
-        };
+        const base = { id: destId, dcrImmutableId: dcr.immutableId, name: destName, key: '' };
+        // validateDcr rejects a DCR with a Log Analytics destination and no ingestion endpoint.
+        const dest: DestinationNode =
+          kind === 'logs-ingestion' ? { ...base, kind, endpoint: endpoint! } : { ...base, kind };
         dest.key = nodeKey({ ...dest, key: undefined, ...(kind === 'file' ? {} : { net: networkKey(ctx.config) }) });
         destinations.set(destId, dest);
         for (const stream of flow.streams) {

@@ -50,7 +50,7 @@ const endpointsOf = (fetched: FetchedDcr[]): (string | undefined)[] =>
   buildPipelineGraph(
     fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) })),
     { computer: 'vm1', config, env: {}, outDir: '/tmp/out' },
-  ).graph.destinations.map((d) => d.endpoint);
+  ).graph.destinations.map((d) => (d.kind === 'logs-ingestion' ? d.endpoint : undefined));
 
 let dir: string;
 let ca: TestCa;

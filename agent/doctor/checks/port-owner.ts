@@ -13,7 +13,8 @@ export interface PortOwner {
 
 const MAX_PROCS = 65_536;
 
-function decodeAddress(hex: string, v6: boolean): string {
+/** A /proc/net/tcp{,6} local address ("0100007F:6EAA") as "127.0.0.1:28330" or "[::1]:28330". */
+export function decodeAddress(hex: string, v6: boolean): string {
   const [ip, port] = hex.split(':') as [string, string];
   const p = parseInt(port, 16);
   if (!v6) {

@@ -12,10 +12,11 @@
 // watchdog's graceful restart comes first; the V8 limit is only the backstop behind it.
 //
 // Supervisor: a mostly idle process (a control socket, a status file every few seconds, one child) whose
-// hot path is nothing. --lite-mode runs V8's interpreter only (no optimising compilers touching their code
-// and heap: ~7 MB less RSS on Node 24), a 1 MiB semi-space keeps the young generation small. Not
-// --jitless (it disables WebAssembly and saved less) and no old-space cap (an OOM would crash the process
-// that keeps the collector running; its heap is ~6 MB).
+// hot path is nothing. No optimising compilers (--no-opt: TurboFan, --no-maglev; the Sparkplug baseline
+// compiler stays) and a 1 MiB semi-space: ~4 MB less RSS on Node 24 for ~0.025 % of a core more at idle.
+// --lite-mode saved 3 MB more but doubled the idle CPU (interpreter only: 0.20 % vs 0.075 % of a core);
+// --jitless saved less; no old-space cap (an OOM would crash the process that keeps the collector running;
+// its heap is ~6 MB). Figures: docs/performance.md.
 export const COLLECTOR_SEMI_SPACE_MB = 4;
 
 /** `memoryMaxMB`: the watchdog's RSS limit the collector is started under (resourceLimits.memoryMaxMB). */
@@ -27,5 +28,5 @@ export function collectorNodeFlags(memoryMaxMB: number): string[] {
 }
 
 export function supervisorNodeFlags(): string[] {
-  return ['--lite-mode', '--max-semi-space-size=1'];
+  return ['--no-opt', '--no-maglev', '--max-semi-space-size=1'];
 }

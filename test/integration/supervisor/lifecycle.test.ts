@@ -33,7 +33,7 @@ describe('supervisor life cycle', () => {
     const collectorArgv = argv(processesUnder(m.root, 'collector.mjs')[0]!);
     expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB)));
     expect(collectorArgv).toContain(`--max-old-space-size=${DEFAULT_RESOURCE_LIMITS.memoryMaxMB}`);
-    expect(collectorArgv).not.toContain('--lite-mode');
+    expect(collectorArgv).not.toContain('--no-opt');
 
     expect(await stopSupervisor(m.paths, { timeoutMs: 20_000 })).toEqual({ wasRunning: true });
     expect(processesUnder(m.root)).toEqual([]);

@@ -16,7 +16,7 @@ describe('open-ama.service', () => {
   test('runs the supervisor from the install dir with its V8 flags, CPUQuota, MemoryMax (watchdog limit + supervisor headroom), Restart=on-failure and KillMode=mixed', () => {
     const unit = renderUnitFile(base);
     expect(unit).toMatch(
-      /^ExecStart=\/opt\/open-ama\/0\.2\.0\/runtime\/node --lite-mode --max-semi-space-size=1 \/opt\/open-ama\/0\.2\.0\/dist\/supervisor\.mjs$/m,
+      /^ExecStart=\/opt\/open-ama\/0\.2\.0\/runtime\/node --no-opt --no-maglev --max-semi-space-size=1 \/opt\/open-ama\/0\.2\.0\/dist\/supervisor\.mjs$/m,
     );
     expect(unit).not.toMatch(/waagent|\/var\/lib/);
     expect(unit).toMatch(/^Type=simple$/m);

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { HandlerError } from '../errors.js';
-import { jsonErrorPosition } from './json-error-position.js';
+import { jsonErrorPosition } from '../../agent/config/index.js';
 
 export interface SettingsFile {
   /** The customer's public settings as parsed JSON (normally an object), or null. */

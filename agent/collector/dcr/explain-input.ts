@@ -3,6 +3,7 @@
 // or policy definition holding Microsoft.Insights/dataCollectionRules resources (at any depth; ARM
 // expressions stay as they are), or a REST API example (parameters.body, responses.<code>.body).
 // Text that is not JSON is reported with its line and column.
+import { jsonErrorPosition } from '../../config/index.js';
 
 export interface FoundDcr {
   /** Where in the file: "" for the file itself, else a JSON pointer ("/resources/2"). */
@@ -19,94 +20,16 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 const DCR_TYPE = 'microsoft.insights/datacollectionrules';
 const DCR_KEYS = ['dataSources', 'dataFlows', 'destinations', 'streamDeclarations', 'agentSettings'];
 
-/** Line and column (1-based) of a character offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
-}
-
-/** Offset of the first syntax error in JSON text (JSON.parse messages do not always carry one). */
-export function jsonErrorOffset(t: string): number {
-  let i = 0;
-  const ws = (): void => {
-    while (i < t.length && ' \t\n\r'.includes(t[i]!)) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const lit = (w: string): void => {
-    if (t.startsWith(w, i)) i += w.length;
-    else fail();
-  };
-  const str = (): void => {
-    i++;
-    while (i < t.length && t[i] !== '"') {
-      if (t.charCodeAt(i) < 0x20) fail();
-      if (t[i] === '\\') {
-        i++;
-        if (t[i] === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(t.slice(i + 1, i + 5))) fail();
-          i += 4;
-        } else if (!'"\\/bfnrt'.includes(t[i] ?? 'x')) fail();
-      }
-      i++;
-    }
-    if (i >= t.length) fail();
-    i++;
-  };
-  const value = (depth: number): void => {
-    if (depth > 512) fail();
-    ws();
-    const c = t[i];
-    if (c === '{' || c === '[') {
-      const close = c === '{' ? '}' : ']';
-      i++;
-      ws();
-      if (t[i] === close) return void i++;
-      for (;;) {
-        if (c === '{') {
-          ws();
-          if (t[i] !== '"') fail();
-          str();
-          ws();
-          if (t[i] !== ':') fail();
-          i++;
-        }
-        value(depth + 1);
-        ws();
-        if (t[i] === ',') i++;
-        else if (t[i] === close) return void i++;
-        else fail();
-      }
-    }
-    if (c === '"') return str();
-    if (c === 't') return lit('true');
-    if (c === 'f') return lit('false');
-    if (c === 'n') return lit('null');
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(t.slice(i, i + 400));
-    if (!m) fail();
-    i += m![0].length;
-  };
-  try {
-    value(0);
-    ws();
-    return i < t.length ? i : t.length;
-  } catch (at) {
-    return typeof at === 'number' ? Math.min(at, t.length) : 0;
-  }
-}
-
 /** JSON.parse with the error placed at its line and column. */
 export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
     return { ok: true, value: JSON.parse(body) as unknown };
   } catch (err) {
-    const offset = jsonErrorOffset(body);
-    const at = lineColumn(body, offset);
+    const at = jsonErrorPosition(body);
+    const where = at ? ` at line ${at.line} column ${at.column}` : '';
     const reason = (err as Error).message.split('\n')[0]!.slice(0, 200);
-    return { ok: false, reason: `not valid JSON at line ${at.line} column ${at.column}: ${reason}` };
+    return { ok: false, reason: `not valid JSON${where}: ${reason}` };
   }
 }
 

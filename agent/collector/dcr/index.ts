@@ -14,7 +14,7 @@ export {
   type FlowReport,
   type DestinationReport,
 } from './analysis-types.js';
-export { findDcrs, parseJsonText, lineColumn, type FoundDcr, type DcrFile } from './explain-input.js';
+export { findDcrs, parseJsonText, type FoundDcr, type DcrFile } from './explain-input.js';
 export {
   fixDcr,
   fixDcrInPlace,

@@ -7,7 +7,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSettingsFile } from '../../../../handler/guest-agent/index.js';
 import { HandlerError } from '../../../../handler/errors.js';
-import { jsonErrorPosition } from '../../../../handler/guest-agent/json-error-position.js';
 
 const THUMB = '3C4B7460E6E4DB6B5E0C2FACEDC39FD34FF7ECC6';
 const BLOB = 'MIIB8AYJKoZIhvcNAQcDoIIB4TCCAd0CAQAxggFpMIIBZQIBADBNMDkxNzA1BgoJkiaJk/IsZAEZFidXaW5kb3dzIEF6dXJl';
@@ -130,43 +129,5 @@ describe('readSettingsFile', () => {
     const err = await malformed(1);
     expect(err.message).toMatch(/^1\.settings/);
     expect(err.message).not.toContain('"p"');
-  });
-});
-
-describe('jsonErrorPosition', () => {
-  test('valid JSON has no error position', () => {
-    for (const t of ['{}', '[]', 'null', ' {"a": [1, -2.5e3, true, false, null, "\\u00e9\\n"]} ', '"x"', '0'])
-      expect(jsonErrorPosition(t)).toBeUndefined();
-  });
-
-  test('agrees with V8 wherever V8 reports a position', () => {
-    const samples = [
-      '{"a": 1,}',
-      '{"a" 1}',
-      '[1 2]',
-      '{"a": "\u0001"}',
-      '{"a": 01}',
-      '{"a": 1} x',
-      '{\n  "a": tru\n}',
-      '{"a": "\\q"}',
-      '[1.]',
-      '{"a": -}',
-    ];
-    for (const text of samples) {
-      let v8: number | undefined;
-      try {
-        JSON.parse(text);
-      } catch (e) {
-        const m = /position (\d+)/.exec((e as Error).message);
-        v8 = m ? Number(m[1]) : undefined;
-      }
-      const ours = jsonErrorPosition(text);
-      expect(ours).toBeDefined();
-      if (v8 !== undefined) expect({ text, at: ours!.offset }).toEqual({ text, at: v8 });
-    }
-  });
-
-  test('gives 1-based line and column', () => {
-    expect(jsonErrorPosition('{\n  "a": 1,\n  x\n}')).toEqual({ offset: 14, line: 3, column: 3 });
   });
 });

@@ -1,6 +1,7 @@
 // Where a JSON text first goes wrong, as {offset, line, column}, without quoting any of it: V8's own
 // JSON.parse messages sometimes embed the input ("Unexpected token 'x', "{…}" is not valid JSON") and
-// sometimes give no position, and settings files can hold secrets. A small RFC 8259 scanner.
+// sometimes give no position, and settings files can hold secrets. A small RFC 8259 scanner, shared by the
+// handler (settings files) and the DCR tools (`open-ama dcr explain` on a broken file).
 
 export interface JsonErrorPosition {
   /** 0-based character offset. */

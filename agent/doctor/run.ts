@@ -27,7 +27,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, o: { timeoutMs?: number 
   checks.push(identity.check);
   const dcr = await checkDcrs(ctx, identity.tokenOk);
   checks.push(dcr.check);
-  checks.push(...(await checkNetwork(ctx, dcr.graph)));
+  checks.push(...(await checkNetwork(ctx, dcr.graph, identity.metadata?.location)));
   checks.push(await checkSyslog(ctx, dcr.graph));
   checks.push(await checkListener(ctx, dcr.graph));
   const supervisor = await readSupervisorStatus(ctx);

@@ -1,4 +1,5 @@
-// endpoint, proxy, tls, clock: one GET to each Logs Ingestion endpoint (a DCE or the DCR's own) through
+// endpoint, proxy, tls, clock: one GET to each upload endpoint (Logs Ingestion: a DCE or the DCR's own;
+// the regional custom-metrics endpoint for an Azure Monitor Metrics destination) through
 // the product's HTTP client with the configured proxy route (extension settings, or azcmagent's on Arc),
 // so the doctor sees exactly the path uploads take. Any HTTP answer from the endpoint proves DNS,
 // routing, the proxy and TLS; no data and no token are sent. The proxy's own answers (407, a refused
@@ -71,14 +72,33 @@ function proxyHostPort(display: string): string[] {
   }
 }
 
-export function endpointsOf(graph: PipelineGraph | undefined): string[] {
+/**
+ * The endpoints uploads go to: each Logs Ingestion endpoint, and for an Azure Monitor Metrics destination the
+ * regional metrics endpoint (OPEN_AMA_METRICS_URL, else https://<region>.monitoring.azure.com, the region from
+ * instance metadata) as the metrics uploader builds it.
+ */
+export function endpointsOf(
+  graph: PipelineGraph | undefined,
+  o: { env?: NodeJS.ProcessEnv; location?: string } = {},
+): string[] {
   const out = new Set<string>();
-  for (const d of graph?.destinations ?? []) if (d.kind === 'logs-ingestion' && d.endpoint) out.add(d.endpoint);
+  for (const d of graph?.destinations ?? []) {
+    if (d.kind === 'logs-ingestion' && d.endpoint) out.add(d.endpoint);
+    if (d.kind === 'metrics') {
+      const base =
+        o.env?.OPEN_AMA_METRICS_URL ?? (o.location ? `https://${o.location}.monitoring.azure.com` : undefined);
+      if (base) out.add(base.replace(/\/+$/, ''));
+    }
+  }
   return [...out].sort();
 }
 
-export async function checkNetwork(ctx: DoctorContext, graph: PipelineGraph | undefined): Promise<CheckResult[]> {
-  const endpoints = endpointsOf(graph);
+export async function checkNetwork(
+  ctx: DoctorContext,
+  graph: PipelineGraph | undefined,
+  location?: string,
+): Promise<CheckResult[]> {
+  const endpoints = endpointsOf(graph, { env: ctx.env, location });
   const config = ctx.config;
   const proxySetting = config?.proxy;
   const proxyDesc =
@@ -90,7 +110,7 @@ export async function checkNetwork(ctx: DoctorContext, graph: PipelineGraph | un
       id,
       title,
       verdict: 'ok',
-      cause: 'not used: no DCR sends to the Logs Ingestion API',
+      cause: 'not used: no DCR sends to the Logs Ingestion API or Azure Monitor Metrics',
       fix: '',
     });
     return [

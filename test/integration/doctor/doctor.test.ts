@@ -25,6 +25,7 @@ import { ensureSupervisorRunning, stopSupervisor, SupervisorClient } from '../..
 import type { DoctorReport } from '../../../agent/doctor/index.js';
 import { listZipEntries, readZipEntry } from '../../../packaging/zip-contents.js';
 import { FakeArmServer } from '../../fakes/arm-server.js';
+import { FakeMetricsServer } from '../../fakes/metrics-server.js';
 import { startTinyproxy, type TinyproxyHandle } from '../../fakes/tinyproxy.js';
 import type { FakeIngestionServer } from '../../fakes/ingestion-server.js';
 import { REPO, syslogToLaDcr, writeConfig } from '../../support/collector-process.js';
@@ -371,6 +372,40 @@ describeWhenInstalled('open-ama doctor against the e2e fakes', [TINYPROXY, RSYSL
         expect(denied.code).toBe(1);
       } finally {
         await arm.stop();
+      }
+    }, 120_000);
+
+    test('an Azure Monitor Metrics destination: its regional endpoint is checked through the proxy too', async () => {
+      const metrics = new FakeMetricsServer(world.ca);
+      await metrics.start();
+      try {
+        const root = world.newRoot('metrics');
+        const perfToMetrics = {
+          properties: {
+            immutableId: 'dcr-00000000000000000000000000000042',
+            dataSources: {
+              performanceCounters: [
+                { name: 'perf', streams: ['Microsoft-Perf'], counterSpecifiers: ['Processor(*)\\% Processor Time'] },
+              ],
+            },
+            destinations: { azureMonitorMetrics: { name: 'metrics' } },
+            dataFlows: [{ streams: ['Microsoft-Perf'], destinations: ['metrics'] }],
+          },
+        };
+        writeConfig(root, [perfToMetrics], configOf(root, proxy.url));
+        const env = { ...m.env, OPEN_AMA_ROOT: root, OPEN_AMA_METRICS_URL: metrics.url };
+        const r = await doctor({ ...m, root, env });
+        expect(check(r.report, 'endpoint')).toMatchObject({ verdict: 'ok' });
+        expect(check(r.report, 'endpoint').details).toEqual([expect.stringContaining(`${metrics.url}: reachable via`)]);
+        expect(check(r.report, 'clock').verdict).toBe('ok');
+        await metrics.stop();
+        const down = await doctor({ ...m, root, env });
+        expect(check(down.report, 'endpoint')).toMatchObject({
+          verdict: 'fail',
+          cause: expect.stringContaining(`${metrics.url} not reached`),
+        });
+      } finally {
+        await metrics.stop();
       }
     }, 120_000);
 

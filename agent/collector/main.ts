@@ -10,6 +10,7 @@ import type { CollectorToSupervisor, SupervisorToCollector } from './ipc.js';
 
 async function main(): Promise<void> {
   const paths = agentPaths(process.env);
+  // No readable config yet: log with the defaults; the supervisor sends apply-config once it has one.
   const initial = await readAgentConfig(paths.agentConfigFile).catch(() => undefined);
   const logger = createLogger({
     logDir: initial?.status.logFolder ?? paths.defaultLogDir,

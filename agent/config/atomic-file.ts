@@ -26,7 +26,7 @@ export async function writeFileAtomic(
     await handle.chmod(mode); // umask may have narrowed or the mode must be exact
     await handle.sync();
   } catch (err) {
-    await handle.close().catch(() => undefined);
+    await handle.close().catch(() => undefined); // the write's error is the one rethrown below
     await fs.rm(tmp, { force: true });
     throw err;
   }

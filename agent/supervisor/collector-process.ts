@@ -115,6 +115,8 @@ export class CollectorProcess {
       detached: true,
     });
     this.child = child;
+    // Best effort: only stop's fallback for a hung collector reads it (control/launcher.ts); the supervisor
+    // itself tracks the child by its handle.
     if (child.pid) void fs.writeFile(this.o.pidFile, `${child.pid}\n`, { mode: 0o644 }).catch(() => undefined);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = redactString((this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES));

@@ -91,7 +91,7 @@ async function removeIfSame(file: string, ino: number): Promise<void> {
     return; // already gone
   }
   const st = await fs.lstat(moved);
-  if (st.ino !== ino) await fs.link(moved, file).catch(() => undefined);
+  if (st.ino !== ino) await fs.link(moved, file).catch(() => undefined); // another starter bound a newer one: theirs wins
   await fs.rm(moved, { force: true });
 }
 

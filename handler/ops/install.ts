@@ -11,6 +11,7 @@ import { clearUpdateMarker } from './update-marker.js';
 export async function install(ctx: OperationContext): Promise<OperationResult> {
   checkPlatform(currentPlatform());
   await checkFreeDisk(ctx.paths.stateDir, ctx.env);
+  // Only to know whether openssl is needed; enable reports unreadable settings.
   const settings = await readSettingsFile(ctx.handlerEnv.configFolder, ctx.seq).catch(() => undefined);
   if (settings?.protectedSettings) await checkOpensslPresent(ctx.env);
 

@@ -81,7 +81,7 @@ export async function installBinaries(
       await fs.copyFile(path.join(layout.distDir, bundle), path.join(staging, 'dist', bundle));
       await fs
         .copyFile(path.join(layout.distDir, `${bundle}.map`), path.join(staging, 'dist', `${bundle}.map`))
-        .catch(() => undefined);
+        .catch(() => undefined); // source maps are optional
     }
     await fs.rm(target.dir, { recursive: true, force: true });
     await fs.rename(staging, target.dir);

@@ -74,7 +74,7 @@ export class Pipeline {
   /** Serialised: concurrent applies run one after the other. */
   apply(next: PipelineGraph): Promise<ApplyReport> {
     const run = this.applying.then(() => this.applyNow(next));
-    this.applying = run.catch(() => undefined);
+    this.applying = run.catch(() => undefined); // the caller gets the failure through `run`; the queue goes on
     return run;
   }
 

@@ -59,7 +59,7 @@ export class FileUploader implements Uploader {
     }
     if (size < this.maxFileBytes) return;
     for (let i = this.keepFiles - 1; i >= 1; i--) {
-      await fs.rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => undefined);
+      await fs.rename(`${file}.${i}`, `${file}.${i + 1}`).catch(() => undefined); // not rotated that far yet
     }
     await fs.rm(`${file}.${this.keepFiles}`, { force: true });
     await fs.rename(file, `${file}.1`);

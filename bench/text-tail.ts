@@ -4,6 +4,7 @@
 // starts with checkpoints saying it ran before (so a new file is read from its start, as after the first
 // run), and the clock runs from its start until the last record arrived: reading, line splitting, record
 // building and JSON, without the writer or inotify batching (EVENT_READ_DELAY_MS) in the figure.
+// bench/main.ts runs it on the agent's runtime (the packaged node re-running the bench bundle).
 import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextLogSource } from '../agent/collector/sources/text-logs/index.js';
@@ -11,11 +12,13 @@ import { createNullLogger } from '../agent/telemetry/index.js';
 import { waitFine } from './collector-load.js';
 import { textLine, type LineSize } from './corpus.js';
 
-export async function measureTextTail(
-  dir: string,
-  lines: number,
-  size: LineSize = 'small',
-): Promise<{ mibPerSec: number; mib: number; seconds: number }> {
+export interface TailResult {
+  mibPerSec: number;
+  mib: number;
+  seconds: number;
+}
+
+export async function measureTextTail(dir: string, lines: number, size: LineSize = 'small'): Promise<TailResult> {
   const d = mkdtempSync(path.join(dir, 'tail-'));
   const file = path.join(d, 'big.log');
   writeFileSync(file, '');

@@ -3,35 +3,19 @@
 // the loopback fake ARM (test/fakes/arm-server.ts) with the machine identity: on the DCR, else on the
 // machine's configurationAccessEndpoint association; cached, looked up again when the id changes, when
 // the DCE is gone (404) or after the cache lifetime; both the ARM and the control-plane routes.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import {
-  ArmDcrSource,
-  ControlPlaneDcrSource,
-  type FetchedDcr,
-} from '../../../../agent/collector/dcr/remote-sources.js';
-import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-import {
-  ManagedIdentityTokenClient,
-  detectIdentityEndpoints,
-} from '../../../../agent/collector/net/managed-identity.js';
-import { buildPipelineGraph } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-import { testAgentConfig } from '../../../support/agent-config.js';
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { ArmDcrSource, ControlPlaneDcrSource } from '../../../../agent/collector/dcr/remote-sources.js';
+import type { HttpClient, ManagedIdentityTokenClient } from '../../../../agent/collector/net/index.js';
 import { FakeArmServer } from '../../../fakes/arm-server.js';
 import { FakeControlPlaneServer } from '../../../fakes/control-plane-server.js';
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
+import type { FakeImdsServer } from '../../../fakes/imds-server.js';
+import type { TestCa } from '../../../fakes/test-ca.js';
 import { syslogToLaDcr } from '../../../support/collector-process.js';
+import { graphOf, insightsId, MACHINE, SUB, useRemoteDcrClients } from '../../../support/remote-dcr.js';
 
-const SUB = '00000000-0000-0000-0000-000000000000';
-const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
-const insights = (kind: string, name: string): string =>
-  `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/${kind}/${name}`;
-const DCE_A = insights('dataCollectionEndpoints', 'dce-a');
-const DCE_B = insights('dataCollectionEndpoints', 'dce-b');
-const DCR = insights('dataCollectionRules', 'portal-syslog');
+const DCE_A = insightsId('dataCollectionEndpoints', 'dce-a');
+const DCE_B = insightsId('dataCollectionEndpoints', 'dce-b');
+const DCR = insightsId('dataCollectionRules', 'portal-syslog');
 
 /** A DCR as the portal writes it for a DCE: dataCollectionEndpointId, no endpoints of its own. */
 function portalDcr(immutableId: string, dceId?: string): Record<string, unknown> {
@@ -45,46 +29,25 @@ function portalDcr(immutableId: string, dceId?: string): Record<string, unknown>
   };
 }
 
-const config = testAgentConfig({ dcrSource: 'arm' });
-const endpointsOf = (fetched: FetchedDcr[]): (string | undefined)[] =>
-  buildPipelineGraph(
-    fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) })),
-    { computer: 'vm1', config, env: {}, outDir: '/tmp/out' },
-  ).graph.destinations.map((d) => (d.kind === 'logs-ingestion' ? d.endpoint : undefined));
+const endpointsOf = (fetched: Parameters<typeof graphOf>[0]): (string | undefined)[] =>
+  graphOf(fetched).graph.destinations.map((d) => (d.kind === 'logs-ingestion' ? d.endpoint : undefined));
 
-let dir: string;
+const clients = useRemoteDcrClients('oa-dce-');
 let ca: TestCa;
 let imds: FakeImdsServer;
 let arm: FakeArmServer;
 let http: HttpClient;
 let tokens: ManagedIdentityTokenClient;
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'oa-dce-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds', resourceId: MACHINE });
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
 beforeEach(async () => {
+  ({ http, tokens } = clients);
+  ({ ca, imds } = clients.world);
   arm = new FakeArmServer(ca, SUB, [{ name: 'vm1', resourceGroup: 'rg', kind: 'vm' }]);
   arm.acceptedTokens = ['test-ingestion-token']; // the managed identity's token from the IMDS fake
   await arm.start();
-  http = new HttpClient({ extraCa: [ca.caCert] });
-  tokens = new ManagedIdentityTokenClient({
-    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
-    http,
-    retryDelaysMs: [0],
-  });
 });
 
 afterEach(async () => {
-  http.close();
   await arm.stop();
 });
 
@@ -127,13 +90,13 @@ describe('DCE lookup on the ARM route', () => {
   test('a deleted DCE (404) rejects that DCR alone with the reason and is looked up again on the next read', async () => {
     await dce(DCE_A, 'https://dce-a-abcd.westeurope-1.ingest.monitor.azure.com');
     await arm.seed(DCR, portalDcr('', DCE_A));
-    await arm.seed(insights('dataCollectionRules', 'direct'), {
+    await arm.seed(insightsId('dataCollectionRules', 'direct'), {
       location: 'westeurope',
       kind: 'Direct',
       properties: (portalDcr('') as { properties: Record<string, unknown> }).properties,
     });
     await associate('a1', { dataCollectionRuleId: DCR });
-    await associate('a2', { dataCollectionRuleId: insights('dataCollectionRules', 'direct') });
+    await associate('a2', { dataCollectionRuleId: insightsId('dataCollectionRules', 'direct') });
     const src = source();
     expect((await src.fetch()).map((d) => d.error)).toEqual([undefined, undefined]);
     arm.monitorResources.delete(DCE_A.toLowerCase());
@@ -191,10 +154,7 @@ describe('DCE lookup on the ARM route', () => {
     await arm.seed(DCR, portalDcr(''));
     await associate('a1', { dataCollectionRuleId: DCR });
     const fetched = await source().fetch();
-    const { dcrs } = buildPipelineGraph(
-      fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref })),
-      { computer: 'vm1', config, env: {}, outDir: '/tmp/out' },
-    );
+    const { dcrs } = graphOf(fetched);
     expect(dcrs[0]).toMatchObject({ state: 'rejected', reason: expect.stringMatching(/needs? an ingestion endpoint/) });
     const src = source();
     const bad = await src.dces.apply({

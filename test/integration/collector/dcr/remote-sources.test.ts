@@ -3,42 +3,16 @@
 // each DCR read with a managed-identity token for ARM; a DCR that cannot be read or is invalid is
 // rejected alone with its reason while the others run. ControlPlaneDcrSource follows the OBSERVED,
 // UNDOCUMENTED agentConfigurations protocol (docs/azure-interfaces.md §3). Failures of the source itself are clear errors.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-
-import { mkdtemp, rm } from 'node:fs/promises';
-
-import * as os from 'node:os';
-import * as path from 'node:path';
-import {
-  ArmDcrSource,
-  ControlPlaneDcrSource,
-  type FetchedDcr,
-} from '../../../../agent/collector/dcr/remote-sources.js';
-
-import { HttpClient } from '../../../../agent/collector/net/http-client.js';
-
-import {
-  ManagedIdentityTokenClient,
-  detectIdentityEndpoints,
-} from '../../../../agent/collector/net/managed-identity.js';
-
-import { buildPipelineGraph, type DcrInput } from '../../../../agent/collector/pipeline/plan-to-graph.js';
-
-import { testAgentConfig } from '../../../support/agent-config.js';
-
-import { createTestCa, type TestCa } from '../../../fakes/test-ca.js';
-
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { ArmDcrSource, ControlPlaneDcrSource } from '../../../../agent/collector/dcr/remote-sources.js';
+import type { HttpClient, ManagedIdentityTokenClient } from '../../../../agent/collector/net/index.js';
 import { FakeControlPlaneServer, ASSOCIATIONS_API, DCR_API } from '../../../fakes/control-plane-server.js';
-
-import { FakeImdsServer } from '../../../fakes/imds-server.js';
-
+import type { FakeImdsServer } from '../../../fakes/imds-server.js';
 import { syslogToLaDcr } from '../../../support/collector-process.js';
 import { freePort } from '../../../support/net.js';
+import { graphOf as build, insightsId, MACHINE, SUB, useRemoteDcrClients } from '../../../support/remote-dcr.js';
 
-const SUB = '00000000-0000-0000-0000-000000000000';
-const MACHINE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1`;
-const dcrId = (name: string): string =>
-  `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Insights/dataCollectionRules/${name}`;
+const dcrId = (name: string): string => insightsId('dataCollectionRules', name);
 const IMM = {
   a: 'dcr-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   b: 'dcr-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
@@ -70,46 +44,20 @@ function amaOnlyDcr(name: string, immutableId: string): unknown {
   return d;
 }
 
-const config = testAgentConfig({ dcrSource: 'arm' });
-/** What the collector does with fetched DCRs. */
-const toInputs = (fetched: FetchedDcr[]): DcrInput[] =>
-  fetched.map((d) => ({ json: d.json, origin: d.origin, ref: d.ref, ...(d.error ? { error: d.error } : {}) }));
-const build = (fetched: FetchedDcr[]) =>
-  buildPipelineGraph(toInputs(fetched), { computer: 'vm1', config, env: {}, outDir: '/tmp/out' });
-
-let dir: string;
-let ca: TestCa;
+const clients = useRemoteDcrClients('oa-dcr-src-');
 let imds: FakeImdsServer;
 let fake: FakeControlPlaneServer;
 let http: HttpClient;
 let tokens: ManagedIdentityTokenClient;
 
-beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'oa-dcr-src-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  imds = new FakeImdsServer({ mode: 'imds', resourceId: MACHINE });
-  await imds.start();
-});
-
-afterAll(async () => {
-  await imds.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
 beforeEach(async () => {
-  fake = new FakeControlPlaneServer(ca, MACHINE);
+  ({ http, tokens } = clients);
+  imds = clients.world.imds;
+  fake = new FakeControlPlaneServer(clients.world.ca, MACHINE);
   await fake.start();
-  imds.tokenRequests = [];
-  http = new HttpClient({ extraCa: [ca.caCert] });
-  tokens = new ManagedIdentityTokenClient({
-    endpoints: detectIdentityEndpoints({ OPEN_AMA_IMDS_URL: imds.base }),
-    http,
-    retryDelaysMs: [0],
-  });
 });
 
 afterEach(async () => {
-  http.close();
   await fake.stop();
 });
 

@@ -5,99 +5,25 @@
 // was stopped (rest found by inode), UTF-8 BOM and invalid bytes, a last line without newline (waited for,
 // flushed after the timeout), over-long lines and multi-line records cut at 64 KiB, JSON objects mapped to
 // columns (anything else counted), and W3C logs (BOM, header changes, restart mid-file).
-import { afterEach, describe, expect, test } from '@jest/globals';
-
+import { describe, expect, test } from '@jest/globals';
 import {
   appendFileSync,
-  existsSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
   renameSync,
-  rmSync,
   truncateSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
-
-import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
-
-import { createNullLogger } from '../../../../agent/telemetry/index.js';
-
 import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
 import { waitFor } from '../../../support/net.js';
+import { lines, raw, seqs, useTextLogTail, type TailHarness } from '../../../support/text-log-tail.js';
 
-const dirs: string[] = [];
-const sources: TextLogSource[] = [];
-afterEach(async () => {
-  while (sources.length) await sources.pop()!.stop();
-  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
-});
+const { setup, start } = useTextLogTail('oa-tailx-');
+type Harness = TailHarness;
 
-interface Harness {
-  dir: string;
-  records: LogRecord[];
-  drops: Record<string, number>;
-  src: TextLogSource;
-  /** While set, sink.write waits for it (a slow durable queue). */
-  gate?: Promise<void>;
-  writes: number;
-}
-
-function setup(
-  spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] },
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-')),
-): Harness {
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const h: Partial<Harness> & { records: LogRecord[]; drops: Record<string, number>; writes: number } = {
-    dir,
-    records: [],
-    drops: {},
-    writes: 0,
-  };
-  h.src = new TextLogSource(
-    {
-      id: 'text-logs/x',
-      filePatterns: spec.patterns(dir),
-      format: spec.format ?? 'text',
-      recordStartTimestampFormat: spec.recordStartTimestampFormat,
-      stream: 'Custom-T',
-      columns: spec.columns ?? ['TimeGenerated', 'RawData'],
-      pollIntervalMs: 100,
-      partialFlushMs: spec.partialFlushMs ?? 300,
-    },
-    {
-      logger: createNullLogger(),
-      computer: 'vm',
-      drops: { drop: (reason, n) => void (h.drops[reason] = (h.drops[reason] ?? 0) + n) },
-      checkpoints: new FileCheckpointStore(path.join(dir, '.cp')),
-      sink: {
-        write: async (_s, r) => {
-          h.writes++;
-          await h.gate;
-          h.records.push(...r);
-        },
-      },
-    },
-  );
-  sources.push(h.src);
-  return h as Harness;
-}
-
-/** start(), then wait for the first scan to have fixed the start positions (its checkpoint is saved). */
-async function start(h: Harness): Promise<void> {
-  await h.src.start();
-  await waitFor(() => existsSync(path.join(h.dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
-}
-const raw = (rs: LogRecord[]): string[] => rs.map((r) => String(r.RawData));
-const lines = (from: number, to: number, prefix = 'line'): string =>
-  Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}\n`).join('');
-const seqs = (rs: LogRecord[]): number[] => raw(rs).map((s) => Number(s.split(' ')[1]));
 /** Descriptors of this process open on `file` (deleted or not). */
 const openFds = (file: string): number =>
   readdirSync('/proc/self/fd').filter((fd) => {
@@ -130,7 +56,7 @@ describe('text logs: files that go away, shrink or are replaced', () => {
     await waitFor(() => h.records.length >= 5000, 10_000, 'every line of the deleted file');
     expect(seqs(h.records)).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     await waitFor(() => openFds(f) === 0, 10_000, 'the deleted file closed');
-    const cp = JSON.parse(readFileSync(path.join(h.dir, '.cp', 'text-logs_x.json'), 'utf8')) as {
+    const cp = JSON.parse(readFileSync(h.checkpointFile, 'utf8')) as {
       files: Record<string, { path: string }>;
     };
     expect(Object.values(cp.files).map((c) => c.path)).not.toContain(f); // forgotten, not leaked
@@ -188,37 +114,21 @@ describe('text logs: files that go away, shrink or are replaced', () => {
 
 describe('text logs: the kill -9 window', () => {
   test('a crash after the queue append but before the checkpoint: the restart re-reads exactly that one batch, nothing else', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'));
-    dirs.push(dir);
-    const f = path.join(dir, 'app.log');
-    writeFileSync(f, '');
-    const store = new FileCheckpointStore(path.join(dir, '.cp'));
     let crashed = false;
     let armed = false;
     const queued: LogRecord[][] = [];
-    const dying = new TextLogSource(
+    const dying = setup(
+      { patterns: (d) => [`${d}/app.log`], columns: ['RawData'] },
       {
-        id: 'text-logs/x',
-        filePatterns: [f],
-        format: 'text',
-        stream: 'Custom-T',
-        columns: ['RawData'],
-        pollIntervalMs: 100,
-        partialFlushMs: 300,
-      },
-      {
-        logger: createNullLogger(),
-        computer: 'vm',
-        drops: { drop: () => undefined },
         // The process "dies" at the first checkpoint save once armed: that save never reaches the disk.
-        checkpoints: {
+        checkpoints: (store) => ({
           load: (k) => store.load(k),
           save: async (k, v) => {
             if (armed) crashed = true;
             if (crashed) throw new Error('killed');
             await store.save(k, v);
           },
-        },
+        }),
         sink: {
           write: async (_s, r) => {
             if (crashed) throw new Error('killed');
@@ -227,18 +137,19 @@ describe('text logs: the kill -9 window', () => {
         },
       },
     );
-    sources.push(dying);
-    await dying.start();
-    await waitFor(() => existsSync(path.join(dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
+    const dir = dying.dir;
+    const f = path.join(dir, 'app.log');
+    writeFileSync(f, '');
+    await start(dying);
     appendFileSync(f, lines(0, 100));
     await waitFor(() => queued.flat().length >= 100, 5000, 'first batch');
     armed = true;
     appendFileSync(f, lines(100, 3000));
     await waitFor(() => crashed, 5000, 'the crash');
-    await dying.stop();
+    await dying.src.stop();
     const lastBatch = seqs(queued[queued.length - 1]!);
     appendFileSync(f, lines(3000, 3100)); // written while "dead"
-    const h = setup({ patterns: () => [f] }, dir);
+    const h = setup({ patterns: () => [f] }, { dir: dir });
     await start(h);
     await waitFor(() => h.records.length >= 3100 - 100, 5000, 'after restart');
     await new Promise((r) => setTimeout(r, 300));
@@ -287,7 +198,7 @@ describe('text logs: rotation', () => {
     appendFileSync(f, lines(10, 15)); // written while stopped, then rotated away
     renameSync(f, `${f}.1`);
     writeFileSync(f, lines(15, 20));
-    const second = setup({ patterns: () => [f] }, first.dir);
+    const second = setup({ patterns: () => [f] }, { dir: first.dir });
     await start(second);
     await waitFor(() => second.records.length >= 10, 5000, 'lines written while stopped');
     await new Promise((r) => setTimeout(r, 300));
@@ -299,7 +210,7 @@ describe('text logs: rotation', () => {
     await start(first);
     await first.src.stop();
     writeFileSync(path.join(first.dir, 'late.log'), lines(0, 5));
-    const second = setup({ patterns: (d) => [`${d}/*.log`] }, first.dir);
+    const second = setup({ patterns: (d) => [`${d}/*.log`] }, { dir: first.dir });
     await start(second);
     await waitFor(() => second.records.length >= 5, 5000, 'the late file');
     expect(seqs(second.records)).toEqual([0, 1, 2, 3, 4]);
@@ -315,12 +226,12 @@ describe('text logs: checkpoint versions', () => {
     appendFileSync(f, lines(0, 10));
     await waitFor(() => first.records.length >= 10, 5000, 'first lines');
     await first.src.stop();
-    const cpFile = path.join(first.dir, '.cp', 'text-logs_x.json');
+    const cpFile = first.checkpointFile;
     const v2 = JSON.parse(readFileSync(cpFile, 'utf8')) as { v: number; files: Record<string, unknown> };
     expect(v2.v).toBe(2);
     writeFileSync(cpFile, JSON.stringify(v2.files)); // what version 1 saved
     appendFileSync(f, lines(10, 15));
-    const second = setup({ patterns: () => [f] }, first.dir);
+    const second = setup({ patterns: () => [f] }, { dir: first.dir });
     await second.src.start();
     await waitFor(() => second.records.length >= 5, 5000, 'lines written while stopped');
     await new Promise((r) => setTimeout(r, 300));
@@ -425,7 +336,7 @@ describe('text logs: encodings and partial lines', () => {
     expect(raw(h.records)[1]).toBe('é'.repeat(32 * 1024));
     expect(raw(h.records)[2]).toBe('after');
     await h.src.stop();
-    const again = setup({ patterns: () => [f] }, h.dir); // checkpoint is at the end: nothing re-read
+    const again = setup({ patterns: () => [f] }, { dir: h.dir }); // checkpoint is at the end: nothing re-read
     await start(again);
     appendFileSync(f, 'last\n');
     await waitFor(() => again.records.length >= 1, 5000, 'last');
@@ -497,7 +408,7 @@ describe('text logs: W3C extended (IIS) format', () => {
     });
     await h.src.stop();
     appendFileSync(f, '10:06:00 PUT 204\r\n'); // while stopped: the restarted source must know the latest #Fields
-    const again = setup({ patterns: (d) => [`${d}/u_ex*.log`], format: 'w3c', columns: COLUMNS }, h.dir);
+    const again = setup({ patterns: (d) => [`${d}/u_ex*.log`], format: 'w3c', columns: COLUMNS }, { dir: h.dir });
     await start(again);
     await waitFor(() => again.records.length >= 1, 5000, 'entry after restart');
     expect(again.records[0]).toEqual({
@@ -513,34 +424,18 @@ describe('text logs: W3C extended (IIS) format', () => {
 
 describe('text logs: power-loss ordering', () => {
   test('the queue is fsynced (sink.sync) after the records are written and before the position moves past them', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailx-'));
-    dirs.push(dir);
-    const f = path.join(dir, 'app.log');
-    writeFileSync(f, '');
-    const store = new FileCheckpointStore(path.join(dir, '.cp'));
     const events: string[] = [];
     let queued = 0;
-    const src = new TextLogSource(
+    const src = setup(
+      { patterns: (d) => [`${d}/app.log`], columns: ['RawData'] },
       {
-        id: 'text-logs/x',
-        filePatterns: [f],
-        format: 'text',
-        stream: 'Custom-T',
-        columns: ['RawData'],
-        pollIntervalMs: 100,
-        partialFlushMs: 300,
-      },
-      {
-        logger: createNullLogger(),
-        computer: 'vm',
-        drops: { drop: () => undefined },
-        checkpoints: {
+        checkpoints: (store) => ({
           load: (k) => store.load(k),
           save: async (k, v) => {
             events.push('save');
             await store.save(k, v);
           },
-        },
+        }),
         sink: {
           write: async (_s, r) => {
             events.push('write');
@@ -550,9 +445,9 @@ describe('text logs: power-loss ordering', () => {
         },
       },
     );
-    sources.push(src);
-    await src.start();
-    await waitFor(() => existsSync(path.join(dir, '.cp', 'text-logs_x.json')), 5000, 'first scan');
+    const f = path.join(src.dir, 'app.log');
+    writeFileSync(f, '');
+    await start(src);
     appendFileSync(f, lines(0, 500));
     await waitFor(() => queued >= 500, 5000, 'records');
     appendFileSync(f, 'no newline yet');

@@ -4,7 +4,7 @@
 // past the old position while the reader is busy (the truncation is seen on the event, the unread rest read
 // from the copy: every line exactly once), and bounded watches (one inotify watch for a directory of 1,000
 // files; at most 256 directories per source, the rest still read by the poll).
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import {
   appendFileSync,
   chmodSync,
@@ -12,93 +12,22 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { TextLogSource, type TextLogSpec } from '../../../../agent/collector/sources/text-logs/text-log-source.js';
-import { FileCheckpointStore } from '../../../../agent/collector/buffer/index.js';
-import { createNullLogger } from '../../../../agent/telemetry/index.js';
-import type { LogRecord } from '../../../../agent/collector/pipeline/types.js';
 import { waitFor } from '../../../support/net.js';
+import { lines, raw, seqs, useTextLogTail, type TailHarness, type TailSpec } from '../../../support/text-log-tail.js';
 
 const NOBODY = 65534;
-const dirs: string[] = [];
-const sources: TextLogSource[] = [];
-afterEach(async () => {
-  while (sources.length) await sources.pop()!.stop();
-  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true });
-});
+const tail = useTextLogTail('oa-tailw-');
+const setup = (spec: TailSpec): TailHarness =>
+  tail.setup({ id: 'text-logs/w', columns: ['TimeGenerated', 'RawData', 'FilePath'], ...spec });
+const start = (h: TailHarness): Promise<void> => tail.start(h);
 
-interface Harness {
-  dir: string;
-  records: LogRecord[];
-  warnings: string[];
-  src: TextLogSource;
-  /** While set, sink.write waits for it (a busy queue). */
-  gate?: Promise<void>;
-  writes: number;
-}
-
-function setup(spec: Partial<TextLogSpec> & { patterns: (d: string) => string[] }): Harness {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-tailw-'));
-  chmodSync(dir, 0o755);
-  dirs.push(dir);
-  const h: Partial<Harness> & { records: LogRecord[]; warnings: string[]; writes: number } = {
-    dir,
-    records: [],
-    warnings: [],
-    writes: 0,
-  };
-  const logger = createNullLogger();
-  logger.warn = ((msg: string) => {
-    h.warnings.push(msg);
-    return logger;
-  }) as typeof logger.warn;
-  h.src = new TextLogSource(
-    {
-      id: 'text-logs/w',
-      filePatterns: spec.patterns(dir),
-      format: 'text',
-      stream: 'Custom-T',
-      columns: ['TimeGenerated', 'RawData', 'FilePath'],
-      pollIntervalMs: spec.pollIntervalMs ?? 100,
-      partialFlushMs: 300,
-      symlinks: spec.symlinks,
-      watch: spec.watch,
-    },
-    {
-      logger,
-      computer: 'vm',
-      drops: { drop: () => undefined },
-      checkpoints: new FileCheckpointStore(path.join(dir, '.cp')),
-      sink: {
-        write: async (_s, r) => {
-          h.writes++;
-          await h.gate;
-          h.records.push(...r);
-        },
-      },
-    },
-  );
-  sources.push(h.src);
-  return h as Harness;
-}
-
-async function start(h: Harness): Promise<void> {
-  await h.src.start();
-  await waitFor(() => existsSync(path.join(h.dir, '.cp', 'text-logs_w.json')), 5000, 'first scan');
-}
-const raw = (rs: LogRecord[]): string[] => rs.map((r) => String(r.RawData));
-const lines = (from: number, to: number): string =>
-  Array.from({ length: to - from }, (_, i) => `line ${from + i}\n`).join('');
-const seqs = (rs: LogRecord[]): number[] => raw(rs).map((s) => Number(s.split(' ')[1]));
 /** inotify watches this process holds (every inotify descriptor's `inotify wd:` lines). */
 const inotifyWatches = (): number =>
   readdirSync('/proc/self/fdinfo').reduce((n, fd) => {
@@ -218,7 +147,7 @@ describe('text logs: inotify', () => {
     }
     const before = inotifyWatches();
     await h.src.start();
-    await waitFor(() => existsSync(path.join(h.dir, '.cp', 'text-logs_w.json')), 30_000, 'first scan');
+    await waitFor(() => existsSync(h.checkpointFile), 30_000, 'first scan');
     await waitFor(() => h.src.watchedDirs > 0, 30_000, 'watches');
     expect(h.src.watchedDirs).toBe(256);
     expect(inotifyWatches() - before).toBe(256);

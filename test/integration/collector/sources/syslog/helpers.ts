@@ -1,14 +1,78 @@
 // Shared by the syslog integration tests: a SyslogSource with a collecting sink, real daemons started
 // unprivileged in a temp dir (own config, pidfile, work dir), and `logger` as the message generator.
 export { canConnect, freePort, waitFor } from '../../../../support/net.js';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { canConnect, freePort, waitFor } from '../../../../support/net.js';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execa } from 'execa';
+import {
+  applySyslogDaemonConfig,
+  type SyslogDaemonResult,
+  type SyslogSelector,
+} from '../../../../../agent/collector/sources/syslog/index.js';
+import { agentPaths, type AgentPaths } from '../../../../../agent/config/index.js';
 import { SyslogSource, type SyslogSourceSpec } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
 import type { LogRecord, SourceContext } from '../../../../../agent/collector/pipeline/types.js';
 
 export const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
+
+export interface LocalRsyslog {
+  dir: string;
+  /** The agent paths of the temp root (the drop-in lives there). */
+  paths: AgentPaths;
+  /** rsyslog's imtcp input, where `logger` sends. */
+  inputPort: number;
+  /** What applySyslogDaemonConfig answered for the drop-in. */
+  applied: SyslogDaemonResult;
+  /** Stops rsyslogd and removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real rsyslogd started unprivileged in a temp root: an imtcp input on a free loopback port and OUR drop-in
+ * (as applySyslogDaemonConfig writes it) forwarding `selectors` to the listener on `port`.
+ */
+export async function startLocalRsyslog(
+  prefix: string,
+  selectors: SyslogSelector[],
+  port: number,
+): Promise<LocalRsyslog> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const inputPort = await freePort();
+  const p = agentPaths({ OPEN_AMA_ROOT: path.join(dir, 'root') });
+  mkdirSync(p.rsyslogDropInDir, { recursive: true });
+  mkdirSync(path.join(dir, 'work'));
+  writeFileSync(
+    path.join(p.root, 'etc/rsyslog.conf'),
+    [
+      `global(workDirectory="${path.join(dir, 'work')}")`,
+      'module(load="imtcp")',
+      `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`,
+      `include(file="${p.rsyslogDropInDir}/*.conf")`,
+      '',
+    ].join('\n'),
+  );
+  const applied = await applySyslogDaemonConfig({ selectors, port, paths: p, logger: createNullLogger() });
+  const rsyslog = execa(
+    'rsyslogd',
+    ['-n', '-f', path.join(p.root, 'etc/rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')],
+    { reject: false, stdio: 'ignore', env: { PATH: SBIN_PATH } },
+  );
+  await waitFor(() => canConnect(inputPort), 15_000, 'rsyslog imtcp input');
+  return {
+    dir,
+    paths: p,
+    inputPort,
+    applied,
+    stop: async () => {
+      rsyslog.kill('SIGTERM');
+      await rsyslog;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface Collected {
   byStream: Map<string, LogRecord[]>;

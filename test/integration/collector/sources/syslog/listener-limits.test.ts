@@ -3,31 +3,29 @@
 // TCP connections: the connection idle longest is evicted for each newcomer, rsyslog gets through and
 // every message arrives; the idle connections are then closed by the idle timeout.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
-import { applySyslogDaemonConfig } from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
 import { DEFAULT_MAX_CONNECTIONS } from '../../../../../agent/collector/sources/syslog/listener.js';
 import type { SyslogSource } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
-import { agentPaths } from '../../../../../agent/config/paths.js';
-import { createNullLogger } from '../../../../../agent/telemetry/index.js';
-import { canConnect, freePort, SBIN_PATH, sendWithLogger, startSource, waitFor, type Collected } from './helpers.js';
+import {
+  sendWithLogger,
+  startLocalRsyslog,
+  startSource,
+  waitFor,
+  type Collected,
+  type LocalRsyslog,
+} from './helpers.js';
 import { describeWhenInstalled, RSYSLOGD } from '../../../../support/os-requirements.js';
 
 const ALL = { key: 'all', facilities: ['local4'], levels: ['*'] };
 const IDLE_TIMEOUT_MS = 6000;
 
-let dir: string;
-let rsyslog: ResultPromise | undefined;
+let rsyslog: LocalRsyslog | undefined;
 let source: SyslogSource;
 let collected: Collected;
 let inputPort: number;
 const idle: net.Socket[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-syslog-limits-'));
   const s = await startSource({
     filters: [ALL],
     streams: ['Microsoft-Syslog'],
@@ -35,35 +33,14 @@ beforeAll(async () => {
   });
   source = s.source;
   collected = s.collected;
-  inputPort = await freePort();
-  const p = agentPaths({ OPEN_AMA_ROOT: path.join(dir, 'root') });
-  mkdirSync(p.rsyslogDropInDir, { recursive: true });
-  mkdirSync(path.join(dir, 'work'));
-  writeFileSync(
-    path.join(p.root, 'etc/rsyslog.conf'),
-    [
-      `global(workDirectory="${path.join(dir, 'work')}")`,
-      'module(load="imtcp")',
-      `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`,
-      `include(file="${p.rsyslogDropInDir}/*.conf")`,
-      '',
-    ].join('\n'),
-  );
-  await applySyslogDaemonConfig({ selectors: [ALL], port: source.boundPort, paths: p, logger: createNullLogger() });
-  rsyslog = execa(
-    'rsyslogd',
-    ['-n', '-f', path.join(p.root, 'etc/rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')],
-    { reject: false, stdio: 'ignore', env: { PATH: SBIN_PATH } },
-  );
-  await waitFor(() => canConnect(inputPort), 15_000, 'rsyslog imtcp input');
+  rsyslog = await startLocalRsyslog('oa-syslog-limits-', [ALL], source.boundPort);
+  inputPort = rsyslog.inputPort;
 }, 60_000);
 
 afterAll(async () => {
   for (const s of idle) s.destroy();
-  rsyslog?.kill('SIGTERM');
-  await rsyslog;
+  await rsyslog?.stop();
   await source?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Opens a connection that never sends; resolves with it once connected, or when refused. */

@@ -3,19 +3,24 @@
 // forwards 1,000 `logger` messages across facilities and levels: every selected one arrives exactly once
 // with the right columns, the others never leave rsyslog. A drop-in rsyslog rejects is backed out.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import {
   applySyslogDaemonConfig,
   installSyslogDaemonFile,
   removeSyslogDaemonConfig,
 } from '../../../../../agent/collector/sources/syslog/daemon-config/index.js';
 import type { SyslogSource } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
-import { agentPaths } from '../../../../../agent/config/paths.js';
+import type { AgentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
-import { canConnect, freePort, SBIN_PATH, sendWithLogger, startSource, waitFor, type Collected } from './helpers.js';
+import {
+  sendWithLogger,
+  startLocalRsyslog,
+  startSource,
+  waitFor,
+  type Collected,
+  type LocalRsyslog,
+} from './helpers.js';
 import { describeWhenInstalled, RSYSLOGD } from '../../../../support/os-requirements.js';
 
 const WARNING_AND_UP = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'];
@@ -36,52 +41,24 @@ const FACILITY = { 20: 'local4', 4: 'auth', 3: 'daemon', 1: 'user' } as Record<n
 const SEVERITY = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 const PER_COMBO = 125;
 
-let dir: string;
-let rsyslog: ResultPromise | undefined;
+let rsyslog: LocalRsyslog | undefined;
 let source: SyslogSource;
 let collected: Collected;
 let inputPort: number;
-const paths = (): ReturnType<typeof agentPaths> => agentPaths({ OPEN_AMA_ROOT: path.join(dir, 'root') });
+const paths = (): AgentPaths => rsyslog!.paths;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'oa-rsyslog-'));
   const s = await startSource({ port: 0, filters: [A, B], streams: ['Microsoft-Syslog'] });
   source = s.source;
   collected = s.collected;
-  inputPort = await freePort();
-  const p = paths();
-  mkdirSync(p.rsyslogDropInDir, { recursive: true });
-  mkdirSync(path.join(dir, 'work'));
-  writeFileSync(
-    path.join(p.root, 'etc/rsyslog.conf'),
-    [
-      `global(workDirectory="${path.join(dir, 'work')}")`,
-      'module(load="imtcp")',
-      `input(type="imtcp" port="${inputPort}" address="127.0.0.1")`,
-      `include(file="${p.rsyslogDropInDir}/*.conf")`,
-      '',
-    ].join('\n'),
-  );
-  const applied = await applySyslogDaemonConfig({
-    selectors: [A, B],
-    port: source.boundPort,
-    paths: p,
-    logger: createNullLogger(),
-  });
-  expect(applied).toEqual({ daemon: 'rsyslog', changed: true, file: p.rsyslogDropInFile });
-  rsyslog = execa(
-    'rsyslogd',
-    ['-n', '-f', path.join(p.root, 'etc/rsyslog.conf'), '-i', path.join(dir, 'rsyslogd.pid')],
-    { reject: false, stdio: 'ignore', env: { PATH: SBIN_PATH } },
-  );
-  await waitFor(() => canConnect(inputPort), 15_000, 'rsyslog imtcp input');
+  rsyslog = await startLocalRsyslog('oa-rsyslog-', [A, B], source.boundPort);
+  inputPort = rsyslog.inputPort;
+  expect(rsyslog.applied).toEqual({ daemon: 'rsyslog', changed: true, file: paths().rsyslogDropInFile });
 }, 60_000);
 
 afterAll(async () => {
-  rsyslog?.kill('SIGTERM');
-  await rsyslog;
+  await rsyslog?.stop();
   await source?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describeWhenInstalled('real rsyslog', [RSYSLOGD])('real rsyslog with the generated drop-in', () => {

@@ -20,6 +20,8 @@ import {
 } from '../harness/layout.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from '../harness/status-reader.js';
 import { extractZipSafely } from '../packaging/safe-extract.js';
+import { StandaloneError } from './errors.js';
+import { copyPackageTree, exists } from './package-tree.js';
 
 export const HANDLER_NAME = 'OpenAma.Monitor.OpenAmaLinuxAgent';
 /** Not /var/lib/waagent: that directory belongs to the guest agent (docs/deploy.md). */
@@ -59,8 +61,6 @@ const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = {
   update: 'updateCommand',
   uninstall: 'uninstallCommand',
 };
-
-export class StandaloneError extends Error {}
 
 export class StandaloneAgent {
   state!: StandaloneState;
@@ -386,32 +386,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Copies an unpacked package (regular files and directories only; a symlink is refused) into `dest`. */
-async function copyPackageTree(src: string, dest: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    for (const e of await fs.readdir(path.join(src, rel), { withFileTypes: true })) {
-      const r = path.join(rel, e.name);
-      if (e.isSymbolicLink())
-        throw new StandaloneError(`${path.join(src, r)} is a symbolic link; refusing the package`);
-      if (e.isDirectory()) {
-        await fs.mkdir(path.join(dest, r), { mode: 0o755 });
-        await walk(r);
-      } else if (e.isFile()) {
-        await fs.copyFile(path.join(src, r), path.join(dest, r), fsc.COPYFILE_EXCL);
-        out.push(path.join(dest, r));
-      }
-    }
-  };
-  await walk('');
-  return out;
 }

@@ -18,6 +18,30 @@ import type { LogRecord, SourceContext } from '../../../../../agent/collector/pi
 
 export const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
 
+/**
+ * The selections the daemon suites (rsyslog, syslog-ng) forward with our drop-in, and the facility/severity
+ * pairs they send: each pair with whether A or B selects it.
+ */
+export const SELECTION_A = {
+  key: 'A',
+  facilities: ['local4', 'auth'],
+  levels: ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'],
+};
+export const SELECTION_B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] }; // a set, not a threshold
+/** facility code, severity, selected? */
+export const COMBOS: [number, number, boolean][] = [
+  [20, 4, true],
+  [20, 6, false],
+  [4, 3, true],
+  [4, 7, false],
+  [3, 6, true],
+  [3, 4, false],
+  [3, 3, true],
+  [1, 0, false],
+];
+/** Messages sent per pair. */
+export const PER_COMBO = 125;
+
 export interface LocalRsyslog {
   dir: string;
   /** The agent paths of the temp root (the drop-in lives there). */

@@ -20,26 +20,17 @@ import {
   waitFor,
   type Collected,
   type LocalRsyslog,
+  COMBOS,
+  PER_COMBO,
+  SELECTION_A,
+  SELECTION_B,
 } from './helpers.js';
 import { describeWhenInstalled, RSYSLOGD } from '../../../../support/os-requirements.js';
 
-const WARNING_AND_UP = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'];
-const A = { key: 'A', facilities: ['local4', 'auth'], levels: WARNING_AND_UP };
-const B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] }; // a set, not a threshold
-// facility code, severity, selected?
-const COMBOS: [number, number, boolean][] = [
-  [20, 4, true],
-  [20, 6, false],
-  [4, 3, true],
-  [4, 7, false],
-  [3, 6, true],
-  [3, 4, false],
-  [3, 3, true],
-  [1, 0, false],
-];
+const A = SELECTION_A;
+const B = SELECTION_B;
 const FACILITY = { 20: 'local4', 4: 'auth', 3: 'daemon', 1: 'user' } as Record<number, string>;
 const SEVERITY = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
-const PER_COMBO = 125;
 
 let rsyslog: LocalRsyslog | undefined;
 let source: SyslogSource;

@@ -15,22 +15,23 @@ import {
 import type { SyslogSource } from '../../../../../agent/collector/sources/syslog/syslog-source.js';
 import { agentPaths } from '../../../../../agent/config/paths.js';
 import { createNullLogger } from '../../../../../agent/telemetry/index.js';
-import { canConnect, findSyslogNg, freePort, sendWithLogger, startSource, waitFor, type Collected } from './helpers.js';
+import {
+  canConnect,
+  COMBOS,
+  findSyslogNg,
+  freePort,
+  PER_COMBO,
+  SELECTION_A,
+  SELECTION_B,
+  sendWithLogger,
+  startSource,
+  waitFor,
+  type Collected,
+} from './helpers.js';
 import { skippedDescribe } from '../../../../support/os-requirements.js';
 
-const A = { key: 'A', facilities: ['local4', 'auth'], levels: ['Emergency', 'Alert', 'Critical', 'Error', 'Warning'] };
-const B = { key: 'B', facilities: ['daemon'], levels: ['Info', 'Error'] };
-const COMBOS: [number, number, boolean][] = [
-  [20, 4, true],
-  [20, 6, false],
-  [4, 3, true],
-  [4, 7, false],
-  [3, 6, true],
-  [3, 4, false],
-  [3, 3, true],
-  [1, 0, false],
-];
-const PER_COMBO = 125;
+const A = SELECTION_A;
+const B = SELECTION_B;
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-syslog-ng-'));
 const syslogNg = await findSyslogNg(dir);

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 
 import * as path from 'node:path';
-import { writeConfig } from '../support/collector-process.js';
+import { textLogToLaDcr, writeConfig } from '../support/collector-process.js';
 import { createWorld, killAllCollectors, startCollector, type FaultWorld } from './collector.js';
 
 import { FaultIngestion } from './fault-ingestion.js';
@@ -27,35 +27,12 @@ afterAll(async () => {
   await writeResults('test/faults/text-log-rotation.test.ts');
 });
 
-function textLogDcr(id: string, endpoint: string, file: string): unknown {
-  return {
-    properties: {
-      immutableId: id,
-      endpoints: { logsIngestion: endpoint },
-      streamDeclarations: {
-        'Custom-App': {
-          columns: [
-            { name: 'TimeGenerated', type: 'datetime' },
-            { name: 'RawData', type: 'string' },
-          ],
-        },
-      },
-      dataSources: { logFiles: [{ name: 'app', streams: ['Custom-App'], filePatterns: [file], format: 'text' }] },
-      destinations: {
-        logAnalytics: [
-          {
-            name: 'la',
-            workspaceResourceId:
-              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
-          },
-        ],
-      },
-      dataFlows: [
-        { streams: ['Custom-App'], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-App' },
-      ],
-    },
-  };
-}
+const textLogDcr = (id: string, endpoint: string, file: string): unknown =>
+  textLogToLaDcr(id, endpoint, file, {
+    stream: 'Custom-App',
+    columns: ['TimeGenerated', 'RawData'],
+    outputStream: 'Custom-App',
+  });
 
 /** Appends `seq=<n>` lines to `file` at `lps` lines per second until stopped. */
 class LineWriter {

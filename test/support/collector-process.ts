@@ -136,6 +136,16 @@ export const SYSLOG_COMPANION_COLUMNS = [
   'CollectorHostName',
 ].map((name) => ({ name, type: name === 'ProcessID' ? 'int' : /Time/.test(name) ? 'datetime' : 'string' }));
 
+/** One Log Analytics destination named `la` (a fresh object: tests may edit the DCR). */
+const laDestinations = (): Record<string, unknown> => ({
+  logAnalytics: [
+    {
+      name: 'la',
+      workspaceResourceId: '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
+    },
+  ],
+});
+
 export function syslogToLaDcr(id: string, endpoint: string): unknown {
   return {
     properties: {
@@ -143,15 +153,7 @@ export function syslogToLaDcr(id: string, endpoint: string): unknown {
       endpoints: { logsIngestion: endpoint },
       streamDeclarations: { 'Custom-OpenAma-Syslog': { columns: SYSLOG_COMPANION_COLUMNS } },
       dataSources: { syslog: [{ name: 'all', streams: ['Microsoft-Syslog'], facilityNames: ['*'], logLevels: ['*'] }] },
-      destinations: {
-        logAnalytics: [
-          {
-            name: 'la',
-            workspaceResourceId:
-              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
-          },
-        ],
-      },
+      destinations: laDestinations(),
       dataFlows: [
         { streams: ['Microsoft-Syslog'], destinations: ['la'], transformKql: 'source' },
         {
@@ -161,6 +163,32 @@ export function syslogToLaDcr(id: string, endpoint: string): unknown {
           outputStream: 'Microsoft-Syslog',
         },
       ],
+    },
+  };
+}
+
+/**
+ * A DCR tailing the text logs `pattern` matches into `stream` (TimeGenerated a datetime, the other columns
+ * strings) and sending them to Log Analytics as `outputStream`.
+ */
+export function textLogToLaDcr(
+  id: string,
+  endpoint: string,
+  pattern: string,
+  o: { stream: string; columns: string[]; outputStream: string },
+): unknown {
+  return {
+    properties: {
+      immutableId: id,
+      endpoints: { logsIngestion: endpoint },
+      streamDeclarations: {
+        [o.stream]: {
+          columns: o.columns.map((name) => ({ name, type: name === 'TimeGenerated' ? 'datetime' : 'string' })),
+        },
+      },
+      dataSources: { logFiles: [{ name: 'app', streams: [o.stream], filePatterns: [pattern], format: 'text' }] },
+      destinations: laDestinations(),
+      dataFlows: [{ streams: [o.stream], destinations: ['la'], transformKql: 'source', outputStream: o.outputStream }],
     },
   };
 }

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 
 import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
 
-import { startCollector, writeConfig } from '../../../support/collector-process.js';
+import { startCollector, textLogToLaDcr, writeConfig } from '../../../support/collector-process.js';
 import { waitFor } from '../../../support/net.js';
 import { useCollectorWorld } from '../../../support/collector-world.js';
 
@@ -28,36 +28,12 @@ const world = useCollectorWorld('oa-tl-kill-');
 
 const STREAM = 'Custom-AppLog';
 
-function textLogDcr(id: string, endpoint: string, pattern: string): unknown {
-  return {
-    properties: {
-      immutableId: id,
-      endpoints: { logsIngestion: endpoint },
-      streamDeclarations: {
-        [STREAM]: {
-          columns: [
-            { name: 'TimeGenerated', type: 'datetime' },
-            { name: 'RawData', type: 'string' },
-            { name: 'FilePath', type: 'string' },
-          ],
-        },
-      },
-      dataSources: { logFiles: [{ name: 'app', streams: [STREAM], filePatterns: [pattern], format: 'text' }] },
-      destinations: {
-        logAnalytics: [
-          {
-            name: 'la',
-            workspaceResourceId:
-              '/subscriptions/x/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w',
-          },
-        ],
-      },
-      dataFlows: [
-        { streams: [STREAM], destinations: ['la'], transformKql: 'source', outputStream: 'Custom-AppLog_CL' },
-      ],
-    },
-  };
-}
+const textLogDcr = (id: string, endpoint: string, pattern: string): unknown =>
+  textLogToLaDcr(id, endpoint, pattern, {
+    stream: STREAM,
+    columns: ['TimeGenerated', 'RawData', 'FilePath'],
+    outputStream: 'Custom-AppLog_CL',
+  });
 
 /** Descriptors of `pid` open on a deleted file under `under`. */
 function deletedFds(pid: number, under: string): string[] {

@@ -285,6 +285,7 @@ export class CollectorProcess {
    */
   applyConfig(configVersion: number, timeoutMs: number): Promise<ApplyOutcome> {
     const fresh = !this.child || !this.childReady;
+    const restartsBefore = this.restarts;
     const outcome = this.waitFor<ApplyOutcome>(
       timeoutMs,
       (m) => {
@@ -297,8 +298,10 @@ export class CollectorProcess {
         }
         return undefined;
       },
+      // A collector that exited during the wait is reported by its exit, even if a new one is starting:
+      // "not acknowledged (state starting)" would hide a crash loop that has not yet reached its threshold.
       () =>
-        this.child && this.state !== 'crash-looping'
+        this.child && this.state !== 'crash-looping' && this.restarts === restartsBefore
           ? {
               ok: false,
               hot: false,

@@ -8,7 +8,17 @@
 import type { Operation } from '../../harness/command-runner.js';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  type Dirent,
+  type Stats,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -110,11 +120,44 @@ function leaksIn(where: string, data: Buffer): string[] {
 
 function allFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+  return readdirEntries(dir).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return allFiles(p);
     return e.isFile() ? [p] : [];
   });
+}
+
+/** A directory's entries, or none when it vanished meanwhile (a queue lane or temp dir removed by the running agent). */
+function readdirEntries(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * A file's bytes, or null when it vanished between listing and reading: the running agent writes
+ * `*.tmp` files and renames them into place, so a scan can list one that is gone a moment later.
+ * What it held lives on in the renamed file, which the scan reads.
+ */
+function readIfPresent(f: string): Buffer | null {
+  try {
+    return readFileSync(f);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+function statIfPresent(f: string): Stats | null {
+  try {
+    return lstatSync(f);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }
 
 /** Processes the extension started: they carry our temp root in their command line or environment. */
@@ -147,11 +190,17 @@ function scan(step: string): {
   const files = allFiles(root);
   for (const f of files) {
     const rel = path.relative(root, f);
-    const found = leaksIn(`${step}: file ${rel}`, readFileSync(f));
+    const data = readIfPresent(f);
+    if (data === null) continue;
+    const found = leaksIn(`${step}: file ${rel}`, data);
     if (found.length === 0) continue;
-    if (rel === AGENT_CONFIG || (rel.startsWith(`${AGENT_CONFIG}.`) && lstatSync(f).isFile())) {
+    if (rel === AGENT_CONFIG || rel.startsWith(`${AGENT_CONFIG}.`)) {
+      // The mode read now may belong to the file's renamed successor; a temp file gone meanwhile is
+      // judged by the file it became, which this scan or the next reads.
+      const st = statIfPresent(f);
+      if (st === null) continue;
       secretFiles.push(rel);
-      const mode = statSync(f).mode & 0o777;
+      const mode = st.mode & 0o777;
       if (mode !== 0o600) leaks.push(`${step}: ${rel} holds a secret with mode ${mode.toString(8)} (must be 600)`);
     } else leaks.push(...found);
   }

@@ -7,9 +7,10 @@ import { readFile } from 'node:fs/promises';
 import type { TokenCredential } from '@azure/identity';
 import { azureErrorText } from './azure-errors.js';
 import { mapBounded } from './concurrency.js';
-import { deployExtension, type DeployOutcome, type ExtensionSpec } from './extension-deployer.js';
+import { deployExtension, type ExtensionSpec } from './extension-deployer.js';
 import { installedVersion, skipReason } from './eligibility.js';
-import { outcomeTable, planTable, Progress, skippedTable, type Skipped } from './report.js';
+import { deployToAll } from './fan-out.js';
+import { outcomeTable, planTable, skippedTable, type Skipped } from './report.js';
 import { checkSettings } from './settings-check.js';
 import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
 
@@ -103,24 +104,9 @@ export async function runDeployExtension(
     return 2;
   }
   const spec: ExtensionSpec = { ...args.spec, settings, protectedSettings };
-  const progress = new Progress(targets.length);
-  const settled = await mapBounded(targets, args.concurrency, async (t) => {
-    const o = await deployExtension(t, spec, clients, { pollIntervalMs: args.pollIntervalMs });
-    progress.tick(o.result === 'succeeded');
-    return o;
-  });
-  const outcomes: DeployOutcome[] = settled.map((s, i) =>
-    s.ok
-      ? s.value
-      : {
-          target: targets[i]!,
-          result: 'failed',
-          provisioningState: 'Unknown',
-          statusMessage: s.error.message,
-          durationMs: 0,
-        },
+  const { outcomes, failed } = await deployToAll(targets, args.concurrency, (t) =>
+    deployExtension(t, spec, clients, { pollIntervalMs: args.pollIntervalMs }),
   );
-  const failed = outcomes.filter((o) => o.result !== 'succeeded').length;
   if (args.json) out.write(JSON.stringify({ outcomes, failed, skipped }, null, 2) + '\n');
   else
     out.write(

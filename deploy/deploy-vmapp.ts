@@ -24,7 +24,8 @@ import { mapBounded } from './concurrency.js';
 import { readJsonObject } from './deploy-extension.js';
 import { skipReason } from './eligibility.js';
 import type { DeployOutcome } from './extension-deployer.js';
-import { outcomeTable, Progress, renderTable, skippedTable, type Skipped } from './report.js';
+import { deployToAll } from './fan-out.js';
+import { outcomeTable, renderTable, skippedTable, type Skipped } from './report.js';
 import { checkSettings, UsageError } from './settings-check.js';
 import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
 import { vmAppCommands } from './vmapp-commands.js';
@@ -188,24 +189,9 @@ export async function runDeployVmApp(
     out.write(`no eligible machines matched the selection; nothing assigned${skippedText}\n`);
     return 0;
   }
-  const progress = new Progress(targets.length);
-  const settled = await mapBounded(targets, args.concurrency, async (t) => {
-    const o = await assign(compute, t, appId, versionId, args.pollIntervalMs);
-    progress.tick(o.result === 'succeeded');
-    return o;
-  });
-  const outcomes: DeployOutcome[] = settled.map((s, i) =>
-    s.ok
-      ? s.value
-      : {
-          target: targets[i]!,
-          result: 'failed',
-          provisioningState: 'Unknown',
-          statusMessage: s.error.message,
-          durationMs: 0,
-        },
+  const { outcomes, failed } = await deployToAll(targets, args.concurrency, (t) =>
+    assign(compute, t, appId, versionId, args.pollIntervalMs),
   );
-  const failed = outcomes.filter((o) => o.result !== 'succeeded').length;
   if (args.json)
     out.write(JSON.stringify({ application: appId, version, commands, outcomes, failed, skipped }, null, 2) + '\n');
   else

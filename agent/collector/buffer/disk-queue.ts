@@ -2,7 +2,8 @@
 // positions), segment-recovery.ts (open), segment-reader.ts (read) and ack-ledger.ts (ack.json).
 // Durability rules (docs/reliability.md):
 //  - Entries are appended to segment files with length + CRC32 framing; a segment is sealed at
-//    `segmentBytes` and a new one started.
+//    `segmentBytes` and a new one started. Frames are CRC-checked at open (recovery) and when read back
+//    from a segment of an earlier run; frames this process appended are not read back through the CRC.
 //  - append() resolves once the bytes are written to the OS; they are fsynced every `fsyncIntervalMs`
 //    (default 1 s) and at close(). A power loss can lose at most that last interval; a process crash
 //    (kill -9) loses nothing that append() acknowledged.
@@ -98,6 +99,7 @@ export class DiskQueue implements EvictableQueue {
     this.ackedEntriesInHead = r.ackedEntriesInHead;
     this.readPos = { ...this.ackPos };
     const last = this.segments[this.segments.length - 1]!;
+    last.ownFrom = last.size; // what this run appends to the recovered tail is not read back through the CRC
     this.fd = await fs.open(path.join(this.dir, segName(last.id)), 'a', 0o600);
   }
 
@@ -134,8 +136,11 @@ export class DiskQueue implements EvictableQueue {
         } catch (err) {
           if (!isNoSpace(err)) throw err;
           this.noSpace = true;
-          // Cut a partial frame; if even that fails, recovery truncates the torn tail at the next open.
-          await this.fd!.truncate(active.size).catch(() => undefined);
+          // Cut a partial frame; if even that fails, recovery truncates the torn tail at the next open,
+          // and until then every frame of this segment is CRC-checked on read (the torn bytes stay).
+          await this.fd!.truncate(active.size).catch(() => {
+            active.ownFrom = undefined;
+          });
           if (
             attempt === 0 &&
             !this.inFlight &&
@@ -168,6 +173,7 @@ export class DiskQueue implements EvictableQueue {
       size: 0,
       entries: 0,
       createdAt: Date.now(),
+      ownFrom: 0,
     };
     this.fd = await fs.open(path.join(this.dir, segName(seg.id)), 'a', 0o600);
     this.segments.push(seg);

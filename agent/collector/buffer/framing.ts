@@ -37,13 +37,17 @@ export function encodeStringFrames(payloads: readonly string[]): Buffer {
 
 export type FrameCheck = { ok: true; length: number } | { ok: false; reason: 'short' | 'length' | 'crc' };
 
-/** Checks the frame at `off` in `buf` (which must hold at least the header, ideally the payload). */
-export function checkFrame(buf: Buffer, off: number): FrameCheck {
+/**
+ * Checks the frame at `off` in `buf` (which must hold at least the header, ideally the payload).
+ * `verifyCrc` false checks only the length (frames this process appended itself: segment.ts `ownFrom`).
+ */
+export function checkFrame(buf: Buffer, off: number, verifyCrc = true): FrameCheck {
   if (buf.length - off < HEADER_BYTES) return { ok: false, reason: 'short' };
   const length = buf.readUInt32LE(off);
   // Never written (a record is at least "{}"); zero-filled blocks after a power loss would pass the CRC.
   if (length === 0 || length > MAX_ENTRY_BYTES) return { ok: false, reason: 'length' };
   if (buf.length - off < HEADER_BYTES + length) return { ok: false, reason: 'short' };
+  if (!verifyCrc) return { ok: true, length };
   const expected = buf.readUInt32LE(off + 4);
   if (crc32(buf.subarray(off + HEADER_BYTES, off + HEADER_BYTES + length)) !== expected)
     return { ok: false, reason: 'crc' };

@@ -1,7 +1,9 @@
 // Reads the next entries of a lane's queue from its segment files: one read of up to the byte budget
 // per segment, parsed in memory (a couple of syscalls per batch, not two per entry), entries returned as
-// views of that read's buffer. A frame found corrupt after open (disk error) skips the rest of its
-// segment, counted through onCorrupt; a segment deleted meanwhile (evicted) is skipped.
+// views of that read's buffer. Frames from an earlier run are CRC-checked again (a frame found corrupt
+// after open, a disk error, skips the rest of its segment, counted through onCorrupt); frames this
+// process appended itself (segment.ts `ownFrom`) have their length checked, not their CRC. A segment
+// deleted meanwhile (evicted) is skipped.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkFrame, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
@@ -66,7 +68,7 @@ export async function readEntries(
           } finally {
             await h.close();
           }
-          if (checkFrame(frame, 0).ok) {
+          if (checkFrame(frame, 0, !isOwn(seg, pos.off)).ok) {
             entries.push(frame.subarray(HEADER_BYTES));
             bytes += len;
             pos = { seg: seg.id, off: pos.off + HEADER_BYTES + len };
@@ -79,7 +81,7 @@ export async function readEntries(
         break;
       }
       if (entries.length > 0 && bytes + len > maxBytes) return { entries, end: pos };
-      if (!checkFrame(chunk, off).ok) {
+      if (!checkFrame(chunk, off, !isOwn(seg, pos.off)).ok) {
         // Corrupted after open (disk error): skip the rest of this segment, counted.
         onCorrupt();
         pos = { seg: seg.id, off: seg.size };
@@ -96,6 +98,11 @@ export async function readEntries(
     if (!progressed && pos.off < seg.size) break;
   }
   return { entries, end: pos };
+}
+
+/** True when the frame at `off` of `seg` was appended by this process in this run. */
+function isOwn(seg: Segment, off: number): boolean {
+  return seg.ownFrom !== undefined && off >= seg.ownFrom;
 }
 
 /** Entries of `batch` that lie in segment `seg` (the batch's end segment): those after its start there. */

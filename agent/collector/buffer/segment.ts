@@ -21,6 +21,13 @@ export interface Segment {
   size: number;
   entries: number;
   createdAt: number;
+  /**
+   * Frames at or after this offset were appended by this process in this run (their CRC was computed
+   * from the bytes in memory a moment ago), so reading them back checks their length but not their CRC.
+   * Undefined: every frame is CRC-checked on read (segments from an earlier run; recovery checked them
+   * too at open).
+   */
+  ownFrom?: number;
 }
 
 /** Read window of the recovery scan and the repair copy: memory use is independent of the backlog. */

@@ -2,7 +2,17 @@
 // re-delivers in order, corrupt/torn tails truncated and counted, the global quota drops the oldest
 // sealed segment and counts it, memory is bounded per read, and a property test over random sequences.
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, truncateSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
@@ -25,6 +35,23 @@ function counter() {
 }
 const logger = createNullLogger();
 const buf = (s: string) => Buffer.from(s);
+/** Overwrites one byte of the only (or first) segment file in `dir`, as a disk error would. */
+function flipByte(dir: string, at: number, to: string): void {
+  const fd = openSync(
+    path.join(
+      dir,
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.seg'))
+        .sort()[0]!,
+    ),
+    'r+',
+  );
+  try {
+    writeSync(fd, Buffer.from(to), 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+}
 async function drain(q: DiskQueue): Promise<string[]> {
   const out: string[] = [];
   for (let b = await q.read(1e9, 1e9); b; b = await q.read(1e9, 1e9)) {
@@ -87,6 +114,47 @@ describe('DiskQueue', () => {
     expect(drops.c.parse_error).toBe(1);
     await q.append([buf('four')]);
     expect(await drain(q)).toEqual(['four']);
+    await q.close();
+  });
+
+  // Frames are [u32 length][u32 crc][payload]: with 3-byte payloads "one", "two", "six" the payloads start
+  // at offsets 8, 19 and 30 of the segment.
+  test('frames this process appended are not CRC-checked when read back (a byte changed under them goes unnoticed)', async () => {
+    const dir = tmp();
+    const drops = counter();
+    const q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('one'), buf('two'), buf('six')]);
+    flipByte(dir, 19, 'X');
+    expect(await drain(q)).toEqual(['one', 'Xwo', 'six']);
+    expect(drops.c.parse_error).toBeUndefined();
+    await q.close();
+  });
+
+  test('frames of an earlier run are still CRC-checked when read back: corruption after open is detected and counted', async () => {
+    const dir = tmp();
+    const drops = counter();
+    let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('one'), buf('two')]);
+    await q.close();
+    q = await DiskQueue.open(dir, { id: 'l', drops, logger }); // recovery checks both frames
+    await q.append([buf('six')]); // this run's frame, in the same (recovered) segment
+    flipByte(dir, 19, 'X'); // "two", written by the earlier run
+    expect(await drain(q)).toEqual(['one']); // the rest of the segment is skipped, as before
+    expect(drops.c.parse_error).toBe(1);
+    await q.close();
+  });
+
+  test('in a recovered segment only the frames appended in this run skip the read-back CRC check', async () => {
+    const dir = tmp();
+    const drops = counter();
+    let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('one'), buf('two')]);
+    await q.close();
+    q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('six')]);
+    flipByte(dir, 30, 'X'); // "six", written by this run
+    expect(await drain(q)).toEqual(['one', 'two', 'Xix']);
+    expect(drops.c.parse_error).toBeUndefined();
     await q.close();
   });
 

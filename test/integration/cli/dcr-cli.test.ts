@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { build } from 'esbuild';
 import { execa } from 'execa';
+import { bundleCli } from '../../support/cli-bundle.js';
 
 let dir: string;
 let cli: string;
@@ -15,17 +15,7 @@ const run = (...args: string[]) => execa(process.execPath, [cli, 'dcr', ...args]
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-dcr-cli-'));
-  cli = path.join(dir, 'dcr-cli.mjs');
-  await build({
-    entryPoints: [path.resolve('test/fixtures/dcr-cli-entry.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  cli = await bundleCli(dir, 'test/fixtures/dcr-cli-entry.ts');
 }, 120_000);
 
 afterAll(async () => {

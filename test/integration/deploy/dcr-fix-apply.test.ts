@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import { createTestCa, type TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer } from '../../fakes/arm-server.js';
+import { runDcrFixApply } from '../../support/fake-arm-cli.js';
 import { portalLinuxDcr } from '../../support/portal-dcr.js';
 import { validateDcr } from '../../../agent/collector/dcr/validate.js';
 
@@ -93,31 +94,15 @@ async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>, dcr = dcrWithT
 }
 
 const run = (arm: FakeArmServer, extra: string[] = [], name = 'portal-linux') =>
-  execa(
-    'node',
-    [
-      CLI,
-      'dcr',
-      'fix',
-      '--apply',
-      '--subscription',
-      SUB,
-      '--resource-group',
-      RG,
-      '--name',
-      name,
-      '--arm-endpoint',
-      arm.url,
-      '--poll-interval',
-      '0.05',
-      ...extra,
-    ],
-    {
-      reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-      timeout: 60_000,
-    },
-  );
+  runDcrFixApply({
+    command: ['node', CLI],
+    subscription: SUB,
+    resourceGroup: RG,
+    name,
+    armUrl: arm.url,
+    caCertPath: ca.caCertPath,
+    extra,
+  });
 
 const stored = (arm: FakeArmServer): Record<string, unknown> => arm.monitorResources.get(DCR.toLowerCase())!;
 

@@ -4,13 +4,12 @@
 // changes nothing; no selector, settings off-schema → refused before any request; Windows and stopped
 // machines skipped and reported.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { execa } from 'execa';
-import { createTestCa, type TestCa } from '../../fakes/test-ca.js';
+import type { TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer, type FakeMachine } from '../../fakes/arm-server.js';
+import { fakeArmCliDir } from '../../support/fake-arm-cli.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const SECRET = 'Sentinel-Protected-Pw-9137';
@@ -19,19 +18,7 @@ let ca: TestCa;
 let cli: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-deploy-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  cli = path.join(dir, 'deploy-cli.mjs');
-  await build({
-    entryPoints: [path.resolve('test/fixtures/deploy-cli-entry.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  ({ dir, ca, cli } = await fakeArmCliDir('open-ama-deploy-', 'test/fixtures/deploy-cli-entry.ts'));
   await writeFile(
     path.join(dir, 'public.json'),
     JSON.stringify({ proxy: { mode: 'application', address: 'http://10.0.0.4:3128', auth: true } }),

@@ -7,15 +7,14 @@
 // any request.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import * as os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { build } from 'esbuild';
 import { execa } from 'execa';
 import { vmAppCommands } from '../../../deploy/vmapp-commands.js';
 import { writeZip } from '../../../packaging/zip-writer.js';
-import { createTestCa, type TestCa } from '../../fakes/test-ca.js';
+import type { TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer, type FakeMachine } from '../../fakes/arm-server.js';
+import { fakeArmCliDir } from '../../support/fake-arm-cli.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const APP_ID = `/subscriptions/${SUB}/resourceGroups/rg-gal/providers/Microsoft.Compute/galleries/gal/applications/open-ama`;
@@ -26,19 +25,7 @@ let cli: string;
 let zip: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'open-ama-vmapp-'));
-  ca = await createTestCa(path.join(dir, 'ca'));
-  cli = path.join(dir, 'deploy-cli.mjs');
-  await build({
-    entryPoints: [path.resolve('test/fixtures/deploy-cli-entry.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'error',
-  });
+  ({ dir, ca, cli } = await fakeArmCliDir('open-ama-vmapp-', 'test/fixtures/deploy-cli-entry.ts'));
   zip = path.join(dir, 'open-ama-1.2.3-linux.zip');
   await writeZip(
     [

@@ -12,10 +12,10 @@
 import { describe, expect, test } from '@jest/globals';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { execa } from 'execa';
 import { FakeArmServer } from '../../fakes/arm-server.js';
 import { REPO, startCollector, writeConfig } from '../../support/collector-process.js';
 import { useCollectorWorld } from '../../support/collector-world.js';
+import { runDcrFixApply } from '../../support/fake-arm-cli.js';
 import { freePort, waitFor } from '../../support/net.js';
 import { portalLinuxDcr } from '../../support/portal-dcr.js';
 
@@ -71,29 +71,14 @@ describe('portal DCR → dcr fix --apply → real collector', () => {
       });
 
       // The real CLI fixes the DCR in (fake) Azure.
-      const fix = await execa(
-        CLI,
-        [
-          'dcr',
-          'fix',
-          '--apply',
-          '--subscription',
-          SUB,
-          '--resource-group',
-          RG,
-          '--name',
-          'portal-linux',
-          '--arm-endpoint',
-          arm.url,
-          '--poll-interval',
-          '0.05',
-        ],
-        {
-          reject: false,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: world.ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-          timeout: 60_000,
-        },
-      );
+      const fix = await runDcrFixApply({
+        command: [CLI],
+        subscription: SUB,
+        resourceGroup: RG,
+        name: 'portal-linux',
+        armUrl: arm.url,
+        caCertPath: world.ca.caCertPath,
+      });
       expect(fix.stderr).toBe('');
       expect(fix.exitCode).toBe(0);
       expect(fix.stdout).toContain('created table OpenAmaPerf_CL');

@@ -6,18 +6,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, type CommandResult, type Operation } from './command-runner.js';
 import { encryptProtectedSettings, generateTenantCertificate } from './guest-agent-crypto.js';
-import {
-  extractExtension,
-  layoutFor,
-  manifestBool,
-  readManifest,
-  type ExtensionLayout,
-  type HandlerManifest,
-} from './layout.js';
+import { extractExtension, layoutFor, readManifest, type ExtensionLayout, type HandlerManifest } from './layout.js';
 import { processesUnder } from './leak-check.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from './status-reader.js';
 import { loadVmState, saveVmState, type VmState } from './vm-state.js';
 import { Spinner } from './spinner.js';
+import { runUpdateSequence } from './update-sequence.js';
 
 export interface StepRecord {
   operation: Operation | 'copy-state' | 'delete-extdir' | 'leak-check' | 'wait-status';
@@ -233,77 +227,30 @@ export class SimulatedGuestAgent {
     return left.length === 0;
   }
 
-  /** docs/guest-agent-protocol.md §5.5. */
+  /** docs/guest-agent-protocol.md §5.5, in the order harness/update-sequence.ts keeps for the harness and the shim. */
   async update(toZip: string, toVersion: string): Promise<boolean> {
     const a = this.layout();
     const b = this.layout(toVersion);
     await extractExtension(toZip, b);
-    const mb = await readManifest(b.extDir);
-    const continueOnFailure = manifestBool(mb.continueOnUpdateFailure);
     await this.writeSettings(b, this.state.seq);
-    let disableResult = 'None';
-    if (this.state.handlerState === 'Enabled') {
-      const d = await this.run(a, 'disable', this.state.seq);
-      disableResult = d.result?.timedOut ? '1011' : String(d.result?.exitCode ?? 1);
-      if (!d.ok && !continueOnFailure) return false;
-    }
-    for (const f of await fs.readdir(a.statusFolder).catch(() => []))
-      await fs.copyFile(path.join(a.statusFolder, f), path.join(b.statusFolder, f)).catch(() => undefined);
-    await fs.copyFile(path.join(a.extDir, 'mrseq'), path.join(b.extDir, 'mrseq')).catch(() => undefined);
-    this.record({
-      operation: 'copy-state',
-      version: toVersion,
-      seq: this.state.seq,
-      ok: true,
-      note: 'copied mrseq and status/* from the old version',
-    });
-    const downgrade = toVersion.localeCompare(a.version, undefined, { numeric: true }) < 0;
-    const upd = await this.run(downgrade ? a : b, 'update', this.state.seq, {
-      VERSION: toVersion,
-      AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: downgrade ? toVersion : a.version,
-      AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: disableResult,
-    });
-    if (!upd.ok) {
-      await fs.writeFile(path.join(b.configFolder, 'HandlerState'), 'FailedUpgrade');
-      this.state.handlerState = 'Installed'; // A stays installed, already disabled
-      await saveVmState(this.o.root, this.state);
-      return false;
-    }
-    const un = await this.run(a, 'uninstall', this.state.seq);
-    const uninstallResult = un.result?.timedOut ? '1011' : String(un.result?.exitCode ?? 1);
-    if (!un.ok && !continueOnFailure) return false;
-    await fs.rm(a.extDir, { recursive: true, force: true });
-    this.record({
-      operation: 'delete-extdir',
-      version: a.version,
-      seq: this.state.seq,
-      ok: true,
-      note: `deleted ${a.extDir}`,
-    });
-    this.state.version = toVersion;
-    const mode = mb.updateMode;
-    if (
-      mode === undefined ||
-      mode === null ||
-      (typeof mode === 'string' && mode.toLowerCase() === 'updatewithinstall')
-    ) {
-      const inst = await this.run(b, 'install', this.state.seq, {
-        AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult,
-      });
-      if (!inst.ok) {
-        this.state.handlerState = 'NotInstalled';
-        await saveVmState(this.o.root, this.state);
-        return false;
-      }
-    }
-    this.state.handlerState = 'Installed';
-    await this.writeHandlerState(b);
-    const en = await this.run(b, 'enable', this.state.seq, {
-      AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult,
-    });
-    if (!en.ok) return false;
-    this.state.handlerState = 'Enabled';
-    await this.writeHandlerState(b);
-    return (await this.waitTerminal(b, this.state.seq)).ok;
+    const seq = this.state.seq;
+    return runUpdateSequence(
+      { from: a, to: b, toManifest: await readManifest(b.extDir), enabled: this.state.handlerState === 'Enabled' },
+      {
+        run: (l, op, extraEnv) => this.run(l, op, seq, extraEnv),
+        enable: async (l, extraEnv) => {
+          if (!(await this.run(l, 'enable', seq, extraEnv)).ok) return false;
+          this.state.handlerState = 'Enabled';
+          await this.writeHandlerState(l);
+          return (await this.waitTerminal(l, seq)).ok;
+        },
+        setState: async (version, handlerState) => {
+          this.state.version = version;
+          this.state.handlerState = handlerState;
+          await this.writeHandlerState(this.layout(version));
+        },
+        note: (operation, version, note) => this.record({ operation, version, seq, ok: true, note }),
+      },
+    );
   }
 }

@@ -12,13 +12,13 @@ import { runCommand, type CommandResult, type Operation } from '../harness/comma
 import { encryptProtectedSettings, generateTenantCertificate } from '../harness/guest-agent-crypto.js';
 import {
   layoutFor,
-  manifestBool,
   prepareExtensionDir,
   readManifest,
   type ExtensionLayout,
   type HandlerManifest,
 } from '../harness/layout.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from '../harness/status-reader.js';
+import { runUpdateSequence, type CommandOutcome } from '../harness/update-sequence.js';
 import { extractZipSafely } from '../packaging/safe-extract.js';
 import { StandaloneError } from './errors.js';
 import { copyPackageTree, exists } from './package-tree.js';
@@ -191,13 +191,22 @@ export class StandaloneAgent {
   }
 
   async run(l: ExtensionLayout, op: Operation, seq: number, extraEnv: Record<string, string> = {}): Promise<boolean> {
+    return (await this.runCommand(l, op, seq, extraEnv)).ok;
+  }
+
+  private async runCommand(
+    l: ExtensionLayout,
+    op: Operation,
+    seq: number,
+    extraEnv: Record<string, string> = {},
+  ): Promise<CommandOutcome> {
     const manifest = await readManifest(l.extDir);
     const cmd = manifest[COMMAND_KEY[op]];
     if (typeof cmd !== 'string') {
       this.o.log(`${op} ${l.version}: HandlerManifest has no ${COMMAND_KEY[op]}`);
-      return false;
+      return { ok: false };
     }
-    const r = await runCommand({
+    const result = await runCommand({
       layout: l,
       operation: op,
       commandLine: cmd,
@@ -206,8 +215,8 @@ export class StandaloneAgent {
       baseEnv: this.o.env,
       timeScale: this.o.timeScale,
     });
-    this.report(op, l, r);
-    return r.agentErrorCode === 0;
+    this.report(op, l, result);
+    return { ok: result.agentErrorCode === 0, result };
   }
 
   private report(op: Operation, l: ExtensionLayout, r: CommandResult): void {
@@ -297,9 +306,8 @@ export class StandaloneAgent {
   }
 
   /**
-   * docs/guest-agent-protocol.md §5.5, A = installed, B = `source`: B placed and given <seq>.settings → A disable
-   * (if enabled) → A's mrseq and status/* copied into B → B update (A's for a downgrade) → A uninstall → A deleted
-   * → B install (updateMode UpdateWithInstall or absent) → B enable. continueOnUpdateFailure from B's manifest.
+   * docs/guest-agent-protocol.md §5.5, A = installed, B = `source`: B placed and given <seq>.settings, then the
+   * agent's update order (harness/update-sequence.ts, shared with the harness).
    * New settings bump the seq (a goal state with new settings); without them B gets A's settings file.
    */
   async update(source: string, settings?: StandaloneSettings): Promise<boolean> {
@@ -317,7 +325,6 @@ export class StandaloneAgent {
       return true;
     }
     const { layout: b, manifest: mb } = placed;
-    const continueOnFailure = manifestBool(mb.continueOnUpdateFailure);
     if (settings) {
       this.state.seq += 1;
       await this.writeSettings(b, this.state.seq, settings);
@@ -326,42 +333,19 @@ export class StandaloneAgent {
       await fs.chmod(path.join(b.configFolder, `${this.state.seq}.settings`), 0o600);
     }
     const seq = this.state.seq;
-    let disableResult = 'None';
-    if (this.state.handlerState === 'Enabled') {
-      const ok = await this.run(a, 'disable', seq);
-      disableResult = ok ? '0' : '1';
-      if (!ok && !continueOnFailure) return false;
-      this.state.handlerState = 'Installed';
-      await this.saveState();
-    }
-    for (const f of await fs.readdir(a.statusFolder).catch(() => [] as string[]))
-      await fs.copyFile(path.join(a.statusFolder, f), path.join(b.statusFolder, f)).catch(() => undefined);
-    await fs.copyFile(path.join(a.extDir, 'mrseq'), path.join(b.extDir, 'mrseq')).catch(() => undefined);
-    const downgrade = b.version.localeCompare(from, undefined, { numeric: true }) < 0;
-    const updated = await this.run(downgrade ? a : b, 'update', seq, {
-      VERSION: b.version,
-      AZURE_GUEST_AGENT_UPDATING_FROM_VERSION: downgrade ? b.version : from,
-      AZURE_GUEST_AGENT_DISABLE_CMD_EXIT_CODE: disableResult,
-    });
-    if (!updated) {
-      await fs.writeFile(path.join(b.configFolder, 'HandlerState'), 'FailedUpgrade').catch(() => undefined);
-      return false; // A stays installed (disabled); a later install or update retries
-    }
-    const uninstalled = await this.run(a, 'uninstall', seq);
-    if (!uninstalled && !continueOnFailure) return false;
-    await fs.rm(a.extDir, { recursive: true, force: true });
-    this.o.log(`removed ${a.extDir}`);
-    this.state.version = b.version;
-    this.state.handlerState = 'NotInstalled';
-    await this.saveState();
-    const uninstallResult = uninstalled ? '0' : '1';
-    const mode = mb.updateMode;
-    if (mode === undefined || mode === null || (typeof mode === 'string' && mode.toLowerCase() === 'updatewithinstall'))
-      if (!(await this.run(b, 'install', seq, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult })))
-        return false;
-    this.state.handlerState = 'Installed';
-    await this.saveState();
-    return this.enable(b, { AZURE_GUEST_AGENT_UNINSTALL_CMD_EXIT_CODE: uninstallResult });
+    return runUpdateSequence(
+      { from: a, to: b, toManifest: mb, enabled: this.state.handlerState === 'Enabled' },
+      {
+        run: (l, op, extraEnv) => this.runCommand(l, op, seq, extraEnv),
+        enable: (l, extraEnv) => this.enable(l, extraEnv),
+        setState: async (version, handlerState) => {
+          this.state.version = version;
+          this.state.handlerState = handlerState;
+          await this.saveState();
+        },
+        note: (_operation, _version, text) => this.o.log(text),
+      },
+    );
   }
 
   /** Same version, new settings: a new seq, then enable only (docs/guest-agent-protocol.md §5). */

@@ -79,7 +79,8 @@ export function serializeRecord(
   return { json: JSON.stringify(target), truncatedFields };
 }
 
-function truncateUtf8(s: string, maxBytes: number): string {
+/** The longest prefix of `s` of at most maxBytes UTF-8 bytes, without a partial character at the cut. */
+export function truncateUtf8(s: string, maxBytes: number): string {
   const buf = Buffer.from(s).subarray(0, maxBytes);
   // Drop a partial multi-byte sequence at the cut.
   return buf.toString('utf8').replace(/\uFFFD$/, '');

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { DiskQueue, type QuotaManager } from '../buffer/index.js';
-import { serializeRecord, DeliveryWorker, MetricAggregator, type Uploader } from '../destinations/index.js';
+import { DeliveryWorker, MetricAggregator, RecordJsonWriter, type Uploader } from '../destinations/index.js';
 import type { LaneNode } from './graph.js';
 import type { DropCounter, LogRecord } from './types.js';
 import type { LaneWriter } from './router.js';
@@ -33,6 +33,8 @@ export interface LaneDeps {
 export class Lane implements LaneWriter {
   private aggregator?: MetricAggregator;
   private metricTimer?: NodeJS.Timeout;
+  /** This lane's serialiser: it keeps the quoted column names of the lane's records. */
+  private readonly json = new RecordJsonWriter(MAX_FIELD_BYTES);
   private constructor(
     readonly node: LaneNode,
     readonly queue: DiskQueue,
@@ -100,7 +102,7 @@ export class Lane implements LaneWriter {
     const json: string[] = new Array<string>(records.length);
     let truncated = 0;
     for (let i = 0; i < records.length; i++) {
-      const s = serializeRecord(records[i]!, { maxFieldBytes: MAX_FIELD_BYTES });
+      const s = this.json.serialize(records[i]!);
       truncated += s.truncatedFields;
       json[i] = s.json;
     }

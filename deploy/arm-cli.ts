@@ -1,6 +1,7 @@
-// The ARM plumbing every Azure-facing CLI command shares (`deploy dcr`, `dcr fix --apply`): the --cloud and
-// --arm-endpoint options, the connection they give (endpoint + credential, deploy/credential.ts), and the
-// handler wrapper that turns an error into one "open-ama <command>: <message>" line (exit 2 for input, 1 for Azure).
+// The ARM plumbing every Azure-facing CLI command shares (`deploy extension`, `deploy vmapp`, `deploy dcr`,
+// `dcr fix --apply`): the --cloud and --arm-endpoint options, the connection they give (endpoint + credential,
+// deploy/credential.ts), and the handler wrapper that turns an error into one "open-ama <command>: <message>" line
+// (exit 2 for input, 1 for Azure).
 // Credentials: DefaultAzureCredential for --cloud, or OPEN_AMA_ARM_TOKEN; never a secret on argv.
 import type { TokenCredential } from '@azure/identity';
 import type { Argv } from 'yargs';

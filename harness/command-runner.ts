@@ -3,7 +3,8 @@
 // the agent's environment variables, its per-operation timeout (scalable) enforced by SIGKILL of the
 // whole process group, and the agent's 3,200-character output capture and error codes.
 import { spawn } from 'node:child_process';
-import { promises as fs, openSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { constants as fsc, promises as fs, openSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ExtensionLayout } from './layout.js';
 
@@ -84,10 +85,14 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     ...(o.extraEnv ?? {}),
   };
   for (const k of o.unsetEnv ?? []) delete env[k];
-  const outFile = path.join(l.extDir, `.harness-${o.operation}-${process.pid}.out`);
-  const errFile = path.join(l.extDir, `.harness-${o.operation}-${process.pid}.err`);
-  const outFd = openSync(outFile, 'w');
-  const errFd = openSync(errFile, 'w');
+  // The standalone shim runs this as root on real machines: capture files get unpredictable names and are
+  // created fresh (O_EXCL|O_NOFOLLOW, 0600), so nothing planted in <ExtDir> is followed or reused.
+  const capture = `.harness-${o.operation}-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const outFile = path.join(l.extDir, `${capture}.out`);
+  const errFile = path.join(l.extDir, `${capture}.err`);
+  const createFlags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+  const outFd = openSync(outFile, createFlags, 0o600);
+  const errFd = openSync(errFile, createFlags, 0o600);
   const timeoutS = AGENT_TIMEOUTS_S[o.operation];
   const timeoutMs = Math.max(1000, timeoutS * 1000 * (o.timeScale ?? 1));
   const started = Date.now();

@@ -3,7 +3,7 @@
 // deleted; a torn or corrupt tail is truncated and a damaged range in the middle is cut out, both
 // counted (drop reason "parse_error") and logged, never a crash. The records after a damaged range
 // are kept. Bytes before the ack position were delivered already, so damage there costs nothing.
-import { promises as fs } from 'node:fs';
+import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/index.js';
@@ -159,8 +159,10 @@ async function scan(
 /** Rewrites a segment without the damaged byte ranges (sorted, after the ack position); returns the new size. */
 async function cutRanges(file: string, ranges: Damage[], validBytes: number): Promise<number> {
   const tmp = `${file}.repair`;
-  const src = await fs.open(file, 'r');
-  const dst = await fs.open(tmp, 'w', 0o600);
+  const src = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  // A leftover .repair (a crash mid-repair, or anything else at that name) is removed, not followed or reused.
+  await fs.rm(tmp, { force: true });
+  const dst = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
   let written = 0;
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK);

@@ -25,7 +25,6 @@ export interface FakeIngestionOptions {
 
 export class FakeIngestionServer extends LoopbackHttpsFake {
   readonly accepted: ReceivedRequest[] = [];
-  readonly rejected: { status: number; reason: string }[] = [];
   requests = 0;
   /** Records accepted so far (counted even when not retained). */
   acceptedRecords = 0;
@@ -64,33 +63,28 @@ export class FakeIngestionServer extends LoopbackHttpsFake {
     arrivedAtMs: number,
   ): void {
     this.requests++;
-    const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
-      this.rejected.push({ status, reason });
-      res
-        .writeHead(status, { 'content-type': 'application/json', ...headers })
-        .end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
-    };
     const url = new URL(req.url ?? '/', this.url);
     const m = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !m) return reject(404, `unknown path ${url.pathname}`);
-    if (url.searchParams.get('api-version') !== '2023-01-01') return reject(400, 'api-version must be 2023-01-01');
-    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return reject(401, 'bad token');
+    if (req.method !== 'POST' || !m) return this.reject(res, 404, `unknown path ${url.pathname}`);
+    if (url.searchParams.get('api-version') !== '2023-01-01')
+      return this.reject(res, 400, 'api-version must be 2023-01-01');
+    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return this.reject(res, 401, 'bad token');
     const injection = this.injections.find((i) => i.times > 0);
     if (injection) {
       injection.times--;
-      return reject(injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
+      return this.reject(res, injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
     }
     let body = raw;
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(raw);
     if (body.length > 1_000_000 || raw.length > 1_000_000)
-      return reject(413, `payload ${body.length} bytes exceeds 1 MB`);
+      return this.reject(res, 413, `payload ${body.length} bytes exceeds 1 MB`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return reject(400, 'body is not JSON');
+      return this.reject(res, 400, 'body is not JSON');
     }
-    if (!Array.isArray(parsed)) return reject(400, 'body must be a JSON array');
+    if (!Array.isArray(parsed)) return this.reject(res, 400, 'body must be a JSON array');
     const received: ReceivedRequest = {
       dcr: decodeURIComponent(m[1]!),
       stream: decodeURIComponent(m[2]!),

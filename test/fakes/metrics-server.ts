@@ -46,7 +46,6 @@ const RESOURCE_PATH =
 
 export class FakeMetricsServer extends LoopbackHttpsFake {
   readonly accepted: AcceptedMetric[] = [];
-  readonly rejected: { status: number; reason: string }[] = [];
   requests = 0;
   expectedToken = 'test-ingestion-token';
   /** The service's clock, for the time window. */
@@ -66,32 +65,26 @@ export class FakeMetricsServer extends LoopbackHttpsFake {
 
   protected handle(req: IncomingMessage, raw: Buffer, res: ServerResponse): void {
     this.requests++;
-    const reject = (status: number, reason: string, headers: Record<string, string> = {}): void => {
-      this.rejected.push({ status, reason });
-      res
-        .writeHead(status, { 'content-type': 'application/json', ...headers })
-        .end(JSON.stringify({ error: { code: `Fake${status}`, message: reason } }));
-    };
     const url = new URL(req.url ?? '/', this.url);
     const m = RESOURCE_PATH.exec(url.pathname);
-    if (req.method !== 'POST' || !m) return reject(404, `unknown path ${req.method ?? ''} ${url.pathname}`);
-    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return reject(401, 'bad token');
+    if (req.method !== 'POST' || !m) return this.reject(res, 404, `unknown path ${req.method ?? ''} ${url.pathname}`);
+    if (req.headers.authorization !== `Bearer ${this.expectedToken}`) return this.reject(res, 401, 'bad token');
     const injection = this.injections.find((i) => i.times > 0 && this.accepted.length >= (i.afterAccepted ?? 0));
     if (injection) {
       injection.times--;
-      return reject(injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
+      return this.reject(res, injection.status, injection.body ?? `injected ${injection.status}`, injection.headers);
     }
     if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
-      return reject(415, 'content-type must be application/json');
+      return this.reject(res, 415, 'content-type must be application/json');
     const gzip = req.headers['content-encoding'] === 'gzip';
     let doc: unknown;
     try {
       doc = JSON.parse((gzip ? gunzipSync(raw) : raw).toString('utf8'));
     } catch {
-      return reject(400, 'body is not JSON');
+      return this.reject(res, 400, 'body is not JSON');
     }
     const problem = validateDocument(doc, this.now());
-    if (problem) return reject(400, problem);
+    if (problem) return this.reject(res, 400, problem);
     this.accepted.push({
       resourceId: m[1]!,
       document: doc as MetricDocumentBody,

@@ -33,14 +33,47 @@ export type DropLabels = Partial<SourceLabels & LaneLabels>;
 /** The label keys every metric draws from (the same spelling everywhere). */
 export const LABEL_KEYS = ['dcr', 'data_source', 'destination', 'stream'] as const;
 
-type Backend = {
+const LANE = ['dcr', 'destination', 'stream'] as const;
+const DESTINATION = ['dcr', 'destination'] as const;
+
+/** The labelled counters, registered in this order (docs/troubleshooting.md, "Metrics"). */
+const COUNTERS = {
+  recordsIn: {
+    name: 'open_ama_records_in_total',
+    help: 'Records a DCR data source collected (a data source several DCRs share is counted under each)',
+    labelNames: ['dcr', 'data_source', 'stream'],
+  },
+  recordsFiltered: {
+    name: 'open_ama_records_filtered_total',
+    help: "Records the DCR's own transform filtered out on purpose (not a loss)",
+    labelNames: LANE,
+  },
+  recordsOut: {
+    name: 'open_ama_records_out_total',
+    help: 'Records a destination accepted (2xx, or written for a file destination)',
+    labelNames: LANE,
+  },
+  dropped: {
+    name: 'open_ama_dropped_records_total',
+    help: 'Records lost, by reason (docs/reliability.md, "Drop reasons"), with whichever labels are known where',
+    labelNames: ['reason', ...LABEL_KEYS],
+  },
+  retries: {
+    name: 'open_ama_upload_retries_total',
+    help: 'Upload attempts that failed and will be retried',
+    labelNames: LANE,
+  },
+  httpResponses: {
+    name: 'open_ama_http_responses_total',
+    help: 'HTTP responses from a destination by status code (status="none": no response, a network error)',
+    labelNames: [...DESTINATION, 'status'],
+  },
+} as const;
+type CounterKey = keyof typeof COUNTERS;
+type Counters = { [K in CounterKey]: Counter<(typeof COUNTERS)[K]['labelNames'][number]> };
+
+type Backend = Counters & {
   registry: Registry;
-  recordsIn: Counter<'dcr' | 'data_source' | 'stream'>;
-  recordsFiltered: Counter<'dcr' | 'destination' | 'stream'>;
-  recordsOut: Counter<'dcr' | 'destination' | 'stream'>;
-  dropped: Counter<'reason' | (typeof LABEL_KEYS)[number]>;
-  retries: Counter<'dcr' | 'destination' | 'stream'>;
-  httpResponses: Counter<'dcr' | 'destination' | 'status'>;
   lastSuccess: Gauge<'dcr' | 'destination'>;
   uploadLatency: Histogram<'dcr' | 'destination'>;
   tokenRefreshes: Counter;
@@ -136,8 +169,6 @@ function createBackend(
 ): Backend {
   const registry = new p.Registry();
   const registers = [registry];
-  const lane = ['dcr', 'destination', 'stream'] as const;
-  const destination = ['dcr', 'destination'] as const;
   new p.Gauge({
     name: 'open_ama_build_info',
     help: 'Always 1; the labels say which open-ama and Node.js run the collector',
@@ -150,61 +181,32 @@ function createBackend(
   new p.Gauge({
     name: 'open_ama_queue_bytes',
     help: 'Bytes waiting in the durable queue, per destination and stream',
-    labelNames: lane,
+    labelNames: LANE,
     registers,
     collect() {
       this.reset();
       for (const q of queueBytes()) this.set({ ...q.labels }, q.bytes);
     },
   });
+  const counters = Object.fromEntries(
+    (Object.keys(COUNTERS) as CounterKey[]).map((k) => [
+      k,
+      new p.Counter({ ...COUNTERS[k], labelNames: [...COUNTERS[k].labelNames], registers }),
+    ]),
+  ) as Counters;
   const b: Backend = {
     registry,
-    recordsIn: new p.Counter({
-      name: 'open_ama_records_in_total',
-      help: 'Records a DCR data source collected (a data source several DCRs share is counted under each)',
-      labelNames: ['dcr', 'data_source', 'stream'],
-      registers,
-    }),
-    recordsFiltered: new p.Counter({
-      name: 'open_ama_records_filtered_total',
-      help: "Records the DCR's own transform filtered out on purpose (not a loss)",
-      labelNames: lane,
-      registers,
-    }),
-    recordsOut: new p.Counter({
-      name: 'open_ama_records_out_total',
-      help: 'Records a destination accepted (2xx, or written for a file destination)',
-      labelNames: lane,
-      registers,
-    }),
-    dropped: new p.Counter({
-      name: 'open_ama_dropped_records_total',
-      help: 'Records lost, by reason (docs/reliability.md, "Drop reasons"), with whichever labels are known where',
-      labelNames: ['reason', ...LABEL_KEYS],
-      registers,
-    }),
-    retries: new p.Counter({
-      name: 'open_ama_upload_retries_total',
-      help: 'Upload attempts that failed and will be retried',
-      labelNames: lane,
-      registers,
-    }),
-    httpResponses: new p.Counter({
-      name: 'open_ama_http_responses_total',
-      help: 'HTTP responses from a destination by status code (status="none": no response, a network error)',
-      labelNames: [...destination, 'status'],
-      registers,
-    }),
+    ...counters,
     lastSuccess: new p.Gauge({
       name: 'open_ama_destination_last_success_timestamp_seconds',
       help: 'Unix time of the last upload a destination accepted',
-      labelNames: destination,
+      labelNames: DESTINATION,
       registers,
     }),
     uploadLatency: new p.Histogram({
       name: 'open_ama_upload_latency_seconds',
       help: 'Time from reading a batch off the queue to its acceptance',
-      labelNames: destination,
+      labelNames: DESTINATION,
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),

@@ -128,25 +128,32 @@ const effectParameter = {
   defaultValue: 'DeployIfNotExists',
 };
 
-/** DeployIfNotExists: the open-ama extension on every Linux VM / scale set in scope that lacks it. */
-export function extensionPolicy(target: PolicyTarget): Json {
-  const t = TARGET[target];
+/** The parts in which the DeployIfNotExists policies differ. */
+interface DeployIfNotExistsSpec {
+  target: PolicyTarget;
+  displayName: string;
+  description: string;
+  /** Policy parameters besides `effect`. */
+  parameters: Json;
+  /** The resource type whose existence is checked, the roles the policy's identity needs, the check. */
+  details: { type: string; roleDefinitionIds: string[]; existenceCondition: Json };
+  /** The remediation deployment: its parameter values, the template's parameter declarations and resources. */
+  deploymentParameters: Json;
+  templateParameters: Json;
+  resources: Json[];
+}
+
+/** A DeployIfNotExists policy definition on the Linux machines of `spec.target` (docs/deploy.md "Azure Policy"). */
+function deployIfNotExistsPolicy(spec: DeployIfNotExistsSpec): Json {
+  const t = TARGET[spec.target];
   return {
     properties: {
-      displayName: `Configure ${t.label} to run the open-ama agent`,
+      displayName: spec.displayName,
       policyType: 'Custom',
       mode: 'Indexed',
-      description: `Installs the ${EXTENSION.publisher}.${EXTENSION.type} extension on ${t.label} that do not have it (docs/deploy.md "Azure Policy").`,
+      description: spec.description,
       metadata: { category: 'Monitoring', version: '1.0.0' },
-      parameters: {
-        effect: effectParameter,
-        typeHandlerVersion: { type: 'String', defaultValue: '0.1', metadata: { displayName: 'Extension version' } },
-        settings: {
-          type: 'Object',
-          defaultValue: {},
-          metadata: { displayName: 'Public settings', description: 'open-ama public settings (docs/settings.md)' },
-        },
-      },
+      parameters: { effect: effectParameter, ...spec.parameters },
       policyRule: {
         if: {
           allOf: [
@@ -157,48 +164,16 @@ export function extensionPolicy(target: PolicyTarget): Json {
         then: {
           effect: "[parameters('effect')]",
           details: {
-            type: t.extensionType,
-            roleDefinitionIds: [roleId(ROLES.virtualMachineContributor)],
-            existenceCondition: {
-              allOf: [
-                { field: `${t.extensionField}/type`, equals: EXTENSION.type },
-                { field: `${t.extensionField}/publisher`, equals: EXTENSION.publisher },
-                { field: `${t.extensionField}/provisioningState`, in: ['Succeeded', 'Provisioning'] },
-              ],
-            },
+            ...spec.details,
             deployment: {
               properties: {
                 mode: 'incremental',
-                parameters: {
-                  name: { value: "[field('name')]" },
-                  location: { value: "[field('location')]" },
-                  typeHandlerVersion: { value: "[parameters('typeHandlerVersion')]" },
-                  settings: { value: "[parameters('settings')]" },
-                },
+                parameters: spec.deploymentParameters,
                 template: {
                   $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
                   contentVersion: '1.0.0.0',
-                  parameters: {
-                    name: { type: 'string' },
-                    location: { type: 'string' },
-                    typeHandlerVersion: { type: 'string' },
-                    settings: { type: 'object' },
-                  },
-                  resources: [
-                    {
-                      type: t.extensionType,
-                      apiVersion: API.compute,
-                      name: `[concat(parameters('name'), '/${EXTENSION.name}')]`,
-                      location: "[parameters('location')]",
-                      properties: {
-                        publisher: EXTENSION.publisher,
-                        type: EXTENSION.type,
-                        typeHandlerVersion: "[parameters('typeHandlerVersion')]",
-                        autoUpgradeMinorVersion: true,
-                        settings: "[parameters('settings')]",
-                      },
-                    },
-                  ],
+                  parameters: spec.templateParameters,
+                  resources: spec.resources,
                 },
               },
             },
@@ -209,65 +184,95 @@ export function extensionPolicy(target: PolicyTarget): Json {
   };
 }
 
-/** DeployIfNotExists: associate every Linux VM in scope with a DCR. */
-export function associationPolicy(): Json {
-  const t = TARGET.vm;
-  return {
-    properties: {
-      displayName: 'Associate Linux virtual machines with an open-ama data collection rule',
-      policyType: 'Custom',
-      mode: 'Indexed',
-      description:
-        'Creates a data collection rule association between Linux VMs and the given DCR (docs/deploy.md "Azure Policy").',
-      metadata: { category: 'Monitoring', version: '1.0.0' },
-      parameters: {
-        effect: effectParameter,
-        dcrResourceId: { type: 'String', metadata: { displayName: 'Data collection rule resource ID' } },
-      },
-      policyRule: {
-        if: {
-          allOf: [
-            { field: 'type', equals: t.type },
-            { field: t.osType, like: 'Linux*' },
-          ],
-        },
-        then: {
-          effect: "[parameters('effect')]",
-          details: {
-            type: 'Microsoft.Insights/dataCollectionRuleAssociations',
-            roleDefinitionIds: [roleId(ROLES.monitoringContributor), roleId(ROLES.logAnalyticsContributor)],
-            existenceCondition: {
-              field: 'Microsoft.Insights/dataCollectionRuleAssociations/dataCollectionRuleId',
-              equals: "[parameters('dcrResourceId')]",
-            },
-            deployment: {
-              properties: {
-                mode: 'incremental',
-                parameters: {
-                  name: { value: "[field('name')]" },
-                  dcrResourceId: { value: "[parameters('dcrResourceId')]" },
-                },
-                template: {
-                  $schema: 'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
-                  contentVersion: '1.0.0.0',
-                  parameters: { name: { type: 'string' }, dcrResourceId: { type: 'string' } },
-                  resources: [
-                    {
-                      type: 'Microsoft.Insights/dataCollectionRuleAssociations',
-                      apiVersion: API.monitor,
-                      name: "[concat('open-ama-', uniqueString(parameters('dcrResourceId')))]",
-                      scope: "[resourceId('Microsoft.Compute/virtualMachines', parameters('name'))]",
-                      properties: { dataCollectionRuleId: "[parameters('dcrResourceId')]" },
-                    },
-                  ],
-                },
-              },
-            },
-          },
-        },
+/** DeployIfNotExists: the open-ama extension on every Linux VM / scale set in scope that lacks it. */
+export function extensionPolicy(target: PolicyTarget): Json {
+  const t = TARGET[target];
+  return deployIfNotExistsPolicy({
+    target,
+    displayName: `Configure ${t.label} to run the open-ama agent`,
+    description: `Installs the ${EXTENSION.publisher}.${EXTENSION.type} extension on ${t.label} that do not have it (docs/deploy.md "Azure Policy").`,
+    parameters: {
+      typeHandlerVersion: { type: 'String', defaultValue: '0.1', metadata: { displayName: 'Extension version' } },
+      settings: {
+        type: 'Object',
+        defaultValue: {},
+        metadata: { displayName: 'Public settings', description: 'open-ama public settings (docs/settings.md)' },
       },
     },
-  };
+    details: {
+      type: t.extensionType,
+      roleDefinitionIds: [roleId(ROLES.virtualMachineContributor)],
+      existenceCondition: {
+        allOf: [
+          { field: `${t.extensionField}/type`, equals: EXTENSION.type },
+          { field: `${t.extensionField}/publisher`, equals: EXTENSION.publisher },
+          { field: `${t.extensionField}/provisioningState`, in: ['Succeeded', 'Provisioning'] },
+        ],
+      },
+    },
+    deploymentParameters: {
+      name: { value: "[field('name')]" },
+      location: { value: "[field('location')]" },
+      typeHandlerVersion: { value: "[parameters('typeHandlerVersion')]" },
+      settings: { value: "[parameters('settings')]" },
+    },
+    templateParameters: {
+      name: { type: 'string' },
+      location: { type: 'string' },
+      typeHandlerVersion: { type: 'string' },
+      settings: { type: 'object' },
+    },
+    resources: [
+      {
+        type: t.extensionType,
+        apiVersion: API.compute,
+        name: `[concat(parameters('name'), '/${EXTENSION.name}')]`,
+        location: "[parameters('location')]",
+        properties: {
+          publisher: EXTENSION.publisher,
+          type: EXTENSION.type,
+          typeHandlerVersion: "[parameters('typeHandlerVersion')]",
+          autoUpgradeMinorVersion: true,
+          settings: "[parameters('settings')]",
+        },
+      },
+    ],
+  });
+}
+
+/** DeployIfNotExists: associate every Linux VM in scope with a DCR. */
+export function associationPolicy(): Json {
+  return deployIfNotExistsPolicy({
+    target: 'vm',
+    displayName: 'Associate Linux virtual machines with an open-ama data collection rule',
+    description:
+      'Creates a data collection rule association between Linux VMs and the given DCR (docs/deploy.md "Azure Policy").',
+    parameters: {
+      dcrResourceId: { type: 'String', metadata: { displayName: 'Data collection rule resource ID' } },
+    },
+    details: {
+      type: 'Microsoft.Insights/dataCollectionRuleAssociations',
+      roleDefinitionIds: [roleId(ROLES.monitoringContributor), roleId(ROLES.logAnalyticsContributor)],
+      existenceCondition: {
+        field: 'Microsoft.Insights/dataCollectionRuleAssociations/dataCollectionRuleId',
+        equals: "[parameters('dcrResourceId')]",
+      },
+    },
+    deploymentParameters: {
+      name: { value: "[field('name')]" },
+      dcrResourceId: { value: "[parameters('dcrResourceId')]" },
+    },
+    templateParameters: { name: { type: 'string' }, dcrResourceId: { type: 'string' } },
+    resources: [
+      {
+        type: 'Microsoft.Insights/dataCollectionRuleAssociations',
+        apiVersion: API.monitor,
+        name: "[concat('open-ama-', uniqueString(parameters('dcrResourceId')))]",
+        scope: "[resourceId('Microsoft.Compute/virtualMachines', parameters('name'))]",
+        properties: { dataCollectionRuleId: "[parameters('dcrResourceId')]" },
+      },
+    ],
+  });
 }
 
 /** File name → document, as checked in under deploy/templates/. */

@@ -1,6 +1,7 @@
 // Test support for CLI runs against the loopback fake ARM (test/fakes/arm-server.ts) over TLS: a temp dir
 // holding a test CA (the fake ARM's certificate; the CLI trusts it through NODE_EXTRA_CA_CERTS) and a CLI
-// entry bundled by bundleCli, and `dcr fix --apply` run as a real process with the fake ARM's token.
+// entry bundled by bundleCli; the environment and the run of a CLI process signed in with the fake ARM's
+// token; `dcr fix --apply` run that way.
 import { mkdtemp } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +22,21 @@ export async function fakeArmCliDir(prefix: string, entry: string): Promise<Fake
   return { dir, ca, cli: await bundleCli(dir, entry) };
 }
 
+/** A CLI process's environment: trusts the test CA, signs in with the fake ARM's token (`fake-arm-token`). */
+export function fakeArmEnv(caCertPath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, NODE_EXTRA_CA_CERTS: caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token', ...extra };
+}
+
+/** Runs `command` (file, then arguments) with fakeArmEnv; never rejects. */
+export function runAgainstFakeArm(
+  command: [string, ...string[]],
+  caCertPath: string,
+  timeout?: number,
+): Promise<Result<{ reject: false }>> {
+  const [file, ...args] = command;
+  return execa(file, args, { reject: false, env: fakeArmEnv(caCertPath), timeout });
+}
+
 export interface DcrFixApplyRun {
   /** The command and its leading arguments, e.g. [bin/open-ama] or ['node', dist/tools/cli.mjs]. */
   command: [string, ...string[]];
@@ -34,11 +50,9 @@ export interface DcrFixApplyRun {
 
 /** `dcr fix --apply` against the fake ARM (token `fake-arm-token`, 50 ms polls); never rejects. */
 export function runDcrFixApply(o: DcrFixApplyRun): Promise<Result<{ reject: false }>> {
-  const [file, ...lead] = o.command;
-  return execa(
-    file,
+  return runAgainstFakeArm(
     [
-      ...lead,
+      ...o.command,
       'dcr',
       'fix',
       '--apply',
@@ -54,10 +68,7 @@ export function runDcrFixApply(o: DcrFixApplyRun): Promise<Result<{ reject: fals
       '0.05',
       ...(o.extra ?? []),
     ],
-    {
-      reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: o.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-      timeout: 60_000,
-    },
+    o.caCertPath,
+    60_000,
   );
 }

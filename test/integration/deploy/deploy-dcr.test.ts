@@ -9,9 +9,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { execa } from 'execa';
 import { createTestCa, type TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer, type FakeMachine } from '../../fakes/arm-server.js';
+import { runAgainstFakeArm } from '../../support/fake-arm-cli.js';
 
 const SUB = '00000000-0000-0000-0000-00000000dc12';
 const RG = 'rg-monitor';
@@ -95,10 +95,10 @@ async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>): Promise<T> {
   }
 }
 
-function run(arm: FakeArmServer, args: string[], workspace = WS) {
-  return execa(
-    'node',
+function run(arm: FakeArmServer, args: string[], workspace = WS, from = path.join(dir, 'settings.json')) {
+  return runAgainstFakeArm(
     [
+      'node',
       CLI,
       'deploy',
       'dcr',
@@ -111,16 +111,13 @@ function run(arm: FakeArmServer, args: string[], workspace = WS) {
       '--location',
       'westeurope',
       '--from',
-      path.join(dir, 'settings.json'),
+      from,
       '--arm-endpoint',
       arm.url,
       ...args,
     ],
-    {
-      reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-      timeout: 90_000,
-    },
+    ca.caCertPath,
+    90_000,
   );
 }
 
@@ -366,30 +363,7 @@ describe('open-ama deploy dcr', () => {
   test('unusable input (settings that describe nothing, a wrong workspace ID, --associate without machines) is rejected before ARM is called', async () => {
     await withArm(async (arm) => {
       await writeFile(path.join(dir, 'empty.json'), JSON.stringify({ logLevel: 'debug' }));
-      const r = await execa(
-        'node',
-        [
-          CLI,
-          'deploy',
-          'dcr',
-          '--subscription',
-          SUB,
-          '--resource-group',
-          RG,
-          '--workspace',
-          WS,
-          '--location',
-          'westeurope',
-          '--from',
-          path.join(dir, 'empty.json'),
-          '--arm-endpoint',
-          arm.url,
-        ],
-        {
-          reject: false,
-          env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-        },
-      );
+      const r = await run(arm, [], WS, path.join(dir, 'empty.json'));
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toMatch(/no dataCollectionRules/);
       const noSelector = await run(arm, ['--associate']);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { execa } from 'execa';
 import type { TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer, type FakeMachine } from '../../fakes/arm-server.js';
-import { fakeArmCliDir } from '../../support/fake-arm-cli.js';
+import { fakeArmCliDir, fakeArmEnv, runAgainstFakeArm } from '../../support/fake-arm-cli.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const SECRET = 'Sentinel-Protected-Pw-9137';
@@ -77,9 +77,9 @@ function run(
   settingsFile = path.join(dir, 'public.json'),
   protectedFile = path.join(dir, 'protected.json'),
 ) {
-  return execa(
-    'node',
+  return runAgainstFakeArm(
     [
+      'node',
       cli,
       'deploy',
       'extension',
@@ -97,11 +97,8 @@ function run(
       '0.05',
       ...args,
     ],
-    {
-      reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-      timeout: 120_000,
-    },
+    ca.caCertPath,
+    120_000,
   );
 }
 
@@ -266,7 +263,7 @@ describe('deploy extension --all on a terminal (a real pseudo-terminal from scri
     ];
     const child = execa('script', ['-qfec', [process.execPath, ...args].join(' '), '/dev/null'], {
       reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token', TERM: 'dumb' },
+      env: fakeArmEnv(ca.caCertPath, { TERM: 'dumb' }),
       timeout: 120_000,
     });
     let seen = '';

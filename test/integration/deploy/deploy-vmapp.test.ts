@@ -9,12 +9,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { execa } from 'execa';
 import { vmAppCommands } from '../../../deploy/vmapp-commands.js';
 import { writeZip } from '../../../packaging/zip-writer.js';
 import type { TestCa } from '../../fakes/test-ca.js';
 import { FakeArmServer, type FakeMachine } from '../../fakes/arm-server.js';
-import { fakeArmCliDir } from '../../support/fake-arm-cli.js';
+import { fakeArmCliDir, runAgainstFakeArm } from '../../support/fake-arm-cli.js';
 
 const SUB = '00000000-0000-0000-0000-00000000abcd';
 const APP_ID = `/subscriptions/${SUB}/resourceGroups/rg-gal/providers/Microsoft.Compute/galleries/gal/applications/open-ama`;
@@ -72,9 +71,9 @@ async function withArm<T>(fn: (arm: FakeArmServer) => Promise<T>): Promise<T> {
 }
 
 function run(arm: FakeArmServer, args: string[]) {
-  return execa(
-    'node',
+  return runAgainstFakeArm(
     [
+      'node',
       cli,
       'deploy',
       'vmapp',
@@ -92,11 +91,8 @@ function run(arm: FakeArmServer, args: string[]) {
       '0.05',
       ...args,
     ],
-    {
-      reject: false,
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caCertPath, OPEN_AMA_ARM_TOKEN: 'fake-arm-token' },
-      timeout: 120_000,
-    },
+    ca.caCertPath,
+    120_000,
   );
 }
 

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/index.js';
 import { AckLedger } from './ack-ledger.js';
-import { encodeFrames, encodeStringFrames } from './framing.js';
+import { encodeFrames, encodeStringFrames, FrameBuffer } from './framing.js';
 import type { EvictableQueue, QuotaManager } from './quota-manager.js';
 import { isNoSpace, segName, type QueueBatch, type QueuePosition, type Segment } from './segment.js';
 import { recoverSegments } from './segment-recovery.js';
@@ -58,6 +58,8 @@ export class DiskQueue implements EvictableQueue {
   /** An append hit ENOSPC/EDQUOT since the last reclaim: drop the active segment once it is fully acknowledged. */
   private noSpace = false;
   private readonly ledger: AckLedger;
+  /** Appends encode into it: each append's frames are written before the next append encodes (serial). */
+  private readonly frameBuffer = new FrameBuffer();
 
   /** A segment is sealed once it would grow past this (default 8 MiB). */
   private get segmentLimit(): number {
@@ -105,13 +107,13 @@ export class DiskQueue implements EvictableQueue {
 
   append(payloads: Buffer[]): Promise<void> {
     if (payloads.length === 0) return Promise.resolve();
-    return this.appendFrames(() => encodeFrames(payloads), payloads.length);
+    return this.appendFrames(() => encodeFrames(payloads, this.frameBuffer), payloads.length);
   }
 
   /** append() for serialised records as strings: framed straight from them (no Buffer per record). */
   appendStrings(payloads: readonly string[]): Promise<void> {
     if (payloads.length === 0) return Promise.resolve();
-    return this.appendFrames(() => encodeStringFrames(payloads), payloads.length);
+    return this.appendFrames(() => encodeStringFrames(payloads, this.frameBuffer), payloads.length);
   }
 
   private appendFrames(encode: () => Buffer, count: number): Promise<void> {

@@ -6,9 +6,28 @@ export const HEADER_BYTES = 8;
 /** Larger than any entry we write (records ≤ 1 MB after field truncation); guards against garbage lengths. */
 export const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
-export function encodeFrames(payloads: Buffer[]): Buffer {
+/**
+ * The output buffer of the encoders, kept between calls. A fresh Buffer of a few hundred KiB per batch
+ * is fresh memory from the OS, and writing into it page-faults every 4 KiB: in a micro-run that cost
+ * ~0.8 µs a record, ten times the write itself. Only for a caller that is done with the previous frames
+ * before it encodes the next (the queue's serial section); batches over `maxKeepBytes` get their own.
+ */
+export class FrameBuffer {
+  private buf = Buffer.alloc(0);
+  constructor(private readonly maxKeepBytes = 1024 * 1024) {}
+
+  /** A buffer of exactly `size` bytes (contents undefined); valid until the next call. */
+  take(size: number): Buffer {
+    if (size > this.maxKeepBytes) return Buffer.allocUnsafe(size);
+    if (this.buf.length < size)
+      this.buf = Buffer.allocUnsafe(Math.min(this.maxKeepBytes, Math.max(size, 2 * this.buf.length)));
+    return this.buf.subarray(0, size);
+  }
+}
+
+export function encodeFrames(payloads: Buffer[], into?: FrameBuffer): Buffer {
   const total = payloads.reduce((n, p) => n + HEADER_BYTES + p.length, 0);
-  const out = Buffer.allocUnsafe(total);
+  const out = into ? into.take(total) : Buffer.allocUnsafe(total);
   let off = 0;
   for (const p of payloads) {
     out.writeUInt32LE(p.length, off);
@@ -20,10 +39,10 @@ export function encodeFrames(payloads: Buffer[]): Buffer {
 }
 
 /** encodeFrames() for payloads given as strings (UTF-8): written straight into the frame buffer. */
-export function encodeStringFrames(payloads: readonly string[]): Buffer {
+export function encodeStringFrames(payloads: readonly string[], into?: FrameBuffer): Buffer {
   let total = 0;
   for (const p of payloads) total += HEADER_BYTES + Buffer.byteLength(p);
-  const out = Buffer.allocUnsafe(total);
+  const out = into ? into.take(total) : Buffer.allocUnsafe(total);
   let off = 0;
   for (const p of payloads) {
     const start = off + HEADER_BYTES;

@@ -41,9 +41,19 @@ export function buildBatches(entries: Buffer[], { maxBytes }: { maxBytes: number
   return out;
 }
 
+/**
+ * The uncompressed JSON array, kept between calls: gzipSync reads it synchronously and keeps nothing, so
+ * one buffer serves every lane (a fresh 1 MB per request page-faults every 4 KiB; see FrameBuffer in
+ * buffer/framing.ts). Requests larger than it get their own.
+ */
+const JSON_KEEP_BYTES = 1024 * 1024 + 64 * 1024;
+let jsonScratch = Buffer.alloc(0);
+
 function makeBatch(entries: Buffer[], size: number, oversized: boolean): RequestBatch {
-  // One allocation for the JSON array (no per-entry "," buffers), then one gzip call.
-  const json = Buffer.allocUnsafe(size);
+  // One buffer for the JSON array (no per-entry "," buffers), then one gzip call.
+  if (size <= JSON_KEEP_BYTES && jsonScratch.length < size)
+    jsonScratch = Buffer.allocUnsafe(Math.min(JSON_KEEP_BYTES, Math.max(size, 2 * jsonScratch.length)));
+  const json = size <= JSON_KEEP_BYTES ? jsonScratch : Buffer.allocUnsafe(size);
   let off = 0;
   json[off++] = 0x5b; // [
   for (let i = 0; i < entries.length; i++) {

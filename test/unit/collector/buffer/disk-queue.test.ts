@@ -117,6 +117,25 @@ describe('DiskQueue', () => {
     await q.close();
   });
 
+  test('appends of growing and shrinking batches (one over the kept frame buffer) read back byte for byte', async () => {
+    const q = await DiskQueue.open(tmp(), { id: 'l', drops: counter(), logger, segmentBytes: 512 * 1024 });
+    const expected: string[] = [];
+    for (const [count, size] of [
+      [3, 10],
+      [400, 3000], // 1.2 MB: over the 1 MiB kept between appends
+      [2, 5],
+      [50, 1000],
+      [1, 1],
+    ] as const) {
+      const batch = Array.from({ length: count }, (_, i) => `${expected.length + i}:`.padEnd(size, 'é'));
+      expected.push(...batch);
+      if (count % 2 === 0) await q.appendStrings(batch);
+      else await q.append(batch.map(buf));
+    }
+    expect(await drain(q)).toEqual(expected);
+    await q.close();
+  });
+
   // Frames are [u32 length][u32 crc][payload]: with 3-byte payloads "one", "two", "six" the payloads start
   // at offsets 8, 19 and 30 of the segment.
   test('frames this process appended are not CRC-checked when read back (a byte changed under them goes unnoticed)', async () => {

@@ -6,17 +6,11 @@ import type { Argv, CommandModule } from 'yargs';
 import { connectArm, runArmCommand, withArmConnectionOptions, type ArmConnectionArgv } from './arm-cli.js';
 import { runDeployExtension } from './deploy-extension.js';
 import { dcrDeployCommand } from './dcr-cli.js';
-import {
-  checkedSelection,
-  withFleetRunOptions,
-  withMachineSelectionOptions,
-  type FleetRunArgv,
-  type MachineSelectionArgv,
-} from './machine-selection-cli.js';
+import { checkedSelection, withRunOptions, withSelectionOptions, type FleetArgv } from './machine-selection-cli.js';
 import { templatesDeployCommand } from './templates-cli.js';
 import { vmappDeployCommand } from './vmapp-cli.js';
 
-interface ExtensionArgv extends ArmConnectionArgv, MachineSelectionArgv, FleetRunArgv {
+interface ExtensionArgv extends ArmConnectionArgv, FleetArgv {
   subscription: string;
   arc: boolean;
   settings?: string;
@@ -31,9 +25,9 @@ const extensionCommand: CommandModule<object, ExtensionArgv> = {
   command: 'extension',
   describe: 'Install or update the open-ama extension on many Azure VMs / scale sets or Arc machines',
   builder: (y: Argv) =>
-    withFleetRunOptions(
+    withRunOptions(
       withArmConnectionOptions(
-        withMachineSelectionOptions(
+        withSelectionOptions(
           y
             .version(false) // --version is the extension's typeHandlerVersion here
             .option('subscription', { type: 'string', demandOption: true, describe: 'Subscription ID' }),

@@ -23,6 +23,9 @@ export interface FleetRunArgv {
   json: boolean;
 }
 
+/** Everything the shared options give a command. */
+export type FleetArgv = MachineSelectionArgv & FleetRunArgv;
+
 /** The help texts that differ between the commands. */
 export interface SelectionHelp {
   vmIds: string;
@@ -31,7 +34,7 @@ export interface SelectionHelp {
 }
 
 /** Adds --resource-group, --vm-ids, --tag, --all, --yes and --scale-sets. */
-export function withMachineSelectionOptions<T>(y: Argv<T>, help: SelectionHelp): Argv<T & MachineSelectionArgv> {
+export function withSelectionOptions<T>(y: Argv<T>, help: SelectionHelp): Argv<T & MachineSelectionArgv> {
   return y
     .option('resource-group', { type: 'string', describe: 'Only machines in this resource group' })
     .option('vm-ids', { type: 'string', describe: help.vmIds })
@@ -46,7 +49,7 @@ export function withMachineSelectionOptions<T>(y: Argv<T>, help: SelectionHelp):
 }
 
 /** Adds --concurrency, --dry-run, --poll-interval and --json. */
-export function withFleetRunOptions<T>(y: Argv<T>): Argv<T & FleetRunArgv> {
+export function withRunOptions<T>(y: Argv<T>): Argv<T & FleetRunArgv> {
   return y
     .option('concurrency', { type: 'number', default: 8 })
     .option('dry-run', { type: 'boolean', default: false })
@@ -60,10 +63,7 @@ export function withFleetRunOptions<T>(y: Argv<T>): Argv<T & FleetRunArgv> {
 
 /** Why the machine selection is refused (usage error, exit 2), or undefined. */
 export function selectionProblem(
-  a: Pick<
-    MachineSelectionArgv & FleetRunArgv,
-    'all' | 'yes' | 'resource-group' | 'tag' | 'vm-ids' | 'dry-run' | 'concurrency'
-  >,
+  a: Pick<FleetArgv, 'all' | 'yes' | 'resource-group' | 'tag' | 'vm-ids' | 'dry-run' | 'concurrency'>,
   stdinIsTty = process.stdin.isTTY === true,
 ): string | undefined {
   const scoped = Boolean(a['resource-group'] || a.tag || a['vm-ids']);
@@ -77,11 +77,7 @@ export function selectionProblem(
 }
 
 /** The checked selection: a problem throws a UsageError (exit 2 through runArmCommand). */
-export function checkedSelection(
-  a: MachineSelectionArgv & FleetRunArgv,
-  arc: boolean,
-  stdinIsTty?: boolean,
-): TargetSelection {
+export function checkedSelection(a: FleetArgv, arc: boolean, stdinIsTty?: boolean): TargetSelection {
   const usage = selectionProblem(a, stdinIsTty);
   if (usage) throw new UsageError(usage);
   return {

@@ -5,15 +5,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { connectArm, runArmCommand, withArmConnectionOptions, type ArmConnectionArgv } from './arm-cli.js';
 import { runDeployVmApp } from './deploy-vmapp.js';
-import {
-  checkedSelection,
-  withFleetRunOptions,
-  withMachineSelectionOptions,
-  type FleetRunArgv,
-  type MachineSelectionArgv,
-} from './machine-selection-cli.js';
+import { checkedSelection, withRunOptions, withSelectionOptions, type FleetArgv } from './machine-selection-cli.js';
 
-interface VmAppArgv extends ArmConnectionArgv, MachineSelectionArgv, FleetRunArgv {
+interface VmAppArgv extends ArmConnectionArgv, FleetArgv {
   subscription: string;
   'gallery-resource-group': string;
   gallery: string;
@@ -32,8 +26,8 @@ export const vmappDeployCommand: CommandModule<object, VmAppArgv> = {
   command: 'vmapp',
   describe: 'Publish open-ama as an Azure Compute Gallery VM Application and assign it to VMs / scale sets',
   builder: (y: Argv) =>
-    withFleetRunOptions(
-      withMachineSelectionOptions(
+    withRunOptions(
+      withSelectionOptions(
         withArmConnectionOptions(y)
           .option('subscription', { type: 'string', demandOption: true, describe: 'Subscription ID' })
           .option('gallery-resource-group', {

@@ -22,7 +22,11 @@ export interface SyslogHeader {
 
 /** Numeric PID when `s` is 1–10 digits within int32, else null. */
 export function pidOf(s: string | undefined): number | null {
-  if (!s || s.length > 10 || !/^\d+$/.test(s)) return null;
+  if (!s || s.length > 10) return null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return null; // not /^\d+$/ (checked by position: no regex per message)
+  }
   const n = Number(s);
   return n <= 2_147_483_647 ? n : null;
 }

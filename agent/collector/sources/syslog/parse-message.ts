@@ -16,7 +16,6 @@ import type { LogRecord } from '../../pipeline/index.js';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const DEFAULT_PRI = 13;
 const CEF_SEARCH_WINDOW = 256;
-const PRI = /^<(\d{1,3})>/;
 
 /** Microsoft-Syslog columns (docs/syslog.md); SourceSystem is set by the service. */
 export interface SyslogRecord extends LogRecord {
@@ -79,14 +78,14 @@ export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedM
   let pri = DEFAULT_PRI;
   let hasPri = false;
   let rest = text;
-  const m = PRI.exec(text);
-  if (m && Number(m[1]) <= 191) {
-    pri = Number(m[1]);
+  const m = priAt(text);
+  if (m >= 0 && m >> 2 <= 191) {
+    pri = m >> 2;
     hasPri = true;
-    rest = text.slice(m[0].length);
+    rest = text.slice((m & 3) + 2);
   } else {
-    problems.push(m ? 'bad_pri' : 'no_pri');
-    if (m) rest = text.slice(m[0].length);
+    problems.push(m >= 0 ? 'bad_pri' : 'no_pri');
+    if (m >= 0) rest = text.slice((m & 3) + 2);
   }
   const facility = FACILITIES[pri >> 3]!;
   const severity = pri & 7;
@@ -143,6 +142,23 @@ function parseHeader(rest: string, now: Date): SyslogHeader & { problems: ParseP
   const h = parseRfc3164(rest, now);
   const meraki = h.app === '1' ? merakiAfterRelay(h) : undefined;
   return meraki ? { ...meraki, problems: h.problems } : h;
+}
+
+/**
+ * The PRI at the start of `s` as `<` 1–3 digits `>` (what /^<(\d{1,3})>/ matches), read by position: its
+ * value × 4 + its digit count, or -1 when there is none.
+ */
+function priAt(s: string): number {
+  if (s.charCodeAt(0) !== 60) return -1; // <
+  let value = 0;
+  let i = 1;
+  for (; i <= 3; i++) {
+    const c = s.charCodeAt(i);
+    if (!(c >= 48 && c <= 57)) break; // also past the end (NaN)
+    value = value * 10 + (c - 48);
+  }
+  if (i === 1 || s.charCodeAt(i) !== 62) return -1; // >
+  return value * 4 + (i - 1);
 }
 
 function trimLineEnd(s: string): string {

@@ -4,6 +4,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { parseMessage as parseSyslog } from '../../../../agent/collector/sources/syslog/index.js';
 import { parseCef } from '../../../../agent/collector/sources/syslog/cef.js';
+import { pidOf } from '../../../../agent/collector/sources/syslog/header.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const ctx = { computer: 'collector-vm', now };
@@ -134,6 +135,42 @@ describe('syslog parsing', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+  test('property: the PRI is what /^<(\\d{1,3})>/ reads — value ≤ 191 taken, above it bad_pri, else no_pri (user.notice)', () => {
+    const PRI = /^<(\d{1,3})>/;
+    const head = fc.stringMatching(/^<?[0-9]{0,4}>?/);
+    const tail = fc.constantFrom(
+      '',
+      ' ',
+      'Dec  3 05:00:01 host app: m',
+      '1 2026-12-03T05:00:01Z h a - - - m',
+      '>x',
+      '٣>',
+    );
+    fc.assert(
+      fc.property(head, tail, (h, t) => {
+        const text = h + t;
+        const p = parseSyslog(text, { computer: 'c', now: new Date(0), security: false });
+        const m = PRI.exec(text);
+        const ok = m !== null && Number(m[1]) <= 191;
+        const pri = ok ? Number(m[1]) : 13;
+        expect([p.hasPri, p.facilityCode, p.severity]).toEqual([ok, pri >> 3, pri & 7]);
+        expect(p.problems.includes('bad_pri')).toBe(m !== null && !ok);
+        expect(p.problems.includes('no_pri')).toBe(m === null);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  test('property: pidOf takes 1–10 ASCII digits within int32, nothing else', () => {
+    const reference = (x: string | undefined): number | null =>
+      !x || x.length > 10 || !/^\d+$/.test(x) || Number(x) > 2_147_483_647 ? null : Number(x);
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[0-9]{0,12}$/), fc.string(), fc.constant(undefined)), (x) =>
+        expect(pidOf(x)).toBe(reference(x)),
+      ),
+      { numRuns: 2000 },
+    );
+    expect([pidOf('٣'), pidOf('2147483647'), pidOf('2147483648'), pidOf('0012')]).toEqual([null, 2147483647, null, 12]);
   });
 });
 // TCP framing is covered by test/unit/collector/sources/syslog/ (the listener's own tests).

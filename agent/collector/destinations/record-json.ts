@@ -13,12 +13,22 @@ import type { LogRecord } from '../pipeline/index.js';
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** Quoted field names kept for shifting columns; cleared when it grows past this (names are DCR columns). */
 const MAX_NAMES = 1024;
+/** Longest string value remembered per position for the next record (see lastValues). */
+const MAX_REMEMBERED_CHARS = 128;
 
 export class RecordJsonWriter {
   /** Key at each position of the previous record, and its `{"Key":` / `,"Key":` text. */
   private readonly keys: string[] = [];
   private readonly prefixes: string[] = [];
   private readonly names = new Map<string, string>();
+  /**
+   * The previous record's short string at each position, with its key and its whole `,"Key":"value"`
+   * text: a field repeating from record to record (Computer, Facility, the receive time) is one
+   * comparison, not a scan and two concatenations.
+   */
+  private readonly lastKeys: string[] = [];
+  private readonly lastValues: (string | undefined)[] = [];
+  private readonly lastPieces: string[] = [];
 
   constructor(private readonly maxFieldBytes: number) {}
 
@@ -33,12 +43,26 @@ export class RecordJsonWriter {
       const v = record[k];
       let value: string;
       if (typeof v === 'string') {
+        if (v === this.lastValues[i] && k === this.lastKeys[i]) {
+          json += this.lastPieces[i]!;
+          i++;
+          continue;
+        }
         let s = v;
         if (s.length > this.maxFieldBytes / 4 && Buffer.byteLength(s) > this.maxFieldBytes) {
           s = truncateUtf8(s, this.maxFieldBytes);
           truncatedFields++;
         }
-        value = NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+        const piece =
+          (this.keys[i] === k ? this.prefixes[i]! : this.learn(i, k)) +
+          (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
+        // Only untruncated short strings: a repeat must not skip the truncation count or cost a long compare.
+        this.lastValues[i] = s === v && v.length <= MAX_REMEMBERED_CHARS ? v : undefined;
+        this.lastKeys[i] = k;
+        this.lastPieces[i] = piece;
+        json += piece;
+        i++;
+        continue;
       } else if (typeof v === 'number' && Number.isFinite(v)) value = String(v);
       else if (v === null) value = 'null';
       else if (typeof v === 'boolean') value = v ? 'true' : 'false';

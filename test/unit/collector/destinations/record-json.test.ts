@@ -11,6 +11,7 @@ import type { LogRecord } from '../../../../agent/collector/pipeline/index.js';
 const reference = (r: LogRecord, maxFieldBytes: number) => serializeRecord(r, { maxFieldBytes });
 
 const value: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom('host-01', 'a"b', 'x'.repeat(20), ''), // repeating values (remembered per position)
   fc.string(),
   fc.string({ unit: 'binary' }), // lone surrogates, controls, astral characters
   fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u2028', '\ud800', 'é', '😀', 'a') }),
@@ -43,6 +44,7 @@ describe('RecordJsonWriter', () => {
             const before = JSON.stringify(r);
             expect(writer.serialize(r)).toEqual(reference(r, maxFieldBytes));
             expect(JSON.stringify(r)).toBe(before); // the input is not changed
+            expect(writer.serialize({ ...r })).toEqual(reference(r, maxFieldBytes)); // the same fields again
           }
         },
       ),

@@ -37,10 +37,18 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
   const problems: ParseProblem[] = [];
   let eventTime: string | undefined;
   let rest = s;
-  const classic = isClassicBsd(rest);
+  const nowMs = now.getTime();
+  const repeated = nowMs === lastClassicNowMs && rest.startsWith(lastClassicText);
+  const classic = repeated || isClassicBsd(rest);
   const bsd = classic ? null : BSD_TS.exec(rest);
-  if (classic) {
+  if (repeated) {
+    eventTime = lastClassicEventTime;
+    rest = rest.slice(CLASSIC_BSD_LENGTH);
+  } else if (classic) {
     eventTime = classicBsdTime(rest, now);
+    lastClassicText = rest.slice(0, CLASSIC_BSD_LENGTH);
+    lastClassicNowMs = nowMs;
+    lastClassicEventTime = eventTime;
     rest = rest.slice(CLASSIC_BSD_LENGTH);
   } else if (bsd) {
     eventTime = bsdTime(bsd, now);
@@ -99,6 +107,14 @@ function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
 
 /** "Mmm dd hh:mm:ss " (day space-padded or 2 digits; no year, fraction or colon): the common shape. */
 const CLASSIC_BSD_LENGTH = 16;
+/**
+ * The last classic timestamp read and its EventTime, for the receive time it was read at: a message with
+ * the same 16 characters received in the same millisecond has the same EventTime (the year and the
+ * week-ahead rule depend only on those) — under load most messages of a millisecond share their second.
+ */
+let lastClassicText = '';
+let lastClassicNowMs = NaN;
+let lastClassicEventTime: string | undefined;
 const MONTH_BY_CODES = new Map(
   Object.entries(MONTHS).map(([name, n]) => [
     (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),

@@ -1,6 +1,8 @@
 // Every column of the Syslog record (docs/syslog.md) and the CommonSecurityLog columns (§7.5) for real
 // lines of each format (test/fixtures/syslog/parser-cases.ts), plus the rules that need their own clock.
 import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { parseRfc3164 } from '../../../../../agent/collector/sources/syslog/rfc3164.js';
 import { parseMessage } from '../../../../../agent/collector/sources/syslog/parse-message.js';
 import {
   ALL_CASES,
@@ -67,6 +69,25 @@ describe('RFC 3164 year and zone', () => {
     const p = parseMessage('<13>Nov 45 10:00:00 h app: x', ctx);
     expect(p.record.EventTime).toBe(now.toISOString());
     expect(p.problems).toContain('bad_timestamp');
+  });
+  test('property: a repeated classic timestamp gives what a fresh read gives, whatever came before', () => {
+    const stamps = ['Dec 31 10:00:00 ', 'Jan  1 00:00:01 ', 'Jan 02 12:00:00 ', 'Feb 30 10:00:00 ', 'Jul  4 23:59:60 '];
+    const nows = [Date.UTC(2026, 0, 2), Date.UTC(2026, 11, 30), Date.UTC(2026, 11, 30) + 1, Date.UTC(2027, 6, 4)];
+    /** The same call with the remembered timestamp forgotten first (a read at another receive time). */
+    const fresh = (text: string, at: number) => {
+      parseRfc3164('Mar  3 03:03:03 h a: m', new Date(at + 7));
+      return parseRfc3164(text, new Date(at));
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...stamps), fc.constantFrom(...nows)), { minLength: 1, maxLength: 8 }),
+        (calls) => {
+          const got = calls.map(([ts, at]) => parseRfc3164(`${ts}host app: m`, new Date(at)));
+          expect(got).toEqual(calls.map(([ts, at]) => fresh(`${ts}host app: m`, at)));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

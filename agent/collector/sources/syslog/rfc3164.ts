@@ -37,18 +37,10 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
   const problems: ParseProblem[] = [];
   let eventTime: string | undefined;
   let rest = s;
-  const nowMs = now.getTime();
-  const repeated = nowMs === lastClassicNowMs && rest.startsWith(lastClassicText);
-  const classic = repeated || isClassicBsd(rest);
+  const classic = isClassicBsd(rest);
   const bsd = classic ? null : BSD_TS.exec(rest);
-  if (repeated) {
-    eventTime = lastClassicEventTime;
-    rest = rest.slice(CLASSIC_BSD_LENGTH);
-  } else if (classic) {
-    eventTime = classicBsdTime(rest, now);
-    lastClassicText = rest.slice(0, CLASSIC_BSD_LENGTH);
-    lastClassicNowMs = nowMs;
-    lastClassicEventTime = eventTime;
+  if (classic) {
+    eventTime = classicEventTime(rest, now);
     rest = rest.slice(CLASSIC_BSD_LENGTH);
   } else if (bsd) {
     eventTime = bsdTime(bsd, now);
@@ -107,14 +99,6 @@ function bsdTime(m: RegExpExecArray, now: Date): string | undefined {
 
 /** "Mmm dd hh:mm:ss " (day space-padded or 2 digits; no year, fraction or colon): the common shape. */
 const CLASSIC_BSD_LENGTH = 16;
-/**
- * The last classic timestamp read and its EventTime, for the receive time it was read at: a message with
- * the same 16 characters received in the same millisecond has the same EventTime (the year and the
- * week-ahead rule depend only on those) — under load most messages of a millisecond share their second.
- */
-let lastClassicText = '';
-let lastClassicNowMs = NaN;
-let lastClassicEventTime: string | undefined;
 const MONTH_BY_CODES = new Map(
   Object.entries(MONTHS).map(([name, n]) => [
     (name.charCodeAt(0) << 16) | (name.charCodeAt(1) << 8) | name.charCodeAt(2),
@@ -155,6 +139,33 @@ function isClassicBsd(s: string): boolean {
     isDigitAt(s, 13) &&
     isDigitAt(s, 14)
   );
+}
+
+/**
+ * The last classic timestamp read (the text it starts) and its EventTime, for the receive time it was
+ * read at: a message with the same CLASSIC_BSD_LENGTH characters received in the same millisecond has the
+ * same EventTime (the year and the week-ahead rule depend only on those), and under load most messages
+ * of a millisecond share their second.
+ */
+let lastText = '';
+let lastNowMs = NaN;
+let lastEventTime: string | undefined;
+
+/** classicBsdTime(s, now), remembered for the last timestamp and receive time. */
+function classicEventTime(s: string, now: Date): string | undefined {
+  const nowMs = now.getTime();
+  if (nowMs === lastNowMs && sameClassicPrefix(s, lastText)) return lastEventTime;
+  lastEventTime = classicBsdTime(s, now);
+  lastText = s;
+  lastNowMs = nowMs;
+  return lastEventTime;
+}
+
+/** True when both start with the same CLASSIC_BSD_LENGTH characters (the seconds, most likely to differ, first). */
+function sameClassicPrefix(a: string, b: string): boolean {
+  if (a.length < CLASSIC_BSD_LENGTH || b.length < CLASSIC_BSD_LENGTH) return false;
+  for (let i = CLASSIC_BSD_LENGTH - 1; i >= 0; i--) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
 
 function classicBsdTime(s: string, now: Date): string | undefined {

@@ -75,3 +75,47 @@ export function isoFromMs(ms: number): string {
   const min = r % 60;
   return `${prefix}${pad2((r - min) / 60)}:${pad2(min)}:${pad2(sec)}.${pad3(milli)}Z`;
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const twoDigits = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
+/**
+ * Date.parse(s) for `s` already matched as an RFC 3339 timestamp (YYYY-MM-DDThh:mm:ss[.f…](Z|±hh:mm),
+ * rfc5424.ts), read by position: ~10× cheaper than Date.parse. Years before 1970, dates that do not
+ * exist, hour 24, a leap second or an out-of-range offset take Date.parse itself (whatever it answers).
+ */
+export function rfc3339Ms(s: string): number {
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const h = twoDigits(s, 11);
+  const min = twoDigits(s, 14);
+  const sec = twoDigits(s, 17);
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    // "." and 1–9 digits: milliseconds are the first three (Date.parse drops the rest)
+    let n = 0;
+    for (i++; i < s.length; i++, n++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      if (n < 3) ms = ms * 10 + (c - 48);
+    }
+    if (n === 1) ms *= 100;
+    else if (n === 2) ms *= 10;
+  }
+  let offsetMs = 0;
+  const sign = s.charCodeAt(i);
+  if (sign !== 90) {
+    // "+hh:mm" / "-hh:mm"
+    const oh = twoDigits(s, i + 1);
+    const om = twoDigits(s, i + 4);
+    if (oh > 23 || om > 59) return Date.parse(s);
+    offsetMs = (oh * 60 + om) * 60_000 * (sign === 45 ? -1 : 1);
+  }
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (year < 1970 || monthDays === undefined || day < 1 || day > monthDays || h > 23 || min > 59 || sec > 59)
+    return Date.parse(s);
+  return Date.UTC(year, month - 1, day, h, min, sec, ms) - offsetMs;
+}

@@ -4,7 +4,7 @@
 // except Juniper's (an SD-ID under enterprise number 2636, `[junos@2636.…]`): its event fields live only
 // there, so the message keeps it in front of the text, as sent (docs/syslog.md).
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
-import { isoFromMs, isoOf } from '../iso-time.js';
+import { isoFromMs, isoOf, rfc3339Ms } from '../iso-time.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -35,7 +35,7 @@ export function parseRfc5424(s: string, now: Date): Rfc5424Result {
   const [ts = '-', host = '-', app = '-', procid = '-', msgid = '-'] = fields;
   let eventTime = isoOf(now);
   if (ts !== '-') {
-    const t = RFC3339.test(ts) ? Date.parse(ts) : NaN;
+    const t = RFC3339.test(ts) ? rfc3339Ms(ts) : NaN;
     if (Number.isNaN(t)) problems.push('bad_timestamp');
     else eventTime = isoFromMs(t);
   }

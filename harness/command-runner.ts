@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants as fsc, promises as fs, openSync, closeSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ExtensionLayout } from './layout.js';
+import { readManifest, type ExtensionLayout, type HandlerManifest } from './layout.js';
 
 export type Operation = 'install' | 'enable' | 'disable' | 'update' | 'uninstall';
 
@@ -142,4 +142,25 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     agentErrorCode,
     message,
   };
+}
+
+/** The HandlerManifest key naming each operation's command (docs/guest-agent-protocol.md §3). */
+const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = {
+  install: 'installCommand',
+  enable: 'enableCommand',
+  disable: 'disableCommand',
+  update: 'updateCommand',
+  uninstall: 'uninstallCommand',
+};
+
+/**
+ * Runs the operation's command as the extension's HandlerManifest names it; `missing` (and no result) when the
+ * manifest names none, which the agent reports as error -1 without running anything.
+ */
+export async function runManifestCommand(
+  o: Omit<RunOptions, 'commandLine'>,
+): Promise<{ result: CommandResult; missing?: undefined } | { result?: undefined; missing: string }> {
+  const cmd = (await readManifest(o.layout.extDir))[COMMAND_KEY[o.operation]];
+  if (typeof cmd !== 'string') return { missing: `HandlerManifest has no ${COMMAND_KEY[o.operation]}` };
+  return { result: await runCommand({ ...o, commandLine: cmd }) };
 }

@@ -4,9 +4,9 @@
 // sequence A→B (§5.5 incl. updateMode and continueOnUpdateFailure). Every step is recorded.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runCommand, type CommandResult, type Operation } from './command-runner.js';
+import { runManifestCommand, type CommandResult, type Operation } from './command-runner.js';
 import { encryptProtectedSettings, generateTenantCertificate } from './guest-agent-crypto.js';
-import { extractExtension, layoutFor, readManifest, type ExtensionLayout, type HandlerManifest } from './layout.js';
+import { extractExtension, layoutFor, readManifest, type ExtensionLayout } from './layout.js';
 import { processesUnder } from './leak-check.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from './status-reader.js';
 import { loadVmState, saveVmState, type VmState } from './vm-state.js';
@@ -32,14 +32,6 @@ export interface GuestAgentOptions {
   env: NodeJS.ProcessEnv;
   onStep?: (s: StepRecord) => void;
 }
-
-const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = {
-  install: 'installCommand',
-  enable: 'enableCommand',
-  disable: 'disableCommand',
-  update: 'updateCommand',
-  uninstall: 'uninstallCommand',
-};
 
 export class SimulatedGuestAgent {
   readonly steps: StepRecord[] = [];
@@ -98,25 +90,16 @@ export class SimulatedGuestAgent {
     seq: number,
     extraEnv: Record<string, string> = {},
   ): Promise<StepRecord> {
-    const manifest = await readManifest(l.extDir);
-    const cmd = manifest[COMMAND_KEY[op]];
-    if (typeof cmd !== 'string')
-      return this.record({
-        operation: op,
-        version: l.version,
-        seq,
-        ok: false,
-        note: `HandlerManifest has no ${COMMAND_KEY[op]} (agent error -1)`,
-      });
-    const result = await runCommand({
+    const { result, missing } = await runManifestCommand({
       layout: l,
       operation: op,
-      commandLine: cmd,
       seq,
       extraEnv,
       baseEnv: this.o.env,
       timeScale: this.o.timeScale,
     });
+    if (missing !== undefined)
+      return this.record({ operation: op, version: l.version, seq, ok: false, note: `${missing} (agent error -1)` });
     const status = await readStatusLikeAgent(l.statusFolder, seq, this.o.name);
     return this.record({ operation: op, version: l.version, seq, result, status, ok: result.agentErrorCode === 0 });
   }

@@ -8,15 +8,9 @@
 // <libDir>/state.json (0600). One run at a time (lock file).
 import { constants as fsc, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runCommand, type CommandResult, type Operation } from '../harness/command-runner.js';
+import { runManifestCommand, type CommandResult, type Operation } from '../harness/command-runner.js';
 import { encryptProtectedSettings, generateTenantCertificate } from '../harness/guest-agent-crypto.js';
-import {
-  layoutFor,
-  prepareExtensionDir,
-  readManifest,
-  type ExtensionLayout,
-  type HandlerManifest,
-} from '../harness/layout.js';
+import { layoutFor, prepareExtensionDir, type ExtensionLayout, type HandlerManifest } from '../harness/layout.js';
 import { readStatusLikeAgent, type AgentViewOfStatus } from '../harness/status-reader.js';
 import { runUpdateSequence, type CommandOutcome } from '../harness/update-sequence.js';
 import { extractZipSafely } from '../packaging/safe-extract.js';
@@ -53,14 +47,6 @@ export interface StandaloneOptions {
   waitMs: number;
   log: (line: string) => void;
 }
-
-const COMMAND_KEY: Record<Operation, keyof HandlerManifest> = {
-  install: 'installCommand',
-  enable: 'enableCommand',
-  disable: 'disableCommand',
-  update: 'updateCommand',
-  uninstall: 'uninstallCommand',
-};
 
 export class StandaloneAgent {
   state!: StandaloneState;
@@ -200,21 +186,18 @@ export class StandaloneAgent {
     seq: number,
     extraEnv: Record<string, string> = {},
   ): Promise<CommandOutcome> {
-    const manifest = await readManifest(l.extDir);
-    const cmd = manifest[COMMAND_KEY[op]];
-    if (typeof cmd !== 'string') {
-      this.o.log(`${op} ${l.version}: HandlerManifest has no ${COMMAND_KEY[op]}`);
-      return { ok: false };
-    }
-    const result = await runCommand({
+    const { result, missing } = await runManifestCommand({
       layout: l,
       operation: op,
-      commandLine: cmd,
       seq,
       extraEnv,
       baseEnv: this.o.env,
       timeScale: this.o.timeScale,
     });
+    if (missing !== undefined) {
+      this.o.log(`${op} ${l.version}: ${missing}`);
+      return { ok: false };
+    }
     this.report(op, l, result);
     return { ok: result.agentErrorCode === 0, result };
   }

@@ -1,36 +1,19 @@
 // Bad inputs (issue acceptance): each gives the documented exit code, an error status file with a
 // specific message, a log line — and no secret in any log, status file, event or process argument.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import * as os from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { chmodSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
-  installPackage,
   makeCertificate,
   runOp,
+  usePackagedExtension,
   writeSettings,
   type ExtensionLayout,
 } from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Bad-Input-Pw-3318';
-let zip: string;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  zip = await packagedZip();
-}, 600_000);
-
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-async function fresh(): Promise<ExtensionLayout> {
-  const r = mkdtempSync(path.join(os.tmpdir(), 'oa-bad-'));
-  roots.push(r);
-  return await installPackage(r, zip, '0.1.0');
-}
+const { installFresh: fresh } = usePackagedExtension('oa-bad-');
 
 function statusOf(
   ext: ExtensionLayout,

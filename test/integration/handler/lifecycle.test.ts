@@ -1,9 +1,8 @@
 // The packaged ZIP driven like the guest agent (docs/guest-agent-protocol.md): install → enable → enable with a new seq
 // and changed settings → disable → uninstall, with protected settings encrypted by real openssl (DES-EDE3
 // and AES-256); status files valid at every step; no process left; no secret anywhere we wrote.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
-import * as os from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync, readdirSync, rmSync, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { execa } from 'execa';
 import { packagedZip } from '../../support/packaged-zip.js';
@@ -13,28 +12,15 @@ import {
   makeCertificate,
   processesMentioning,
   runOp,
+  usePackagedExtension,
   writeSettings,
   type ExtensionLayout,
 } from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Proxy-Pw-4471';
 const SECRET2 = 'Sentinel-Proxy-Pw-9902';
-let zip: string;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  zip = await packagedZip();
-}, 600_000);
-
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-function newRoot(): string {
-  const r = mkdtempSync(path.join(os.tmpdir(), 'oa-life-'));
-  roots.push(r);
-  return r;
-}
+const pkg = usePackagedExtension('oa-life-');
+const newRoot = pkg.newRoot;
 
 function status(
   ext: ExtensionLayout,
@@ -99,7 +85,7 @@ const dcr = (root: string) => ({
 describe('handler lifecycle from the packaged ZIP', () => {
   test('install → enable → new settings → disable → uninstall, both content ciphers, nothing left behind, no secret leaked', async () => {
     const root = newRoot();
-    const ext = await installPackage(root, zip, '0.1.0');
+    const ext = await installPackage(root, pkg.zip(), '0.1.0');
     const thumb = await makeCertificate(ext.libDir);
     const pub0 = {
       proxy: { mode: 'application', address: 'http://127.0.0.1:3128', auth: true },
@@ -212,7 +198,7 @@ describe('handler lifecycle from the packaged ZIP', () => {
   test('update A→B follows the agent order and ends with B running, A gone, state kept', async () => {
     const root = newRoot();
     const zipB = await packagedZip({ version: '0.1.1' });
-    const a = await installPackage(root, zip, '0.1.0');
+    const a = await installPackage(root, pkg.zip(), '0.1.0');
     writeSettings(a, 3, { dataCollectionRules: [dcr(root)] });
     expect((await runOp(a, 'install', 3)).exitCode).toBe(0);
     expect((await runOp(a, 'enable', 3)).exitCode).toBe(0);

@@ -2,32 +2,21 @@
 // keys this version does not know (public and protected) and AMA's traceFlags enable successfully; the
 // Enable status carries a `settings` warning substatus naming each ignored JSON path (with its "did you
 // mean" hint, never a protected value), and it is still there once the supervisor rewrites the status.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { packagedZip } from '../../support/packaged-zip.js';
 import {
   encrypt,
-  installPackage,
   makeCertificate,
   processesMentioning,
   runOp,
+  usePackagedExtension,
   writeSettings,
   type ExtensionLayout,
 } from '../../support/guest-agent.js';
 
 const SECRET = 'Sentinel-Future-Secret-7261';
-let zip: string;
-const roots: string[] = [];
-
-beforeAll(async () => {
-  zip = await packagedZip();
-}, 600_000);
-
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
+const { installFresh } = usePackagedExtension('oa-fwd-');
 
 interface Sub {
   name: string;
@@ -47,9 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('unknown settings keys and traceFlags through the packaged handler', () => {
   test('enable succeeds with a settings warning substatus naming the ignored paths', async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'oa-fwd-'));
-    roots.push(root);
-    const ext = await installPackage(root, zip, '0.1.0');
+    const ext = await installFresh();
     const thumb = await makeCertificate(ext.libDir);
     writeSettings(
       ext,
@@ -92,6 +79,6 @@ describe('unknown settings keys and traceFlags through the packaged handler', ()
       await runOp(ext, 'disable', 0);
       await runOp(ext, 'uninstall', 0);
     }
-    expect(processesMentioning(root).filter((p) => !p.includes('jest'))).toEqual([]);
+    expect(processesMentioning(ext.root).filter((p) => !p.includes('jest'))).toEqual([]);
   }, 180_000);
 });

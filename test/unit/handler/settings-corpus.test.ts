@@ -1,0 +1,212 @@
+// Settings users already have (issue 12): the real AzureMonitorLinuxAgent settings in test/fixtures/settings
+// (files kept unchanged from Microsoft Learn and Azure/azure-policy, see its README) go through the handler's
+// own enable-path validation (buildAgentConfig) and must be read the way AMA reads them: accepted without an
+// unknown-key warning, the right managed identity and proxy selected. ARM expressions are replaced only where
+// the schema needs a concrete value, each by what ARM evaluates it to (said per case); documentation
+// placeholders such as "http://[address]:[port]" are refused with a clear message, then checked filled in.
+import { describe, expect, test } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { buildAgentConfig } from '../../../handler/settings/index.js';
+import { HandlerError } from '../../../handler/errors.js';
+import type { AgentConfig } from '../../../agent/config/index.js';
+
+const DIR = path.resolve('test/fixtures/settings');
+const status = { handlerName: 'h', extensionVersion: '0.1.0', statusFolder: '/s', seq: 0, logFolder: '/l' };
+const build = (pub: unknown, prot: unknown = null): AgentConfig =>
+  buildAgentConfig({ publicSettings: pub, protectedSettings: prot, seq: 0, status, now: new Date(0) });
+const rejection = (pub: unknown, prot: unknown = null): HandlerError => {
+  try {
+    build(pub, prot);
+  } catch (err) {
+    expect(err).toBeInstanceOf(HandlerError);
+    return err as HandlerError;
+  }
+  throw new Error('settings were accepted');
+};
+
+const raw = (file: string): string => readFileSync(path.join(DIR, file), 'utf8');
+const json = (file: string): unknown => JSON.parse(raw(file));
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+interface Extension {
+  /** The extension type after resolving `[variables('…')]` from the enclosing template. */
+  type: string;
+  settings: unknown;
+  protectedSettings: unknown;
+}
+
+/**
+ * The VM-extension resources of an ARM template or of the template inside a policy definition. ARM property
+ * names are case-insensitive, so `protectedsettings` (as one Learn sample writes it) is the protected settings.
+ */
+function extensions(doc: unknown): Extension[] {
+  const found: Extension[] = [];
+  const walk = (node: unknown, variables: Obj): void => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, variables));
+    if (!isObj(node)) return;
+    const vars = isObj(node.variables) ? node.variables : variables;
+    if (typeof node.type === 'string' && /\/extensions$/i.test(node.type) && isObj(node.properties)) {
+      const props = node.properties;
+      const pick = (name: string): unknown =>
+        Object.entries(props).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+      const type = String(props.type).replace(/^\[variables\('([^']+)'\)\]$/, (_, v: string) => String(vars[v]));
+      found.push({ type, settings: pick('settings'), protectedSettings: pick('protectedSettings') });
+    }
+    for (const child of Object.values(node)) walk(child, vars);
+  };
+  walk(doc, {});
+  return found;
+}
+
+/** Replaces strings equal to an ARM expression by the value ARM evaluates it to; nothing else changes. */
+function evaluate(value: unknown, arm: Record<string, string>): unknown {
+  if (typeof value === 'string') return arm[value] ?? value;
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, arm));
+  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, evaluate(v, arm)]));
+  return value;
+}
+
+/** Every string still holding an ARM expression, so a case cannot forget to evaluate one. */
+function armExpressions(value: unknown): string[] {
+  if (typeof value === 'string') return /^\[[^[].*\]$/s.test(value) ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap(armExpressions);
+  if (isObj(value)) return Object.values(value).flatMap(armExpressions);
+  return [];
+}
+
+const accepted = (pub: unknown, prot: unknown = null): AgentConfig => {
+  expect(armExpressions(pub)).toEqual([]);
+  const cfg = build(pub, prot);
+  // Every key in these settings is one AMA documents: none may be reported as unknown.
+  expect(cfg.ignoredSettings).toBeUndefined();
+  return cfg;
+};
+
+const ADDRESS_FORMAT = 'invalid settings: proxy.address: has the wrong format';
+
+describe('Microsoft Learn: Azure Monitor Agent network configuration, Linux VM tab', () => {
+  test('no proxy: {"proxy":{"mode":"none"}} selects no proxy', () => {
+    const cfg = accepted(json('learn-netcfg-linux-no-proxy.json'));
+    expect(cfg.proxy).toEqual({ mode: 'none', bypass: [] });
+    expect(cfg.managedIdentity).toBeUndefined();
+  });
+
+  test('proxy without authentication: the "[address]:[port]" placeholder is refused by name, filled in it is used', () => {
+    const text = raw('learn-netcfg-linux-proxy-no-auth.json');
+    const e = rejection(JSON.parse(text));
+    expect(e.code).toBe('SETTINGS_INVALID');
+    expect(e.exitCode).toBe(53);
+    expect(e.message).toContain(ADDRESS_FORMAT);
+    // The same object with the page's two placeholders filled in; "auth": "false" (a string) means no credentials.
+    const filled = JSON.parse(text.replace('[address]', '10.0.0.4').replace('[port]', '3128'));
+    const cfg = accepted(filled);
+    expect(cfg.proxy).toEqual({ mode: 'application', address: 'http://10.0.0.4:3128', bypass: [] });
+  });
+
+  test('proxy with authentication: refused for the placeholder address, filled in the credentials are used', () => {
+    const text = raw('learn-netcfg-linux-proxy-auth.json');
+    const protText = raw('learn-netcfg-linux-proxy-auth.protected.json');
+    expect(rejection(JSON.parse(text), JSON.parse(protText)).message).toContain(ADDRESS_FORMAT);
+    const filled = JSON.parse(text.replace('[address]', 'proxy.contoso.com').replace('[port]', '8080'));
+    // "[username]" / "[password]" are non-empty strings, so they are taken as they are.
+    const cfg = accepted(filled, JSON.parse(protText));
+    expect(cfg.proxy).toEqual({
+      mode: 'application',
+      address: 'http://proxy.contoso.com:8080',
+      bypass: [],
+      username: '[username]',
+      password: '[password]',
+    });
+    // "auth": "true" without the protected settings is refused, naming both missing members.
+    const e = rejection(filled);
+    expect(e.code).toBe('PROTECTED_SETTINGS_INVALID');
+    expect(e.message).toContain(
+      'proxy.auth is true but protectedSettings.proxy.username and protectedSettings.proxy.password are missing',
+    );
+  });
+});
+
+describe('Microsoft Learn: Install and manage Azure Monitor Agent (user-assigned identity)', () => {
+  const RES_ID =
+    '/subscriptions/<my-subscription-id>/resourceGroups/<my-resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<my-user-assigned-identity>';
+
+  test('Azure CLI --settings: mi_res_id selects the user-assigned identity by its resource ID', () => {
+    const cfg = accepted(json('learn-manage-linux-cli-uami.json'));
+    expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value: RES_ID });
+    expect(cfg.proxy.mode).toBe('none');
+  });
+
+  test('PowerShell -SettingString (Linux) is not JSON as printed: a quote is missing before the resource ID', () => {
+    expect(() => JSON.parse(raw('learn-manage-linux-powershell-uami.txt'))).toThrow(SyntaxError);
+  });
+});
+
+describe('Microsoft Learn: Resource Manager template samples for agents, Linux VM with user-assigned identity', () => {
+  test('the template with its sample parameter file selects that identity', () => {
+    const [ext, ...others] = extensions(json('learn-rm-agent-linux-uami-template.json'));
+    expect(others).toEqual([]);
+    expect(ext!.type).toBe('AzureMonitorLinuxAgent');
+    expect(ext!.protectedSettings).toBeUndefined();
+    // ARM evaluates [parameters('userAssignedManagedIdentity')] to the value of the sample parameter file.
+    const params = json('learn-rm-agent-linux-uami-parameters.json') as {
+      parameters: { userAssignedManagedIdentity: { value: string } };
+    };
+    const value = params.parameters.userAssignedManagedIdentity.value;
+    const cfg = accepted(evaluate(ext!.settings, { "[parameters('userAssignedManagedIdentity')]": value }));
+    expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value });
+    // Not evaluated (a template deployed some other way than ARM), the expression is refused, not used as an ID.
+    expect(rejection(ext!.settings).message).toContain(
+      'authentication.managedIdentity.identifier-value: must be a user-assigned identity resource ID',
+    );
+  });
+});
+
+describe('Azure Policy built-in definitions (Azure/azure-policy)', () => {
+  // What the policy's deployment passes as userAssignedManagedIdentity, for a VM in eastus of subscription
+  // SUB (the only invented values: the schema needs a concrete subscription and location).
+  const SUB = '0b3c5d4e-1a2f-4c6d-8e9f-a0b1c2d3e4f5';
+  const builtIn = `/subscriptions/${SUB}/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-eastus`;
+  const byo = `/subscriptions/${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`;
+
+  test.each(['policy-AzureMonitor_Agent_Linux_VM_UAI_DINE.json', 'policy-AzureMonitor_Agent_Linux_VMSS_UAI_DINE.json'])(
+    '%s: the built-in and the bring-your-own identity are selected by mi_res_id',
+    (file) => {
+      const doc = json(file);
+      const [ext, ...others] = extensions(doc);
+      expect(others).toEqual([]);
+      expect(ext!.type).toBe('AzureMonitorLinuxAgent');
+      // The policy's own expression for the identity: built-in-identity-<location> unless bringYourOwn…
+      // is true, then (restricted to the subscription) <resource group>/<name> from the policy parameters.
+      expect(raw(file)).toContain(
+        "concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-', field('location'))",
+      );
+      for (const value of [builtIn, byo]) {
+        const cfg = accepted(evaluate(ext!.settings, { "[parameters('userAssignedManagedIdentity')]": value }));
+        expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value });
+      }
+    },
+  );
+
+  test('Arc-enabled Linux servers: no settings at all, so the machine identity and no proxy', () => {
+    const [ext, ...others] = extensions(json('policy-AzureMonitor_Agent_Linux_HybridVM_DINE.json'));
+    expect(others).toEqual([]);
+    expect(ext!.type).toBe('AzureMonitorLinuxAgent');
+    expect(ext!.settings).toBeUndefined();
+    // The guest agent hands the handler "publicSettings": null (or no key) for an extension without settings.
+    const cfg = accepted(ext!.settings ?? null, ext!.protectedSettings ?? null);
+    expect(cfg.managedIdentity).toBeUndefined();
+    expect(cfg.proxy).toEqual({ mode: 'none', bypass: [] });
+  });
+});
+
+test('every fixture is covered by a case above and listed in the README', () => {
+  const readme = raw('README.md');
+  const files = readdirSync(DIR).filter((f) => f !== 'README.md');
+  const self = readFileSync(new URL(import.meta.url), 'utf8');
+  for (const f of files) {
+    expect(readme).toContain(`\`${f}\``);
+    expect(self).toContain(f);
+  }
+});

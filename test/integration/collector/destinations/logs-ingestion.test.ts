@@ -19,12 +19,6 @@ import { logsIngestionAudience } from '../../../../agent/collector/net/instance-
 
 import { LogsIngestionUploader } from '../../../../agent/collector/destinations/logs-ingestion/logs-ingestion-uploader.js';
 
-import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
-
-import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
-
-import { CountingDropCounter } from '../../../../agent/collector/drop-counter.js';
-
 import { audienceForEndpoint } from '../../../../agent/collector/component-factories.js';
 
 import { closeLogger, createLogger, createNullLogger, type Logger } from '../../../../agent/telemetry/index.js';
@@ -34,6 +28,7 @@ import { FakeIngestionServer } from '../../../fakes/ingestion-server.js';
 import { type FakeImdsOptions } from '../../../fakes/imds-server.js';
 import { waitFor } from '../../../support/net.js';
 import { useCollectorWorld } from '../../../support/collector-world.js';
+import { DeliveryRigs, type DeliveryRig } from '../../../support/delivery-rig.js';
 
 const DCR = 'dcr-0123456789abcdef0123456789abcdef';
 
@@ -44,14 +39,8 @@ let ingestion: FakeIngestionServer;
 const imdsOptions: FakeImdsOptions = { mode: 'imds', token: GOOD_TOKEN };
 const world = useCollectorWorld('oa-li-', { imds: imdsOptions });
 
-interface Rig {
-  queue: DiskQueue;
-  worker: DeliveryWorker;
-  drops: CountingDropCounter;
-  tokens: ManagedIdentityTokenClient;
-  uploader: LogsIngestionUploader;
-}
-let rigs: Rig[] = [];
+const rigs = new DeliveryRigs(() => world.dir);
+type Rig = DeliveryRig<LogsIngestionUploader> & { tokens: ManagedIdentityTokenClient };
 
 beforeEach(async () => {
   ingestion = new FakeIngestionServer(world.ca);
@@ -61,12 +50,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const r of rigs) {
-    await r.worker.stop();
-    await r.queue.close();
-    await r.uploader.close();
-  }
-  rigs = [];
+  await rigs.closeAll();
   await ingestion.stop();
 });
 
@@ -85,17 +69,7 @@ async function rig(o: { logger?: Logger; audience?: string; endpoint?: string } 
     tokens,
     http,
   });
-  const drops = new CountingDropCounter(logger);
-  const laneId = `${DCR}/la/${STREAM}`;
-  const queue = await DiskQueue.open(path.join(world.dir, `q-${Date.now()}-${rigs.length}`), {
-    id: laneId,
-    drops,
-    logger,
-  });
-  const worker = new DeliveryWorker({ laneId, stream: STREAM, queue, uploader, drops, logger, flushIntervalMs: 50 });
-  const r = { queue, worker, drops, tokens, uploader };
-  rigs.push(r);
-  return r;
+  return { ...(await rigs.open({ uploader, laneId: `${DCR}/la/${STREAM}`, stream: STREAM, logger })), tokens };
 }
 
 const record = (i: number, pad = 0): Buffer =>

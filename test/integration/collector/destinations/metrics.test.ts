@@ -34,8 +34,6 @@ import {
 
 import { serializeRecord } from '../../../../agent/collector/destinations/batcher.js';
 
-import { DeliveryWorker } from '../../../../agent/collector/destinations/delivery-worker.js';
-
 import { DiskQueue } from '../../../../agent/collector/buffer/index.js';
 
 import { CountingDropCounter } from '../../../../agent/collector/drop-counter.js';
@@ -53,6 +51,7 @@ import { startTinyproxy, type TinyproxyHandle } from '../../../fakes/tinyproxy.j
 import { testWhenInstalled, TINYPROXY, unmetRequirements } from '../../../support/os-requirements.js';
 import { waitFor } from '../../../support/net.js';
 import { useCollectorWorld } from '../../../support/collector-world.js';
+import { DeliveryRigs, type DeliveryRig } from '../../../support/delivery-rig.js';
 
 const RESOURCE_ID =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1';
@@ -76,13 +75,7 @@ afterAll(async () => {
   await proxy?.stop();
 });
 
-interface Rig {
-  queue: DiskQueue;
-  worker: DeliveryWorker;
-  drops: CountingDropCounter;
-  uploader: MetricsUploader;
-}
-let rigs: Rig[] = [];
+const rigs = new DeliveryRigs(() => world.dir);
 
 beforeEach(async () => {
   metrics = new FakeMetricsServer(world.ca);
@@ -91,16 +84,11 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const r of rigs) {
-    await r.worker.stop();
-    await r.queue.close();
-    await r.uploader.close();
-  }
-  rigs = [];
+  await rigs.closeAll();
   await metrics.stop();
 });
 
-async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<Rig> {
+async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<DeliveryRig<MetricsUploader>> {
   const logger = createNullLogger();
   // As the collector builds them: IMDS through a client without a proxy route, the destination's with one.
   const direct = new HttpClient();
@@ -110,17 +98,7 @@ async function rig(proxyConfig: ProxyConfig = NO_PROXY): Promise<Rig> {
   const target = () =>
     fetchInstanceMetadata(endpoints, direct).then((m) => ({ region: m.location, resourceId: m.resourceId }));
   const uploader = new MetricsUploader({ baseUrl: metrics.url, target, tokens, http });
-  const drops = new CountingDropCounter(logger);
-  const laneId = 'dcr-x/metrics/metrics';
-  const queue = await DiskQueue.open(path.join(world.dir, `q-${Date.now()}-${rigs.length}`), {
-    id: laneId,
-    drops,
-    logger,
-  });
-  const worker = new DeliveryWorker({ laneId, stream: 'metrics', queue, uploader, drops, logger, flushIntervalMs: 50 });
-  const r = { queue, worker, drops, uploader };
-  rigs.push(r);
-  return r;
+  return rigs.open({ uploader, laneId: 'dcr-x/metrics/metrics', stream: 'metrics', logger });
 }
 
 /** What the Lane does for a metrics destination: aggregate per minute, queue the closed minutes. */

@@ -25,7 +25,7 @@ import { readJsonObject } from './deploy-extension.js';
 import { skipReason } from './eligibility.js';
 import type { DeployOutcome } from './extension-deployer.js';
 import { deployToAll } from './fan-out.js';
-import { outcomeTable, renderTable, skippedTable, type Skipped } from './report.js';
+import { outcomeTable, planTable, skippedTable, type Skipped } from './report.js';
 import { checkSettings, UsageError } from './settings-check.js';
 import { createTargetClients, listTargets, type Target, type TargetSelection } from './targets.js';
 import { vmAppCommands } from './vmapp-commands.js';
@@ -132,16 +132,7 @@ export async function runDeployVmApp(
     out.write(
       args.json
         ? JSON.stringify({ dryRun: true, steps, commands, plan, skipped }, null, 2) + '\n'
-        : `${steps.map((s) => `would ${s}`).join('\n')}\n\n${renderTable([
-            ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'VM APP VERSION NOW → NEW'],
-            ...plan.map((p) => [
-              p.target.name,
-              p.target.kind,
-              p.target.resourceGroup,
-              p.target.location,
-              `${p.currentVersion} → ${p.newVersion}`,
-            ]),
-          ])}${skippedText}\n\ndry run: ${targets.length} machine(s) would be assigned ${args.appName} ${version}, ${skipped.length} skipped; nothing was changed\n`,
+        : `${steps.map((s) => `would ${s}`).join('\n')}\n\n${planTable(plan, 'VM APP VERSION NOW → NEW')}${skippedText}\n\ndry run: ${targets.length} machine(s) would be assigned ${args.appName} ${version}, ${skipped.length} skipped; nothing was changed\n`,
     );
     return 0;
   }

@@ -94,9 +94,10 @@ export interface PlannedChange {
   newVersion: string;
 }
 
-export function planTable(plan: PlannedChange[]): string {
+/** `versionHeader` names what changes version (the extension by default, the VM Application for vmapp). */
+export function planTable(plan: PlannedChange[], versionHeader = 'VERSION NOW → NEW'): string {
   return renderTable([
-    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', 'VERSION NOW → NEW'],
+    ['MACHINE', 'KIND', 'RESOURCE GROUP', 'LOCATION', versionHeader],
     ...plan.map((p) => [
       p.target.name,
       p.target.kind,

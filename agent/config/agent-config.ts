@@ -12,7 +12,7 @@ export type ManagedIdentityKind = 'object_id' | 'client_id' | 'mi_res_id';
 
 export interface ProxyConfig {
   mode: 'none' | 'application';
-  /** http(s)://host:port, present when mode = application. */
+  /** http(s)://host[:port] (no port: 80 / 443), present when mode = application. */
   address?: string;
   /** Credentials from protected settings; only when proxy.auth is true. Never logged. */
   username?: string;

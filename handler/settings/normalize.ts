@@ -102,7 +102,7 @@ export function buildAgentConfig(input: BuildInput): AgentConfig {
   const proxy: ProxyConfig = { mode: proxySettings?.mode ?? 'none', bypass: proxySettings?.bypass ?? [] };
   if (proxy.mode === 'application') {
     if (!proxySettings?.address)
-      throw invalid('proxy.address: is required when proxy.mode is "application" (http://host:port)');
+      throw invalid('proxy.address: is required when proxy.mode is "application" (http://host:port or http://host)');
     proxy.address = proxySettings.address;
     const auth =
       proxySettings.auth === true ||

@@ -77,7 +77,8 @@ export function displayKey(key: string): string {
 }
 
 function describePattern(at: string): string {
-  if (at.endsWith('proxy.address')) return 'expected http://host:port or https://host:port';
+  if (at.endsWith('proxy.address'))
+    return "expected http://host:port or https://host:port, or no port for the scheme's default";
   if (at.endsWith('immutableId')) return 'expected dcr- followed by 32 hexadecimal digits';
   if (/filePatterns/.test(at)) return 'expected an absolute path glob';
   if (/streams/.test(at)) return 'expected Microsoft-<Name> or Custom-<Name>';

@@ -128,6 +128,19 @@ describe('Microsoft Learn: Azure Monitor Agent network configuration, Linux VM t
   });
 });
 
+describe('Microsoft Learn: Azure Monitor Agent network configuration, ARM policy template example', () => {
+  // The page's only ARM example is a Windows Arc policy; the proxy settings are the same for both extensions.
+  test('"address" without a port (as AMA accepts it) selects that proxy with the scheme default port', () => {
+    const [ext, ...others] = extensions(json('learn-netcfg-arm-policy-windows-arc.json'));
+    expect(others).toEqual([]);
+    expect(ext!.type).toBe('AzureMonitorWindowsAgent');
+    // "protectedsettings": { } (ARM names are case-insensitive) is an empty protected settings object.
+    expect(ext!.protectedSettings).toEqual({});
+    const cfg = accepted(ext!.settings, ext!.protectedSettings);
+    expect(cfg.proxy).toEqual({ mode: 'application', address: 'http://XXX.XXX.XXX.XXX', bypass: [] });
+  });
+});
+
 describe('Microsoft Learn: Install and manage Azure Monitor Agent (user-assigned identity)', () => {
   const RES_ID =
     '/subscriptions/<my-subscription-id>/resourceGroups/<my-resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<my-user-assigned-identity>';

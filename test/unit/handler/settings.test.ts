@@ -113,6 +113,26 @@ describe("AMA's own keys", () => {
     expect(cfg.proxy).toMatchObject({ mode: 'application', address: 'http://proxy:3128', username: 'u' });
     expect(cfg.managedIdentity).toEqual({ kind: 'client_id', value: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0' });
   });
+
+  test('a proxy address without a port is accepted as AMA accepts it (the scheme default applies); other shapes are not', () => {
+    for (const address of ['http://proxy.contoso.com', 'https://10.0.0.4', 'http://proxy/']) {
+      expect(build({ proxy: { mode: 'application', address } }).proxy).toEqual({
+        mode: 'application',
+        address,
+        bypass: [],
+      });
+    }
+    for (const address of [
+      'proxy.contoso.com:3128',
+      'http://proxy:3128/path',
+      'http://u:p@proxy:3128',
+      'socks5://p:1080',
+    ]) {
+      expect(rejection({ proxy: { mode: 'application', address } }).message).toContain(
+        "proxy.address: has the wrong format (expected http://host:port or https://host:port, or no port for the scheme's default)",
+      );
+    }
+  });
 });
 
 describe('the schema is the source of the known keys', () => {

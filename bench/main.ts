@@ -386,6 +386,15 @@ async function textTailChild(lines: number, dir: string): Promise<void> {
   process.exit(0);
 }
 
+const PROFILES = ['sustained', 'max', 'max-large', 'burst', 'text-tail', 'idle', 'enable', 'perf', 'syslog'];
+const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof]
+  (docs/performance.md; OPEN_AMA_BENCH_COLLECTOR / OPEN_AMA_BENCH_NODE_ARGS run another collector bundle or V8 flags)`;
+
 const tailChild = args.find((a) => a.startsWith('--text-tail-child='));
-if (tailChild) void textTailChild(Number(tailChild.slice(18)), args[args.indexOf(tailChild) + 1]!);
+const unknownProfile = only?.find((p) => !PROFILES.includes(p));
+if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
+else if (unknownProfile !== undefined) {
+  console.error(`unknown profile "${unknownProfile}"\n${USAGE}`);
+  process.exitCode = 2;
+} else if (tailChild) void textTailChild(Number(tailChild.slice(18)), args[args.indexOf(tailChild) + 1]!);
 else void main();

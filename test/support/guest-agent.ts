@@ -3,14 +3,11 @@
 // <seq>.settings, encrypt protected settings with the harness's tenant certificate (real openssl), and run one
 // operation with the agent's environment (docs/guest-agent-protocol.md). Tests drive single operations and
 // bad inputs the harness's scripted scenarios never produce.
-import { afterAll, beforeAll } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runCommand, type CommandResult, type Operation } from '../../harness/command-runner.js';
 import { encryptProtectedSettings, generateTenantCertificate } from '../../harness/guest-agent-crypto.js';
 import { extractExtension, layoutFor, type ExtensionLayout } from '../../harness/layout.js';
-import { packagedZip } from './packaged-zip.js';
 
 export type { ExtensionLayout };
 
@@ -80,32 +77,3 @@ export async function runOp(
 }
 
 export { processesMentioning } from '../../harness/leak-check.js';
-
-/**
- * The setup every handler suite shares: the packaged ZIP (built once, before the suite), fresh temp roots that
- * are removed after it, and a fresh root with the package laid out in it as version 0.1.0.
- */
-export function usePackagedExtension(prefix: string): {
-  zip: () => string;
-  newRoot: () => string;
-  installFresh: () => Promise<ExtensionLayout>;
-} {
-  let zip: string | undefined;
-  const roots: string[] = [];
-  beforeAll(async () => {
-    zip = await packagedZip();
-  }, 600_000);
-  afterAll(() => {
-    for (const r of roots) rmSync(r, { recursive: true, force: true });
-  });
-  const zipPath = (): string => {
-    if (!zip) throw new Error('usePackagedExtension: the packaged ZIP is built in beforeAll');
-    return zip;
-  };
-  const newRoot = (): string => {
-    const r = mkdtempSync(path.join(os.tmpdir(), prefix));
-    roots.push(r);
-    return r;
-  };
-  return { zip: zipPath, newRoot, installFresh: () => installPackage(newRoot(), zipPath(), '0.1.0') };
-}

@@ -3,14 +3,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { chmodSync, readFileSync, rmSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  encrypt,
-  makeCertificate,
-  runOp,
-  usePackagedExtension,
-  writeSettings,
-  type ExtensionLayout,
-} from '../../support/guest-agent.js';
+import { encrypt, makeCertificate, runOp, writeSettings, type ExtensionLayout } from '../../support/guest-agent.js';
+import { usePackagedExtension } from '../../support/packaged-extension.js';
 
 const SECRET = 'Sentinel-Bad-Input-Pw-3318';
 const { installFresh: fresh } = usePackagedExtension('oa-bad-');

@@ -12,10 +12,10 @@ import {
   makeCertificate,
   processesMentioning,
   runOp,
-  usePackagedExtension,
   writeSettings,
   type ExtensionLayout,
 } from '../../support/guest-agent.js';
+import { usePackagedExtension } from '../../support/packaged-extension.js';
 
 const SECRET = 'Sentinel-Proxy-Pw-4471';
 const SECRET2 = 'Sentinel-Proxy-Pw-9902';

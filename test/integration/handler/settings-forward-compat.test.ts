@@ -10,10 +10,10 @@ import {
   makeCertificate,
   processesMentioning,
   runOp,
-  usePackagedExtension,
   writeSettings,
   type ExtensionLayout,
 } from '../../support/guest-agent.js';
+import { usePackagedExtension } from '../../support/packaged-extension.js';
 
 const SECRET = 'Sentinel-Future-Secret-7261';
 const { installFresh } = usePackagedExtension('oa-fwd-');

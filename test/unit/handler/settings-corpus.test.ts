@@ -105,27 +105,35 @@ describe('Microsoft Learn: Azure Monitor Agent network configuration, Linux VM t
     expect(cfg.proxy).toEqual({ mode: 'application', address: 'http://10.0.0.4:3128', bypass: [] });
   });
 
-  test('proxy with authentication: refused for the placeholder address, filled in the credentials are used', () => {
-    const text = raw('learn-netcfg-linux-proxy-auth.json');
-    const protText = raw('learn-netcfg-linux-proxy-auth.protected.json');
-    expect(rejection(JSON.parse(text), JSON.parse(protText)).message).toContain(ADDRESS_FORMAT);
-    const filled = JSON.parse(text.replace('[address]', 'proxy.contoso.com').replace('[port]', '8080'));
-    // "[username]" / "[password]" are non-empty strings, so they are taken as they are.
-    const cfg = accepted(filled, JSON.parse(protText));
-    expect(cfg.proxy).toEqual({
-      mode: 'application',
-      address: 'http://proxy.contoso.com:8080',
-      bypass: [],
-      username: '[username]',
-      password: '[password]',
-    });
-    // "auth": "true" without the protected settings is refused, naming both missing members.
-    const e = rejection(filled);
-    expect(e.code).toBe('PROTECTED_SETTINGS_INVALID');
-    expect(e.message).toContain(
-      'proxy.auth is true but protectedSettings.proxy.username and protectedSettings.proxy.password are missing',
-    );
-  });
+  // The current page prints "auth": "true" (a string); its 2022 version (MicrosoftDocs/azure-docs, "Define Azure
+  // Monitor Agent network settings") printed "auth": true (a boolean). Both mean: use the credentials.
+  test.each([
+    ['learn-netcfg-linux-proxy-auth.json', 'learn-netcfg-linux-proxy-auth.protected.json'],
+    ['learn-2022-dce-linux-proxy-auth.json', 'learn-2022-dce-linux-proxy-auth.protected.json'],
+  ])(
+    'proxy with authentication (%s): refused for the placeholder address, filled in the credentials are used',
+    (file, protFile) => {
+      const text = raw(file);
+      const protText = raw(protFile);
+      expect(rejection(JSON.parse(text), JSON.parse(protText)).message).toContain(ADDRESS_FORMAT);
+      const filled = JSON.parse(text.replace('[address]', 'proxy.contoso.com').replace('[port]', '8080'));
+      // "[username]" / "[password]" are non-empty strings, so they are taken as they are.
+      const cfg = accepted(filled, JSON.parse(protText));
+      expect(cfg.proxy).toEqual({
+        mode: 'application',
+        address: 'http://proxy.contoso.com:8080',
+        bypass: [],
+        username: '[username]',
+        password: '[password]',
+      });
+      // auth true without the protected settings is refused, naming both missing members.
+      const e = rejection(filled);
+      expect(e.code).toBe('PROTECTED_SETTINGS_INVALID');
+      expect(e.message).toContain(
+        'proxy.auth is true but protectedSettings.proxy.username and protectedSettings.proxy.password are missing',
+      );
+    },
+  );
 });
 
 describe('Microsoft Learn: Azure Monitor Agent network configuration, ARM policy template example', () => {
@@ -183,24 +191,25 @@ describe('Azure Policy built-in definitions (Azure/azure-policy)', () => {
   const builtIn = `/subscriptions/${SUB}/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-eastus`;
   const byo = `/subscriptions/${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`;
 
-  test.each(['policy-AzureMonitor_Agent_Linux_VM_UAI_DINE.json', 'policy-AzureMonitor_Agent_Linux_VMSS_UAI_DINE.json'])(
-    '%s: the built-in and the bring-your-own identity are selected by mi_res_id',
-    (file) => {
-      const doc = json(file);
-      const [ext, ...others] = extensions(doc);
-      expect(others).toEqual([]);
-      expect(ext!.type).toBe('AzureMonitorLinuxAgent');
-      // The policy's own expression for the identity: built-in-identity-<location> unless bringYourOwn…
-      // is true, then (restricted to the subscription) <resource group>/<name> from the policy parameters.
-      expect(raw(file)).toContain(
-        "concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-', field('location'))",
-      );
-      for (const value of [builtIn, byo]) {
-        const cfg = accepted(evaluate(ext!.settings, { "[parameters('userAssignedManagedIdentity')]": value }));
-        expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value });
-      }
-    },
-  );
+  test.each([
+    'policy-AzureMonitor_Agent_Linux_VM_UAI_DINE.json',
+    'policy-AzureMonitor_Agent_Linux_VMSS_UAI_DINE.json',
+    'policy-ChangeTracking-AMA_UAI_Linux_VM_DINE.json',
+  ])('%s: the built-in and the bring-your-own identity are selected by mi_res_id', (file) => {
+    const doc = json(file);
+    const [ext, ...others] = extensions(doc);
+    expect(others).toEqual([]);
+    expect(ext!.type).toBe('AzureMonitorLinuxAgent');
+    // The policy's own expression for the identity: built-in-identity-<location> unless bringYourOwn…
+    // is true, then (restricted to the subscription) <resource group>/<name> from the policy parameters.
+    expect(raw(file)).toContain(
+      "concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-', field('location'))",
+    );
+    for (const value of [builtIn, byo]) {
+      const cfg = accepted(evaluate(ext!.settings, { "[parameters('userAssignedManagedIdentity')]": value }));
+      expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value });
+    }
+  });
 
   test('Arc-enabled Linux servers: no settings at all, so the machine identity and no proxy', () => {
     const [ext, ...others] = extensions(json('policy-AzureMonitor_Agent_Linux_HybridVM_DINE.json'));

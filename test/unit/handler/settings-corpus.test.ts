@@ -1,5 +1,5 @@
 // Settings users already have (issue 12): the real AzureMonitorLinuxAgent settings in test/fixtures/settings
-// (files kept unchanged from Microsoft Learn and Azure/azure-policy, see its README) go through the handler's
+// (snippets and templates kept unchanged from Microsoft Learn, see its README) go through the handler's
 // own enable-path validation (buildAgentConfig) and must be read the way AMA reads them: accepted without an
 // unknown-key warning, the right managed identity and proxy selected. ARM expressions are replaced only where
 // the schema needs a concrete value, each by what ARM evaluates it to (said per case); documentation
@@ -181,45 +181,6 @@ describe('Microsoft Learn: Resource Manager template samples for agents, Linux V
     expect(rejection(ext!.settings).message).toContain(
       'authentication.managedIdentity.identifier-value: must be a user-assigned identity resource ID',
     );
-  });
-});
-
-describe('Azure Policy built-in definitions (Azure/azure-policy)', () => {
-  // What the policy's deployment passes as userAssignedManagedIdentity, for a VM in eastus of subscription
-  // SUB (the only invented values: the schema needs a concrete subscription and location).
-  const SUB = '0b3c5d4e-1a2f-4c6d-8e9f-a0b1c2d3e4f5';
-  const builtIn = `/subscriptions/${SUB}/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-eastus`;
-  const byo = `/subscriptions/${SUB}/resourceGroups/rg-monitoring/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-ama`;
-
-  test.each([
-    'policy-AzureMonitor_Agent_Linux_VM_UAI_DINE.json',
-    'policy-AzureMonitor_Agent_Linux_VMSS_UAI_DINE.json',
-    'policy-ChangeTracking-AMA_UAI_Linux_VM_DINE.json',
-  ])('%s: the built-in and the bring-your-own identity are selected by mi_res_id', (file) => {
-    const doc = json(file);
-    const [ext, ...others] = extensions(doc);
-    expect(others).toEqual([]);
-    expect(ext!.type).toBe('AzureMonitorLinuxAgent');
-    // The policy's own expression for the identity: built-in-identity-<location> unless bringYourOwn…
-    // is true, then (restricted to the subscription) <resource group>/<name> from the policy parameters.
-    expect(raw(file)).toContain(
-      "concat('/subscriptions/', subscription().subscriptionId, '/resourceGroups/built-in-identity-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/built-in-identity-', field('location'))",
-    );
-    for (const value of [builtIn, byo]) {
-      const cfg = accepted(evaluate(ext!.settings, { "[parameters('userAssignedManagedIdentity')]": value }));
-      expect(cfg.managedIdentity).toEqual({ kind: 'mi_res_id', value });
-    }
-  });
-
-  test('Arc-enabled Linux servers: no settings at all, so the machine identity and no proxy', () => {
-    const [ext, ...others] = extensions(json('policy-AzureMonitor_Agent_Linux_HybridVM_DINE.json'));
-    expect(others).toEqual([]);
-    expect(ext!.type).toBe('AzureMonitorLinuxAgent');
-    expect(ext!.settings).toBeUndefined();
-    // The guest agent hands the handler "publicSettings": null (or no key) for an extension without settings.
-    const cfg = accepted(ext!.settings ?? null, ext!.protectedSettings ?? null);
-    expect(cfg.managedIdentity).toBeUndefined();
-    expect(cfg.proxy).toEqual({ mode: 'none', bypass: [] });
   });
 });
 

@@ -84,6 +84,16 @@ describe('unknown settings keys are ignored with a warning', () => {
   });
 });
 
+describe('no settings at all', () => {
+  // What the built-in Arc policy for Linux deploys (an extension resource without settings): the guest agent
+  // hands the handler null public and protected settings.
+  test('the machine identity and no proxy', () => {
+    const cfg = build(null);
+    expect(cfg.managedIdentity).toBeUndefined();
+    expect(cfg.proxy).toEqual({ mode: 'none', bypass: [] });
+  });
+});
+
 describe("AMA's own keys", () => {
   test('traceFlags (string or number) is accepted and ignored without a warning', () => {
     expect(build({ traceFlags: '0x2' }).ignoredSettings).toBeUndefined();

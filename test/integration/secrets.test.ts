@@ -8,17 +8,7 @@
 import type { Operation } from '../../harness/command-runner.js';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
-import {
-  type Dirent,
-  type Stats,
-  existsSync,
-  lstatSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -120,40 +110,21 @@ function leaksIn(where: string, data: Buffer): string[] {
 
 function allFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirEntries(dir).flatMap((e) => {
+  return (ifPresent(() => readdirSync(dir, { withFileTypes: true })) ?? []).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return allFiles(p);
     return e.isFile() ? [p] : [];
   });
 }
 
-/** A directory's entries, or none when it vanished meanwhile (a queue lane or temp dir removed by the running agent). */
-function readdirEntries(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /**
- * A file's bytes, or null when it vanished between listing and reading: the running agent writes
- * `*.tmp` files and renames them into place, so a scan can list one that is gone a moment later.
- * What it held lives on in the renamed file, which the scan reads.
+ * `read()`, or null when its file vanished meanwhile (ENOENT): the running agent writes `*.tmp` files and
+ * renames them into place, and removes lanes' directories, so a scan can list an entry that is gone a moment
+ * later. What a temp file held lives on in the renamed file, which the scan reads.
  */
-function readIfPresent(f: string): Buffer | null {
+function ifPresent<T>(read: () => T): T | null {
   try {
-    return readFileSync(f);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-}
-
-function statIfPresent(f: string): Stats | null {
-  try {
-    return lstatSync(f);
+    return read();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
@@ -190,14 +161,14 @@ function scan(step: string): {
   const files = allFiles(root);
   for (const f of files) {
     const rel = path.relative(root, f);
-    const data = readIfPresent(f);
+    const data = ifPresent(() => readFileSync(f));
     if (data === null) continue;
     const found = leaksIn(`${step}: file ${rel}`, data);
     if (found.length === 0) continue;
     if (rel === AGENT_CONFIG || rel.startsWith(`${AGENT_CONFIG}.`)) {
       // The mode read now may belong to the file's renamed successor; a temp file gone meanwhile is
       // judged by the file it became, which this scan or the next reads.
-      const st = statIfPresent(f);
+      const st = ifPresent(() => lstatSync(f));
       if (st === null) continue;
       secretFiles.push(rel);
       const mode = st.mode & 0o777;

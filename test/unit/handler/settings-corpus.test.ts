@@ -7,23 +7,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { buildAgentConfig } from '../../../handler/settings/index.js';
-import { HandlerError } from '../../../handler/errors.js';
+import { buildSettings, settingsRejection } from '../../support/settings.js';
 import type { AgentConfig } from '../../../agent/config/index.js';
 
 const DIR = path.resolve('test/fixtures/settings');
-const status = { handlerName: 'h', extensionVersion: '0.1.0', statusFolder: '/s', seq: 0, logFolder: '/l' };
-const build = (pub: unknown, prot: unknown = null): AgentConfig =>
-  buildAgentConfig({ publicSettings: pub, protectedSettings: prot, seq: 0, status, now: new Date(0) });
-const rejection = (pub: unknown, prot: unknown = null): HandlerError => {
-  try {
-    build(pub, prot);
-  } catch (err) {
-    expect(err).toBeInstanceOf(HandlerError);
-    return err as HandlerError;
-  }
-  throw new Error('settings were accepted');
-};
+const build = buildSettings;
+const rejection = settingsRejection;
 
 const raw = (file: string): string => readFileSync(path.join(DIR, file), 'utf8');
 const json = (file: string): unknown => JSON.parse(raw(file));

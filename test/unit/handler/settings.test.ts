@@ -4,23 +4,12 @@
 // own keys are accepted, and the known keys are exactly the JSON schema's.
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { buildAgentConfig } from '../../../handler/settings/index.js';
-import { HandlerError } from '../../../handler/errors.js';
+import { buildSettings, settingsRejection } from '../../support/settings.js';
 import { PUBLIC_KEYS } from '../../../handler/settings/unknown-keys.js';
 import { SETTINGS_KEYS } from '../../../settings-schemas/generated/settings-keys.js';
 
-const status = { handlerName: 'h', extensionVersion: '0.1.0', statusFolder: '/s', seq: 0, logFolder: '/l' };
-const build = (pub: unknown, prot: unknown = null) =>
-  buildAgentConfig({ publicSettings: pub, protectedSettings: prot, seq: 0, status, now: new Date(0) });
-const rejection = (pub: unknown, prot: unknown = null): HandlerError => {
-  try {
-    build(pub, prot);
-  } catch (err) {
-    expect(err).toBeInstanceOf(HandlerError);
-    return err as HandlerError;
-  }
-  throw new Error('settings were accepted');
-};
+const build = buildSettings;
+const rejection = settingsRejection;
 
 describe('unknown settings keys are ignored with a warning', () => {
   test('top-level, nested and next-generation paths, each with its closest known key', () => {

@@ -17,9 +17,10 @@ import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/index.js';
 import { AckLedger } from './ack-ledger.js';
-import { encodeFrames, encodeStringFrames, FrameBuffer } from './framing.js';
+import { encodeFrames, encodeStringFrames } from './framing.js';
 import type { EvictableQueue, QuotaManager } from './quota-manager.js';
 import { isNoSpace, segName, type QueueBatch, type QueuePosition, type Segment } from './segment.js';
+import { ScratchBuffer } from './scratch-buffer.js';
 import { recoverSegments } from './segment-recovery.js';
 import { entriesInEndSegment, readEntries } from './segment-reader.js';
 
@@ -59,7 +60,7 @@ export class DiskQueue implements EvictableQueue {
   private noSpace = false;
   private readonly ledger: AckLedger;
   /** Appends encode into it: each append's frames are written before the next append encodes (serial). */
-  private readonly frameBuffer = new FrameBuffer();
+  private readonly frameBuffer = new ScratchBuffer();
 
   /** A segment is sealed once it would grow past this (default 8 MiB). */
   private get segmentLimit(): number {

@@ -3,6 +3,7 @@
 // A single entry that cannot fit alone is returned as `oversized` (the caller counts the drop).
 // serializeRecord() truncates string fields over 64 KB (the service would truncate them anyway).
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
+import { ScratchBuffer } from '../buffer/index.js';
 import type { LogRecord } from '../pipeline/index.js';
 
 export interface RequestBatch {
@@ -43,17 +44,13 @@ export function buildBatches(entries: Buffer[], { maxBytes }: { maxBytes: number
 
 /**
  * The uncompressed JSON array, kept between calls: gzipSync reads it synchronously and keeps nothing, so
- * one buffer serves every lane (a fresh 1 MB per request page-faults every 4 KiB; see FrameBuffer in
- * buffer/framing.ts). Requests larger than it get their own.
+ * one buffer serves every lane (buffer/scratch-buffer.ts). Requests larger than it get their own.
  */
-const JSON_KEEP_BYTES = 1024 * 1024 + 64 * 1024;
-let jsonScratch = Buffer.alloc(0);
+const jsonScratch = new ScratchBuffer(1024 * 1024 + 64 * 1024);
 
 function makeBatch(entries: Buffer[], size: number, oversized: boolean): RequestBatch {
   // One buffer for the JSON array (no per-entry "," buffers), then one gzip call.
-  if (size <= JSON_KEEP_BYTES && jsonScratch.length < size)
-    jsonScratch = Buffer.allocUnsafe(Math.min(JSON_KEEP_BYTES, Math.max(size, 2 * jsonScratch.length)));
-  const json = size <= JSON_KEEP_BYTES ? jsonScratch : Buffer.allocUnsafe(size);
+  const json = jsonScratch.take(size);
   let off = 0;
   json[off++] = 0x5b; // [
   for (let i = 0; i < entries.length; i++) {

@@ -5,12 +5,17 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import {
   appendFileSync,
   closeSync,
+  existsSync,
+  lstatSync,
   mkdtempSync,
   openSync,
   readdirSync,
+  readFileSync,
   rmSync,
+  symlinkSync,
   truncateSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import * as os from 'node:os';
@@ -115,6 +120,31 @@ describe('DiskQueue', () => {
     await q.append([buf('four')]);
     expect(await drain(q)).toEqual(['four']);
     await q.close();
+  });
+
+  // Recovery cuts a damaged range out of the middle of a segment by writing <segment>.repair and renaming it
+  // over the segment: whatever already sits at that name is replaced, never written through.
+  test('a symlink at <segment>.repair is not followed when a damaged range is cut out', async () => {
+    const dir = tmp();
+    const drops = counter();
+    let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    await q.append([buf('one'), buf('two'), buf('six')]);
+    await q.close();
+    flipByte(dir, 19, 'X'); // "two" (payloads at 8, 19, 30)
+    const seg = path.join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
+    );
+    const victim = path.join(tmp(), 'victim');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, `${seg}.repair`);
+    q = await DiskQueue.open(dir, { id: 'l', drops, logger });
+    expect(await drain(q)).toEqual(['one', 'six']);
+    expect(drops.c.parse_error).toBe(1);
+    await q.close();
+    expect(readFileSync(victim, 'utf8')).toBe('untouched');
+    expect(lstatSync(seg).isFile()).toBe(true);
+    expect(existsSync(`${seg}.repair`)).toBe(false);
   });
 
   test('appends of growing and shrinking batches (one over the kept frame buffer) read back byte for byte', async () => {

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/index.js';
 import { AckLedger } from './ack-ledger.js';
-import { encodeFrames, encodeStringFrames } from './framing.js';
+import { encodeFrames } from './framing.js';
 import type { EvictableQueue, QuotaManager } from './quota-manager.js';
 import { isNoSpace, segName, type QueueBatch, type QueuePosition, type Segment } from './segment.js';
 import { ScratchBuffer } from './scratch-buffer.js';
@@ -111,10 +111,13 @@ export class DiskQueue implements EvictableQueue {
     return this.appendFrames(() => encodeFrames(payloads, this.frameBuffer), payloads.length);
   }
 
-  /** append() for serialised records as strings: framed straight from them (no Buffer per record). */
-  appendStrings(payloads: readonly string[]): Promise<void> {
-    if (payloads.length === 0) return Promise.resolve();
-    return this.appendFrames(() => encodeStringFrames(payloads, this.frameBuffer), payloads.length);
+  /**
+   * append() for `count` entries the caller framed itself (framing.ts layout). `frames` is written when
+   * this append's turn comes: the caller must not change it until the returned promise settles.
+   */
+  appendFramed(frames: Buffer, count: number): Promise<void> {
+    if (count === 0) return Promise.resolve();
+    return this.appendFrames(() => frames, count);
   }
 
   private appendFrames(encode: () => Buffer, count: number): Promise<void> {

@@ -20,22 +20,6 @@ export function encodeFrames(payloads: Buffer[], into?: ScratchBuffer): Buffer {
   return out;
 }
 
-/** encodeFrames() for payloads given as strings (UTF-8): written straight into the frame buffer. */
-export function encodeStringFrames(payloads: readonly string[], into?: ScratchBuffer): Buffer {
-  let total = 0;
-  for (const p of payloads) total += HEADER_BYTES + Buffer.byteLength(p);
-  const out = into ? into.take(total) : Buffer.allocUnsafe(total);
-  let off = 0;
-  for (const p of payloads) {
-    const start = off + HEADER_BYTES;
-    const n = out.write(p, start);
-    out.writeUInt32LE(n, off);
-    out.writeUInt32LE(crc32(out.subarray(start, start + n)), off + 4);
-    off = start + n;
-  }
-  return out;
-}
-
 export type FrameCheck = { ok: true; length: number } | { ok: false; reason: 'short' | 'length' | 'crc' };
 
 /**

@@ -3,3 +3,4 @@ export { DiskQueue, DiskFullError, type QueueBatch, type QueuePosition, type Dis
 export { QuotaManager, type EvictableQueue } from './quota-manager.js';
 export { FileCheckpointStore } from './checkpoint-store.js';
 export { ScratchBuffer } from './scratch-buffer.js';
+export { HEADER_BYTES } from './framing.js';

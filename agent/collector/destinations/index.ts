@@ -3,7 +3,7 @@
 // file) with the metrics aggregator. Code outside this folder imports only this file.
 export type { Uploader, UploadOutcome, UploadRequest } from './uploader.js';
 export { buildBatches, serializeRecord, GZIP_LEVEL, type RequestBatch } from './batcher.js';
-export { RecordJsonWriter } from './record-json.js';
+export { RecordFrameEncoder, type EncodedFrames } from './record-frames.js';
 export { DeliveryWorker, type DeliveryWorkerOptions, type LaneHealth } from './delivery-worker.js';
 export { FileUploader, type FileUploaderOptions } from './file/file-uploader.js';
 export {

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Logger } from '../../telemetry/index.js';
 import { DiskQueue, type QuotaManager } from '../buffer/index.js';
-import { DeliveryWorker, MetricAggregator, RecordJsonWriter, type Uploader } from '../destinations/index.js';
+import { DeliveryWorker, MetricAggregator, RecordFrameEncoder, type Uploader } from '../destinations/index.js';
 import type { LaneNode } from './graph.js';
 import type { DropCounter, LogRecord } from './types.js';
 import type { LaneWriter } from './router.js';
@@ -33,8 +33,8 @@ export interface LaneDeps {
 export class Lane implements LaneWriter {
   private aggregator?: MetricAggregator;
   private metricTimer?: NodeJS.Timeout;
-  /** This lane's serialiser: it keeps the quoted column names of the lane's records. */
-  private readonly json = new RecordJsonWriter(MAX_FIELD_BYTES);
+  /** This lane's serialiser: it keeps the quoted column names of the lane's records and its frame buffer. */
+  private readonly frames = new RecordFrameEncoder(MAX_FIELD_BYTES);
   private constructor(
     readonly node: LaneNode,
     readonly queue: DiskQueue,
@@ -69,12 +69,13 @@ export class Lane implements LaneWriter {
     this.worker.start();
   }
 
-  async append(records: LogRecord[]): Promise<void> {
+  /** Not async: the promise returned holds no reference to `records` (router.ts write()). */
+  append(records: LogRecord[]): Promise<void> {
     if (this.aggregator) {
       for (const r of records) this.aggregator.add(r);
-      return;
+      return Promise.resolve();
     }
-    await this.appendSerialized(records);
+    return this.appendSerialized(records);
   }
 
   /** fsyncs the queue now (metric minutes still aggregating in memory are not records yet). */
@@ -97,20 +98,18 @@ export class Lane implements LaneWriter {
     if (docs.length > 0) await this.appendSerialized(docs as unknown as LogRecord[]);
   }
 
-  /** Serialises each record once; the queue frames the strings directly (no Buffer per record). */
-  private async appendSerialized(records: LogRecord[]): Promise<void> {
-    const json: string[] = new Array<string>(records.length);
-    let truncated = 0;
-    for (let i = 0; i < records.length; i++) {
-      const s = this.json.serialize(records[i]!);
-      truncated += s.truncatedFields;
-      json[i] = s.json;
-    }
-    if (truncated > 0)
+  /**
+   * Serialises each record once, straight into queue frames (no JSON string per record), now: the records
+   * die young (nothing here keeps them once this returns) instead of waiting in memory for the queue's
+   * turn and being promoted to V8's old generation (docs/performance.md).
+   */
+  private appendSerialized(records: LogRecord[]): Promise<void> {
+    const encoded = this.frames.encode(records);
+    if (encoded.truncatedFields > 0)
       this.deps.logger.warn(
-        `lane ${this.node.id}: truncated ${truncated} field(s) longer than ${MAX_FIELD_BYTES} bytes`,
+        `lane ${this.node.id}: truncated ${encoded.truncatedFields} field(s) longer than ${MAX_FIELD_BYTES} bytes`,
       );
-    await this.queue.appendStrings(json);
+    return this.queue.appendFramed(encoded.frames, encoded.count).finally(() => this.frames.release(encoded));
   }
 }
 

@@ -22,6 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { DiskQueue, QuotaManager } from '../../../../agent/collector/buffer/index.js';
+import { encodeFrames } from '../../../../agent/collector/buffer/framing.js';
 import { createNullLogger } from '../../../../agent/telemetry/index.js';
 import type { DropReason } from '../../../../agent/collector/pipeline/types.js';
 
@@ -159,7 +160,7 @@ describe('DiskQueue', () => {
     ] as const) {
       const batch = Array.from({ length: count }, (_, i) => `${expected.length + i}:`.padEnd(size, 'é'));
       expected.push(...batch);
-      if (count % 2 === 0) await q.appendStrings(batch);
+      if (count % 2 === 0) await q.appendFramed(encodeFrames(batch.map(buf)), count);
       else await q.append(batch.map(buf));
     }
     expect(await drain(q)).toEqual(expected);

@@ -40,12 +40,13 @@ export interface ApplyReport {
 class SwitchableSink implements RecordSink {
   router?: Router;
   constructor(private readonly drops: DropCounter) {}
-  async write(stream: string, records: LogRecord[]): Promise<void> {
+  /** Not async: the promise must not hold `records` (router.ts write()). */
+  write(stream: string, records: LogRecord[]): Promise<void> {
     if (!this.router) {
       this.drops.drop('no_route', records.length, stream);
-      return;
+      return Promise.resolve();
     }
-    await this.router.write(stream, records);
+    return this.router.write(stream, records);
   }
   async sync(): Promise<void> {
     await this.router?.sync();

@@ -50,44 +50,58 @@ export class Router implements RecordSink {
     return [...this.byStream.keys()];
   }
 
-  async write(stream: string, records: LogRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Not an async function, on purpose: everything up to the lanes' appends runs now, and the promise
+   * returned holds no reference to `records` (an async frame would keep them alive until the disk write,
+   * long enough for V8 to promote them: docs/performance.md).
+   */
+  write(stream: string, records: LogRecord[]): Promise<void> {
+    try {
+      return this.route(stream, records);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private route(stream: string, records: LogRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
     this.deps.onRecordsIn?.(stream, records.length);
     const routes = this.byStream.get(stream);
     if (!routes || routes.length === 0) {
       this.deps.drops.drop('no_route', records.length, stream);
-      return;
+      return Promise.resolve();
     }
-    await Promise.all(
-      routes.map(async (route) => {
-        const lane = this.deps.lanes.get(route.laneId);
-        if (!lane) {
-          this.deps.drops.drop('no_route', records.length, route.laneId);
-          return;
-        }
-        let out = records;
-        // The data source's transform (logFiles) first, then the flow's.
-        for (const [kql, mode] of [
-          [route.sourceTransformKql, 'full'],
-          [route.transformKql, route.transformMode ?? 'full'],
-        ] as const) {
-          if (!kql || kql.trim() === 'source' || !this.deps.transform || out.length === 0) continue;
-          const before = out.length;
-          let overBudget = 0;
-          out = this.deps.transform(kql, out, mode, (n) => {
-            overBudget += n;
-            this.deps.drops.drop('transform_budget', n, route.laneId);
-          });
-          const filtered = before - out.length - overBudget;
-          if (filtered > 0) this.deps.onFiltered?.(route.laneId, filtered);
-        }
-        if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
-        if (out.length > 0) {
-          await lane.append(out);
-          this.unsynced.add(lane);
-        }
-      }),
-    );
+    const appends: Promise<void>[] = [];
+    for (const route of routes) {
+      const lane = this.deps.lanes.get(route.laneId);
+      if (!lane) {
+        this.deps.drops.drop('no_route', records.length, route.laneId);
+        continue;
+      }
+      let out = records;
+      // The data source's transform (logFiles) first, then the flow's.
+      for (const [kql, mode] of [
+        [route.sourceTransformKql, 'full'],
+        [route.transformKql, route.transformMode ?? 'full'],
+      ] as const) {
+        if (!kql || kql.trim() === 'source' || !this.deps.transform || out.length === 0) continue;
+        const before = out.length;
+        let overBudget = 0;
+        out = this.deps.transform(kql, out, mode, (n) => {
+          overBudget += n;
+          this.deps.drops.drop('transform_budget', n, route.laneId);
+        });
+        const filtered = before - out.length - overBudget;
+        if (filtered > 0) this.deps.onFiltered?.(route.laneId, filtered);
+      }
+      if (route.columns && route.columns.length > 0) out = out.map((r) => project(r, route.columns!));
+      if (out.length > 0) {
+        appends.push(lane.append(out));
+        this.unsynced.add(lane);
+      }
+    }
+    if (appends.length === 1) return appends[0]!;
+    return Promise.all(appends).then(() => undefined);
   }
 
   async sync(): Promise<void> {

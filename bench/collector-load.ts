@@ -126,7 +126,7 @@ export function directOverrides(): boolean {
  * The collector alone, as the supervisor would start it (the runtime's node, the product's node flags).
  * OPEN_AMA_BENCH_COLLECTOR points at another collector bundle (e.g. an unminified one for --cpu-prof, or
  * an older build for before/after); OPEN_AMA_BENCH_NODE_ARGS adds node flags after the product's (A/B of
- * V8 flags).
+ * V8 flags); OPEN_AMA_BENCH_COLLECTOR_STDOUT names a file for the collector's stdout (what --trace-gc prints).
  */
 export function startBenchCollector(
   rt: BenchRuntime,
@@ -142,7 +142,11 @@ export function startBenchCollector(
     {
       env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
       reject: false,
-      stdio: 'ignore',
+      stdin: 'ignore',
+      stdout: process.env.OPEN_AMA_BENCH_COLLECTOR_STDOUT
+        ? { file: process.env.OPEN_AMA_BENCH_COLLECTOR_STDOUT }
+        : 'ignore',
+      stderr: 'ignore',
     },
   );
 }

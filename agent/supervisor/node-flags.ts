@@ -5,7 +5,11 @@
 // Collector: a small young generation keeps RSS near the live set: the collector's per-record objects die
 // young in batches of ≤ 500, and V8's default 16 MiB semi-space (×3 for the young generation) mostly adds
 // RSS under load — 20–30 MB more peak RSS, for 0–12 % more records per CPU-second (two bench rounds; try
-// OPEN_AMA_BENCH_NODE_ARGS=--max-semi-space-size=16). The old space is capped at the RSS watchdog's limit
+// OPEN_AMA_BENCH_NODE_ARGS=--max-semi-space-size=16). The semi-space starts at that size too
+// (--min-semi-space-size): V8 otherwise starts it at 1 MiB and grows it only under pressure, and at 1 MiB a
+// scavenge came every few hundred records, so a syslog batch of 500 in flight survived two of them and was
+// promoted — max-rate run: 26–33 → 17–19 full GCs, ~+10 % records per CPU-second, same peak RSS (three
+// alternating rounds, docs/performance.md). The old space is capped at the RSS watchdog's limit
 // (resourceLimits.memoryMaxMB): V8 sizes its heap-growth steps from that cap, and its default (a share of
 // the machine's RAM, GBs) let the heap grow to ~90 MB before a full GC — with the cap, 10k EPS peaks
 // ~30 MB lower and the max-rate run ~55 MB lower for the same CPU. RSS is always above the heap, so the
@@ -22,6 +26,7 @@ export const COLLECTOR_SEMI_SPACE_MB = 4;
 /** `memoryMaxMB`: the watchdog's RSS limit the collector is started under (resourceLimits.memoryMaxMB). */
 export function collectorNodeFlags(memoryMaxMB: number): string[] {
   return [
+    `--min-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`,
     `--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`,
     `--max-old-space-size=${Math.max(64, Math.floor(memoryMaxMB))}`,
   ];

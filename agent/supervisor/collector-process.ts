@@ -1,4 +1,5 @@
-// Runs the collector child (execa, argument array, no shell, IPC channel, own process group) and keeps
+// Runs the collector child (node:child_process spawn: argument array, no shell, IPC channel, own process
+// group; not execa, whose import alone costs this mostly idle process ~7.6 MB RSS: docs/performance.md) and keeps
 // it running: restart after a crash with capped exponential backoff + jitter, crash-loop detection
 // (5 crashes in 5 min → "crash-looping", retries continue at the cap), the redacted tail of its stderr
 // for status messages, a memory watchdog (VmRSS over the limit for 3 checks → graceful restart) and a
@@ -6,7 +7,7 @@
 // loop is blocked: SIGKILL of its process group, which no "shutdown" could reach, and an immediate start).
 // The collector learns of our death through the IPC channel closing, and then exits by itself.
 import { readFileSync, promises as fs } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { redactString, type Logger } from '../telemetry/index.js';
 import type { CollectorHealth, CollectorToSupervisor, SupervisorToCollector } from '../collector/ipc.js';
 import type { CollectorState, CollectorStatus } from './control/protocol.js';
@@ -46,7 +47,7 @@ export class CollectorProcess {
   health?: CollectorHealth;
   appliedVersion?: number;
   private stderrTail = '';
-  private child?: ResultPromise;
+  private child?: ChildProcess;
   private childExit?: Promise<void>;
   private crashTimes: number[] = [];
   private nextRestartAt?: number;
@@ -100,17 +101,10 @@ export class CollectorProcess {
     this.childReady = false;
     this.lastHeardAt = performance.now();
     this.unansweredRequests = 0;
-    const child = execa(this.o.nodePath, [...collectorNodeFlags(this.o.memoryLimitMB()), this.o.script], {
-      ipc: true,
+    const child = spawn(this.o.nodePath, [...collectorNodeFlags(this.o.memoryLimitMB()), this.o.script], {
       serialization: 'json',
-      env: this.o.env,
-      extendEnv: false,
-      stdin: 'ignore',
-      stdout: 'ignore',
-      stderr: 'pipe',
-      reject: false,
-      buffer: false,
-      cleanup: false,
+      env: this.o.env, // exactly this environment, not ours merged in
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // Own process group: a final SIGKILL reaches anything the collector spawned.
       detached: true,
     });
@@ -122,7 +116,22 @@ export class CollectorProcess {
       this.stderrTail = redactString((this.stderrTail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES));
     });
     child.on('message', (raw: unknown) => this.onMessage(raw));
-    this.childExit = child.then((r) => this.onExit(child, r.exitCode, r.signal));
+    this.childExit = new Promise<void>((resolve) => {
+      let ended = false;
+      const end = (code: number | null, signal: NodeJS.Signals | null): void => {
+        if (ended) return;
+        ended = true;
+        this.onExit(child, code ?? undefined, signal ?? undefined);
+        resolve();
+      };
+      // 'close': exited and its stderr drained, so the tail is complete when lastExit quotes it.
+      child.once('close', end);
+      child.on('error', (err: Error) => {
+        if (child.pid !== undefined) return; // a failed kill() or send() of a running child: not its end
+        this.stderrTail ||= redactString(err.message); // could not be started (e.g. the runtime is missing)
+        end(null, null);
+      });
+    });
     this.watchdog ??= setInterval(() => {
       this.checkLiveness();
       this.checkMemory();
@@ -164,7 +173,7 @@ export class CollectorProcess {
     this.o.onChange();
   }
 
-  private onExit(child: ResultPromise, code: number | undefined, signal: string | undefined): void {
+  private onExit(child: ChildProcess, code: number | undefined, signal: string | undefined): void {
     if (this.child !== child) return;
     this.child = undefined;
     this.childReady = false;
@@ -333,8 +342,8 @@ export class CollectorProcess {
   }
 
   /** "shutdown" (the collector flushes and exits 0), SIGTERM if IPC is gone, SIGKILL of the group at the deadline. */
-  private async terminate(c: ResultPromise): Promise<void> {
-    const exited = this.childExit ?? c.then(() => undefined);
+  private async terminate(c: ChildProcess): Promise<void> {
+    const exited = this.childExit ?? Promise.resolve();
     if (!this.send({ type: 'shutdown' })) c.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([

@@ -1,10 +1,14 @@
 // Running the syslog daemons' own tools (validation, reload) with argument arrays — never a shell.
+// node:child_process execFile, not execa: importing execa alone costs the collector ~7.6 MB RSS for the
+// few calls made here (docs/performance.md, docs/dependencies.md).
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { execa } from 'execa';
 
 /** rsyslogd and syslog-ng live in /usr/sbin, which is not on every PATH. */
 export const SBIN_PATH = `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin`;
 const TOOL_TIMEOUT_MS = 30_000;
+/** More output than any version string or syntax report; a tool printing more is cut off (and fails). */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** Overrides for tests and unusual installs. */
 export interface SyslogDaemonTools {
@@ -19,13 +23,27 @@ export interface ToolResult {
   output: string;
 }
 
-export async function runTool(file: string, args: string[], timeout = TOOL_TIMEOUT_MS): Promise<ToolResult> {
-  try {
-    const r = await execa(file, args, { reject: false, timeout, env: { PATH: SBIN_PATH }, stdin: 'ignore' });
-    return { ok: r.exitCode === 0 && !r.timedOut, output: `${r.stderr}\n${r.stdout}`.trim() };
-  } catch (err) {
-    return { ok: false, output: (err as Error).message };
-  }
+/**
+ * Runs `file` (no shell, stdin closed, PATH with the sbin folders): ok when it exits 0 within `timeout`
+ * (then SIGKILL); output is its stderr and stdout, or why it could not run (e.g. not installed).
+ */
+export function runTool(file: string, args: string[], timeout = TOOL_TIMEOUT_MS): Promise<ToolResult> {
+  return new Promise((resolve) => {
+    try {
+      const child = execFile(
+        file,
+        args,
+        { timeout, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT_BYTES, env: { PATH: SBIN_PATH }, encoding: 'utf8' },
+        (err, stdout, stderr) => {
+          const output = `${stderr.replace(/\r?\n$/, '')}\n${stdout.replace(/\r?\n$/, '')}`.trim();
+          resolve({ ok: !err, output: output || (err?.message ?? '') });
+        },
+      );
+      child.stdin?.end();
+    } catch (err) {
+      resolve({ ok: false, output: (err as Error).message });
+    }
+  });
 }
 
 export async function exists(file: string): Promise<boolean> {

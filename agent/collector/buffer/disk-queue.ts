@@ -305,11 +305,20 @@ export class DiskQueue implements EvictableQueue {
     return s?.createdAt;
   }
 
+  /**
+   * The oldest segment the quota may drop: sealed (never the one being written), not while a read is under
+   * way, and holding none of the batch being delivered. That is the head, or — while the head is in
+   * delivery (ingestion down, the same batch retried) — the first segment after the batch: the oldest
+   * records that are not in flight go, rather than the newest append being refused.
+   */
   private evictable(): Segment | undefined {
-    const head = this.segments[0];
-    if (!head || this.segments.length < 2 || this.reading) return undefined; // never the segment being written
-    if (this.inFlight && this.inFlight.start.seg === head.id) return undefined; // never one being delivered
-    return head;
+    if (this.segments.length < 2 || this.reading) return undefined;
+    const batch = this.inFlight;
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const s = this.segments[i]!;
+      if (!batch || s.id < batch.start.seg || s.id > batch.end.seg) return s;
+    }
+    return undefined;
   }
 
   evictOldest(): Promise<{ entries: number; bytes: number }> {
@@ -317,16 +326,22 @@ export class DiskQueue implements EvictableQueue {
     if (!s) return Promise.resolve({ entries: 0, bytes: 0 });
     // Runs inside append()'s serial section (quota.reserve), so it must not queue behind it.
     return (async () => {
-      this.segments.shift();
-      const unacked = s.id === this.ackPos.seg ? s.entries - this.ackedEntriesInHead : s.entries;
+      const index = this.segments.indexOf(s);
+      this.segments.splice(index, 1);
+      const unacked =
+        s.id === this.ackPos.seg ? s.entries - this.ackedEntriesInHead : s.id < this.ackPos.seg ? 0 : s.entries;
       await fs.rm(path.join(this.dir, segName(s.id)), { force: true });
-      const next = this.segments[0]!;
-      if (this.ackPos.seg <= s.id) {
-        this.ackPos = { seg: next.id, off: 0 };
-        this.ackedEntriesInHead = 0;
-        await this.ledger.write(this.ackPos);
+      // A segment after the batch in delivery: the ack and read positions lie before it and stay; reads
+      // skip the missing id (segment-reader.ts). The head: its positions move to the next segment.
+      if (index === 0) {
+        const next = this.segments[0]!;
+        if (this.ackPos.seg <= s.id) {
+          this.ackPos = { seg: next.id, off: 0 };
+          this.ackedEntriesInHead = 0;
+          await this.ledger.write(this.ackPos);
+        }
+        if (this.readPos.seg <= s.id) this.readPos = { ...this.ackPos };
       }
-      if (this.readPos.seg <= s.id) this.readPos = { ...this.ackPos };
       return { entries: Math.max(0, unacked), bytes: s.size };
     })();
   }

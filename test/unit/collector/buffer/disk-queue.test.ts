@@ -225,6 +225,28 @@ describe('DiskQueue', () => {
     await q2.close();
   });
 
+  test('quota while the head is being delivered: the oldest segment after the batch in flight goes, not the newest append', async () => {
+    const drops = counter();
+    const dir = tmp();
+    const quota = new QuotaManager({ maxBytes: 4000, drops, logger });
+    const q = await DiskQueue.open(dir, { id: 'l', drops, logger, quota, segmentBytes: 1000 });
+    const entry = (i: number) => buf(String(i).padStart(92, '0')); // 100-byte frames: 10 per segment
+    for (let i = 0; i < 25; i++) await q.append([entry(i)]); // segments [0–9] [10–19] [20–24…]
+    const inFlight = (await q.read(1e9, 3))!; // 0–2 in delivery (ingestion down: retried, never acked)
+    for (let i = 25; i < 45; i++) await q.append([entry(i)]); // 4,500 bytes for a 4,000-byte quota
+    expect(drops.c.quota).toBe(10); // one segment's worth, counted
+    await q.ack(inFlight);
+    const left = (await drain(q)).map(Number);
+    // What went is 10–19: the oldest records that were not in flight; every later append was kept.
+    const expected = [...Array.from({ length: 7 }, (_, i) => i + 3), ...Array.from({ length: 25 }, (_, i) => i + 20)];
+    expect(left).toEqual(expected);
+    await q.close();
+    // And across a reopen (the ledger and a segment id gap): nothing comes back.
+    const again = await DiskQueue.open(dir, { id: 'l', drops, logger, quota, segmentBytes: 1000 });
+    expect(await drain(again)).toEqual([]);
+    await again.close();
+  });
+
   test('property: any sequence of appends, reads, acks, releases and reopens loses nothing unacked and repeats nothing acked', async () => {
     type Op = { t: 'append'; n: number } | { t: 'read'; n: number } | { t: 'ack' } | { t: 'release' } | { t: 'reopen' };
     const op: fc.Arbitrary<Op> = fc.oneof(

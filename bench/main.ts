@@ -4,7 +4,8 @@
 // supervisor + collector (bench/runtime.ts, bench/supervised.ts); `--dev-node` runs the development Node
 // and dist/ instead. Default ≤ 6 minutes; `--long` soaks (longer sustained run, bigger burst, longer idle
 // window). `--only=sustained,max,...` runs a subset; `--cpu-prof` writes the collector's V8 CPU profile
-// of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools).
+// of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools); `--heap-promo` prints which
+// functions allocate what survives a scavenge in that run (promotion-profile.ts).
 // Profiles live one per module: collector-load.ts (sustained / max / burst), rsyslog-relay.ts,
 // syslog-ng-peer.ts, text-tail.ts, idle-footprint.ts, enable-time.ts, syslog-bench.ts; report.ts renders.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,11 +25,13 @@ import { measureTextTail, type TailResult } from './text-tail.js';
 import { measureIdleFootprint } from './idle-footprint.js';
 import { measureEnableTime } from './enable-time.js';
 import { runSyslogBench } from './syslog-bench.js';
+import { promotionPreload, summarizePromotion } from './promotion-profile.js';
 import { renderTable, writeReport, type BenchEnv, type Row, type Target } from './report.js';
 
 const args = process.argv.slice(2);
 const long = args.includes('--long');
 const cpuProf = args.includes('--cpu-prof');
+const heapPromo = args.includes('--heap-promo');
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -201,7 +204,14 @@ async function main(): Promise<void> {
         mkdirSync(profDir, { recursive: true });
         notes.push(`collector CPU profile of the max-rate run written to ${profDir} (collector started alone)`);
       }
+      const promoFile = path.join(dir, 'heap-promo.json');
+      if (heapPromo) nodeArgs.push(...promotionPreload(dir, promoFile));
       const r = await runCollectorLoad(env, { corpus: small, count: P.maxCount, nodeArgs });
+      if (heapPromo) {
+        const summary = summarizePromotion(promoFile, P.maxCount);
+        console.log(summary.join('\n'));
+        notes.push(`heap-promo (collector started alone): ${summary[0]} ${summary[1]?.trim() ?? ''}`);
+      }
       const rs = await rsyslog(dir, small, P.maxCount);
       const ng = await syslogNg(small, P.maxCount);
       const name = `agent max rate, ~150 B lines, ${P.maxCount / 1000}k records`;
@@ -387,7 +397,7 @@ async function textTailChild(lines: number, dir: string): Promise<void> {
 }
 
 const PROFILES = ['sustained', 'max', 'max-large', 'burst', 'text-tail', 'idle', 'enable', 'perf', 'syslog'];
-const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof]
+const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof] [--heap-promo]
   (docs/performance.md; OPEN_AMA_BENCH_COLLECTOR / OPEN_AMA_BENCH_NODE_ARGS run another collector bundle or V8 flags)`;
 
 const tailChild = args.find((a) => a.startsWith('--text-tail-child='));

@@ -17,6 +17,11 @@ const only = process.env.OPEN_AMA_BUILD_ONLY || 'all';
 // OPEN_AMA_BUILD_METAFILE=<file> writes esbuild's metafile of the product bundles there (which module went
 // into which bundle; test/integration/packaging/bundle-inputs.test.ts reads it).
 const metafileOut = process.env.OPEN_AMA_BUILD_METAFILE;
+if (metafileOut !== undefined && !metafileOut.endsWith('.json')) {
+  // `=1` would write a file named "1" wherever the build runs.
+  console.error(`build: OPEN_AMA_BUILD_METAFILE takes the path of a .json file to write, not "${metafileOut}"`);
+  process.exit(2);
+}
 
 // Shipped in the extension ZIP.
 const productEntries = {

@@ -77,7 +77,8 @@ export function isoFromMs(ms: number): string {
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const twoDigits = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+/** The number written by the two ASCII digits at `i` of `s` (the caller has checked they are digits). */
+export const twoDigits = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
 
 /**
  * Date.parse(s) for `s` already matched as an RFC 3339 timestamp (YYYY-MM-DDThh:mm:ss[.f…](Z|±hh:mm),

@@ -4,7 +4,7 @@
 // Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,
 // local zone → UTC, and a time more than a week ahead belongs to last year (December read in January).
 import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
-import { isoFromMs, localTimeMs } from '../iso-time.js';
+import { isoFromMs, localTimeMs, twoDigits } from '../iso-time.js';
 
 const MONTHS: Record<string, number> = {
   Jan: 0,
@@ -171,16 +171,7 @@ function sameClassicPrefix(a: string, b: string): boolean {
 function classicBsdTime(s: string, now: Date): string | undefined {
   const month = MONTH_BY_CODES.get((s.charCodeAt(0) << 16) | (s.charCodeAt(1) << 8) | s.charCodeAt(2));
   const day = (s.charCodeAt(4) === 32 ? 0 : digitAt(s, 4) * 10) + digitAt(s, 5);
-  return bsdTimeOf(
-    month,
-    day,
-    undefined,
-    digitAt(s, 7) * 10 + digitAt(s, 8),
-    digitAt(s, 10) * 10 + digitAt(s, 11),
-    digitAt(s, 13) * 10 + digitAt(s, 14),
-    0,
-    now,
-  );
+  return bsdTimeOf(month, day, undefined, twoDigits(s, 7), twoDigits(s, 10), twoDigits(s, 13), 0, now);
 }
 
 function bsdTimeOf(

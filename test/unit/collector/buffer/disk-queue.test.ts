@@ -41,17 +41,18 @@ function counter() {
 }
 const logger = createNullLogger();
 const buf = (s: string) => Buffer.from(s);
+/** The path of the only (or first) segment file in `dir`. */
+function firstSegment(dir: string): string {
+  return path.join(
+    dir,
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.seg'))
+      .sort()[0]!,
+  );
+}
 /** Overwrites one byte of the only (or first) segment file in `dir`, as a disk error would. */
 function flipByte(dir: string, at: number, to: string): void {
-  const fd = openSync(
-    path.join(
-      dir,
-      readdirSync(dir)
-        .filter((f) => f.endsWith('.seg'))
-        .sort()[0]!,
-    ),
-    'r+',
-  );
+  const fd = openSync(firstSegment(dir), 'r+');
   try {
     writeSync(fd, Buffer.from(to), 0, 1, at);
   } finally {
@@ -109,10 +110,7 @@ describe('DiskQueue', () => {
     let q = await DiskQueue.open(dir, { id: 'l', drops, logger });
     await q.append([buf('one'), buf('two'), buf('three')]);
     await q.close();
-    const seg = path.join(
-      dir,
-      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
-    );
+    const seg = firstSegment(dir);
     truncateSync(seg, statSync(seg).size - 2); // torn last frame
     appendFileSync(seg, Buffer.from([0xff, 0xff])); // garbage
     q = await DiskQueue.open(dir, { id: 'l', drops, logger });
@@ -132,10 +130,7 @@ describe('DiskQueue', () => {
     await q.append([buf('one'), buf('two'), buf('six')]);
     await q.close();
     flipByte(dir, 19, 'X'); // "two" (payloads at 8, 19, 30)
-    const seg = path.join(
-      dir,
-      readdirSync(dir).find((f) => f.endsWith('.seg'))!,
-    );
+    const seg = firstSegment(dir);
     const victim = path.join(tmp(), 'victim');
     writeFileSync(victim, 'untouched');
     symlinkSync(victim, `${seg}.repair`);

@@ -1,8 +1,8 @@
 // The global disk quota shared by every queue lane (docs/architecture.md: total ≤ diskQuotaMB). When an append
 // would exceed it, the OLDEST sealed segment across all lanes is dropped (never the segment being
 // written nor one holding the batch being delivered: DiskQueue.evictable) and its entries are counted as
-// drops with reason "quota". If
-// nothing can be evicted, the append itself is refused and counted. Overshoot ≤ one segment.
+// drops with reason "quota". If nothing can be evicted, the append itself is refused and counted.
+// Overshoot ≤ one segment.
 import type { Logger } from '../../telemetry/index.js';
 import type { DropCounter } from '../pipeline/index.js';
 

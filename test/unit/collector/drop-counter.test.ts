@@ -1,7 +1,7 @@
 // The drop counter's log: the first drop of a reason at a place is logged at once, naming the reason and
 // the DCR, destination and stream; later ones within the window are summed into one line when the window
 // ends, so collector.log accounts for every record dropped without one line per drop. Through a real
-// winston file logger (agent/telemetry/logger.ts) in a temp dir.
+// file logger (agent/telemetry/logger.ts) in a temp dir.
 import { afterEach, expect, test } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';

@@ -1,7 +1,10 @@
 // Which npm packages the shipped bundles contain, from esbuild's metafile of the real build
 // (packaging/build.mjs, product entries, into a temp dir): prom-client is the collector's self-metrics
 // library and must not be bundled into the handler or the supervisor, which never serve metrics; the
-// collector still carries it (the check can see a package when it is there).
+// collector still carries it (the check can see a package when it is there). And the two long-running
+// bundles call no ICU-backed API: the first Intl, localeCompare, toLocale* or normalize call maps ICU's data
+// into the process for good (+2.9 MB RSS for one localeCompare, +8.4 MB for Intl.DateTimeFormat on the
+// bundled runtime, docs/performance.md).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -54,5 +57,11 @@ describe('bundle inputs (esbuild metafile of the product build)', () => {
 
   test('collector.mjs contains prom-client (its self-metrics)', () => {
     expect([...packagesIn('collector.mjs')]).toContain('prom-client');
+  });
+
+  test.each(['supervisor.mjs', 'collector.mjs'])('%s calls no ICU-backed API', async (bundle) => {
+    const code = await readFile(path.join(dir, 'dist', bundle), 'utf8');
+    expect(code.length).toBeGreaterThan(10_000);
+    expect(code.match(/\.localeCompare\(|\bIntl\.[A-Za-z]+|\.toLocale[A-Za-z]*\(|\.normalize\(/g) ?? []).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // Readers never see a torn file; a crash leaves either the old or the new content.
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-name.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the final file, e.g. 0o600 for files holding secrets. Default 0o644. */
@@ -18,7 +18,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = path.dirname(file);
   if (options.mkdirMode !== undefined) await fs.mkdir(dir, { recursive: true, mode: options.mkdirMode });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${await randomHex(4)}.tmp`);
   const mode = options.mode ?? 0o644;
   const handle = await fs.open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
   try {

@@ -6,3 +6,4 @@ export * from './enabled-state.js';
 export * from './json-error-position.js';
 export * from './paths.js';
 export * from './version.js';
+export * from './random-name.js';

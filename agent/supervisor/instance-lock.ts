@@ -5,10 +5,10 @@
 // link() it to control.sock (atomic, fails if the name exists). An existing control.sock is probed:
 // nobody listening → stale (a dead holder), removed only if it is still the same inode, and we retry;
 // a supervisor answering "pong" → held (the caller exits 0, a concurrent start); anything else → error.
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { randomHex } from '../config/index.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
 const TAKE_ATTEMPTS = 5;
@@ -84,7 +84,7 @@ export function probeControlSocket(socketPath: string, timeoutMs = PROBE_TIMEOUT
 
 /** Removes `file` only if it is still the inode `ino` (a racing starter's fresh socket is put back). */
 async function removeIfSame(file: string, ino: number): Promise<void> {
-  const moved = `${file}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const moved = `${file}.stale-${process.pid}-${await randomHex(4)}`;
   try {
     await fs.rename(file, moved);
   } catch {
@@ -101,7 +101,7 @@ async function removeIfSame(file: string, ino: number): Promise<void> {
  */
 export async function takeInstanceLock(runDir: string, socketPath: string, server: net.Server): Promise<InstanceLock> {
   await ensurePrivateDir(runDir);
-  const tmp = path.join(runDir, `.control.${process.pid}.${randomBytes(6).toString('hex')}.sock`);
+  const tmp = path.join(runDir, `.control.${process.pid}.${await randomHex(6)}.sock`);
   const oldMask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@
 // collector still carries it (the check can see a package when it is there). And the two long-running
 // bundles call no ICU-backed API: the first Intl, localeCompare, toLocale* or normalize call maps ICU's data
 // into the process for good (+2.9 MB RSS for one localeCompare, +8.4 MB for Intl.DateTimeFormat on the
-// bundled runtime, docs/performance.md).
+// bundled runtime, docs/performance.md). The supervisor does not load node:crypto either (OpenSSL's start-up:
+// +3.6 MB RSS for an otherwise idle process; its random names come from /dev/urandom).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -57,6 +58,12 @@ describe('bundle inputs (esbuild metafile of the product build)', () => {
 
   test('collector.mjs contains prom-client (its self-metrics)', () => {
     expect([...packagesIn('collector.mjs')]).toContain('prom-client');
+  });
+
+  test('supervisor.mjs does not import node:crypto', async () => {
+    const code = await readFile(path.join(dir, 'dist', 'supervisor.mjs'), 'utf8');
+    expect(code).toContain('"node:net"'); // the check sees built-in imports when they are there
+    expect(code).not.toMatch(/["'](node:)?crypto["']/);
   });
 
   test.each(['supervisor.mjs', 'collector.mjs'])('%s calls no ICU-backed API', async (bundle) => {

@@ -15,7 +15,7 @@ import { FakeIngestionServer } from '../test/fakes/ingestion-server.js';
 
 import type { FakeImdsServer } from '../test/fakes/imds-server.js';
 import { syslogToLaDcr, writeConfig } from '../test/support/collector-process.js';
-import { collectorNodeFlags } from '../agent/supervisor/node-flags.js';
+import { collectorEnv, collectorNodeFlags } from '../agent/supervisor/node-flags.js';
 import { DEFAULT_RESOURCE_LIMITS } from '../agent/config/index.js';
 
 import { seqOf, type SyslogCorpus } from './corpus.js';
@@ -140,7 +140,7 @@ export function startBenchCollector(
     rt.nodePath,
     [...collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB), ...extra, ...nodeArgs, script],
     {
-      env: { ...process.env, OPEN_AMA_ROOT: root, ...env },
+      env: collectorEnv({ ...process.env, OPEN_AMA_ROOT: root, ...env }),
       reject: false,
       stdin: 'ignore',
       stdout: process.env.OPEN_AMA_BENCH_COLLECTOR_STDOUT

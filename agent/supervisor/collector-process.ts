@@ -12,7 +12,7 @@ import { redactString, type Logger } from '../telemetry/index.js';
 import type { CollectorHealth, CollectorToSupervisor, SupervisorToCollector } from '../collector/ipc.js';
 import type { CollectorState, CollectorStatus } from './control/protocol.js';
 import { restartDelayMs, type SupervisorTimings } from './timings.js';
-import { collectorNodeFlags } from './node-flags.js';
+import { collectorEnv, collectorNodeFlags } from './node-flags.js';
 
 export const STDERR_TAIL_BYTES = 4096;
 
@@ -103,7 +103,7 @@ export class CollectorProcess {
     this.unansweredRequests = 0;
     const child = spawn(this.o.nodePath, [...collectorNodeFlags(this.o.memoryLimitMB()), this.o.script], {
       serialization: 'json',
-      env: this.o.env, // exactly this environment, not ours merged in
+      env: collectorEnv(this.o.env), // exactly this environment (+ the allocator's setting), not ours merged in
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // Own process group: a final SIGKILL reaches anything the collector spawned.
       detached: true,

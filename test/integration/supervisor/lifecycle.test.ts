@@ -34,6 +34,9 @@ describe('supervisor life cycle', () => {
     expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB)));
     expect(collectorArgv).toContain(`--max-old-space-size=${DEFAULT_RESOURCE_LIMITS.memoryMaxMB}`);
     expect(collectorArgv).not.toContain('--no-opt');
+    // and one glibc arena (agent/supervisor/node-flags.ts collectorEnv)
+    const environ = readFileSync(`/proc/${processesUnder(m.root, 'collector.mjs')[0]!}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('MALLOC_ARENA_MAX=1');
 
     expect(await stopSupervisor(m.paths, { timeoutMs: 20_000 })).toEqual({ wasRunning: true });
     expect(processesUnder(m.root)).toEqual([]);

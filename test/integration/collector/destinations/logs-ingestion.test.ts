@@ -89,7 +89,8 @@ describe('Logs Ingestion upload against the HTTPS fake', () => {
     );
     await r.queue.append(range(0, 20).map((i) => record(i)));
     r.worker.start();
-    await waitFor(() => seqs().length === 20, 20_000, 'records');
+    // The fake holds the records before the lane has its 2xx: wait for the lane's count too (811794e).
+    await waitFor(() => seqs().length === 20 && r.worker.health.sentRecords === 20, 20_000, 'records acknowledged');
     expect(seqs()).toEqual(range(0, 20));
     expect(
       ingestion.accepted.every(

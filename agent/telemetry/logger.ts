@@ -1,16 +1,17 @@
-// JSON-lines logger for the handler, supervisor and collector: pino writing into the guest agent's log
-// folder through its file writer (sonic-boom, synchronous), size-rotated here, with redaction applied to every
-// line before it is written (not at call sites). Every line carries the component and, for the handler,
-// the operation, seq and version (defaultMeta). Flush with closeLogger() before exit.
+// JSON-lines logger for the handler, supervisor and collector: levels, redaction applied to every line
+// before it is written (not at call sites), size rotation, written into the guest agent's log folder through
+// sonic-boom (pino's file writer, synchronous). Every line carries the component and, for the handler, the
+// operation, seq and version (defaultMeta). Flush with closeLogger() before exit.
 //
 // Line: {"level":"info","timestamp":"<ISO 8601>",<defaultMeta>,<meta>,"message":"…"}. Rotation keeps the
 // naming operators know (docs/troubleshooting.md): the live file is always <name>.log, older ones
-// <name>1.log (newest) … <name><maxFiles-1>.log; a line is never split across files. pino rather than
-// winston: the same job for ~5 MB less RSS in each long-running process (docs/dependencies.md,
-// docs/performance.md).
+// <name>1.log (newest) … <name><maxFiles-1>.log; a line is never split across files. Not winston, not
+// pino: the daemons write a few lines a minute, and each library cost every long-running process memory
+// for work this module does in a few lines (winston ~5 MB RSS, pino ~1 MB more than its writer alone;
+// docs/dependencies.md, docs/performance.md).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import pino from 'pino';
+import { SonicBoom } from 'sonic-boom';
 import { redactString, redactValue } from './redact.js';
 import type { LogLevel } from '../config/agent-config.js';
 
@@ -56,7 +57,7 @@ function rotatedName(file: string, n: number): string {
 }
 
 /**
- * The destination pino writes each line to: counts bytes, and before a line that would take the file past
+ * The log file: counts bytes, and before a line that would take the file past
  * maxBytes shifts the files (<name>.log → <name>1.log → …, the oldest dropped) and reopens <name>.log.
  * Writes are synchronous (one write(2) per line): the daemons log a few lines a minute (drops are summed per
  * window, docs/reliability.md), a line logged just before a crash or exit is on disk, and a rotation
@@ -65,7 +66,7 @@ function rotatedName(file: string, n: number): string {
 class RotatingFile {
   private size: number;
   private closed = false;
-  private readonly out?: ReturnType<typeof pino.destination>;
+  private readonly out?: SonicBoom;
 
   constructor(
     private readonly file: string,
@@ -74,7 +75,7 @@ class RotatingFile {
   ) {
     this.size = sizeOf(file);
     try {
-      this.out = pino.destination({ dest: file, append: true, sync: true });
+      this.out = new SonicBoom({ dest: file, append: true, sync: true });
       // A failing disk must not crash the process that logs: sonic-boom emits 'error' and drops the line.
       this.out.on('error', () => undefined);
     } catch (err) {
@@ -98,7 +99,7 @@ class RotatingFile {
     }
   }
 
-  private rotate(out: ReturnType<typeof pino.destination>): void {
+  private rotate(out: SonicBoom): void {
     try {
       fs.rmSync(rotatedName(this.file, this.maxFiles - 1), { force: true });
       for (let n = this.maxFiles - 2; n >= 1; n--)
@@ -144,31 +145,34 @@ function renameIfPresent(from: string, to: string): void {
   }
 }
 
+/** One JSON line: level and timestamp first, then the fields, the message last; never throws. */
+function jsonLine(level: LogLevel, fields: Record<string, unknown>, message: string): string {
+  const line: Record<string, unknown> = { level, timestamp: new Date().toISOString(), ...fields };
+  line.level = level; // a field of the same name does not replace these (its key keeps its place)
+  line.timestamp ??= new Date().toISOString();
+  line.message = message;
+  try {
+    return `${JSON.stringify(line)}\n`;
+  } catch {
+    // A field JSON cannot write (a cycle, a BigInt): the line without the fields, saying so.
+    return `${JSON.stringify({ level, timestamp: line.timestamp, message, fields: '[not serialisable]' })}\n`;
+  }
+}
+
 function makeLogger(
   level: LogLevel,
   defaultMeta: Record<string, unknown> | undefined,
   file: RotatingFile | undefined,
   toStderr: boolean,
 ): Logger {
-  const base = file
-    ? pino(
-        {
-          level,
-          base: null,
-          messageKey: 'message',
-          timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
-          formatters: { level: (label) => ({ level: label }) },
-        },
-        file,
-      )
-    : undefined;
   const threshold = LEVELS.indexOf(level);
   const method =
     (name: LogLevel): LogMethod =>
     (message, meta) => {
       if (LEVELS.indexOf(name) > threshold) return;
       const clean = redactString(message);
-      if (base) base[name](redactValue({ ...logger.defaultMeta, ...meta }) as object, clean);
+      if (file)
+        file.write(jsonLine(name, redactValue({ ...logger.defaultMeta, ...meta }) as Record<string, unknown>, clean));
       if (toStderr) process.stderr.write(`${name}: ${clean}\n`);
     };
   const logger: Logger = {

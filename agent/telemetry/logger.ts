@@ -57,11 +57,11 @@ function rotatedName(file: string, n: number): string {
 }
 
 /**
- * The log file: counts bytes, and before a line that would take the file past
- * maxBytes shifts the files (<name>.log → <name>1.log → …, the oldest dropped) and reopens <name>.log.
- * Writes are synchronous (one write(2) per line): the daemons log a few lines a minute (drops are summed per
- * window, docs/reliability.md), a line logged just before a crash or exit is on disk, and a rotation
- * cannot race writes still queued for the old file.
+ * The log file: counts bytes, and before a line that would take the file past maxBytes shifts the files
+ * (<name>.log → <name>1.log → …, the oldest dropped) and reopens <name>.log. Writes are synchronous (one
+ * write(2) per line): the daemons log a few lines a minute (drops are summed per window,
+ * docs/reliability.md), a line logged just before a crash or exit is on disk, and a rotation cannot race
+ * writes still queued for the old file.
  */
 class RotatingFile {
   private size: number;

@@ -18,7 +18,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const dir = path.dirname(file);
   if (options.mkdirMode !== undefined) await fs.mkdir(dir, { recursive: true, mode: options.mkdirMode });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${await randomHex(4)}.tmp`);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomHex(4)}.tmp`);
   const mode = options.mode ?? 0o644;
   const handle = await fs.open(tmp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
   try {

@@ -84,7 +84,7 @@ export function probeControlSocket(socketPath: string, timeoutMs = PROBE_TIMEOUT
 
 /** Removes `file` only if it is still the inode `ino` (a racing starter's fresh socket is put back). */
 async function removeIfSame(file: string, ino: number): Promise<void> {
-  const moved = `${file}.stale-${process.pid}-${await randomHex(4)}`;
+  const moved = `${file}.stale-${process.pid}-${randomHex(4)}`;
   try {
     await fs.rename(file, moved);
   } catch {
@@ -101,7 +101,7 @@ async function removeIfSame(file: string, ino: number): Promise<void> {
  */
 export async function takeInstanceLock(runDir: string, socketPath: string, server: net.Server): Promise<InstanceLock> {
   await ensurePrivateDir(runDir);
-  const tmp = path.join(runDir, `.control.${process.pid}.${await randomHex(6)}.sock`);
+  const tmp = path.join(runDir, `.control.${process.pid}.${randomHex(6)}.sock`);
   const oldMask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => {

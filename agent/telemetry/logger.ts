@@ -147,15 +147,17 @@ function renameIfPresent(from: string, to: string): void {
 
 /** One JSON line: level and timestamp first, then the fields, the message last; never throws. */
 function jsonLine(level: LogLevel, fields: Record<string, unknown>, message: string): string {
-  const line: Record<string, unknown> = { level, timestamp: new Date().toISOString(), ...fields };
-  line.level = level; // a field of the same name does not replace these (its key keeps its place)
-  line.timestamp ??= new Date().toISOString();
+  const timestamp = new Date().toISOString();
+  const line: Record<string, unknown> = { level, timestamp, ...fields };
+  // A field of the same name does not replace these (its key keeps its place).
+  line.level = level;
+  line.timestamp = timestamp;
   line.message = message;
   try {
     return `${JSON.stringify(line)}\n`;
   } catch {
     // A field JSON cannot write (a cycle, a BigInt): the line without the fields, saying so.
-    return `${JSON.stringify({ level, timestamp: line.timestamp, message, fields: '[not serialisable]' })}\n`;
+    return `${JSON.stringify({ level, timestamp, message, fields: '[not serialisable]' })}\n`;
   }
 }
 
@@ -166,15 +168,15 @@ function makeLogger(
   toStderr: boolean,
 ): Logger {
   const threshold = LEVELS.indexOf(level);
-  const method =
-    (name: LogLevel): LogMethod =>
-    (message, meta) => {
-      if (LEVELS.indexOf(name) > threshold) return;
+  const method = (name: LogLevel): LogMethod => {
+    if (LEVELS.indexOf(name) > threshold) return () => undefined; // below the level: nothing to do per call
+    return (message, meta) => {
       const clean = redactString(message);
       if (file)
         file.write(jsonLine(name, redactValue({ ...logger.defaultMeta, ...meta }) as Record<string, unknown>, clean));
       if (toStderr) process.stderr.write(`${name}: ${clean}\n`);
     };
+  };
   const logger: Logger = {
     defaultMeta,
     error: method('error'),

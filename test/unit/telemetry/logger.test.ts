@@ -109,7 +109,7 @@ test('an unwritable log folder does not stop the process: no throw at creation o
 
 test('fields never replace level, timestamp or message, and a field JSON cannot write does not lose the line', async () => {
   const logger = createLogger({ logDir: dir, fileName: 'collector.log' });
-  logger.warn('real message', { level: 'debug', message: 'fake', detail: 1 });
+  logger.warn('real message', { level: 'debug', message: 'fake', timestamp: 'not a time', detail: 1 });
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   expect(() => logger.error('with a cycle', { cyclic, n: 10n })).not.toThrow();
@@ -117,5 +117,6 @@ test('fields never replace level, timestamp or message, and a field JSON cannot 
   const lines = linesOf('collector.log');
   expect(lines[0]).toMatchObject({ level: 'warn', message: 'real message', detail: 1 });
   expect(Object.keys(lines[0]!).slice(0, 2)).toEqual(['level', 'timestamp']);
+  expect(String(lines[0]!.timestamp)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   expect(lines[1]).toMatchObject({ level: 'error', message: 'with a cycle', fields: '[not serialisable]' });
 });

@@ -5,7 +5,8 @@
 // emit() and flush() never throw: telemetry must not fail an operation — failures are logged and counted.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomHex } from '../../agent/config/index.js';
 import { redactString, type Logger } from '../../agent/telemetry/index.js';
 import { EventRateLimit } from './event-rate-limit.js';
 
@@ -117,7 +118,7 @@ export class EventWriter {
     const tmpDir = path.join(this.o.logFolder, TMP_DIR);
     await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
     await fs.mkdir(eventsFolder, { recursive: true, mode: 0o700 });
-    const tmp = path.join(tmpDir, `${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = path.join(tmpDir, `${process.pid}.${randomHex(6)}.tmp`);
     await fs.writeFile(tmp, JSON.stringify(events), { mode: 0o600 });
     try {
       await this.moveIn(tmp, eventsFolder);

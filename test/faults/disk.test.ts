@@ -25,8 +25,24 @@ import { FaultIngestion } from './fault-ingestion.js';
 
 import { count, record, scaled, SyslogLoad, writeResults } from './ledger.js';
 import { freePort, waitFor } from '../support/net.js';
+import type { CollectorHealth } from '../../agent/collector/ipc.js';
 
 const SEGMENT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Every record sent has come through the listener and settled: it is in a queue (the backlog) or counted as
+ * dropped for `reason`. Batches are handed on before the earlier ones' appends end, so the drop count can
+ * trail recordsIn for a moment.
+ */
+async function settled(
+  collector: { health(): Promise<CollectorHealth> },
+  sent: number,
+  reason: string,
+): Promise<boolean> {
+  const h = await collector.health();
+  const backlog = h.destinations.reduce((n, d) => n + d.backlogRecords, 0);
+  return h.recordsIn >= sent && backlog + (h.droppedByReason[reason] ?? 0) >= h.recordsIn;
+}
 let world: FaultWorld;
 const mounts: string[] = [];
 
@@ -71,14 +87,8 @@ describe('fault: disk', () => {
       const load = new SyslogLoad(port, 0, 500);
       try {
         await load.burst(60_000); // ~40 MB of serialised records for a 16 MB quota
-        // Every record through the listener and settled: in the queue or counted as a quota drop (batches are
-        // handed on before earlier appends end, so the count can trail recordsIn for a moment).
         await waitFor(
-          async () => {
-            const h = await collector.health();
-            const backlog = h.destinations.reduce((n, d) => n + d.backlogRecords, 0);
-            return h.recordsIn >= load.next && backlog + (h.droppedByReason.quota ?? 0) >= h.recordsIn;
-          },
+          () => settled(collector, load.next, 'quota'),
           60_000,
           'every record through the listener, queued or counted as a quota drop',
         );
@@ -139,15 +149,9 @@ describe('fault: disk', () => {
       const load = new SyslogLoad(port, 0, 300);
       try {
         await load.burst(15_000); // ~7 MB for a 3 MB disk
-        // Every record through the listener and settled: queued (ingestion is down, so still in the backlog)
-        // or counted as not queued. Batches are handed on before the earlier ones' writes end, so the
-        // disk_full count can trail recordsIn for a moment.
+        // Ingestion is down, so a queued record is still in the backlog.
         await waitFor(
-          async () => {
-            const h = await collector.health();
-            const backlog = h.destinations.reduce((n, d) => n + d.backlogRecords, 0);
-            return h.recordsIn >= load.next && backlog + (h.droppedByReason.disk_full ?? 0) >= h.recordsIn;
-          },
+          () => settled(collector, load.next, 'disk_full'),
           60_000,
           'every record through the listener, queued or counted as not queued',
         );

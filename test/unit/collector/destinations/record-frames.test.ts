@@ -49,6 +49,8 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
   fc.double(),
   fc.constantFrom(NaN, Infinity, -Infinity, -0, 1e21, 5e-324),
   fc.integer(),
+  fc.constantFrom(0, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, 1e9, 4294967295), // around the digit-by-digit path's edges
+  fc.string({ maxLength: 70 }), // around the byte-by-byte path's 64 characters
   fc.boolean(),
   fc.constant(null),
   fc.constant(undefined),

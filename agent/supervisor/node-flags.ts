@@ -18,8 +18,8 @@
 // pretenuring (--no-allocation-site-pretenuring): with it, V8 allocates the objects of a site straight into
 // the old generation once most of them were seen surviving a scavenge; our per-record objects are meant to
 // die within a batch, and with pretenuring on, the 10k-EPS run promoted ~64 MB in 20 s (19 full GCs),
-// without it ~17 MB (10–11), for 10–20 % less CPU (alternating rounds, docs/performance.md). Nothing in
-// the collector allocates long-lived objects in bulk for it to help.
+// without it ~17 MB (10–11), and ~13 % less CPU (three alternating rounds, docs/performance.md); no change
+// at max rate. Nothing in the collector allocates long-lived objects in bulk for it to help.
 //
 // Supervisor: a mostly idle process (a control socket, a status file every few seconds, one child) whose
 // hot path is nothing. No optimising compilers (--no-opt: TurboFan, --no-maglev; the Sparkplug baseline

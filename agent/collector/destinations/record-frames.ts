@@ -4,11 +4,10 @@
 // each value is written where it goes. The JSON is exactly serializeRecord's (JSON.stringify after the
 // 64 KB field truncation, batcher.ts). Short ASCII strings, the field names and small integers are written
 // byte by byte from JS: for the few dozen bytes of most Syslog columns that costs less than a call into
-// Buffer.write (encode time per Syslog record ~1.5 → ~0.8 µs, docs/performance.md). A record with a value
-// this encoder does not write itself
-// (undefined, an object, a non-finite number, …) or that is not a plain object is serialised by
-// serializeRecord and written whole. Each encode() fills a buffer of its own (from a small pool) that the
-// caller hands back with release() once the queue has written it.
+// Buffer.write (encode time per Syslog record ~1.5 → ~0.9 µs, docs/performance.md). A record with a value
+// this encoder does not write itself (undefined, an object, a non-finite number, …) or that is not a plain
+// object is serialised by serializeRecord and written whole. Each encode() fills a buffer of its own (from
+// a small pool) that the caller hands back with release() once the queue has written it.
 import { crc32 } from 'node:zlib';
 import { HEADER_BYTES } from '../buffer/index.js';
 import type { LogRecord } from '../pipeline/index.js';
@@ -25,7 +24,7 @@ const POOL_SIZE = 4;
 const MAX_KEEP_BYTES = 1024 * 1024;
 const FIRST_BYTES = 64 * 1024;
 const QUOTE = 0x22;
-/** Strings up to this many characters are tried byte by byte; longer ones are checked by NEEDS_ESCAPE and copied by Buffer.write. */
+/** Strings up to this many characters are tried byte by byte; longer ones go through NEEDS_ESCAPE and Buffer.write. */
 const SHORT_STRING = 64;
 /** Integers below this are written digit by digit (no String(v)). */
 const SMALL_INT = 2 ** 31;

@@ -39,6 +39,8 @@ export interface LoadOptions {
   rate?: number;
   /** Extra node arguments for the collector (e.g. --cpu-prof); the collector then runs alone (no supervisor). */
   nodeArgs?: string[];
+  /** Another collector bundle to run (alone, on the same runtime and flags): the --baseline alternation. */
+  collectorScript?: string;
 }
 
 export interface ProcLoad {
@@ -133,8 +135,8 @@ export function startBenchCollector(
   root: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(rt.distDir, 'collector.mjs'),
 ): ResultPromise {
-  const script = process.env.OPEN_AMA_BENCH_COLLECTOR ?? path.join(rt.distDir, 'collector.mjs');
   const extra = (process.env.OPEN_AMA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   return execa(
     rt.nodePath,
@@ -158,14 +160,14 @@ interface Running {
 }
 
 async function startAgent(e: LoadEnv, o: LoadOptions, dcr: unknown, env: Record<string, string>): Promise<Running> {
-  const direct = Boolean(o.nodeArgs?.length) || directOverrides();
+  const direct = Boolean(o.nodeArgs?.length) || o.collectorScript !== undefined || directOverrides();
   if (!direct) {
     const agent = await startSupervised(e.runtime, { dir: e.dir, dataCollectionRules: [dcr], env });
     return { pids: [agent.supervisorPid, agent.collectorPid], stop: agent.stop };
   }
   const root = mkdtempSync(path.join(e.dir, 'c-'));
   writeConfig(root, [dcr]);
-  const child = startBenchCollector(e.runtime, root, env, o.nodeArgs);
+  const child = startBenchCollector(e.runtime, root, env, o.nodeArgs, o.collectorScript);
   return {
     pids: [child.pid!],
     stop: async () => {

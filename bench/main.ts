@@ -5,10 +5,12 @@
 // and dist/ instead. Default ≤ 6 minutes; `--long` soaks (longer sustained run, bigger burst, longer idle
 // window). `--only=sustained,max,...` runs a subset; `--cpu-prof` writes the collector's V8 CPU profile
 // of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools); `--heap-promo` prints which
-// functions allocate what survives a scavenge in that run (promotion-profile.ts).
+// functions allocate what survives a scavenge in that run (promotion-profile.ts); `--baseline=<collector
+// bundle>` adds to the max-rate profile rounds of that bundle and this one alternated (both alone, same
+// runtime and flags) and their ratio against the ≥ 2× target (`--rounds=N`, default 3).
 // Profiles live one per module: collector-load.ts (sustained / max / burst), rsyslog-relay.ts,
 // syslog-ng-peer.ts, text-tail.ts, idle-footprint.ts, enable-time.ts, syslog-bench.ts; report.ts renders.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createTestCa, type TestCa } from '../test/fakes/test-ca.js';
@@ -37,6 +39,10 @@ const only = args
   ?.slice(7)
   .split(',');
 const want = (p: string): boolean => !only || only.includes(p);
+const baselineArg = args.find((a) => a.startsWith('--baseline='))?.slice(11);
+const baseline = baselineArg === undefined ? undefined : path.resolve(baselineArg);
+const roundsArg = args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? '3';
+const rounds = Number(roundsArg);
 
 const SUSTAINED_RATE = 10_000;
 const P = {
@@ -134,6 +140,37 @@ async function rsyslog(
   }
 }
 
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * `--baseline`: the max-rate run of the baseline bundle and of this build's collector, alternated `rounds`
+ * times (each alone, on the same runtime with the same flags), so machine noise hits both alike; the
+ * ratio of their medians against the issue's ≥ 2× target.
+ */
+async function baselineRows(env: LoadEnv, corpus: SyslogCorpus, name: string): Promise<void> {
+  const current = path.join(env.runtime.distDir, 'collector.mjs');
+  const rate = { baseline: [] as number[], current: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    for (const which of ['baseline', 'current'] as const) {
+      const script = which === 'baseline' ? baseline! : current;
+      const r = await runCollectorLoad(env, { corpus, count: P.maxCount, collectorScript: script });
+      rate[which].push(r.count / r.cpuSeconds);
+    }
+  }
+  const fmt = (xs: number[]): string => xs.map((x) => Math.round(x).toLocaleString('en-US')).join(' / ');
+  add({
+    profile: name,
+    figure: `records per CPU-second vs baseline (median of ${rounds} alternated)`,
+    value: median(rate.current) / median(rate.baseline),
+    unit: '×',
+    target: { kind: 'min', value: 2 },
+    note: `collector alone, rounds alternated: this build ${fmt(rate.current)}; baseline ${fmt(rate.baseline)} (${baseline!})`,
+  });
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'oa-bench-'));
@@ -222,8 +259,9 @@ async function main(): Promise<void> {
         unit: 'records/CPU-s',
         rsyslog: rs && P.maxCount / Math.max(rs.cpuSeconds, 0.01),
         syslogng: ng && P.maxCount / Math.max(ng.cpuSeconds, 0.01),
-        note: `${r.cpuSeconds.toFixed(2)} CPU-s over ${r.wallSeconds.toFixed(2)} s wall (${pct(r.cpuSeconds, r.wallSeconds).toFixed(0)} % of a core); ${split(r, (p) => `${p.cpuSeconds.toFixed(2)} CPU-s`)}; target: ≥ 2× the issue-14 baseline bundle in the same run (OPEN_AMA_BENCH_COLLECTOR, docs/performance.md)`,
+        note: `${r.cpuSeconds.toFixed(2)} CPU-s over ${r.wallSeconds.toFixed(2)} s wall (${pct(r.cpuSeconds, r.wallSeconds).toFixed(0)} % of a core); ${split(r, (p) => `${p.cpuSeconds.toFixed(2)} CPU-s`)}${baseline ? '' : '; the ≥ 2× target is measured with --baseline=<bundle> (docs/performance.md)'}`,
       });
+      if (baseline) await baselineRows(env, small, name);
       add({
         profile: name,
         figure: 'wall rate',
@@ -398,6 +436,7 @@ async function textTailChild(lines: number, dir: string): Promise<void> {
 
 const PROFILES = ['sustained', 'max', 'max-large', 'burst', 'text-tail', 'idle', 'enable', 'perf', 'syslog'];
 const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof] [--heap-promo]
+                      [--baseline=<collector bundle> [--rounds=N]]
   (docs/performance.md; OPEN_AMA_BENCH_COLLECTOR / OPEN_AMA_BENCH_NODE_ARGS run another collector bundle or V8 flags)`;
 
 const tailChild = args.find((a) => a.startsWith('--text-tail-child='));
@@ -405,6 +444,12 @@ const unknownProfile = only?.find((p) => !PROFILES.includes(p));
 if (args.includes('--help') || args.includes('-h')) console.log(USAGE);
 else if (unknownProfile !== undefined) {
   console.error(`unknown profile "${unknownProfile}"\n${USAGE}`);
+  process.exitCode = 2;
+} else if (baseline !== undefined && !existsSync(baseline)) {
+  console.error(`--baseline: no such file: ${baseline}\n${USAGE}`);
+  process.exitCode = 2;
+} else if (!(Number.isInteger(rounds) && rounds >= 1)) {
+  console.error(`--rounds: a whole number ≥ 1, not "${roundsArg}"\n${USAGE}`);
   process.exitCode = 2;
 } else if (tailChild) void textTailChild(Number(tailChild.slice(18)), args[args.indexOf(tailChild) + 1]!);
 else void main();

@@ -1,7 +1,12 @@
 // Performance counters: specifier parsing, counter math from two captured /proc snapshots (rates need
 // two samples), wrap/reset never yields a bogus rate, and the real /proc of this machine gives every
 // catalogue counter or reports it missing once; records carry exactly the Perf / InsightsMetrics columns.
+// A made-up /proc tree: files past the read buffer are read whole, odd process names parse, processes
+// that vanished or whose stat is a symlink are skipped.
 import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseSpecifier, resolveSpecifiers, SUPPORTED } from '../../../../agent/collector/sources/perf/counters.js';
 import { computeValues, takeSample, type RawSample } from '../../../../agent/collector/sources/perf/sampler.js';
 import { PerfSource } from '../../../../agent/collector/sources/perf/perf-source.js';
@@ -89,6 +94,8 @@ describe('perf counters', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const b = await takeSample('/proc', true);
     const values = computeValues(a, b);
+    // CPUs from /proc/stat's per-CPU lines: where os.cpus() counts them too.
+    expect(values.find((v) => v.counter === 'CPUs')?.value).toBe(os.cpus().length);
     const produced = new Set(values.map((v) => `${v.object}|${v.counter}`));
     const missing = Object.entries(SUPPORTED)
       .flatMap(([o, cs]) => cs.map((c) => `${o}|${c}`))
@@ -139,5 +146,38 @@ describe('perf counters', () => {
       Namespace: 'Processor',
       Origin: 'vm.azm.ms',
     });
+  });
+
+  test('a made-up /proc: a stat file past the read buffer read whole, odd names, vanished processes, symlinks not followed', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'oa-proc-'));
+    try {
+      // 3000 per-CPU lines: ~150 KB, more than twice the 64 KiB read buffer.
+      const cpus = Array.from({ length: 3000 }, (_, i) => `cpu${i} 10 0 20 ${1000 + i} 0 0 0 0 0 0`);
+      writeFileSync(path.join(root, 'stat'), ['cpu  1 0 2 3 0 0 0 0 0 0', ...cpus, 'intr 1', ''].join('\n'));
+      const proc = (pid: string, name: string, utime: number): void => {
+        mkdirSync(path.join(root, pid));
+        const fields = Array.from({ length: 50 }, (_, i) => String(i));
+        fields[11] = String(utime); // utime, the 14th field of /proc/<pid>/stat (index 11 after "state")
+        fields[21] = '25'; // rss in pages
+        writeFileSync(path.join(root, pid, 'stat'), `${pid} (${name}) ${fields.join(' ')}\n`);
+      };
+      proc('1', 'init', 7);
+      proc('42', 'we ird) (name', 9);
+      mkdirSync(path.join(root, '77')); // ended between readdir and read: no stat
+      mkdirSync(path.join(root, 'self'));
+      mkdirSync(path.join(root, '99'));
+      const secret = path.join(root, 'elsewhere');
+      writeFileSync(secret, '99 (not-a-process) S 1 2 3\n');
+      symlinkSync(secret, path.join(root, '99', 'stat'));
+
+      const s = await takeSample(root, true);
+      expect(s.cpu.size).toBe(3001);
+      expect(s.cpu.get('2999')?.idle).toBe(3999);
+      expect([...s.procs.keys()].sort()).toEqual(['1', '42']);
+      expect(s.procs.get('42')).toEqual({ name: 'we ird) (name', utime: 9, stime: 12, vsize: 20, rss: 25 * 4096 });
+      expect(computeValues(undefined, s).find((v) => v.counter === 'CPUs')?.value).toBe(3000);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -147,14 +147,15 @@ const median = (xs: number[]): number => {
 
 /**
  * `--baseline`: the max-rate run of the baseline bundle and of this build's collector, alternated `rounds`
- * times (each alone, on the same runtime with the same flags), so machine noise hits both alike; the
- * ratio of their medians against the issue's ≥ 2× target.
+ * times (each alone, on the same runtime with the same flags, first one then the other first), so machine
+ * noise hits both alike; the ratio of their medians against the issue's ≥ 2× target.
  */
 async function baselineRows(env: LoadEnv, corpus: SyslogCorpus, name: string): Promise<void> {
   const current = path.join(env.runtime.distDir, 'collector.mjs');
   const rate = { baseline: [] as number[], current: [] as number[] };
   for (let i = 0; i < rounds; i++) {
-    for (const which of ['baseline', 'current'] as const) {
+    // ABBA: the order flips each round, so what changes over the sitting (caches, heat) favours neither.
+    for (const which of i % 2 === 0 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const)) {
       const script = which === 'baseline' ? baseline! : current;
       const r = await runCollectorLoad(env, { corpus, count: P.maxCount, collectorScript: script });
       rate[which].push(r.count / r.cpuSeconds);

@@ -1,19 +1,11 @@
 // Takes one sample of every counter family from /proc and statfs (no child processes), and turns
 // two consecutive samples into counter values. Rates need two samples: the first tick yields none.
-// /proc files are read synchronously into one reused buffer: the kernel writes them from memory at read
-// time, and one open/read/close costs a few µs where fs.promises.readFile took four trips through libuv's
-// thread pool (~200 µs a process: a full sample with per-process counters ~16 → ~2.3 ms of CPU,
-// docs/performance.md). statfs stays asynchronous: on a network mount whose server is gone it can block for
-// minutes, and it must not block the collector's event loop.
-import {
-  closeSync,
-  constants as fsConstants,
-  openSync,
-  promises as fs,
-  readdirSync,
-  readFileSync,
-  readSync,
-} from 'node:fs';
+// /proc files are read synchronously (readFileSync): the kernel writes them from memory at read time, and
+// a synchronous read costs a few µs where fs.promises.readFile took four trips through libuv's thread pool
+// (~200 µs a process: a full sample with per-process counters ~16 → ~2.3 ms of CPU, docs/performance.md).
+// statfs stays asynchronous: on a network mount whose server is gone it can block for minutes, and it must
+// not block the collector's event loop.
+import { closeSync, constants as fsConstants, openSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import {
   parseDiskstats,
@@ -41,10 +33,7 @@ export interface RawSample {
   procs: Map<string, { name: string; utime: number; stime: number; rss: number; vsize: number }>;
 }
 
-/** The reused read buffer; a file larger than it is read in more rounds (the text joins them). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-/** The whole text of a /proc file ('' when it cannot be read: gone, or not readable). */
+/** The whole text of a /proc file ('' when it cannot be read: gone, not readable, or a symlink). */
 function readProcText(p: string): string {
   let fd: number;
   try {
@@ -53,18 +42,7 @@ function readProcText(p: string): string {
     return '';
   }
   try {
-    let len = 0;
-    for (;;) {
-      if (len === scratch.length) {
-        const grown = Buffer.allocUnsafe(2 * scratch.length);
-        scratch.copy(grown, 0, 0, len);
-        scratch = grown;
-      }
-      const n = readSync(fd, scratch, len, scratch.length - len, null);
-      if (n === 0) break;
-      len += n;
-    }
-    return scratch.toString('utf8', 0, len);
+    return readFileSync(fd, 'utf8');
   } catch {
     return ''; // the process ended between open and read (ESRCH)
   } finally {

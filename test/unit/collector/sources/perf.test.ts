@@ -1,7 +1,7 @@
 // Performance counters: specifier parsing, counter math from two captured /proc snapshots (rates need
 // two samples), wrap/reset never yields a bogus rate, and the real /proc of this machine gives every
 // catalogue counter or reports it missing once; records carry exactly the Perf / InsightsMetrics columns.
-// A made-up /proc tree: files past the read buffer are read whole, odd process names parse, processes
+// A made-up /proc tree: files past 64 KiB are read whole, odd process names parse, processes
 // that vanished or whose stat is a symlink are skipped.
 import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -148,10 +148,10 @@ describe('perf counters', () => {
     });
   });
 
-  test('a made-up /proc: a stat file past the read buffer read whole, odd names, vanished processes, symlinks not followed', async () => {
+  test('a made-up /proc: a stat file past 64 KiB read whole, odd names, vanished processes, symlinks not followed', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'oa-proc-'));
     try {
-      // 3000 per-CPU lines: ~150 KB, more than twice the 64 KiB read buffer.
+      // 3000 per-CPU lines: ~150 KB, more than twice the 64 KiB a read of unknown size starts with.
       const cpus = Array.from({ length: 3000 }, (_, i) => `cpu${i} 10 0 20 ${1000 + i} 0 0 0 0 0 0`);
       writeFileSync(path.join(root, 'stat'), ['cpu  1 0 2 3 0 0 0 0 0 0', ...cpus, 'intr 1', ''].join('\n'));
       const proc = (pid: string, name: string, utime: number): void => {

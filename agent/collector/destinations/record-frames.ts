@@ -152,6 +152,7 @@ export class RecordFrameEncoder {
     return end;
   }
 
+  /** A loop, not buf.set(): for these ~15-byte names it is ~45 ns a Syslog record cheaper (~5 % of encoding). */
   private writeBytes(bytes: Buffer, off: number): number {
     const n = bytes.length;
     this.ensure(off, n);

@@ -28,14 +28,16 @@ describe('supervisor life cycle', () => {
     expect(Number(session)).toBe(first.pid);
     expect(Number(pgrp)).not.toBe(process.pid);
     // started with the supervisor's V8 flags (agent/supervisor/node-flags.ts), the collector with its own
-    const argv = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    expect(argv(first.pid)).toEqual(expect.arrayContaining(supervisorNodeFlags()));
-    const collectorArgv = argv(processesUnder(m.root, 'collector.mjs')[0]!);
+    const nulList = (pid: number, file: 'cmdline' | 'environ'): string[] =>
+      readFileSync(`/proc/${pid}/${file}`, 'utf8').split('\0');
+    expect(nulList(first.pid, 'cmdline')).toEqual(expect.arrayContaining(supervisorNodeFlags()));
+    const collectorPid = processesUnder(m.root, 'collector.mjs')[0]!;
+    const collectorArgv = nulList(collectorPid, 'cmdline');
     expect(collectorArgv).toEqual(expect.arrayContaining(collectorNodeFlags(DEFAULT_RESOURCE_LIMITS.memoryMaxMB)));
     expect(collectorArgv).toContain(`--max-old-space-size=${DEFAULT_RESOURCE_LIMITS.memoryMaxMB}`);
     expect(collectorArgv).not.toContain('--no-opt');
     // and one glibc arena (agent/supervisor/node-flags.ts collectorEnv)
-    const environ = readFileSync(`/proc/${processesUnder(m.root, 'collector.mjs')[0]!}/environ`, 'utf8').split('\0');
+    const environ = nulList(collectorPid, 'environ');
     expect(environ).toContain('MALLOC_ARENA_MAX=1');
 
     expect(await stopSupervisor(m.paths, { timeoutMs: 20_000 })).toEqual({ wasRunning: true });

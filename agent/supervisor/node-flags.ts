@@ -19,7 +19,12 @@
 // the old generation once most of them were seen surviving a scavenge; our per-record objects are meant to
 // die within a batch, and with pretenuring on, the 10k-EPS run promoted ~64 MB in 20 s (19 full GCs),
 // without it ~17 MB (10–11), and ~13 % less CPU (three alternating rounds, docs/performance.md); no change
-// at max rate. Nothing in the collector allocates long-lived objects in bulk for it to help.
+// at max rate. Nothing in the collector allocates long-lived objects in bulk for it to help. The old
+// generation's first limit is 32 MiB (--initial-old-space-size=32): without it, under load V8 started a
+// full GC by task every ~100 ms although the old generation stayed at 12–16 MB, well under its 24 MB limit
+// (`--trace-incremental-marking`: "Start (task) … size 12MB … limit 24MB"). Max-rate run: 17–19 → 5–7 full
+// GCs and ~+9 % records per CPU-second, same peak RSS; 10k EPS: 10–11 → 5 full GCs, ~5 % less CPU, ~+5 MB
+// RSS (alternated rounds, docs/performance.md). 24 MiB changed nothing; 64 MiB cost ~27 MB more RSS.
 //
 // Supervisor: a mostly idle process (a control socket, a status file every few seconds, one child) whose
 // hot path is nothing. No optimising compilers (--no-opt: TurboFan, --no-maglev; the Sparkplug baseline
@@ -36,6 +41,7 @@ export function collectorNodeFlags(memoryMaxMB: number): string[] {
     `--max-semi-space-size=${COLLECTOR_SEMI_SPACE_MB}`,
     `--max-old-space-size=${Math.max(64, Math.floor(memoryMaxMB))}`,
     '--no-allocation-site-pretenuring',
+    '--initial-old-space-size=32',
   ];
 }
 

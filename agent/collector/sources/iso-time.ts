@@ -52,20 +52,27 @@ export function localTimeMs(
 const DAY_MS = 86_400_000;
 const MIN_4DIGIT_YEAR_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 const MAX_4DIGIT_YEAR_MS = 253_402_300_800_000; // 10000-01-01T00:00:00.000Z
-const dayPrefixes = new Map<number, string>();
-const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
-const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+/** Per day: the character codes of its "YYYY-MM-DDT" prefix. */
+const dayPrefixes = new Map<number, number[]>();
+const digit = (n: number): number => 48 + n;
 
-/** new Date(ms).toISOString(), with the "YYYY-MM-DDT" prefix cached per day (throws the same RangeError). */
+/**
+ * new Date(ms).toISOString(), with the "YYYY-MM-DDT" prefix cached per day (throws the same RangeError).
+ * The string is made by ONE String.fromCharCode call: a template literal of the parts built a string per
+ * concatenation and a flat copy when the encoder first read it, ~200 B of garbage a Syslog record
+ * (an allocation profile of the max-rate run, docs/performance.md).
+ */
 export function isoFromMs(ms: number): string {
   if (!(ms >= MIN_4DIGIT_YEAR_MS && ms < MAX_4DIGIT_YEAR_MS) || !Number.isInteger(ms))
     return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
-  let prefix = dayPrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  let p = dayPrefixes.get(day);
+  if (p === undefined) {
+    const prefix = new Date(day * DAY_MS).toISOString();
+    p = [];
+    for (let i = 0; i < 11; i++) p.push(prefix.charCodeAt(i));
     if (dayPrefixes.size > 1024) dayPrefixes.clear();
-    dayPrefixes.set(day, prefix);
+    dayPrefixes.set(day, p);
   }
   let r = ms - day * DAY_MS;
   const milli = r % 1000;
@@ -73,7 +80,15 @@ export function isoFromMs(ms: number): string {
   const sec = r % 60;
   r = (r - sec) / 60;
   const min = r % 60;
-  return `${prefix}${pad2((r - min) / 60)}:${pad2(min)}:${pad2(sec)}.${pad3(milli)}Z`;
+  const h = (r - min) / 60;
+  const m100 = (milli / 100) | 0;
+  const m10 = ((milli % 100) / 10) | 0;
+  // prettier-ignore
+  return String.fromCharCode(
+    p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!,
+    digit((h / 10) | 0), digit(h % 10), 58, digit((min / 10) | 0), digit(min % 10), 58,
+    digit((sec / 10) | 0), digit(sec % 10), 46, digit(m100), digit(m10), digit(milli % 10), 90,
+  );
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

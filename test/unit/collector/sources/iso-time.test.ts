@@ -1,8 +1,9 @@
 // rfc3339Ms (the RFC 5424 timestamp read by position) answers exactly what Date.parse answers for every
-// string of the RFC 3339 shape, in or out of range (NaN included).
+// string of the RFC 3339 shape, in or out of range (NaN included); isoFromMs (EventTime written from
+// character codes) answers exactly what Date.toISOString answers, or throws the same error.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { rfc3339Ms } from '../../../../agent/collector/sources/iso-time.js';
+import { isoFromMs, rfc3339Ms } from '../../../../agent/collector/sources/iso-time.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
@@ -50,5 +51,57 @@ describe('rfc3339Ms', () => {
       '0099-01-01T00:00:00Z',
     ])
       expect([s, rfc3339Ms(s)]).toEqual([s, Date.parse(s)]);
+  });
+});
+
+describe('isoFromMs', () => {
+  const outcome = (f: () => string): string => {
+    try {
+      return f();
+    } catch (err) {
+      return `throws ${(err as Error).name}: ${(err as Error).message}`;
+    }
+  };
+  const same = (ms: number): void => {
+    expect([ms, outcome(() => isoFromMs(ms))]).toEqual([ms, outcome(() => new Date(ms).toISOString())]);
+  };
+  const DAY = 86_400_000;
+  const LIMIT = 8.64e15; // Date's range: ± 100,000,000 days
+
+  test('property: the same as Date.toISOString for any millisecond, any day, near the day boundaries', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -LIMIT / DAY - 2, max: LIMIT / DAY + 2 }),
+        fc.oneof(fc.integer({ min: 0, max: DAY - 1 }), fc.constantFrom(0, 1, 999, 1000, DAY - 1000, DAY - 1)),
+        (day, inDay) => same(day * DAY + inDay),
+      ),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800 }), (s) => same(s * 1000 + (s % 1000))),
+      {
+        numRuns: 5_000,
+      },
+    );
+  });
+
+  test('examples: the 4-digit year edges, non-integers and non-finite values take or match Date', () => {
+    for (const ms of [
+      0,
+      -1,
+      1_764_720_000_123,
+      -62_167_219_200_000, // 0000-01-01T00:00:00.000Z
+      -62_167_219_200_001,
+      253_402_300_799_999, // 9999-12-31T23:59:59.999Z
+      253_402_300_800_000,
+      LIMIT,
+      -LIMIT,
+      LIMIT + 1,
+      1.5,
+      -0.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ])
+      same(ms);
   });
 });

@@ -22,11 +22,17 @@ export interface SyslogHeader {
 
 /** Numeric PID when `s` is 1–10 digits within int32, else null. */
 export function pidOf(s: string | undefined): number | null {
-  if (!s || s.length > 10) return null;
-  for (let i = 0; i < s.length; i++) {
+  return s === undefined ? null : pidIn(s, 0, s.length);
+}
+
+/** pidOf(s.slice(start, end)) without the substring; null when start is -1. */
+export function pidIn(s: string, start: number, end: number): number | null {
+  if (start < 0 || end <= start || end - start > 10) return null;
+  let n = 0;
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) return null; // not /^\d+$/ (checked by position: no regex per message)
+    n = n * 10 + (c - 48);
   }
-  const n = Number(s);
   return n <= 2_147_483_647 ? n : null;
 }

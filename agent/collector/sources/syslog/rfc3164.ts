@@ -3,7 +3,8 @@
 // sends), RFC 3339 timestamps (rsyslog), missing hostname, `TAG:`, `tag[pid]:`, space-terminated tags,
 // Cisco `%ASA-6-302013:` tags, CEF right after the host. No year/zone in the classic form: current year,
 // local zone → UTC, and a time more than a week ahead belongs to last year (December read in January).
-import { pidOf, type ParseProblem, type SyslogHeader } from './header.js';
+import { readColonTag } from './colon-tag.js';
+import { pidIn, pidOf, type ParseProblem, type SyslogHeader } from './header.js';
 import { isoFromMs, localTimeMs, twoDigits } from '../iso-time.js';
 
 const MONTHS: Record<string, number> = {
@@ -24,8 +25,6 @@ const BSD_TS = /^([A-Z][a-z]{2}) ( ?\d|\d{2}) (?:(\d{4}) )?(\d{2}):(\d{2}):(\d{2
 const RFC3339_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})):? /;
 const KV_START = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}=/;
 const FUTURE_TOLERANCE_MS = 7 * 86_400_000;
-/** `tag:` / `tag[pid]:` — the tag runs to the first `[`, `:` or whitespace (rsyslog's rule). */
-const COLON_TAG = /^([^\s:[\]]{1,128})(?:\[([^\]\s]{0,32})\])?: ?/;
 /** A tag without colon, ended by a space: only when it looks like a program name. */
 const SPACE_TAG = /^([A-Za-z0-9_./-]{1,48})(?:\[(\d{1,10})\])? /;
 
@@ -63,24 +62,33 @@ export function parseRfc3164(s: string, now: Date): Rfc3164Result {
   let host = '';
   const sp = rest.indexOf(' ');
   if (sp > 0 && !rest.startsWith('CEF:') && !rest.startsWith('%')) {
-    const first = rest.slice(0, sp);
-    if (!/[:[\]]/.test(first)) {
-      host = first;
+    if (!hasTagPunctuation(rest, sp)) {
+      host = rest.slice(0, sp);
       rest = rest.slice(sp + 1);
       if (rest.startsWith(': ')) rest = rest.slice(2); // Cisco: "asa01 : %ASA-…"
     }
   }
   // CEF right after the header: rsyslog reads "CEF:" as the tag and forwards "CEF: 0|…" (sp-if-no-1st-sp).
   if (/^CEF: ?\d/.test(rest)) return { eventTime, host, app: 'CEF', pid: null, msg: rest, problems };
-  const colon = COLON_TAG.exec(rest);
-  if (colon) {
-    return { eventTime, host, app: colon[1]!, pid: pidOf(colon[2]), msg: rest.slice(colon[0].length), problems };
+  const tag = readColonTag(rest); // `tag:` / `tag[pid]:` (colon-tag.ts)
+  if (tag) {
+    const app = rest.slice(0, tag.tagEnd);
+    return { eventTime, host, app, pid: pidIn(rest, tag.pidStart, tag.pidEnd), msg: rest.slice(tag.end), problems };
   }
   const spaced = SPACE_TAG.exec(rest);
   if (spaced) {
     return { eventTime, host, app: spaced[1]!, pid: pidOf(spaced[2]), msg: rest.slice(spaced[0].length), problems };
   }
   return { eventTime, host, app: '', pid: null, msg: rest, problems };
+}
+
+/** /[:[\]]/.test(s.slice(0, end)) without the substring. */
+function hasTagPunctuation(s: string, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 58 || c === 91 || c === 93) return true;
+  }
+  return false;
 }
 
 function bsdTime(m: RegExpExecArray, now: Date): string | undefined {

@@ -45,7 +45,8 @@ export interface SyslogListenerOptions {
 
 export interface SyslogMessageHandler {
   /** One framed message; `remote` is the sender's IP ('' for loopback and unix sockets). */
-  onMessage(msg: Buffer, remote: string): void;
+  /** The message is b[start..end), valid only during the call (framing.ts). */
+  onMessage(b: Buffer, start: number, end: number, remote: string): void;
   onOversized(): void;
   /** Messages lost here: UDP datagrams while paused, partial messages of closed connections. */
   onDiscarded?(reason: 'backpressure' | 'incomplete_frame', count: number): void;
@@ -219,9 +220,9 @@ export class SyslogListener {
     const conn: Connection = { sock, framer: undefined!, lastDataAt: t, lastMessageAt: t, messages: 0, ended: false };
     conn.framer = new SyslogFramer(
       this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-      (m) => {
+      (b, start, end) => {
         conn.messages++;
-        this.handler.onMessage(m, remote);
+        this.handler.onMessage(b, start, end, remote);
       },
       () => this.handler.onOversized(),
     );
@@ -316,7 +317,7 @@ export class SyslogListener {
     while (end > 0 && (msg[end - 1] === 10 || msg[end - 1] === 13)) end--;
     if (end === 0) return;
     if (end > max) this.handler.onOversized();
-    this.handler.onMessage(msg.subarray(0, Math.min(end, max)), remoteIp(address));
+    this.handler.onMessage(msg, 0, Math.min(end, max), remoteIp(address));
   }
 }
 

@@ -61,16 +61,18 @@ export interface ParsedMessage {
   problems: ParseProblem[];
 }
 
-export function parseMessage(input: Buffer | string, ctx: ParseContext): ParsedMessage {
+/** The message is input[start..end) (default: all of it), read now: the caller may reuse the bytes after. */
+export function parseMessage(input: Buffer | string, ctx: ParseContext, start = 0, end = input.length): ParsedMessage {
   const now = ctx.now ?? new Date();
   const problems: ParseProblem[] = [];
   let text: string;
   if (typeof input === 'string') {
-    text = input.length > MAX_MESSAGE_BYTES ? input.slice(0, MAX_MESSAGE_BYTES) : input;
-    if (text !== input) problems.push('oversized');
+    const whole = start === 0 && end === input.length ? input : input.slice(start, end);
+    text = whole.length > MAX_MESSAGE_BYTES ? whole.slice(0, MAX_MESSAGE_BYTES) : whole;
+    if (text !== whole) problems.push('oversized');
   } else {
-    if (input.length > MAX_MESSAGE_BYTES) problems.push('oversized');
-    text = input.toString('utf8', 0, Math.min(input.length, MAX_MESSAGE_BYTES));
+    if (end - start > MAX_MESSAGE_BYTES) problems.push('oversized');
+    text = input.toString('utf8', start, Math.min(end, start + MAX_MESSAGE_BYTES));
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   text = trimLineEnd(text);

@@ -107,7 +107,7 @@ export class SyslogSource implements Component {
     this.listener = new SyslogListener(
       listenerOptions,
       {
-        onMessage: (m, r) => this.onMessage(m, r),
+        onMessage: (b, start, end, r) => this.onMessage(b, start, end, r),
         onOversized: () => this.oversized++,
         onDiscarded: (reason, count) => this.ctx.drops.drop(reason, count, this.id),
       },
@@ -152,12 +152,12 @@ export class SyslogSource implements Component {
     }
   }
 
-  private onMessage(msg: Buffer, remote: string): void {
+  private onMessage(b: Buffer, start: number, end: number, remote: string): void {
     this.received++;
     const ms = Date.now();
     if (ms !== this.nowMs) this.parseCtx.now = new Date((this.nowMs = ms));
     this.parseCtx.sourceIp = remote;
-    const p = parseMessage(msg, this.parseCtx);
+    const p = parseMessage(b, this.parseCtx, start, end);
     for (const problem of p.problems) this.problems[problem] = (this.problems[problem] ?? 0) + 1;
     let selected = false;
     for (let i = 0; i < this.filters.length; i++) {

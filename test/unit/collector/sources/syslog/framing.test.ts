@@ -8,7 +8,7 @@ function frame(chunks: Buffer[], max = 64 * 1024): { msgs: string[]; oversized: 
   let oversized = 0;
   const f = new SyslogFramer(
     max,
-    (m) => msgs.push(m.toString('utf8')),
+    (b, start, end) => msgs.push(b.toString('utf8', start, end)),
     () => oversized++,
   );
   for (const c of chunks) f.push(c);
@@ -69,7 +69,7 @@ describe('SyslogFramer', () => {
     // framer re-concatenated its whole buffer per packet, ~n²/2 = 2 GiB for this frame.
     const trickle = (data: Buffer): { framer: SyslogFramer; msgs: Buffer[] } => {
       const msgs: Buffer[] = [];
-      const framer = new SyslogFramer(64 * 1024, (m) => msgs.push(Buffer.from(m)));
+      const framer = new SyslogFramer(64 * 1024, (b, start, end) => msgs.push(Buffer.from(b.subarray(start, end))));
       for (let i = 0; i < data.length; i++) framer.push(data.subarray(i, i + 1));
       return { framer, msgs };
     };

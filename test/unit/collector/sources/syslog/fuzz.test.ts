@@ -85,7 +85,12 @@ describe('fuzz', () => {
   test('the framer never throws and never emits more than 64 KiB per message on arbitrary chunks', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 30 }), (chunks) => {
-        const f = new SyslogFramer(256, (m) => expect(m.length).toBeLessThanOrEqual(256));
+        const f = new SyslogFramer(256, (b, start, end) => {
+          expect(start).toBeGreaterThanOrEqual(0);
+          expect(end).toBeGreaterThan(start);
+          expect(end).toBeLessThanOrEqual(b.length);
+          expect(end - start).toBeLessThanOrEqual(256);
+        });
         for (const c of chunks) f.push(Buffer.from(c));
         f.end();
         expect(f.buffered).toBe(0);

@@ -47,6 +47,15 @@ describe('parseMessage on real lines', () => {
   test('string and Buffer input give the same record', () => {
     for (const c of ALL_CASES) expect(parseMessage(c.line, ctx)).toEqual(parseMessage(Buffer.from(c.line), ctx));
   });
+
+  test('a range of a larger buffer (what the framer hands over) gives the record of those bytes alone', () => {
+    for (const c of ALL_CASES) {
+      const line = Buffer.from(c.line);
+      const around = Buffer.concat([Buffer.from('<14>1 junk before\n'), line, Buffer.from('\n<11>after')]);
+      const start = around.indexOf(line);
+      expect(parseMessage(around, ctx, start, start + line.length)).toEqual(parseMessage(line, ctx));
+    }
+  });
 });
 
 describe('RFC 3164 year and zone', () => {
@@ -96,6 +105,18 @@ describe('limits and the sender', () => {
     const p = parseMessage(Buffer.from(`<13>Nov 25 10:00:00 h app: ${'x'.repeat(70_000)}`), ctx);
     expect(p.problems).toContain('oversized');
     expect(Buffer.byteLength(p.record.SyslogMessage)).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  test('the 64 KiB limit counts the range, not the buffer around it', () => {
+    const line = `<13>Nov 25 10:00:00 h app: ${'x'.repeat(64 * 1024 - 27)}`;
+    const around = Buffer.from(`${'y'.repeat(10_000)}${line}${'z'.repeat(10_000)}`);
+    const inRange = parseMessage(around, ctx, 10_000, 10_000 + line.length);
+    expect(Buffer.byteLength(line)).toBe(64 * 1024);
+    expect(inRange.problems).not.toContain('oversized');
+    expect(inRange.record.SyslogMessage).toBe('x'.repeat(64 * 1024 - 27));
+    const over = parseMessage(around, ctx, 10_000, 10_000 + line.length + 1);
+    expect(over.problems).toContain('oversized');
+    expect(over.record.SyslogMessage).toBe('x'.repeat(64 * 1024 - 27));
   });
 
   test('HostIP carries the remote sender address when given', () => {

@@ -24,6 +24,9 @@ import { ScratchBuffer } from './scratch-buffer.js';
 import { recoverSegments } from './segment-recovery.js';
 import { entriesInEndSegment, readEntries } from './segment-reader.js';
 
+/** A read of one full request (~1 MiB of payload, plus a frame header's slack) fits the kept read buffer. */
+const READ_KEEP_BYTES = 1280 * 1024;
+
 export type { QueueBatch, QueuePosition } from './segment.js';
 
 export interface DiskQueueOptions {
@@ -61,6 +64,8 @@ export class DiskQueue implements EvictableQueue {
   private readonly ledger: AckLedger;
   /** Appends encode into it: each append's frames are written before the next append encodes (serial). */
   private readonly frameBuffer = new ScratchBuffer();
+  /** Reads go into it: the in-flight batch's entries are views of it, and no read runs while one is in flight. */
+  private readonly readBuffer = new ScratchBuffer(READ_KEEP_BYTES);
 
   /** A segment is sealed once it would grow past this (default 8 MiB). */
   private get segmentLimit(): number {
@@ -211,8 +216,13 @@ export class DiskQueue implements EvictableQueue {
   }
 
   private async readLocked(maxBytes: number, maxEntries: number): Promise<QueueBatch | null> {
-    const { entries, end } = await readEntries(this.dir, this.segments, this.readPos, { maxBytes, maxEntries }, () =>
-      this.o.drops.drop('parse_error', 1, this.id),
+    const { entries, end } = await readEntries(
+      this.dir,
+      this.segments,
+      this.readPos,
+      { maxBytes, maxEntries },
+      () => this.o.drops.drop('parse_error', 1, this.id),
+      this.readBuffer,
     );
     return entries.length > 0 ? this.hand(entries, end) : null;
   }

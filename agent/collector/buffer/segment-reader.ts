@@ -3,10 +3,15 @@
 // views of that read's buffer. Frames from an earlier run are CRC-checked again (a frame found corrupt
 // after open, a disk error, skips the rest of its segment, counted through onCorrupt); frames this
 // process appended itself (segment.ts `ownFrom`) have their length checked, not their CRC. A segment
-// deleted meanwhile (evicted) is skipped.
+// deleted meanwhile (evicted) is skipped. With a `scratch` buffer, the first segment's read goes into it
+// (kept between reads: a fresh ~1 MiB buffer per read page-faulted as the kernel filled it); the views
+// handed out are then valid only until the caller's next read, which the queue allows only after the
+// batch was acknowledged or released (one batch in flight). A read reaching into further segments gets a
+// fresh buffer for each of them.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { checkFrame, HEADER_BYTES, MAX_ENTRY_BYTES } from './framing.js';
+import type { ScratchBuffer } from './scratch-buffer.js';
 import { segName, type QueuePosition, type Segment } from './segment.js';
 
 export interface ReadLimits {
@@ -21,8 +26,10 @@ export async function readEntries(
   from: QueuePosition,
   { maxBytes, maxEntries }: ReadLimits,
   onCorrupt: () => void,
+  scratch?: ScratchBuffer,
 ): Promise<{ entries: Buffer[]; end: QueuePosition }> {
   let pos = { ...from };
+  let chunks = 0;
   const entries: Buffer[] = [];
   let bytes = 0;
   while (entries.length < maxEntries) {
@@ -36,7 +43,8 @@ export async function readEntries(
     }
     // Up to the byte budget, plus room for one frame header.
     const want = Math.min(seg.size - pos.off, Math.max(HEADER_BYTES, maxBytes - bytes) + HEADER_BYTES * 2 + 64 * 1024);
-    const chunk = Buffer.allocUnsafe(want);
+    const chunk = scratch && chunks === 0 ? scratch.take(want) : Buffer.allocUnsafe(want);
+    chunks++;
     let fh: fs.FileHandle;
     try {
       fh = await fs.open(path.join(dir, segName(seg.id)), 'r');

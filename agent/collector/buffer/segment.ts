@@ -10,6 +10,7 @@ export interface QueuePosition {
 
 /** Entries handed to the delivery worker, from `start` up to `end`; acked or released as a whole. */
 export interface QueueBatch {
+  /** Views of the queue's read buffer: valid until the batch is acknowledged or released. */
   entries: Buffer[];
   start: QueuePosition;
   end: QueuePosition;

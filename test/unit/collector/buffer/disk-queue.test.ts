@@ -96,6 +96,28 @@ describe('DiskQueue', () => {
     await q.close();
   });
 
+  test('entries stay intact while in flight: a read across several segments, then reads after ack and release', async () => {
+    // The first segment of a read goes into the queue's kept read buffer, later segments into buffers of
+    // their own (segment-reader.ts): a read spanning eight segments must not overwrite its own entries.
+    const dir = tmp();
+    const q = await DiskQueue.open(dir, { id: 'l', drops: counter(), logger, segmentBytes: 300 });
+    const round = async (r: number): Promise<void> => {
+      const sent = Array.from({ length: 40 }, (_, i) => `{"round":${r},"i":${i},"pad":"${'x'.repeat((i * 7) % 40)}"}`);
+      for (const s of sent) await q.append([buf(s)]);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.seg')).length).toBeGreaterThanOrEqual(8);
+      const b = (await q.read(1e9, 1000))!;
+      expect(b.entries.map(String)).toEqual(sent);
+      await q.append([buf('{"later":true}')]); // an append while in flight does not touch the batch
+      expect(b.entries.map(String)).toEqual(sent);
+      q.release(b);
+      const again = (await q.read(1e9, 1000))!;
+      expect(again.entries.map(String)).toEqual([...sent, '{"later":true}']);
+      await q.ack(again);
+    };
+    for (let r = 0; r < 3; r++) await round(r);
+    await q.close();
+  });
+
   test('read respects the byte budget (memory bounded per batch)', async () => {
     const q = await DiskQueue.open(tmp(), { id: 'l', drops: counter(), logger });
     await q.append(Array.from({ length: 100 }, () => Buffer.alloc(1000, 97)));

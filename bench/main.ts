@@ -5,9 +5,10 @@
 // and dist/ instead. Default ≤ 6 minutes; `--long` soaks (longer sustained run, bigger burst, longer idle
 // window). `--only=sustained,max,...` runs a subset; `--cpu-prof` writes the collector's V8 CPU profile
 // of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools); `--heap-promo` prints which
-// functions allocate what survives a scavenge in that run (promotion-profile.ts); `--baseline=<collector
-// bundle>` adds to the max-rate profile rounds of that bundle and this one alternated (both alone, same
-// runtime and flags) and their ratio against the ≥ 2× target (`--rounds=N`, default 3).
+// functions allocate what survives a scavenge in that run, `--heap-alloc` which allocate at all
+// (promotion-profile.ts); `--baseline=<collector bundle>` adds to the max-rate profile rounds of that
+// bundle and this one alternated (both alone, same runtime and flags) and their ratio against the ≥ 2×
+// target (`--rounds=N`, default 3).
 // Profiles live one per module: collector-load.ts (sustained / max / burst), rsyslog-relay.ts,
 // syslog-ng-peer.ts, text-tail.ts, idle-footprint.ts, enable-time.ts, syslog-bench.ts; report.ts renders.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +34,7 @@ import { renderTable, writeReport, type BenchEnv, type Row, type Target } from '
 const args = process.argv.slice(2);
 const long = args.includes('--long');
 const cpuProf = args.includes('--cpu-prof');
-const heapPromo = args.includes('--heap-promo');
+const heapKind = args.includes('--heap-alloc') ? 'allocated' : args.includes('--heap-promo') ? 'promoted' : undefined;
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice(7)
@@ -242,13 +243,13 @@ async function main(): Promise<void> {
         mkdirSync(profDir, { recursive: true });
         notes.push(`collector CPU profile of the max-rate run written to ${profDir} (collector started alone)`);
       }
-      const promoFile = path.join(dir, 'heap-promo.json');
-      if (heapPromo) nodeArgs.push(...promotionPreload(dir, promoFile));
+      const heapFile = path.join(dir, 'heap-profile.json');
+      if (heapKind) nodeArgs.push(...promotionPreload(dir, heapFile, heapKind));
       const r = await runCollectorLoad(env, { corpus: small, count: P.maxCount, nodeArgs });
-      if (heapPromo) {
-        const summary = summarizePromotion(promoFile, P.maxCount);
+      if (heapKind) {
+        const summary = summarizePromotion(heapFile, P.maxCount, heapKind);
         console.log(summary.join('\n'));
-        notes.push(`heap-promo (collector started alone): ${summary[0]} ${summary[1]?.trim() ?? ''}`);
+        notes.push(`heap profile (collector started alone): ${summary[0]} ${summary[1]?.trim() ?? ''}`);
       }
       const rs = await rsyslog(dir, small, P.maxCount);
       const ng = await syslogNg(small, P.maxCount);
@@ -436,7 +437,7 @@ async function textTailChild(lines: number, dir: string): Promise<void> {
 }
 
 const PROFILES = ['sustained', 'max', 'max-large', 'burst', 'text-tail', 'idle', 'enable', 'perf', 'syslog'];
-const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof] [--heap-promo]
+const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof] [--heap-promo | --heap-alloc]
                       [--baseline=<collector bundle> [--rounds=N]]
   (docs/performance.md; OPEN_AMA_BENCH_COLLECTOR / OPEN_AMA_BENCH_NODE_ARGS run another collector bundle or V8 flags)`;
 

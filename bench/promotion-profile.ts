@@ -1,9 +1,10 @@
 // `npm run bench -- --only=max --heap-promo`: which code allocates the objects that outlive a scavenge
 // (promoted to V8's old generation, the cause of full GCs; docs/performance.md "Where the collector's GC
-// time went"). The collector is started alone with a preload that runs V8's sampling heap profiler keeping
-// the samples of objects a full GC collected and of live ones, but not of those a scavenge collected, and
-// writes the profile when the collector exits; this module writes that preload and sums the profile by
-// allocating function.
+// time went"). `--heap-alloc`: which code allocates at all (every sampled allocation, whatever collected
+// it: what makes scavenges frequent). The collector is started alone with a preload that runs V8's
+// sampling heap profiler — keeping the samples of objects a full GC collected and of live ones, and with
+// --heap-alloc also those a scavenge collected — and writes the profile when the collector exits; this
+// module writes that preload and sums the profile by allocating function.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -16,9 +17,11 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
+export type HeapProfileKind = 'promoted' | 'allocated';
+
 /** Writes the preload into `dir` (the bench's private temp dir); the node arguments that load it. */
-export function promotionPreload(dir: string, profileFile: string): string[] {
-  const file = path.join(dir, 'heap-promo-preload.mjs');
+export function promotionPreload(dir: string, profileFile: string, kind: HeapProfileKind = 'promoted'): string[] {
+  const file = path.join(dir, `heap-${kind}-preload.mjs`);
   const source = `import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 const session = new Session();
@@ -27,7 +30,7 @@ session.post('HeapProfiler.enable');
 session.post('HeapProfiler.startSampling', {
   samplingInterval: ${SAMPLING_INTERVAL_BYTES},
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: false,
+  includeObjectsCollectedByMinorGC: ${kind === 'allocated'},
 });
 process.on('exit', () => {
   session.post('HeapProfiler.stopSampling', (err, r) => {
@@ -39,8 +42,13 @@ process.on('exit', () => {
   return [`--import=${file}`];
 }
 
-/** The `top` allocating functions of the profile, as bytes promoted (or still live) per record. */
-export function summarizePromotion(profileFile: string, records: number, top = 12): string[] {
+/** The `top` allocating functions of the profile, as bytes promoted (or still live) — or allocated — per record. */
+export function summarizePromotion(
+  profileFile: string,
+  records: number,
+  kind: HeapProfileKind = 'promoted',
+  top = 12,
+): string[] {
   const head = (JSON.parse(readFileSync(profileFile, 'utf8')) as { head: ProfileNode }).head;
   const bySite = new Map<string, number>();
   let total = 0;
@@ -54,8 +62,9 @@ export function summarizePromotion(profileFile: string, records: number, top = 1
   walk(head);
   // A ranking, not an amount: the profiler slows the collector and moves its GC timing (the amounts come
   // from --trace-gc-nvp, docs/performance.md).
+  const what = kind === 'allocated' ? 'allocated' : 'surviving a scavenge';
   const lines = [
-    `${(total / records).toFixed(0)} B per record sampled as surviving a scavenge (a ranking), by allocating function:`,
+    `${(total / records).toFixed(0)} B per record sampled as ${what} (a ranking), by allocating function:`,
   ];
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top))
     lines.push(`${(bytes / records).toFixed(0).padStart(6)} B  ${site}`);

@@ -44,8 +44,10 @@ export interface SyslogListenerOptions {
 }
 
 export interface SyslogMessageHandler {
-  /** One framed message; `remote` is the sender's IP ('' for loopback and unix sockets). */
-  /** The message is b[start..end), valid only during the call (framing.ts). */
+  /**
+   * One framed message, b[start..end), valid only during the call (framing.ts); `remote` is the sender's IP
+   * ('' for loopback and unix sockets).
+   */
   onMessage(b: Buffer, start: number, end: number, remote: string): void;
   onOversized(): void;
   /** Messages lost here: UDP datagrams while paused, partial messages of closed connections. */

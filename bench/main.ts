@@ -6,7 +6,7 @@
 // window). `--only=sustained,max,...` runs a subset; `--cpu-prof` writes the collector's V8 CPU profile
 // of the max-rate run to .cache/cpu-prof/ (git-ignored; open in Chrome DevTools); `--heap-promo` prints which
 // functions allocate what survives a scavenge in that run, `--heap-alloc` which allocate at all
-// (promotion-profile.ts); `--baseline=<collector bundle>` adds to the max-rate profile rounds of that
+// (heap-profile.ts); `--baseline=<collector bundle>` adds to the max-rate profile rounds of that
 // bundle and this one alternated (both alone, same runtime and flags) and their ratio against the ≥ 2×
 // target (`--rounds=N`, default 3).
 // Profiles live one per module: collector-load.ts (sustained / max / burst), rsyslog-relay.ts,
@@ -28,7 +28,7 @@ import { measureTextTail, type TailResult } from './text-tail.js';
 import { measureIdleFootprint } from './idle-footprint.js';
 import { measureEnableTime } from './enable-time.js';
 import { runSyslogBench } from './syslog-bench.js';
-import { promotionPreload, summarizePromotion } from './promotion-profile.js';
+import { heapProfilePreload, summarizeHeapProfile } from './heap-profile.js';
 import { renderTable, writeReport, type BenchEnv, type Row, type Target } from './report.js';
 
 const args = process.argv.slice(2);
@@ -42,6 +42,9 @@ const only = args
 const want = (p: string): boolean => !only || only.includes(p);
 const baselineArg = args.find((a) => a.startsWith('--baseline='))?.slice(11);
 const baseline = baselineArg === undefined ? undefined : path.resolve(baselineArg);
+/** Node flags for the baseline's rounds only: an older bundle measured with the flags it shipped with. */
+const baselineNodeArgsArg = args.find((a) => a.startsWith('--baseline-node-args='))?.slice(21);
+const baselineNodeArgs = (baselineNodeArgsArg ?? '').split(' ').filter(Boolean);
 const roundsArg = args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? '3';
 const rounds = Number(roundsArg);
 
@@ -149,7 +152,9 @@ const median = (xs: number[]): number => {
 /**
  * `--baseline`: the max-rate run of the baseline bundle and of this build's collector, alternated `rounds`
  * times (each alone, on the same runtime with the same flags, first one then the other first), so machine
- * noise hits both alike; the ratio of their medians against the issue's ≥ 2× target.
+ * noise hits both alike; the ratio of their medians against the issue's ≥ 2× target. `--baseline-node-args`
+ * adds flags after the product's for the baseline's rounds only (the flags it shipped with: a later flag
+ * wins, so `--initial-old-space-size=0` undoes today's).
  */
 async function baselineRows(env: LoadEnv, corpus: SyslogCorpus, name: string): Promise<void> {
   const current = path.join(env.runtime.distDir, 'collector.mjs');
@@ -158,7 +163,8 @@ async function baselineRows(env: LoadEnv, corpus: SyslogCorpus, name: string): P
     // ABBA: the order flips each round, so what changes over the sitting (caches, heat) favours neither.
     for (const which of i % 2 === 0 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const)) {
       const script = which === 'baseline' ? baseline! : current;
-      const r = await runCollectorLoad(env, { corpus, count: P.maxCount, collectorScript: script });
+      const nodeArgs = which === 'baseline' ? baselineNodeArgs : [];
+      const r = await runCollectorLoad(env, { corpus, count: P.maxCount, collectorScript: script, nodeArgs });
       rate[which].push(r.count / r.cpuSeconds);
     }
   }
@@ -169,7 +175,7 @@ async function baselineRows(env: LoadEnv, corpus: SyslogCorpus, name: string): P
     value: median(rate.current) / median(rate.baseline),
     unit: '×',
     target: { kind: 'min', value: 2 },
-    note: `collector alone, rounds alternated: this build ${fmt(rate.current)}; baseline ${fmt(rate.baseline)} (${baseline!})`,
+    note: `collector alone, rounds alternated: this build ${fmt(rate.current)}; baseline ${fmt(rate.baseline)} (${baseline!}${baselineNodeArgs.length > 0 ? `, with ${baselineNodeArgs.join(' ')}` : ", with today's flags"})`,
   });
 }
 
@@ -244,10 +250,10 @@ async function main(): Promise<void> {
         notes.push(`collector CPU profile of the max-rate run written to ${profDir} (collector started alone)`);
       }
       const heapFile = path.join(dir, 'heap-profile.json');
-      if (heapKind) nodeArgs.push(...promotionPreload(dir, heapFile, heapKind));
+      if (heapKind) nodeArgs.push(...heapProfilePreload(dir, heapFile, heapKind));
       const r = await runCollectorLoad(env, { corpus: small, count: P.maxCount, nodeArgs });
       if (heapKind) {
-        const summary = summarizePromotion(heapFile, P.maxCount, heapKind);
+        const summary = summarizeHeapProfile(heapFile, P.maxCount, heapKind);
         console.log(summary.join('\n'));
         notes.push(`heap profile (collector started alone): ${summary[0]} ${summary[1]?.trim() ?? ''}`);
       }
@@ -438,7 +444,7 @@ async function textTailChild(lines: number, dir: string): Promise<void> {
 
 const PROFILES = ['sustained', 'max', 'max-large', 'burst', 'text-tail', 'idle', 'enable', 'perf', 'syslog'];
 const USAGE = `usage: npm run bench -- [--only=${PROFILES.join(',')}] [--long] [--dev-node] [--cpu-prof] [--heap-promo | --heap-alloc]
-                      [--baseline=<collector bundle> [--rounds=N]]
+                      [--baseline=<collector bundle> [--rounds=N] [--baseline-node-args="<flags>"]]
   (docs/performance.md; OPEN_AMA_BENCH_COLLECTOR / OPEN_AMA_BENCH_NODE_ARGS run another collector bundle or V8 flags)`;
 
 const tailChild = args.find((a) => a.startsWith('--text-tail-child='));
@@ -449,6 +455,9 @@ else if (unknownProfile !== undefined) {
   process.exitCode = 2;
 } else if (baseline !== undefined && !existsSync(baseline)) {
   console.error(`--baseline: no such file: ${baseline}\n${USAGE}`);
+  process.exitCode = 2;
+} else if (baselineNodeArgsArg !== undefined && baseline === undefined) {
+  console.error(`--baseline-node-args: only with --baseline=<collector bundle>\n${USAGE}`);
   process.exitCode = 2;
 } else if (!(Number.isInteger(rounds) && rounds >= 1)) {
   console.error(`--rounds: a whole number ≥ 1, not "${roundsArg}"\n${USAGE}`);

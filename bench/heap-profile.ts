@@ -20,7 +20,7 @@ interface ProfileNode {
 export type HeapProfileKind = 'promoted' | 'allocated';
 
 /** Writes the preload into `dir` (the bench's private temp dir); the node arguments that load it. */
-export function promotionPreload(dir: string, profileFile: string, kind: HeapProfileKind = 'promoted'): string[] {
+export function heapProfilePreload(dir: string, profileFile: string, kind: HeapProfileKind = 'promoted'): string[] {
   const file = path.join(dir, `heap-${kind}-preload.mjs`);
   const source = `import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ process.on('exit', () => {
 }
 
 /** The `top` allocating functions of the profile, as bytes promoted (or still live) — or allocated — per record. */
-export function summarizePromotion(
+export function summarizeHeapProfile(
   profileFile: string,
   records: number,
   kind: HeapProfileKind = 'promoted',

@@ -165,7 +165,7 @@ export class SyslogFramer {
 
   /** b[start..end) without its trailing LF / CR, unless nothing is left. */
   private emitLine(b: Buffer, start: number, end: number): void {
-    while (end > start && (b[end - 1] === LF || b[end - 1] === 13)) end--;
+    end = lineEnd(b, start, end);
     if (end > start) this.onMessage(b, start, end);
   }
 
@@ -191,6 +191,12 @@ export class SyslogFramer {
     this.heldBytes = 0;
     this.waiting = { kind: 'header' };
   }
+}
+
+/** Where b[start..end) ends without its trailing LF / CR characters (start when nothing else is left). */
+export function lineEnd(b: Buffer, start: number, end: number): number {
+  while (end > start && (b[end - 1] === LF || b[end - 1] === 13)) end--;
+  return end;
 }
 
 /** The octet-counting header at `pos` (1–10 digits, then SP; a zero length is not one). */

@@ -11,7 +11,7 @@ import * as dgram from 'node:dgram';
 import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import type { Logger } from '../../../telemetry/logger.js';
-import { SyslogFramer } from './framing.js';
+import { lineEnd, SyslogFramer } from './framing.js';
 import { MAX_MESSAGE_BYTES } from './parse-message.js';
 
 export const DEFAULT_SYSLOG_PORT = 28330;
@@ -315,8 +315,7 @@ export class SyslogListener {
       return;
     }
     const max = this.options.maxMessageBytes ?? MAX_MESSAGE_BYTES;
-    let end = msg.length;
-    while (end > 0 && (msg[end - 1] === 10 || msg[end - 1] === 13)) end--;
+    const end = lineEnd(msg, 0, msg.length);
     if (end === 0) return;
     if (end > max) this.handler.onOversized();
     this.handler.onMessage(msg, 0, Math.min(end, max), remoteIp(address));

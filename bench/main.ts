@@ -32,20 +32,20 @@ import { heapProfilePreload, summarizeHeapProfile } from './heap-profile.js';
 import { renderTable, writeReport, type BenchEnv, type Row, type Target } from './report.js';
 
 const args = process.argv.slice(2);
+/** The value of `--<name>=<value>`, or undefined when the option is absent. */
+const optionValue = (name: string): string | undefined =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const long = args.includes('--long');
 const cpuProf = args.includes('--cpu-prof');
 const heapKind = args.includes('--heap-alloc') ? 'allocated' : args.includes('--heap-promo') ? 'promoted' : undefined;
-const only = args
-  .find((a) => a.startsWith('--only='))
-  ?.slice(7)
-  .split(',');
+const only = optionValue('only')?.split(',');
 const want = (p: string): boolean => !only || only.includes(p);
-const baselineArg = args.find((a) => a.startsWith('--baseline='))?.slice(11);
+const baselineArg = optionValue('baseline');
 const baseline = baselineArg === undefined ? undefined : path.resolve(baselineArg);
 /** Node flags for the baseline's rounds only: an older bundle measured with the flags it shipped with. */
-const baselineNodeArgsArg = args.find((a) => a.startsWith('--baseline-node-args='))?.slice(21);
+const baselineNodeArgsArg = optionValue('baseline-node-args');
 const baselineNodeArgs = (baselineNodeArgsArg ?? '').split(' ').filter(Boolean);
-const roundsArg = args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? '3';
+const roundsArg = optionValue('rounds') ?? '3';
 const rounds = Number(roundsArg);
 
 const SUSTAINED_RATE = 10_000;

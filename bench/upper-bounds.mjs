@@ -1,6 +1,6 @@
 // Measurement-only collector bundles for the CPU upper bounds of docs/performance.md ("How far parsing,
-// encoding and gzip can take the CPU"). Each is this checkout's collector, built as the product is (minified,
-// same banner and version), with a stage of the hot path made almost free:
+// encoding and gzip can take the CPU"). Each is this checkout's collector, built as the product is
+// (packaging/esbuild-options.mjs, minified), with a stage of the hot path made almost free:
 //   A  the frame encoder writes a Syslog record's columns other than SyslogMessage as one fixed byte template
 //      (the message itself is still written: the Logs Ingestion fake counts records by its "seq=");
 //   B  A, and parseMessage returns a fixed record around the line decoded as latin1 (no header parse);
@@ -16,6 +16,7 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleOptions } from '../packaging/esbuild-options.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = resolve(process.argv[2] ?? join(repo, 'dist/upper-bounds'));
@@ -80,20 +81,9 @@ function editSources(edits) {
 const { version } = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
 for (const [name, edits] of Object.entries(BUNDLES)) {
   await build({
-    absWorkingDir: repo,
+    ...bundleOptions({ repo, version, minify: true }),
     entryPoints: [join(repo, 'agent/collector/main.ts')],
     outfile: join(outdir, `${name}.mjs`),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    banner: {
-      js: "import { createRequire as __openAmaCreateRequire } from 'node:module';\nconst require = __openAmaCreateRequire(import.meta.url);",
-    },
-    legalComments: 'none',
-    logLevel: 'warning',
-    define: { __OPEN_AMA_VERSION__: JSON.stringify(version) },
     plugins: [editSources(edits)],
   });
   console.log(`${join(outdir, `${name}.mjs`)}: ${edits.map((e) => e.file).join(', ')}`);

@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleOptions } from './esbuild-options.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
@@ -38,13 +39,6 @@ const toolEntries = {
   'tools/bench': 'bench/main.ts',
 };
 
-const banner = {
-  js: [
-    "import { createRequire as __openAmaCreateRequire } from 'node:module';",
-    'const require = __openAmaCreateRequire(import.meta.url);',
-  ].join('\n'),
-};
-
 async function bundle(entries, { minify, metafile }) {
   const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(repo, src))));
   for (const [name, src] of Object.entries(entries)) {
@@ -52,20 +46,11 @@ async function bundle(entries, { minify, metafile }) {
   }
   if (Object.keys(present).length === 0) return;
   const result = await build({
-    absWorkingDir: repo,
+    ...bundleOptions({ repo, version, minify }),
     entryPoints: Object.fromEntries(Object.entries(present).map(([name, src]) => [name, join(repo, src)])),
     outdir,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner,
-    minify,
     sourcemap: 'linked',
-    legalComments: 'none',
-    logLevel: 'warning',
-    define: { __OPEN_AMA_VERSION__: JSON.stringify(version) },
     metafile: Boolean(metafile),
   });
   if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
